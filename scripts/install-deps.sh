@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Ferry and its tests need on a fresh Debian machine, skipping what is there.
+#   scripts/install-deps.sh          runtime: mercurial, git, openssh-client, node modules, build
+#   scripts/install-deps.sh --test   also what the tests drive: chromium, curl
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=(mercurial:hg git:git openssh-client:ssh curl:curl)
+if [ "${1:-}" = "--test" ]; then
+  want+=(chromium:chromium)
+fi
+missing=()
+for pair in "${want[@]}"; do
+  command -v "${pair#*:}" >/dev/null 2>&1 || missing+=("${pair%%:*}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

@@ -1,0 +1,74 @@
+import type { App } from '../../main.js';
+import { ConflictError, UsageError } from '../../domain/errors.js';
+import { parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
+import { parseUserName } from '../../domain/user-name.js';
+import type { KeyStore, User } from '../../store/types.js';
+import { parseCommand, print, printTable, readInput } from '../io.js';
+
+const USAGE = 'ferry key add USER [FILE|-] | ferry key list [USER] | ferry key rm USER FINGERPRINT';
+
+export async function keyCommand(app: App, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add': {
+      const { positionals } = parseCommand(rest, {}, 'ferry key add USER [FILE|-]', { min: 1, max: 2 });
+      const user = await requireUser(app, positionals[0] as string);
+      const keys = parsePublicKeys(readInput(positionals[1]));
+      await assertNoneRegistered(app.stores.keys, keys);
+      for (const key of keys) {
+        const added = await app.stores.keys.addUserKey(user.id, key);
+        print(`added ${added.type} key ${added.fingerprint}${added.comment ? ` (${added.comment})` : ''} for ${user.name}`);
+      }
+      return 0;
+    }
+    case 'list': {
+      const { positionals } = parseCommand(rest, {}, 'ferry key list [USER]', { min: 0, max: 1 });
+      const users = positionals[0] === undefined ? await app.stores.users.list() : [await requireUser(app, positionals[0])];
+      const rows: string[][] = [];
+      for (const user of users) {
+        for (const key of await app.stores.keys.listForUser(user.id)) {
+          rows.push([user.name, key.fingerprint, key.type, key.lastUsedAt ?? 'never', key.comment]);
+        }
+      }
+      printTable(['USER', 'FINGERPRINT', 'TYPE', 'LAST USED', 'COMMENT'], rows);
+      return 0;
+    }
+    case 'rm': {
+      const { positionals } = parseCommand(rest, {}, 'ferry key rm USER FINGERPRINT', { min: 2, max: 2 });
+      const user = await requireUser(app, positionals[0] as string);
+      await app.stores.keys.removeUserKey(user.id, normaliseFingerprint(positionals[1] as string));
+      print(`removed key ${positionals[1]} of ${user.name}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`usage: ${USAGE}`);
+  }
+}
+
+export async function requireUser(app: App, name: string): Promise<User> {
+  const user = await app.stores.users.byName(parseUserName(name));
+  if (!user) throw new UsageError(`no user named ${name}; add it first: ferry user add ${name}`);
+  return user;
+}
+
+/** Checks every key before adding any, so a file with one duplicate adds nothing. */
+export async function assertNoneRegistered(store: KeyStore, keys: readonly PublicKey[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    if (seen.has(key.fingerprint)) {
+      throw new ConflictError(`key ${key.fingerprint} appears twice in the input; nothing was added`, 'FERRY_KEY_EXISTS');
+    }
+    seen.add(key.fingerprint);
+    const existing = await store.byBlob(key.blob);
+    if (existing) {
+      const whose = existing.owner.kind === 'user' ? `user ${existing.owner.user.name}` : `a deploy key of ${existing.owner.repo.path}`;
+      throw new ConflictError(`key ${key.fingerprint} is already registered to ${whose}; nothing was added`, 'FERRY_KEY_EXISTS', {
+        fingerprint: key.fingerprint,
+      });
+    }
+  }
+}
+
+export function normaliseFingerprint(input: string): string {
+  return input.startsWith('SHA256:') ? input : `SHA256:${input}`;
+}

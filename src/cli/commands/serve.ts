@@ -1,0 +1,29 @@
+import type { App } from '../../main.js';
+import { bootstrapAdmin } from '../../services/bootstrap.js';
+import { startServers } from '../../server/run.js';
+import { parseCommand, print, printErr } from '../io.js';
+
+export async function serveCommand(app: App, args: string[]): Promise<number> {
+  parseCommand(args, {}, 'ferry serve', { min: 0, max: 0 });
+  const outcome = await bootstrapAdmin(app.stores, app.config.bootstrap.admin_keys);
+  if (outcome.kind === 'created-admin') print(`ferry: created user admin with ${outcome.keys} key(s) from [bootstrap] admin_keys`);
+  if (outcome.kind === 'no-users') {
+    printErr('ferry: no users yet. Add the first admin with:');
+    printErr(`  ferry --data ${app.config.dataDir} user add admin --admin && ferry --data ${app.config.dataDir} key add admin ~/.ssh/id_ed25519.pub`);
+    printErr('  (or set FERRY_BOOTSTRAP_ADMIN_KEYS to public key lines before the first start)');
+  }
+  const running = await startServers(app);
+  print(`ferry: http listening on ${app.config.http.listen}:${running.httpPort}`);
+  print(`ferry: data in ${app.config.dataDir}`);
+  print('ferry: ready');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      print(`ferry: ${signal}: finishing transfers in flight (up to ${app.config.limits.shutdown_grace / 1000}s), accepting no new ones`);
+      void running.stop(app.config.limits.shutdown_grace).then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  print('ferry: stopped');
+  return 0;
+}

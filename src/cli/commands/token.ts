@@ -1,0 +1,45 @@
+import type { App } from '../../main.js';
+import { UsageError } from '../../domain/errors.js';
+import { issueToken } from '../../services/tokens.js';
+import { parseCommand, print, printTable } from '../io.js';
+import { requireUser } from './key.js';
+
+export async function tokenCommand(app: App, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add': {
+      const { values, positionals } = parseCommand(
+        rest,
+        { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
+        'ferry token add USER [--read-only] [--label TEXT]',
+        { min: 1, max: 1 },
+      );
+      const user = await requireUser(app, positionals[0] as string);
+      const { token, record } = await issueToken(app.stores.tokens, user.id, { readOnly: values['read-only'] === true, label: values.label ?? '' });
+      process.stderr.write(`token ${record.id} for ${user.name}${record.readOnly ? ' (read-only)' : ''}; it is shown only once:\n`);
+      print(token);
+      return 0;
+    }
+    case 'list': {
+      const { positionals } = parseCommand(rest, {}, 'ferry token list USER', { min: 1, max: 1 });
+      const user = await requireUser(app, positionals[0] as string);
+      const tokens = await app.stores.tokens.listForUser(user.id);
+      printTable(
+        ['ID', 'ACCESS', 'LAST USED', 'LABEL'],
+        tokens.map((t) => [String(t.id), t.readOnly ? 'read-only' : 'read-write', t.lastUsedAt ?? 'never', t.label]),
+      );
+      return 0;
+    }
+    case 'rm': {
+      const { positionals } = parseCommand(rest, {}, 'ferry token rm USER ID', { min: 2, max: 2 });
+      const user = await requireUser(app, positionals[0] as string);
+      const id = Number(positionals[1]);
+      if (!Number.isInteger(id)) throw new UsageError('usage: ferry token rm USER ID (the number from ferry token list)');
+      await app.stores.tokens.remove(user.id, id);
+      print(`removed token ${id} of ${user.name}`);
+      return 0;
+    }
+    default:
+      throw new UsageError('usage: ferry token add USER [--read-only] | ferry token list USER | ferry token rm USER ID');
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Every setting Ferry reads, with its type and default. `ferry.toml` sections and keys map 1:1;
+ * each can be overridden by the environment variable FERRY_<SECTION>_<KEY>.
+ */
+export type SettingType = 'string' | 'port' | 'boolean' | 'size' | 'integer' | 'duration';
+
+export interface SettingSpec {
+  readonly type: SettingType;
+  readonly default: string | number | boolean;
+  readonly doc: string;
+}
+
+export const SETTINGS = {
+  ssh: {
+    port: { type: 'port', default: 2222, doc: 'SSH port (0 picks a free one)' },
+    listen: { type: 'string', default: '127.0.0.1', doc: 'address the SSH server binds' },
+    public_host: { type: 'string', default: '', doc: 'host name shown in ssh:// clone URLs (default: from http.base_url)' },
+  },
+  http: {
+    port: { type: 'port', default: 8080, doc: 'HTTP port (0 picks a free one)' },
+    listen: { type: 'string', default: '127.0.0.1', doc: 'address the HTTP server binds' },
+    base_url: { type: 'string', default: '', doc: 'public URL of the HTTP server (empty: http://LISTEN:PORT as bound)' },
+  },
+  hg: {
+    executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },
+    chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program (empty: never use chg)' },
+  },
+  git: {
+    executable: { type: 'string', default: '/usr/bin/git', doc: 'the git program' },
+  },
+  cdn: {
+    memory: { type: 'size', default: '300MB', doc: 'memory budget for published snapshots' },
+    max_file_size: { type: 'size', default: '50MB', doc: 'largest single file the CDN serves' },
+    workers: { type: 'integer', default: 0, doc: 'CDN worker processes (0: one per core)' },
+  },
+  limits: {
+    shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },
+  },
+  bootstrap: {
+    admin_keys: { type: 'string', default: '', doc: 'public key lines; on first start with no users an admin user gets them' },
+  },
+  log: {
+    level: { type: 'string', default: 'info', doc: 'pino log level' },
+  },
+} as const satisfies Record<string, Record<string, SettingSpec>>;
+
+type ValueOf<T extends SettingType> = T extends 'port' | 'size' | 'integer' | 'duration' ? number : T extends 'boolean' ? boolean : string;
+
+export type Settings = {
+  readonly [S in keyof typeof SETTINGS]: {
+    readonly [K in keyof (typeof SETTINGS)[S]]: (typeof SETTINGS)[S][K] extends { type: infer T extends SettingType } ? ValueOf<T> : never;
+  };
+};

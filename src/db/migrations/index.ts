@@ -1,0 +1,13 @@
+import { coreSchema } from './001-core.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Numbered, append-only. Never edit a migration that has shipped; add the next number.
+ * Reserved numbers so parallel work does not collide: 2 mirrors, 3 web sessions, 4 cdn/publish.
+ */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core', sql: coreSchema }];

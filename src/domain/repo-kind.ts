@@ -1,0 +1,1 @@
+export type RepoKind = 'hg' | 'git';

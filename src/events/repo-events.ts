@@ -1,0 +1,37 @@
+import { EventEmitter } from 'node:events';
+import type { Repo } from '../store/types.js';
+
+export interface RepoChanged {
+  readonly repo: Repo;
+  /** What moved it: a push over ssh or http, a mirror sync, an import, an admin action. */
+  readonly cause: 'push' | 'sync' | 'import' | 'admin';
+}
+
+export interface RepoRemoved {
+  readonly repo: Repo;
+}
+
+/**
+ * In-process events between the transports and the publisher. Listeners are awaited by `emit…`
+ * so a push can return only after what it changed is served (the CDN freshness contract).
+ */
+export class RepoEvents {
+  private readonly emitter = new EventEmitter();
+  private readonly changedListeners: ((e: RepoChanged) => Promise<void> | void)[] = [];
+
+  onChanged(listener: (e: RepoChanged) => Promise<void> | void): void {
+    this.changedListeners.push(listener);
+  }
+
+  async emitChanged(event: RepoChanged): Promise<void> {
+    await Promise.allSettled(this.changedListeners.map((l) => l(event)));
+  }
+
+  onRemoved(listener: (e: RepoRemoved) => void): void {
+    this.emitter.on('removed', listener);
+  }
+
+  emitRemoved(event: RepoRemoved): void {
+    this.emitter.emit('removed', event);
+  }
+}

@@ -1,0 +1,48 @@
+import type { ServerResponse } from 'node:http';
+import { FerryError, type ErrorCode } from '../domain/errors.js';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  FERRY_USAGE: 400,
+  FERRY_INVALID_INPUT: 400,
+  FERRY_INVALID_REPO_PATH: 400,
+  FERRY_INVALID_KEY: 400,
+  FERRY_UNSAFE_URL: 400,
+  FERRY_AUTH_REQUIRED: 401,
+  FERRY_ACCESS_DENIED: 403,
+  FERRY_MIRROR_READ_ONLY: 403,
+  FERRY_REPO_NOT_FOUND: 404,
+  FERRY_USER_NOT_FOUND: 404,
+  FERRY_KEY_NOT_FOUND: 404,
+  FERRY_TOKEN_NOT_FOUND: 404,
+  FERRY_NOT_FOUND: 404,
+  FERRY_USER_EXISTS: 409,
+  FERRY_KEY_EXISTS: 409,
+  FERRY_REPO_EXISTS: 409,
+  FERRY_TOO_LARGE: 413,
+  FERRY_RATE_LIMITED: 429,
+  FERRY_SHUTTING_DOWN: 503,
+};
+
+/** The one place an error becomes an HTTP status. */
+export function statusOf(err: unknown): number {
+  return err instanceof FerryError ? (STATUS[err.code] ?? 500) : 500;
+}
+
+/** Plain-text error for VCS clients and curl; JSON where the client asked for it. */
+export function sendError(res: ServerResponse, err: unknown, options: { json?: boolean; headers?: Record<string, string> } = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const status = statusOf(err);
+  const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
+  const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
+  const body = options.json ? `${JSON.stringify({ error: { code, message } })}\n` : `${message}\n`;
+  res.writeHead(status, {
+    'Content-Type': options.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Content-Type-Options': 'nosniff',
+    ...(options.headers ?? {}),
+  });
+  res.end(body);
+}

@@ -1,0 +1,52 @@
+import { AccessPolicy } from './access/policy.js';
+import type { Config } from './config/load.js';
+import { RepoEvents } from './events/repo-events.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { RepositoryService } from './services/repositories.js';
+import { openSqliteStores } from './store/sqlite/index.js';
+import type { Stores } from './store/types.js';
+import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
+import { HgAdapter } from './vcs/hg/adapter.js';
+import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import type { VcsAdapters } from './vcs/types.js';
+
+export type { Config } from './config/load.js';
+
+/** Everything a command or a server needs, built once and passed in (no globals). */
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly stores: Stores;
+  readonly policy: AccessPolicy;
+  readonly repositories: RepositoryService;
+  readonly vcs: VcsAdapters;
+  readonly hg: HgAdapter;
+  readonly git: GitAdapter;
+  readonly events: RepoEvents;
+  close(): void;
+}
+
+/** The composition root: config in, wired services out. */
+export function createApp(config: Config, options: { log?: Logger } = {}): App {
+  const log = options.log ?? createLogger(config.log.level);
+  const stores = openSqliteStores(config.dbPath);
+  const hgrc = writeHgrc(config.dataDir);
+  const hg = new HgAdapter(config.hg.executable, hgEnvironment(hgrc));
+  const git = new GitAdapter(config.git.executable, gitEnvironment());
+  const vcs: VcsAdapters = { hg, git };
+  const events = new RepoEvents();
+  const policy = new AccessPolicy(stores);
+  const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  return {
+    config,
+    log,
+    stores,
+    policy,
+    repositories,
+    vcs,
+    hg,
+    git,
+    events,
+    close: () => stores.close(),
+  };
+}

@@ -1,0 +1,19 @@
+import { openSqlite } from '../../db/sqlite.js';
+import type { Stores } from '../types.js';
+import { SqliteGrantStore } from './grants.js';
+import { SqliteKeyStore } from './keys.js';
+import { SqliteRepoStore } from './repos.js';
+import { SqliteTokenStore } from './tokens.js';
+import { SqliteUserStore } from './users.js';
+
+export function openSqliteStores(path: string): Stores {
+  const db = openSqlite(path);
+  return {
+    users: new SqliteUserStore(db),
+    keys: new SqliteKeyStore(db),
+    repos: new SqliteRepoStore(db),
+    grants: new SqliteGrantStore(db),
+    tokens: new SqliteTokenStore(db),
+    close: () => db.close(),
+  };
+}

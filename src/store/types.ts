@@ -1,0 +1,112 @@
+import type { GrantLevel } from '../domain/access-level.js';
+import type { PublicKey } from '../domain/public-key.js';
+import type { RepoKind } from '../domain/repo-kind.js';
+import type { RepoPath } from '../domain/repo-path.js';
+import type { UserName } from '../domain/user-name.js';
+
+export interface User {
+  readonly id: number;
+  readonly name: UserName;
+  readonly isAdmin: boolean;
+  readonly createdAt: string;
+}
+
+export type KeyOwner =
+  | { readonly kind: 'user'; readonly user: User }
+  | { readonly kind: 'deploy'; readonly repo: Repo; readonly write: boolean };
+
+export interface SshKey {
+  readonly id: number;
+  readonly type: string;
+  readonly fingerprint: string;
+  readonly comment: string;
+  readonly owner: KeyOwner;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface Repo {
+  readonly id: number;
+  readonly path: RepoPath;
+  readonly kind: RepoKind;
+  readonly isPublic: boolean;
+  readonly createdAt: string;
+}
+
+export interface Grant {
+  readonly user: UserName;
+  readonly userId: number;
+  /** A repo path, or a group prefix ending in `/`. */
+  readonly target: string;
+  readonly level: GrantLevel;
+}
+
+export interface Token {
+  readonly id: number;
+  readonly userId: number;
+  readonly readOnly: boolean;
+  readonly label: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface UserStore {
+  create(name: UserName, options: { admin: boolean }): Promise<User>;
+  byName(name: string): Promise<User | undefined>;
+  byId(id: number): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  count(): Promise<number>;
+  remove(name: UserName): Promise<void>;
+  setAdmin(name: UserName, admin: boolean): Promise<void>;
+  setPasswordHash(userId: number, hash: string | null): Promise<void>;
+  passwordHash(userId: number): Promise<string | null>;
+}
+
+export interface KeyStore {
+  addUserKey(userId: number, key: PublicKey): Promise<SshKey>;
+  addDeployKey(repoId: number, key: PublicKey, write: boolean): Promise<SshKey>;
+  /** The key presented in SSH authentication, by its wire-format blob. */
+  byBlob(blob: Buffer): Promise<SshKey | undefined>;
+  listForUser(userId: number): Promise<SshKey[]>;
+  listForRepo(repoId: number): Promise<SshKey[]>;
+  removeUserKey(userId: number, fingerprint: string): Promise<void>;
+  removeDeployKey(repoId: number, fingerprint: string): Promise<void>;
+  touch(id: number): Promise<void>;
+}
+
+export interface RepoStore {
+  create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean }): Promise<Repo>;
+  byPath(path: RepoPath): Promise<Repo | undefined>;
+  byId(id: number): Promise<Repo | undefined>;
+  list(): Promise<Repo[]>;
+  /** A repo at `path`, inside it (`path/...`), or containing it (a prefix of `path`). */
+  overlapping(path: RepoPath): Promise<Repo | undefined>;
+  remove(path: RepoPath): Promise<void>;
+  rename(from: RepoPath, to: RepoPath): Promise<Repo>;
+  setPublic(path: RepoPath, isPublic: boolean): Promise<Repo>;
+}
+
+export interface GrantStore {
+  set(userId: number, target: string, level: GrantLevel): Promise<void>;
+  remove(userId: number, target: string): Promise<boolean>;
+  forUser(userId: number): Promise<Grant[]>;
+  list(): Promise<Grant[]>;
+}
+
+export interface TokenStore {
+  create(userId: number, hash: string, options: { readOnly: boolean; label: string }): Promise<Token>;
+  byHash(hash: string): Promise<Token | undefined>;
+  listForUser(userId: number): Promise<Token[]>;
+  remove(userId: number, id: number): Promise<void>;
+  touch(id: number): Promise<void>;
+}
+
+/** Everything persistent except repository contents. One per process; closed on shutdown. */
+export interface Stores {
+  readonly users: UserStore;
+  readonly keys: KeyStore;
+  readonly repos: RepoStore;
+  readonly grants: GrantStore;
+  readonly tokens: TokenStore;
+  close(): void;
+}

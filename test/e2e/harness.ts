@@ -1,0 +1,257 @@
+/**
+ * End-to-end harness: starts the built `ferry serve` on free ports in a temporary data dir and
+ * drives the real clients (hg, git, ssh, curl) against it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const FERRY_BIN = join(ROOT, 'bin', 'ferry.js');
+export const SHARED = resolve(ROOT, '..', 'shared');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  timeoutMs?: number;
+}
+
+/** Runs a program with an argument array and collects its output (never throws on exit code). */
+export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Like run, but throws with the program's stderr when it fails. */
+export async function runOk(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+const cleanups: (() => void)[] = [];
+process.on('exit', () => {
+  for (const c of cleanups.reverse()) {
+    try {
+      c();
+    } catch {
+      /* best effort at exit */
+    }
+  }
+});
+
+/** A temporary directory removed when the test process exits. */
+export function tempDir(prefix = 'ferry-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface KeyPair {
+  readonly privatePath: string;
+  readonly publicPath: string;
+  readonly publicLine: string;
+  readonly fingerprint: string;
+}
+
+export async function makeKey(dir: string, name: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): Promise<KeyPair> {
+  const privatePath = join(dir, name);
+  const args = ['-q', '-t', type, '-N', '', '-C', `${name}@test`, '-f', privatePath];
+  if (type === 'rsa') args.push('-b', '2048');
+  await runOk('ssh-keygen', args);
+  const publicPath = `${privatePath}.pub`;
+  const fp = await runOk('ssh-keygen', ['-lf', publicPath]);
+  return { privatePath, publicPath, publicLine: readFileSync(publicPath, 'utf8').trim(), fingerprint: fp.stdout.split(' ')[1] as string };
+}
+
+export interface FerryServer {
+  readonly dataDir: string;
+  readonly sshPort: number;
+  readonly httpPort: number;
+  readonly baseUrl: string;
+  readonly process: ChildProcess;
+  /** Everything the server printed so far (stdout + stderr). */
+  output(): string;
+  /** Runs `ferry --data DIR ARGS…` against this server's data dir. */
+  cli(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Like cli, but throws when it fails. */
+  cliOk(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** ferry.toml contents to write before start. */
+  toml?: string;
+}
+
+/** Runs the ferry CLI on a data dir (no server needed). */
+export function ferryCli(dataDir: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [FERRY_BIN, '--data', dataDir, ...args], { ...options, env: { ...process.env, ...(options.env ?? {}) } });
+}
+
+export async function startFerry(options: StartOptions = {}): Promise<FerryServer> {
+  const dataDir = options.dataDir ?? tempDir('ferry-data-');
+  if (options.toml !== undefined) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'ferry.toml'), options.toml);
+  }
+  const env = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', ...(options.env ?? {}) };
+  const child = spawn(process.execPath, [FERRY_BIN, '--data', dataDir, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  cleanups.push(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ferry serve did not become ready:\n${output}`)), 30_000);
+    const check = () => {
+      if (output.includes('ferry: ready')) {
+        clearTimeout(timer);
+        resolvePromise();
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`ferry serve exited ${code} before ready:\n${output}`));
+    });
+  });
+  const sshPort = Number(/ssh listening on [^\s]*:(\d+)/.exec(output)?.[1] ?? 0);
+  const httpPort = Number(/http listening on [^\s]*:(\d+)/.exec(output)?.[1] ?? 0);
+  const server: FerryServer = {
+    dataDir,
+    sshPort,
+    httpPort,
+    baseUrl: `http://127.0.0.1:${httpPort}`,
+    process: child,
+    output: () => output,
+    cli: (args, o) => ferryCli(dataDir, args, o),
+    cliOk: async (args, o) => {
+      const r = await ferryCli(dataDir, args, o);
+      if (r.code !== 0) throw new Error(`ferry ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return r;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+  return server;
+}
+
+/**
+ * A client identity: a key, a known_hosts file, and env for hg/git/ssh that use them and
+ * nothing from the user's own configuration.
+ */
+export interface Client {
+  readonly key: KeyPair;
+  readonly home: string;
+  readonly sshCommand: string[];
+  readonly env: NodeJS.ProcessEnv;
+  hg(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  git(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  ssh(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  sshUrl(path: string): string;
+}
+
+export async function makeClient(server: Pick<FerryServer, 'sshPort'>, name: string, key?: KeyPair): Promise<Client> {
+  const home = tempDir(`ferry-client-${name}-`);
+  const k = key ?? (await makeKey(home, `id_${name}`));
+  const knownHosts = join(home, 'known_hosts');
+  const sshCommand = [
+    'ssh',
+    '-F',
+    '/dev/null',
+    '-i',
+    k.privatePath,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    'LogLevel=ERROR',
+    '-p',
+    String(server.sshPort),
+  ];
+  const hgrc = join(home, 'hgrc');
+  writeFileSync(hgrc, `[ui]\nusername = ${name} <${name}@test>\nssh = ${sshCommand.join(' ')}\n[phases]\npublish = false\n`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    HGRCPATH: hgrc,
+    HGPLAIN: '1',
+    GIT_SSH_COMMAND: sshCommand.join(' '),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: join(home, 'gitconfig'),
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: `${name}@test`,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: `${name}@test`,
+    GIT_TERMINAL_PROMPT: '0',
+  };
+  writeFileSync(join(home, 'gitconfig'), '[init]\n\tdefaultBranch = main\n[protocol]\n\tversion = 2\n');
+  return {
+    key: k,
+    home,
+    sshCommand,
+    env,
+    hg: (args, o = {}) => run('hg', args, { ...o, env: { ...env, ...(o.env ?? {}) } }),
+    git: (args, o = {}) => run('git', args, { ...o, env: { ...env, ...(o.env ?? {}) } }),
+    ssh: (args, o = {}) => run(sshCommand[0] as string, [...sshCommand.slice(1), ...args], { ...o, env: { ...env, ...(o.env ?? {}) } }),
+    sshUrl: (path) => `ssh://hg@127.0.0.1:${server.sshPort}/${path}`,
+  };
+}
+
+/** Creates a user with a fresh key and returns a client for them. */
+export async function addUser(server: FerryServer, name: string, options: { admin?: boolean } = {}): Promise<Client> {
+  await server.cliOk(['user', 'add', name, ...(options.admin ? ['--admin'] : [])]);
+  const client = await makeClient(server, name);
+  await server.cliOk(['key', 'add', name, client.key.publicPath]);
+  return client;
+}
+
+/** Makes a local hg repo with `count` commits, returns its directory. */
+export async function makeHgRepo(client: Client, count = 3, dir?: string): Promise<string> {
+  const repo = dir ?? join(tempDir('ferry-hgrepo-'), 'repo');
+  await client.hg(['init', repo]);
+  for (let i = 0; i < count; i++) {
+    writeFileSync(join(repo, `file${i}.txt`), `content ${i}\n`);
+    await client.hg(['-R', repo, 'commit', '-A', '-m', `commit ${i}`]);
+  }
+  return repo;
+}
