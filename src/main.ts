@@ -1,4 +1,6 @@
 import { AccessPolicy } from './access/policy.js';
+import { CdnService } from './cdn/service.js';
+import { VcsReader } from './cdn/vcs-source.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -23,6 +25,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** The CDN's snapshots and ref tables (src/cdn). */
+  readonly cdn: CdnService;
   close(): void;
 }
 
@@ -37,6 +41,12 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const cdn = new CdnService(new VcsReader({ hg, git }), {
+    memory: config.cdn.memory,
+    maxFileSize: config.cdn.max_file_size,
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+  });
   return {
     config,
     log,
@@ -47,6 +57,7 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     hg,
     git,
     events,
+    cdn,
     close: () => stores.close(),
   };
 }

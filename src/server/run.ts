@@ -4,6 +4,9 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import type { HttpRoute } from '../http/route.js';
+import { cdnRoute } from '../http/routes/cdn.js';
+import { HttpAuthenticator } from '../http/authenticate.js';
+import { attachCdn } from '../cdn/attach.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -12,11 +15,14 @@ export interface RunningServer {
 }
 
 /** Every HTTP route, in the order they are asked. */
-export function httpRoutes(_app: App): HttpRoute[] {
-  return [healthRoute()];
+export function httpRoutes(app: App): HttpRoute[] {
+  const trusted = new Set(app.config.cdn.trusted.split(/\s+/).filter(Boolean));
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.stores.repos, authenticator: new HttpAuthenticator(app.stores), trusted, log: app.log });
+  return [cdn, healthRoute()];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
+  attachCdn(app);
   const http = createHttpServer(httpRoutes(app), app.log);
   http.listen(app.config.http.port, app.config.http.listen);
   await once(http, 'listening');

@@ -1,0 +1,15 @@
+import type { App } from '../main.js';
+
+/** How long a push waits for the CDN to serve what it changed before returning anyway. */
+const FRESHNESS_WAIT_MS = 5_000;
+
+/** Subscribes the CDN to repo events: a push or sync is served before the push returns. */
+export function attachCdn(app: Pick<App, 'events' | 'cdn'>): void {
+  app.events.onChanged(async ({ repo }) => {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
+    await Promise.race([app.cdn.repoChanged(repo), waited]);
+    clearTimeout(timer);
+  });
+  app.events.onRemoved(({ repo }) => app.cdn.repoRemoved(repo));
+}
