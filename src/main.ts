@@ -1,6 +1,9 @@
 import { AccessPolicy } from './access/policy.js';
 import { CdnService } from './cdn/service.js';
 import { VcsReader } from './cdn/vcs-source.js';
+import { PublicationStore } from './cdn/publications.js';
+import { Publisher } from './cdn/publisher.js';
+import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -27,6 +30,8 @@ export interface App {
   readonly events: RepoEvents;
   /** The CDN's snapshots and ref tables (src/cdn). */
   readonly cdn: CdnService;
+  /** `ferry publish` directories kept in sync with a ref. */
+  readonly publisher: Publisher;
   close(): void;
 }
 
@@ -46,7 +51,10 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     maxFileSize: config.cdn.max_file_size,
     directoryOf: (repo) => repositories.directoryOf(repo),
     log,
+    onStale: (repo) => void events.emitChanged({ repo, cause: 'admin' }),
   });
+  const publications = new PublicationStore(openSqlite(config.dbPath));
+  const publisher = new Publisher(publications, stores.repos, cdn, config, log);
   return {
     config,
     log,
@@ -58,6 +66,10 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     git,
     events,
     cdn,
-    close: () => stores.close(),
+    publisher,
+    close: () => {
+      publications.close();
+      stores.close();
+    },
   };
 }

@@ -4,12 +4,16 @@ import type { App } from '../main.js';
 const FRESHNESS_WAIT_MS = 5_000;
 
 /** Subscribes the CDN to repo events: a push or sync is served before the push returns. */
-export function attachCdn(app: Pick<App, 'events' | 'cdn'>): void {
+export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher'>): void {
   app.events.onChanged(async ({ repo }) => {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
-    await Promise.race([app.cdn.repoChanged(repo), waited]);
+    const served = app.cdn.repoChanged(repo);
+    // Published directories follow in the background: a push does not wait for disk writes.
+    void served.then(() => app.publisher.repoChanged(repo));
+    await Promise.race([served, waited]);
     clearTimeout(timer);
   });
+  void app.publisher.syncAll();
   app.events.onRemoved(({ repo }) => app.cdn.repoRemoved(repo));
 }

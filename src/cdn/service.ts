@@ -22,6 +22,8 @@ export interface CdnOptions {
   readonly maxFileSize: number;
   readonly directoryOf: (repo: Repo) => string;
   readonly log: Logger;
+  /** Called when a repo changed behind Ferry's back (no push or sync event announced it). */
+  readonly onStale?: (repo: Repo) => void;
 }
 
 interface RepoState {
@@ -155,7 +157,9 @@ export class CdnService {
     if (now - state.checkedAt > STALE_CHECK_MS && !this.changing.has(repo.id)) {
       state.checkedAt = now;
       void this.reader.fingerprint(this.source(repo)).then((f) => {
-        if (f !== state.fingerprint) void this.repoChanged(repo);
+        if (f === state.fingerprint) return;
+        if (this.options.onStale) this.options.onStale(repo);
+        else void this.repoChanged(repo);
       });
     }
     return state;
