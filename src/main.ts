@@ -2,6 +2,7 @@ import { AccessPolicy } from './access/policy.js';
 import { CdnService } from './cdn/service.js';
 import { VcsReader } from './cdn/vcs-source.js';
 import { PublicationStore } from './cdn/publications.js';
+import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
 import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
@@ -9,7 +10,7 @@ import { RepoEvents } from './events/repo-events.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
-import type { Stores } from './store/types.js';
+import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
@@ -32,11 +33,13 @@ export interface App {
   readonly cdn: CdnService;
   /** `ferry publish` directories kept in sync with a ref. */
   readonly publisher: Publisher;
+  /** Repo lookups for the CDN's hot path (a statement prepared once). */
+  readonly cdnRepos: CdnRepoLookup;
   close(): void;
 }
 
 /** The composition root: config in, wired services out. */
-export function createApp(config: Config, options: { log?: Logger } = {}): App {
+export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
@@ -51,9 +54,11 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     maxFileSize: config.cdn.max_file_size,
     directoryOf: (repo) => repositories.directoryOf(repo),
     log,
-    onStale: (repo) => void events.emitChanged({ repo, cause: 'admin' }),
+    onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });
-  const publications = new PublicationStore(openSqlite(config.dbPath));
+  const cdnDb = openSqlite(config.dbPath);
+  const cdnRepos = new CdnRepoLookup(cdnDb);
+  const publications = new PublicationStore(cdnDb);
   const publisher = new Publisher(publications, stores.repos, cdn, config, log);
   return {
     config,
@@ -67,6 +72,7 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     events,
     cdn,
     publisher,
+    cdnRepos,
     close: () => {
       publications.close();
       stores.close();

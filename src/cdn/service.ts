@@ -122,8 +122,12 @@ export class CdnService {
   }
 
   repoRemoved(repo: Repo): void {
-    this.states.delete(repo.id);
-    this.cache.dropPrefix(`${repo.id}:`);
+    this.forget(repo.id);
+  }
+
+  forget(repoId: number): void {
+    this.states.delete(repoId);
+    this.cache.dropPrefix(`${repoId}:`);
   }
 
   private async applyChange(repo: Repo): Promise<void> {

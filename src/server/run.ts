@@ -1,12 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import type { HttpRoute } from '../http/route.js';
 import { cdnRoute } from '../http/routes/cdn.js';
 import { HttpAuthenticator } from '../http/authenticate.js';
-import { attachCdn } from '../cdn/attach.js';
+import { listenHttp } from '../cdn/workers/listen.js';
+import { trustedRepos } from '../cdn/trusted.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -16,24 +15,24 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App): HttpRoute[] {
-  const trusted = new Set(app.config.cdn.trusted.split(/\s+/).filter(Boolean));
-  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.stores.repos, authenticator: new HttpAuthenticator(app.stores), trusted, log: app.log });
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: new HttpAuthenticator(app.stores), trusted: trustedRepos(app.config), log: app.log });
   return [cdn, healthRoute()];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
-  attachCdn(app);
   const http = createHttpServer(httpRoutes(app), app.log);
-  http.listen(app.config.http.port, app.config.http.listen);
-  await once(http, 'listening');
-  const httpPort = (http.address() as AddressInfo).port;
+  const listener = await listenHttp(app, http);
+  const httpPort = listener.port;
   return {
     httpPort,
     async stop(graceMs) {
+      const listenerClosed = listener.closeListener();
+      const workersStopped = listener.stopWorkers();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
     },
   };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessPolicy } from '../../access/policy.js';
+import { repoNotFound, type AccessPolicy } from '../../access/policy.js';
 import type { Subject } from '../../access/subject.js';
 import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
@@ -78,13 +78,14 @@ async function serve(
   if (afterAt) {
     const path = head.join('/');
     if (!isRepoPath(path)) throw new NotFoundError(`no repository ${path}`, 'FERRY_REPO_NOT_FOUND', { path });
-    repo = (await deps.policy.authorize(subject, path as RepoPath, 'read')).repo;
+    repo = await authorizeRead(deps, subject, path as RepoPath);
     const n = afterAt.length > 1 ? await deps.cdn.splitRef(repo, afterAt) : 1;
     refName = afterAt.slice(0, n).join('/');
     file = afterAt.slice(n);
   } else {
     const found = await longestRepoPrefix(deps, head);
-    repo = (await deps.policy.authorize(subject, found.path, 'read')).repo;
+    repo = found.repo;
+    if ((await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(repo.path);
     file = head.slice(found.length);
   }
   const resolved = await deps.cdn.resolve(repo, refName);
@@ -126,11 +127,19 @@ async function serve(
   await sendBlob(req, res, node.blob, options);
 }
 
-async function longestRepoPrefix(deps: CdnRouteDeps, segments: readonly string[]): Promise<{ path: RepoPath; length: number }> {
+/** Same answer as `policy.authorize(…, 'read')`, with the CDN's one-statement repo lookup. */
+async function authorizeRead(deps: CdnRouteDeps, subject: Subject, path: RepoPath): Promise<Repo> {
+  const repo = await deps.repos.byPath(path);
+  if (!repo || (await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(path);
+  return repo;
+}
+
+async function longestRepoPrefix(deps: CdnRouteDeps, segments: readonly string[]): Promise<{ repo: Repo; length: number }> {
   for (let n = segments.length; n > 0; n--) {
     const path = segments.slice(0, n).join('/');
     if (!isRepoPath(path)) continue;
-    if (await deps.repos.byPath(path as RepoPath)) return { path: path as RepoPath, length: n };
+    const repo = await deps.repos.byPath(path as RepoPath);
+    if (repo) return { repo, length: n };
   }
   const path = segments.join('/');
   throw new NotFoundError(`no repository at /${path}`, 'FERRY_REPO_NOT_FOUND', { path });
