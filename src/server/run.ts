@@ -6,9 +6,12 @@ import { cdnRoute } from '../http/routes/cdn.js';
 import { HttpAuthenticator } from '../http/authenticate.js';
 import { listenHttp } from '../cdn/workers/listen.js';
 import { trustedRepos } from '../cdn/trusted.js';
+import { startSshServer } from '../ssh/server.js';
+import { HgServe } from '../vcs/hg/serve.js';
 
 export interface RunningServer {
   readonly httpPort: number;
+  readonly sshPort: number;
   /** Stops accepting, lets transfers in flight finish (bounded by `graceMs`), then closes. */
   stop(graceMs: number): Promise<void>;
 }
@@ -23,17 +26,22 @@ export async function startServers(app: App): Promise<RunningServer> {
   const http = createHttpServer(httpRoutes(app), app.log);
   const listener = await listenHttp(app, http);
   const httpPort = listener.port;
+  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
+  const ssh = await startSshServer(app, hgServe);
   return {
     httpPort,
+    sshPort: ssh.port,
     async stop(graceMs) {
       const listenerClosed = listener.closeListener();
       const workersStopped = listener.stopWorkers();
+      const sshStopped = ssh.stop(graceMs);
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
+      await sshStopped;
     },
   };
 }
