@@ -90,6 +90,11 @@ interface WrkResult {
   p99ms: number;
 }
 
+/** One second of load so every worker has built its snapshot and compressed forms. */
+function wrkWarm(url: string, gzip: boolean): void {
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d1s', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url]);
+}
+
 function wrk(url: string, gzip: boolean): WrkResult {
   const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url];
   const out = sh('wrk', args);
@@ -107,13 +112,21 @@ async function main(): Promise<void> {
   chmodSync(work, 0o755); // nginx workers run as an unprivileged user
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   const data = join(work, 'data');
-  const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const gitEnv: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
   // Ferry: a public git repo holding the corpus.
   sh(process.execPath, [FERRY, '--data', data, 'repo', 'create', 'bench/widgets', '--git', '--public']);
   sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
   const ferryPort = await freePort();
-  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(await freePort()), FERRY_LOG_LEVEL: 'warn' };
+  const sshPort = await freePort();
+  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn' };
+  // A user with a key, to push over SSH for the freshness measurement.
+  const key = join(work, 'id_bench');
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'bench', '--admin']);
+  sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'bench', `${key}.pub`]);
+  gitEnv.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+  const pushUrl = `ssh://git@127.0.0.1:${sshPort}/bench/widgets`;
   await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], ferryEnv, /ferry: ready/);
 
   // nginx: the same files from a tmpfs (or a plain temp dir when mounting is refused), gzip_static.
@@ -167,6 +180,7 @@ http {
     }
   }
 
+  for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
   console.log(`\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx serves from ${where}\n`);
   console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
   const ratios: number[] = [];
@@ -184,15 +198,16 @@ http {
   }
   console.log(`\nferry/nginx requests/s: min ${Math.min(...ratios).toFixed(2)}x (target >= 1.00x); p99 ferry/nginx: max ${Math.max(...p99ratios).toFixed(2)}x (target <= 2.00x)`);
 
-  await measureFreshness(data, ferryPort, gitEnv, work);
+  await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
 }
 
 /** Push a commit, then poll the branch URL until the new content is served; report ms. */
-async function measureFreshness(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string): Promise<void> {
+async function measureFreshness(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, via: string): Promise<void> {
   const clone = join(work, 'clone');
   sh('git', ['clone', '-q', join(data, 'repos', 'bench', 'widgets'), clone], { env: gitEnv });
   const samples: number[] = [];
-  const via = process.env.FERRY_BENCH_PUSH_URL ?? join(data, 'repos', 'bench', 'widgets');
+  let immediate = 0;
+  const pushMs: number[] = [];
   for (let i = 0; i < 5; i++) {
     const marker = `fresh-${Date.now()}-${i}`;
     writeFileSync(join(clone, 'fresh.txt'), `${marker}\n`);
@@ -201,18 +216,25 @@ async function measureFreshness(data: string, ferryPort: number, gitEnv: NodeJS.
     const started = performance.now();
     sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main'], { env: gitEnv });
     const pushed = performance.now();
-    for (;;) {
+    for (let polls = 0; ; polls++) {
       const r = await fetch(`http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/fresh.txt`);
       const body = await r.text();
-      if (body.trim() === marker) break;
+      if (body.trim() === marker) {
+        if (polls === 0) immediate++;
+        break;
+      }
       if (performance.now() - started > 30_000) throw new Error('the push never became visible');
       await sleep(5);
     }
     samples.push(performance.now() - pushed);
-    void started;
+    pushMs.push(pushed - started);
   }
   samples.sort((a, b) => a - b);
-  console.log(`push-to-fresh (${via.startsWith('/') ? 'git push straight into the repo dir: no transport event, the CDN notices on its own' : via}): median ${samples[2]?.toFixed(0)} ms after the push returned, max ${samples[4]?.toFixed(0)} ms (target <= 200 ms)`);
+  pushMs.sort((a, b) => a - b);
+  console.log(
+    `push-to-fresh (git push over SSH, 5 pushes): new content served ${immediate}/5 times on the first request after the push returned; ` +
+      `after-push wait median ${samples[2]?.toFixed(0)} ms, max ${samples[4]?.toFixed(0)} ms (target <= 200 ms); the push itself took median ${pushMs[2]?.toFixed(0)} ms`,
+  );
 }
 
 function cpuCount(): number {

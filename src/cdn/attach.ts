@@ -5,7 +5,7 @@ import type { CdnWorkerPool } from './workers/pool.js';
 const FRESHNESS_WAIT_MS = 5_000;
 
 /** Subscribes the CDN to repo events: a push or sync is served before the push returns. */
-export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher'>, workers?: Pick<CdnWorkerPool, 'changed' | 'removed'>): void {
+export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher' | 'cdnRepos'>, workers?: Pick<CdnWorkerPool, 'changed' | 'removed'>): void {
   app.events.onChanged(async ({ repo }) => {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
@@ -18,6 +18,7 @@ export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher'>, worker
   void app.publisher.syncAll();
   app.events.onRemoved(({ repo }) => {
     app.cdn.repoRemoved(repo);
+    app.cdnRepos.clear();
     workers?.removed(repo);
   });
 }

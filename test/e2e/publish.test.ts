@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync, mkdirS
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { ferryCli, runOk, startFerry, tempDir } from './harness.js';
+import { addUser, ferryCli, runOk, startFerry, tempDir } from './harness.js';
 
 const GIT_ENV = {
   ...process.env,
@@ -73,14 +73,11 @@ describe('ferry publish', () => {
     // The running server rewrites the directory when the branch moves.
     const ferry = await startFerry({ dataDir: data });
     try {
+      const alice = await addUser(ferry, 'alice', { admin: true });
       await commit(work, { 'index.html': 'v2\n', 'assets/new.js': 'new\n' }, 'two');
-      await git(['push', '-q', join(data, 'repos', 'web', 'site'), 'main'], work);
-      // (Until a transport announces the push, the CDN notices the change on its next look.)
-      await eventually(async () => {
-        const r = await fetch(`${ferry.baseUrl}/cdn/web/site@main/index.html`);
-        await r.arrayBuffer();
-        return existsSync(join(dir, 'assets', 'new.js'));
-      }, 'the published directory shows the new commit');
+      const push = await alice.git(['-C', work, 'push', '-q', `ssh://git@127.0.0.1:${ferry.sshPort}/web/site`, 'main']);
+      assert.equal(push.code, 0, push.stderr);
+      await eventually(() => existsSync(join(dir, 'assets', 'new.js')), 'the published directory shows the pushed commit');
       assert.equal(readFileSync(join(dir, 'index.html'), 'utf8'), 'v2\n');
       const versions = readdirSync(join(out, '.www.ferry'));
       assert.equal(versions.length, 1, `old trees are removed: ${versions.join(', ')}`);

@@ -54,6 +54,7 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
       return;
     case 'removed':
       app.cdn.forget(message.repoId);
+      app.cdnRepos.clear();
       return;
   }
 });
