@@ -3,7 +3,8 @@
  * Ferry's /cdn vs nginx serving the same files from a tmpfs, same machine, same run, same load
  * generator (wrk). Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
- *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50]
+ *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--workers N]
+ *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ const FILES = [
   { label: '100 KB', path: 'dist/ferry-widgets.min.js' },
 ];
 
-const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' } } });
+const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, workers: { type: 'string', default: '0' } } });
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
   const ferryPort = await freePort();
   const sshPort = await freePort();
-  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn' };
+  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn', FERRY_CDN_WORKERS: opts.workers };
   // A user with a key, to push over SSH for the freshness measurement.
   const key = join(work, 'id_bench');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
@@ -181,7 +182,7 @@ http {
   }
 
   for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
-  console.log(`\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx serves from ${where}\n`);
+  console.log(`\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}\n`);
   console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
   const ratios: number[] = [];
   const p99ratios: number[] = [];

@@ -34,13 +34,13 @@ export function parseCdnUrl(rawTarget: string): CdnUrl | undefined {
     return s;
   });
   if (segments.length === 0) throw bad('name a repository: /cdn/PATH@REF/FILE');
-  const at = segments.findIndex((s) => s.includes('@'));
+  // The first `@` not at the start of a segment ends the repo path (`dist/@scope/x.js` is a file path).
+  const at = segments.findIndex((s) => s.indexOf('@') > 0);
   if (at < 0) return { head: segments, afterAt: undefined, directory };
   const segment = segments[at] as string;
   const split = segment.indexOf('@');
   const head = [...segments.slice(0, at), segment.slice(0, split)];
   const ref = segment.slice(split + 1);
-  if (head[head.length - 1] === '') throw bad('name a repository before @: /cdn/PATH@REF/FILE');
   return { head, afterAt: [ref, ...segments.slice(at + 1)], directory };
 }
 

@@ -54,6 +54,8 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     await git(['init', '-q', '-b', 'main', work], work);
     writeFileSync(join(work, 'dist', 'app.js'), APP_JS);
     writeFileSync(join(work, 'dist', 'deep', 'er', 'x.txt'), 'deep\n');
+    mkdirSync(join(work, 'dist', '@scope'));
+    writeFileSync(join(work, 'dist', '@scope', 'pkg.js'), 'scoped\n');
     writeFileSync(join(work, 'index.html'), '<script>alert(1)</script>\n');
     writeFileSync(join(work, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
     writeFileSync(join(work, '.gitignore'), 'node_modules\n');
@@ -122,6 +124,9 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     const noRef = await fetch(url('team/web/app/dist/deep/er/x.txt'));
     assert.equal(noRef.status, 200);
     assert.equal(noRef.headers.get('x-ferry-commit'), commits.rc);
+    // An `@` starting a segment belongs to the file path.
+    assert.equal(await (await fetch(url('team/web/app/dist/@scope/pkg.js'))).text(), 'scoped\n');
+    assert.equal(await (await fetch(url('team/web/app@main/dist/@scope/pkg.js'))).text(), 'scoped\n');
     // A branch whose name has a slash.
     const feature = await fetch(url('team/web/app@feature/x/dist/version.txt'));
     assert.equal(await feature.text(), 'feature\n');
@@ -183,6 +188,8 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     assert.equal(range.headers['content-range'], `bytes 7-12/${Buffer.byteLength(APP_JS)}`);
     const suffix = await raw(port, '/cdn/team/web/app@main/dist/app.js', { Range: 'bytes=-5' });
     assert.equal(suffix.body.toString(), APP_JS.slice(-5));
+    const backwards = await raw(port, '/cdn/team/web/app@main/dist/app.js', { Range: 'bytes=9-3' });
+    assert.equal(backwards.status, 200, 'an invalid range is ignored');
     const outside = await raw(port, '/cdn/team/web/app@main/dist/app.js', { Range: 'bytes=999999-' });
     assert.equal(outside.status, 416);
     assert.equal(outside.headers['content-range'], `bytes */${Buffer.byteLength(APP_JS)}`);
