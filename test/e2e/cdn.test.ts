@@ -4,6 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
 import { runOk, startFerry, tempDir, type FerryServer } from './harness.js';
 
 const GIT_ENV = {
@@ -35,6 +36,7 @@ function raw(port: number, path: string, headers: Record<string, string> = {}, m
 
 const APP_JS = `export const answer = 42;\n${'// padding that compresses well\n'.repeat(400)}`;
 const BIG = Buffer.alloc(300_000, 7);
+const PAGE = "<title>untouched</title><script>document.title = 'script ran'</script>\n";
 
 describe('CDN: /cdn/PATH@REF/FILE', () => {
   let ferry: FerryServer;
@@ -56,7 +58,7 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     writeFileSync(join(work, 'dist', 'deep', 'er', 'x.txt'), 'deep\n');
     mkdirSync(join(work, 'dist', '@scope'));
     writeFileSync(join(work, 'dist', '@scope', 'pkg.js'), 'scoped\n');
-    writeFileSync(join(work, 'index.html'), '<script>alert(1)</script>\n');
+    writeFileSync(join(work, 'index.html'), PAGE);
     writeFileSync(join(work, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
     writeFileSync(join(work, '.gitignore'), 'node_modules\n');
     writeFileSync(join(work, 'big.bin'), BIG);
@@ -251,6 +253,28 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     assert.equal(link.headers.get('content-type'), 'text/plain; charset=utf-8');
   });
 
+  it('in Chromium: repo HTML runs no script unless the repo is trusted; public files are readable cross-origin', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url('team/web/app@main/index.html'));
+      assert.equal(await page.title(), 'untouched', 'the sandbox kept the script from running');
+      await page.goto(url('site/trusted@main/index.html'));
+      assert.equal(await page.title(), 'script ran');
+      // From the trusted page's origin (127.0.0.1), read the CDN through another origin (localhost).
+      const other = `http://localhost:${port}/cdn`;
+      const crossOrigin = await page.evaluate(async (base) => {
+        const pub = await fetch(`${base}/team/web/app@main/dist/deep/er/x.txt`).then((r) => r.text(), () => 'blocked');
+        const priv = await fetch(`${base}/secret/plans@main/index.html`).then((r) => String(r.status), () => 'blocked');
+        return { pub, priv };
+      }, other);
+      assert.equal(crossOrigin.pub, 'deep\n');
+      assert.equal(crossOrigin.priv, 'blocked');
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('refuses .hg*/.git* files, dot-dot, encoded slashes, backslashes and NUL, and files over max_file_size', async () => {
     assert.equal((await raw(port, '/cdn/team/web/app@main/.gitignore')).status, 404);
     for (const bad of [
@@ -285,7 +309,7 @@ describe('CDN: /cdn/PATH@REF/FILE', () => {
     assert.equal(denied.status, 404);
     const allowed = await raw(port, '/cdn/secret/plans@main/index.html', basic(await token('carol')));
     assert.equal(allowed.status, 200);
-    assert.equal(allowed.body.toString(), '<script>alert(1)</script>\n');
+    assert.equal(allowed.body.toString(), PAGE);
     assert.match(String(allowed.headers['cache-control']), /^private/);
     assert.equal(allowed.headers['access-control-allow-origin'], undefined);
     const wrong = await raw(port, '/cdn/team/web/app@main/index.html', basic('not-a-token'));
