@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pushRefusal } from '../../access/push.js';
 import type { Subject } from '../../access/subject.js';
-import { describeSubject } from '../../access/subject.js';
-import { AccessDeniedError, FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import type { Repo } from '../../store/types.js';
@@ -78,8 +78,7 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
 }
 
 async function canWrite(app: App, subject: Subject, repo: Repo): Promise<boolean> {
-  const level = await app.policy.levelOn(subject, repo);
-  return level === 'write' || level === 'admin';
+  return (await pushRefusal(app.policy, subject, repo.path)) === undefined;
 }
 
 /**
@@ -92,18 +91,17 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
   if (wire.vcs === 'git' && path.endsWith('.git') && !(await app.stores.repos.byPath(path))) {
     path = parseRepoPath(path.slice(0, -'.git'.length));
   }
+  const signIn = () => new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
   let repo: Repo;
   try {
-    repo = (await app.policy.authorize(subject, path, wire.access)).repo;
+    repo = (await app.policy.authorize(subject, path, 'read')).repo;
   } catch (err) {
-    if (!(err instanceof FerryError)) throw err;
-    if (subject.kind === 'anonymous' && (err.code === 'FERRY_REPO_NOT_FOUND' || err.code === 'FERRY_ACCESS_DENIED')) {
-      throw new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
-    }
-    if (err.code === 'FERRY_ACCESS_DENIED') {
-      throw new AccessDeniedError(`${describeSubject(subject)} may only read ${path}; pushing needs write access`, 'FERRY_ACCESS_DENIED', { path });
-    }
+    if (subject.kind === 'anonymous' && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND') throw signIn();
     throw err;
+  }
+  if (wire.access === 'write') {
+    const refusal = await pushRefusal(app.policy, subject, path);
+    if (refusal) throw subject.kind === 'anonymous' ? signIn() : refusal;
   }
   if (repo.kind !== wire.vcs) {
     throw new NotFoundError(`${path} is a ${repo.kind === 'hg' ? 'Mercurial' : 'Git'} repository; use ${repo.kind} to clone it`, 'FERRY_REPO_NOT_FOUND', { path });
