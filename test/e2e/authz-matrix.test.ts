@@ -36,7 +36,7 @@ const EXPECTED: Record<Role, Record<Transport, Record<Column, Outcome>>> = {
 };
 
 const ROLES = Object.keys(EXPECTED) as Role[];
-const TRANSPORTS: Transport[] = ['http'];
+const TRANSPORTS: Transport[] = ['ssh', 'http'];
 const CONCURRENCY = 3;
 
 interface Cell {
