@@ -1,6 +1,7 @@
 import { AccessPolicy } from './access/policy.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
+import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
@@ -8,6 +9,7 @@ import type { Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
 
 export type { Config } from './config/load.js';
@@ -23,6 +25,10 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
+  readonly httpAuth: HttpAuthenticator;
+  /** The long-lived hgweb server behind hg over HTTP (started on first use). */
+  readonly hgHttp: HgHttpBackend;
   close(): void;
 }
 
@@ -37,6 +43,8 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const httpAuth = new HttpAuthenticator(stores);
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
   return {
     config,
     log,
@@ -47,6 +55,11 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     hg,
     git,
     events,
-    close: () => stores.close(),
+    httpAuth,
+    hgHttp,
+    close: () => {
+      void hgHttp.stop();
+      stores.close();
+    },
   };
 }

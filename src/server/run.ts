@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
+import { wireRoute } from '../http/routes/wire.js';
 import type { HttpRoute } from '../http/route.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
@@ -15,8 +16,8 @@ export interface RunningServer {
 }
 
 /** Every HTTP route, in the order they are asked. */
-export function httpRoutes(_app: App): HttpRoute[] {
-  return [healthRoute()];
+export function httpRoutes(app: App): HttpRoute[] {
+  return [healthRoute(), wireRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
@@ -37,6 +38,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await closed;
       clearTimeout(timer);
       await sshStopped;
+      await app.hgHttp.stop();
     },
   };
 }
