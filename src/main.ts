@@ -7,6 +7,7 @@ import { Publisher } from './cdn/publisher.js';
 import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
+import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
@@ -14,6 +15,7 @@ import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
 
 export type { Config } from './config/load.js';
@@ -29,6 +31,10 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
+  readonly httpAuth: HttpAuthenticator;
+  /** The long-lived hgweb server behind hg over HTTP (started on first use). */
+  readonly hgHttp: HgHttpBackend;
   /** The CDN's snapshots and ref tables (src/cdn). */
   readonly cdn: CdnService;
   /** `ferry publish` directories kept in sync with a ref. */
@@ -49,6 +55,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const httpAuth = new HttpAuthenticator(stores);
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
   const cdn = new CdnService(new VcsReader({ hg, git }), {
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,
@@ -70,10 +78,13 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hg,
     git,
     events,
+    httpAuth,
+    hgHttp,
     cdn,
     publisher,
     cdnRepos,
     close: () => {
+      void hgHttp.stop();
       publications.close();
       stores.close();
     },

@@ -1,9 +1,9 @@
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
+import { wireRoute } from '../http/routes/wire.js';
 import type { HttpRoute } from '../http/route.js';
 import { cdnRoute } from '../http/routes/cdn.js';
-import { HttpAuthenticator } from '../http/authenticate.js';
 import { listenHttp } from '../cdn/workers/listen.js';
 import { trustedRepos } from '../cdn/trusted.js';
 import { startSshServer } from '../ssh/server.js';
@@ -18,8 +18,9 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App): HttpRoute[] {
-  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: new HttpAuthenticator(app.stores), trusted: trustedRepos(app.config), log: app.log });
-  return [cdn, healthRoute()];
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
+  // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
+  return [cdn, healthRoute(), wireRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
@@ -42,6 +43,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await sshStopped;
+      await app.hgHttp.stop();
     },
   };
 }

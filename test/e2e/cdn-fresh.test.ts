@@ -47,6 +47,13 @@ describe('CDN freshness and memory', () => {
         assert.equal(push.code, 0, push.stderr);
         await servedEventually(`${base}/alice/gitsite/index.js`, `${version}\n`);
       }
+      // And over HTTP (git smart HTTP with a token).
+      const token = (await ferry.cliOk(['token', 'add', 'alice'])).stdout.trim().split(/\s+/).pop() as string;
+      writeFileSync(join(gitDir, 'index.js'), 'three\n');
+      await alice.git(['-C', gitDir, 'commit', '-q', '-am', 'three']);
+      const httpPush = await alice.git(['-C', gitDir, 'push', '-q', `http://alice:${token}@127.0.0.1:${ferry.httpPort}/alice/gitsite`, 'main']);
+      assert.equal(httpPush.code, 0, httpPush.stderr);
+      await servedEventually(`${base}/alice/gitsite@main/index.js`, 'three\n');
     } finally {
       await ferry.stop();
     }

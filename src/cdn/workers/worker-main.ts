@@ -6,7 +6,6 @@ import { Agent, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { createApp } from '../../main.js';
-import { HttpAuthenticator } from '../../http/authenticate.js';
 import { cdnRoute } from '../../http/routes/cdn.js';
 import { sendError } from '../../http/errors.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
@@ -22,7 +21,7 @@ const route = cdnRoute({
   cdn: app.cdn,
   policy: app.policy,
   repos: app.cdnRepos,
-  authenticator: new HttpAuthenticator(app.stores),
+  authenticator: app.httpAuth,
   trusted: trustedRepos(config),
   log: app.log,
 });
