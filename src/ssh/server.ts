@@ -35,7 +35,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   };
   let host = app.config.ssh.public_host;
 
-  const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry' }, (client, info) => {
+  const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
     connections.add(tracked);
     let subject: Subject | undefined;
