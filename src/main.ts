@@ -9,6 +9,7 @@ import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import type { VcsAdapters } from './vcs/types.js';
+import { RepoBrowsers } from './vcs/browsers.js';
 
 export type { Config } from './config/load.js';
 
@@ -23,6 +24,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** Read-only repository views for the web pages (long-lived hg/git readers). */
+  readonly browsers: RepoBrowsers;
   close(): void;
 }
 
@@ -37,6 +40,8 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
+  events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   return {
     config,
     log,
@@ -47,6 +52,10 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     hg,
     git,
     events,
-    close: () => stores.close(),
+    browsers,
+    close: () => {
+      browsers.close();
+      stores.close();
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import type { HttpRoute } from '../http/route.js';
+import { webRoute } from '../http/routes/web.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -12,8 +13,9 @@ export interface RunningServer {
 }
 
 /** Every HTTP route, in the order they are asked. */
-export function httpRoutes(_app: App): HttpRoute[] {
-  return [healthRoute()];
+export function httpRoutes(app: App): HttpRoute[] {
+  // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
+  return [healthRoute(), webRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
