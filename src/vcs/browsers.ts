@@ -1,5 +1,6 @@
 import type { Repo } from '../store/types.js';
 import type { RepoBrowser } from './browse.js';
+import { ByteCache } from './byte-cache.js';
 import { GitCatFilePool } from './git/cat-file.js';
 import { GitBrowser } from './git/browse.js';
 import { HgCommandServerPool } from './hg/command-server.js';
@@ -13,6 +14,8 @@ export class RepoBrowsers {
   private readonly hgPool: HgCommandServerPool;
   private readonly gitPool: GitCatFilePool;
   private readonly browsers = new Map<string, RepoBrowser>();
+  /** Diffs never change for a commit id: computed once, kept within 64 MB. */
+  private readonly diffs = new ByteCache(64 * 1024 * 1024);
 
   constructor(
     hg: { executable: string; env: NodeJS.ProcessEnv },
@@ -29,8 +32,8 @@ export class RepoBrowsers {
     if (!browser) {
       browser =
         repo.kind === 'hg'
-          ? new HgBrowser(() => this.hgPool.get(dir), dir)
-          : new GitBrowser(() => this.gitPool.get(dir), dir, this.git.executable, this.git.env);
+          ? new HgBrowser(() => this.hgPool.get(dir), dir, this.diffs)
+          : new GitBrowser(() => this.gitPool.get(dir), dir, this.git.executable, this.git.env, this.diffs);
       if (this.browsers.size >= 256) this.browsers.delete(this.browsers.keys().next().value as string);
       this.browsers.set(key, browser);
     }

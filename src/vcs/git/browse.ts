@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../process.js';
 import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import type { ByteCache } from '../byte-cache.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
 
 const FS = '\x1f';
@@ -24,6 +25,7 @@ export class GitBrowser implements RepoBrowser {
     private readonly dir: string,
     private readonly executable: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly diffs: ByteCache,
   ) {}
 
   async defaultBranch(): Promise<string | undefined> {
@@ -110,6 +112,10 @@ export class GitBrowser implements RepoBrowser {
   }
 
   async diff(id: string): Promise<Buffer> {
+    return this.diffs.through(`${this.dir}:${id}`, () => this.computeDiff(id));
+  }
+
+  private async computeDiff(id: string): Promise<Buffer> {
     const commit = await this.commit(id);
     if (!commit) return Buffer.alloc(0);
     const args = commit.parents.length > 0 ? ['diff-tree', '-p', '-M', '--no-color', commit.parents[0] as string, id] : ['diff-tree', '-p', '-M', '--no-color', '--root', id];

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import type { ByteCache } from '../byte-cache.js';
 import type { HgCommandServer } from './command-server.js';
 
 const FS = '\x1f';
@@ -47,6 +48,7 @@ export class HgBrowser implements RepoBrowser {
   constructor(
     private readonly server: () => HgCommandServer,
     private readonly dir: string,
+    private readonly diffs: ByteCache,
   ) {}
 
   async defaultBranch(): Promise<string | undefined> {
@@ -86,7 +88,8 @@ export class HgBrowser implements RepoBrowser {
   }
 
   async diff(id: string): Promise<Buffer> {
-    return this.server().runOk(['diff', '--git', '-c', id]);
+    if (!/^[0-9a-f]{40}$/.test(id)) return Buffer.alloc(0);
+    return this.diffs.through(`${this.dir}:${id}`, () => this.server().runOk(['diff', '--git', '-c', id]));
   }
 
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
