@@ -48,7 +48,7 @@ export async function filesPage(ctx: PageContext, view: RepoView, ref: string, p
   if (entries) {
     const prefix = `${base}/-/files/${urlPath(ref)}${path === '' ? '' : `/${urlPath(path)}`}`;
     const list = html`<ul class="list">${path !== '' ? html`<li><a href="${prefix.replace(/\/[^/]*$/, '')}">..</a></li>` : ''}${entries.map(
-      (e) => html`<li><span class="muted mono">${e.type === 'dir' ? 'dir ' : e.type === 'link' ? 'link' : e.type === 'submodule' ? 'sub ' : 'file'}</span><a class="grow" href="${prefix}/${encodeURIComponent(e.name)}">${e.name}${e.type === 'dir' ? '/' : ''}</a></li>`,
+      (e) => html`<li><span class="muted mono kind">${e.type === 'dir' ? 'dir ' : e.type === 'link' ? 'link' : e.type === 'submodule' ? 'sub ' : 'file'}</span><a class="grow" href="${prefix}/${encodeURIComponent(e.name)}">${e.name}${e.type === 'dir' ? '/' : ''}</a></li>`,
     )}</ul>`;
     return repoPage(ctx, view, 'files', path === '' ? 'Files' : path, html`<section class="box">${head}</header>${list}</section>`);
   }
