@@ -1,6 +1,7 @@
 import { AccessPolicy } from './access/policy.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
+import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
@@ -8,6 +9,7 @@ import type { Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
 
@@ -26,6 +28,10 @@ export interface App {
   readonly events: RepoEvents;
   /** Read-only repository views for the web pages (long-lived hg/git readers). */
   readonly browsers: RepoBrowsers;
+  /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
+  readonly httpAuth: HttpAuthenticator;
+  /** The long-lived hgweb server behind hg over HTTP (started on first use). */
+  readonly hgHttp: HgHttpBackend;
   close(): void;
 }
 
@@ -42,6 +48,8 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
+  const httpAuth = new HttpAuthenticator(stores);
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
   return {
     config,
     log,
@@ -53,8 +61,11 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     git,
     events,
     browsers,
+    httpAuth,
+    hgHttp,
     close: () => {
       browsers.close();
+      void hgHttp.stop();
       stores.close();
     },
   };

@@ -49,7 +49,7 @@ describe('web pages in Chromium', () => {
     writeFileSync(join(gitWork, 'index.js'), 'console.log("<b>hello</b>");\n');
     await runOk('git', ['-C', gitWork, 'commit', '-q', '-am', 'git: on a branch with a slash'], { env: alice.env });
     await runOk('git', ['-C', gitWork, 'tag', 'v2.0'], { env: alice.env });
-    await runOk('git', ['-C', gitWork, 'push', '-q', join(server.dataDir, 'repos', 'team', 'site'), 'main', 'feature/x', 'v2.0'], { env: alice.env });
+    await runOk('git', ['-C', gitWork, 'push', '-q', alice.sshUrl('team/site'), 'main', 'feature/x', 'v2.0'], { env: alice.env });
     browser = await launchChromium();
   });
 
@@ -123,6 +123,24 @@ describe('web pages in Chromium', () => {
     assert.ok(((await page.textContent('main')) ?? '').includes('stable'));
     await page.goto(`${server.baseUrl}/team/app/-/tags`);
     assert.ok(((await page.textContent('main')) ?? '').includes('v1.0'));
+    await page.close();
+  });
+
+  it('shows clone commands that work as shown, for SSH and HTTP', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/team/app`);
+    const ssh = (await page.inputValue('#clone-ssh')).split(' ');
+    const http = (await page.inputValue('#clone-http')).split(' ');
+    assert.equal(ssh[0], 'hg');
+    assert.match((await page.textContent('#ssh-config')) ?? '', new RegExp(`Port ${server.sshPort}`));
+    assert.match(await page.inputValue('#cdn-url'), /\/cdn\/team\/app@default\/$/);
+    const dir = tempDir('ferry-web-clone-');
+    await runOk('hg', [...ssh.slice(1), join(dir, 'via-ssh')], { env: alice.env });
+    await runOk('hg', [...http.slice(1), join(dir, 'via-http')], { env: alice.env });
+    await page.goto(`${server.baseUrl}/team/site`);
+    const gitSsh = (await page.inputValue('#clone-ssh')).split(' ');
+    assert.equal(gitSsh[0], 'git');
+    await runOk('git', [...gitSsh.slice(1), join(dir, 'site')], { env: alice.env });
     await page.close();
   });
 
