@@ -137,6 +137,14 @@ describe('web pages in Chromium', () => {
     const dir = tempDir('ferry-web-clone-');
     await runOk('hg', [...ssh.slice(1), join(dir, 'via-ssh')], { env: alice.env });
     await runOk('hg', [...http.slice(1), join(dir, 'via-http')], { env: alice.env });
+    // A push over SSH shows on pages already served once (the long-lived readers see new data).
+    writeFileSync(join(dir, 'via-ssh', 'fresh.txt'), 'fresh\n');
+    await runOk('hg', ['-R', join(dir, 'via-ssh'), 'commit', '-A', '-m', 'pushed after a page view'], { env: alice.env });
+    await runOk('hg', ['-R', join(dir, 'via-ssh'), 'push', alice.sshUrl('team/app')], { env: alice.env });
+    await page.goto(`${server.baseUrl}/team/app/-/log`);
+    assert.equal(await page.locator('ul.log a:text("pushed after a page view")').count(), 1);
+    await page.goto(`${server.baseUrl}/team/app/-/files/default/fresh.txt`);
+    assert.match((await page.textContent('table.code')) ?? '', /fresh/);
     await page.goto(`${server.baseUrl}/team/site`);
     const gitSsh = (await page.inputValue('#clone-ssh')).split(' ');
     assert.equal(gitSsh[0], 'git');

@@ -1,6 +1,5 @@
 import { FerryError, describeError } from '../../domain/errors.js';
 import { parsePublicKeys } from '../../domain/public-key.js';
-import { FailedLoginLimiter } from '../../http/login-limiter.js';
 import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSession } from '../../http/session-subject.js';
 import { verifyPassword } from '../../services/passwords.js';
 import { issueToken } from '../../services/tokens.js';
@@ -9,8 +8,6 @@ import { checkCsrf, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
-
-const limiter = new FailedLoginLimiter();
 
 function secure(ctx: PageContext): boolean {
   return ctx.baseUrl.startsWith('https:');
@@ -49,6 +46,7 @@ export async function signin(ctx: PageContext): Promise<void> {
   const next = safeNext(form.get('next'));
   const name = form.get('name') ?? '';
   const client = req.socket.remoteAddress ?? 'unknown';
+  const limiter = ctx.app.httpAuth.limiter;
   const again = (message: string, status: number): void =>
     sendHtml(req, res, status, signinForm(ctx, form.get('csrf') ?? '', next, message, name), { 'Cache-Control': 'no-store' });
   try {
