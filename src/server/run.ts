@@ -43,6 +43,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await sshStopped;
+      hgServe.stop();
       await app.hgHttp.stop();
     },
   };

@@ -91,7 +91,7 @@ describe('SSH under load and failure', () => {
     assert.equal(push.code, 0, push.stderr);
   });
   after(async () => {
-    await server.stop('SIGKILL');
+    await server.stop();
   });
 
   it('keeps memory bounded while a client stalls, and leaves no hg behind when it drops mid-clone', async () => {
@@ -157,5 +157,7 @@ describe('SSH under load and failure', () => {
     assert.equal(await exited, 0);
     const verify = await run('hg', ['-R', dest, 'verify'], { env: { ...process.env, HGRCPATH: '' } });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    // The warm chg servers go with it.
+    await until('chg servers to exit', () => !processes().some((p) => p.cmdline.includes('--cmdserver chgunix') && p.cmdline.includes(server.dataDir)));
   });
 });
