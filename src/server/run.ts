@@ -47,6 +47,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await sshStopped;
+      hgServe.stop();
       await app.hgHttp.stop();
     },
   };
