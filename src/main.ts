@@ -3,6 +3,7 @@ import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { Metrics } from './metrics/registry.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
@@ -29,6 +30,8 @@ export interface App {
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
   readonly hgHttp: HgHttpBackend;
+  /** Counters served at /metrics. */
+  readonly metrics: Metrics;
   close(): void;
 }
 
@@ -57,6 +60,7 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     events,
     httpAuth,
     hgHttp,
+    metrics: new Metrics(),
     close: () => {
       void hgHttp.stop();
       stores.close();

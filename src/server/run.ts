@@ -4,6 +4,8 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import { wireRoute } from '../http/routes/wire.js';
+import { metricsRoute } from '../http/routes/metrics.js';
+import { countResponses, instrumentRoutes } from '../http/instrument.js';
 import type { HttpRoute } from '../http/route.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
@@ -17,11 +19,12 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App): HttpRoute[] {
-  return [healthRoute(), wireRoute(app)];
+  return [healthRoute(), metricsRoute(app.metrics), wireRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
-  const http = createHttpServer(httpRoutes(app), app.log);
+  const http = createHttpServer(instrumentRoutes(httpRoutes(app)), app.log);
+  countResponses(http, app.metrics);
   http.listen(app.config.http.port, app.config.http.listen);
   await once(http, 'listening');
   const httpPort = (http.address() as AddressInfo).port;

@@ -172,6 +172,36 @@ describe('hg and git over HTTP', () => {
     }
   });
 
+  it('serves a repository removed and created again at the same path as the new one', async () => {
+    await server.cliOk(['repo', 'create', 'team/hg-again', '--public']);
+    const local = await makeHgRepo(alice, 2);
+    await runOk('hg', ['-R', local, 'push', url(server, 'team/hg-again', { user: 'alice', secret: aliceToken })], { env: alice.env });
+    const first = await alice.hg(['clone', '-U', url(server, 'team/hg-again'), join(tempDir(), 'c')]);
+    assert.match(first.stdout, /added 2 changesets/);
+    await server.cliOk(['repo', 'rm', 'team/hg-again']);
+    await server.cliOk(['repo', 'create', 'team/hg-again', '--public']);
+    const second = await alice.hg(['clone', '-U', url(server, 'team/hg-again'), join(tempDir(), 'c')]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /no changes found/);
+  });
+
+  it('counts requests, clones and pushes at /metrics', async () => {
+    const res = await fetch(url(server, 'metrics'));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    assert.ok(value('ferry_transfers_total{vcs="hg",transport="http",op="clone"}') >= 3, text);
+    assert.ok(value('ferry_transfers_total{vcs="hg",transport="http",op="push"}') >= 2, text);
+    assert.ok(value('ferry_transfers_total{vcs="git",transport="http",op="clone"}') >= 2, text);
+    assert.ok(value('ferry_transfers_total{vcs="git",transport="http",op="push"}') >= 2, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="200"}') >= 10, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="401"}') >= 3, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="403"}') >= 2, text);
+    assert.ok(value('ferry_http_requests_total{area="none",status="404"}') >= 4, text);
+    assert.doesNotMatch(text, /team\//, 'no repo paths in metrics');
+  });
+
   it('restarts the Mercurial HTTP server when it dies', async () => {
     await server.cliOk(['repo', 'create', 'team/hg-restart', '--public']);
     const caps = url(server, 'team/hg-restart?cmd=capabilities');

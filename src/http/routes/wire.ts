@@ -4,6 +4,7 @@ import type { Subject } from '../../access/subject.js';
 import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
+import type { TransferOp } from '../../metrics/registry.js';
 import type { Repo } from '../../store/types.js';
 import { serveGitHttp } from '../../vcs/git/http-backend.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
@@ -14,14 +15,12 @@ import { forwardToHgweb } from '../wire/hg-proxy.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
 
-export type WireOutcome = { readonly wire: WireRequest; readonly status: number };
-
 /**
  * hg and git clients at `/PATH` (hg `?cmd=…`; git smart HTTP, with or without `.git`). Ferry
  * authenticates and asks the policy first; only an authorized request reaches hgweb or git.
  * Everything that is not a wire-protocol request falls through to the next route (the web UI).
  */
-export function wireRoute(app: App, options: { onOutcome?: (outcome: WireOutcome) => void } = {}): HttpRoute {
+export function wireRoute(app: App): HttpRoute {
   return {
     name: 'wire',
     async handle(req, res, url) {
@@ -36,7 +35,8 @@ export function wireRoute(app: App, options: { onOutcome?: (outcome: WireOutcome
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
         sendError(res, err, { headers, reason: wire.vcs === 'hg' });
       }
-      options.onOutcome?.({ wire, status: res.statusCode });
+      const op = res.statusCode === 200 ? transferOf(wire) : undefined;
+      if (op) app.metrics.transfer(wire.vcs, 'http', op);
       return true;
     },
   };
@@ -107,4 +107,11 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     throw new NotFoundError(`${path} is a ${repo.kind === 'hg' ? 'Mercurial' : 'Git'} repository; use ${repo.kind} to clone it`, 'FERRY_REPO_NOT_FOUND', { path });
   }
   return repo;
+}
+
+/** One count per client operation: hg getbundle/unbundle; git's ref advertisement (v0 and v2 fetch) and receive-pack. */
+function transferOf(wire: WireRequest): TransferOp | undefined {
+  if (wire.vcs === 'hg') return wire.command === 'getbundle' ? 'clone' : wire.command === 'unbundle' ? 'push' : undefined;
+  if (wire.service === 'git-upload-pack') return wire.step === 'advertise' ? 'clone' : undefined;
+  return wire.step === 'rpc' ? 'push' : undefined;
 }
