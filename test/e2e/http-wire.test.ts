@@ -206,7 +206,7 @@ describe('hg and git over HTTP', () => {
     await server.cliOk(['repo', 'create', 'team/hg-restart', '--public']);
     const caps = url(server, 'team/hg-restart?cmd=capabilities');
     assert.equal((await fetch(caps)).status, 200);
-    const socket = join(server.dataDir, 'run', 'hgweb.sock');
+    const socket = join(server.dataDir, 'run', 'hgweb-');
     const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(socket));
     assert.equal(pids.length, 1, 'one hgweb server');
     process.kill(Number(pids[0]), 'SIGKILL');

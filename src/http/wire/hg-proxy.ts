@@ -44,8 +44,9 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   headers.host = 'ferry';
   headers['x-ferry-repo'] = forward.repo;
   headers['x-ferry-push'] = forward.push ? '1' : '0';
-  const socketPath = await backend.socketPath();
-  const upstream = request({ socketPath, method: req.method, path: `/${url.search}`, headers, agent: false });
+  const lease = await backend.acquire();
+  const upstream = request({ socketPath: lease.socket, method: req.method, path: `/${url.search}`, headers, agent: false });
+  upstream.once('close', () => lease.release());
   const responded = new Promise<IncomingMessage>((resolve, reject) => {
     upstream.once('response', resolve);
     upstream.once('error', (err) => reject(new FerryError('FERRY_VCS_FAILED', `the Mercurial HTTP server failed: ${err.message}`, { cause: err })));
