@@ -1,4 +1,10 @@
 import { AccessPolicy } from './access/policy.js';
+import { CdnService } from './cdn/service.js';
+import { VcsReader } from './cdn/vcs-source.js';
+import { PublicationStore } from './cdn/publications.js';
+import { CdnRepoLookup } from './cdn/repo-lookup.js';
+import { Publisher } from './cdn/publisher.js';
+import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
@@ -6,7 +12,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/registry.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
-import type { Stores } from './store/types.js';
+import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
@@ -32,11 +38,17 @@ export interface App {
   readonly hgHttp: HgHttpBackend;
   /** Counters served at /metrics. */
   readonly metrics: Metrics;
+  /** The CDN's snapshots and ref tables (src/cdn). */
+  readonly cdn: CdnService;
+  /** `ferry publish` directories kept in sync with a ref. */
+  readonly publisher: Publisher;
+  /** Repo lookups for the CDN's hot path (a statement prepared once). */
+  readonly cdnRepos: CdnRepoLookup;
   close(): void;
 }
 
 /** The composition root: config in, wired services out. */
-export function createApp(config: Config, options: { log?: Logger } = {}): App {
+export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
@@ -48,6 +60,17 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
   const httpAuth = new HttpAuthenticator(stores);
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
+  const cdn = new CdnService(new VcsReader({ hg, git }), {
+    memory: config.cdn.memory,
+    maxFileSize: config.cdn.max_file_size,
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+    onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
+  });
+  const cdnDb = openSqlite(config.dbPath);
+  const cdnRepos = new CdnRepoLookup(cdnDb);
+  const publications = new PublicationStore(cdnDb);
+  const publisher = new Publisher(publications, stores.repos, cdn, config, log);
   return {
     config,
     log,
@@ -61,8 +84,12 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     httpAuth,
     hgHttp,
     metrics: new Metrics(),
+    cdn,
+    publisher,
+    cdnRepos,
     close: () => {
       void hgHttp.stop();
+      publications.close();
       stores.close();
     },
   };

@@ -6,6 +6,7 @@ import { printErr, print } from './io.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { keyCommand } from './commands/key.js';
+import { publishCommand } from './commands/publish.js';
 import { repoCommand } from './commands/repo.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   revoke: revokeCommand,
   token: tokenCommand,
   'deploy-key': deployKeyCommand,
+  publish: publishCommand,
 };
 
 const HELP = `usage: ferry [--data DIR] COMMAND ...
@@ -34,6 +36,7 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
   revoke USER PATH|GROUP/
   token add USER [--read-only] [--label TEXT] | list USER | rm USER ID
   deploy-key add PATH [FILE|-] [--write] | list PATH | rm PATH FINGERPRINT
+  publish PATH [--ref REF] [--dir DIR] | publish --list | publish --remove DIR
 
 The data dir is --data, else $FERRY_DATA, else ./ferry-data.`;
 

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
@@ -7,6 +5,9 @@ import { wireRoute } from '../http/routes/wire.js';
 import { metricsRoute } from '../http/routes/metrics.js';
 import { countResponses, instrumentRoutes } from '../http/instrument.js';
 import type { HttpRoute } from '../http/route.js';
+import { cdnRoute } from '../http/routes/cdn.js';
+import { listenHttp } from '../cdn/workers/listen.js';
+import { trustedRepos } from '../cdn/trusted.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 
@@ -19,26 +20,30 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App): HttpRoute[] {
-  return [healthRoute(), metricsRoute(app.metrics), wireRoute(app)];
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
+  // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
+  return [cdn, healthRoute(), metricsRoute(app.metrics), wireRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
   const http = createHttpServer(instrumentRoutes(httpRoutes(app)), app.log);
   countResponses(http, app.metrics);
-  http.listen(app.config.http.port, app.config.http.listen);
-  await once(http, 'listening');
-  const httpPort = (http.address() as AddressInfo).port;
+  const listener = await listenHttp(app, http);
+  const httpPort = listener.port;
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
   const ssh = await startSshServer(app, hgServe);
   return {
     httpPort,
     sshPort: ssh.port,
     async stop(graceMs) {
+      const listenerClosed = listener.closeListener();
+      const workersStopped = listener.stopWorkers();
       const sshStopped = ssh.stop(graceMs);
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await sshStopped;
       await app.hgHttp.stop();

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 
@@ -13,13 +14,15 @@ const HOST_KEYS = [
  * Loads the server's host keys from `sshDir`, generating the missing ones on first start. Keys are
  * written once (link from a temp file, so two starts never race into different keys) and reused.
  */
-export function loadHostKeys(sshDir: string): Buffer[] {
+export async function loadHostKeys(sshDir: string): Promise<Buffer[]> {
   mkdirSync(sshDir, { recursive: true, mode: 0o700 });
   chmodSync(sshDir, 0o700);
-  return HOST_KEYS.map(({ file, type, opts }) => {
+  const generate = promisify(ssh2.utils.generateKeyPair) as (type: string, opts: object) => Promise<{ private: string; public: string }>;
+  // Generated in parallel off the main thread: RSA alone can take seconds.
+  return Promise.all(HOST_KEYS.map(async ({ file, type, opts }) => {
     const path = join(sshDir, file);
     if (!existsSync(path)) {
-      const pair = ssh2.utils.generateKeyPairSync(type, { ...opts, comment: 'ferry host key' });
+      const pair = await generate(type, { ...opts, comment: 'ferry host key' });
       const temp = `${path}.${process.pid}.tmp`;
       writeFileSync(temp, pair.private, { mode: 0o600 });
       try {
@@ -32,5 +35,5 @@ export function loadHostKeys(sshDir: string): Buffer[] {
       }
     }
     return readFileSync(path);
-  });
+  }));
 }

@@ -94,6 +94,7 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
   const result = await bridgeProcess(ctx.channel, spec, ctx.signal);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
+    ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject) }, 'repository changed');
     await ctx.app.events.emitChanged({ repo, cause: 'push' });
   }
   return result.code;

@@ -25,7 +25,7 @@ interface Tracked {
 }
 
 export async function startSshServer(app: App, hgServe: HgServe): Promise<SshServer> {
-  const hostKeys = loadHostKeys(app.config.sshDir);
+  const hostKeys = await loadHostKeys(app.config.sshDir);
   const connections = new Set<Tracked>();
   const shutdown = new AbortController();
   let stopping = false;
