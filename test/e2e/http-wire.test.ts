@@ -163,6 +163,24 @@ describe('hg and git over HTTP', () => {
     assert.equal(hgHeads.stdout, '', 'the refused hg pushes wrote nothing');
   });
 
+  it('a push over HTTP returns only once the CDN serves what it pushed', async () => {
+    await server.cliOk(['repo', 'create', 'team/git-cdn', '--git', '--public']);
+    await server.cliOk(['repo', 'create', 'team/hg-cdn', '--public']);
+    const creds = { user: 'alice', secret: aliceToken };
+    const src = join(tempDir(), 'src');
+    await runOk('git', ['init', '-q', src], { env: alice.env });
+    const hgLocal = await makeHgRepo(alice, 1);
+    for (const version of ['one', 'two']) {
+      await gitCommit(alice, src, 'page.txt', `${version}\n`);
+      await runOk('git', ['-C', src, 'push', '-q', url(server, 'team/git-cdn', creds), 'HEAD:refs/heads/main'], { env: alice.env });
+      assert.equal(await (await fetch(url(server, 'cdn/team/git-cdn@main/page.txt'))).text(), `${version}\n`);
+      writeFileSync(join(hgLocal, 'page.txt'), `${version}\n`);
+      await runOk('hg', ['-R', hgLocal, 'commit', '-A', '-m', version], { env: alice.env });
+      await runOk('hg', ['-R', hgLocal, 'push', url(server, 'team/hg-cdn', creds)], { env: alice.env });
+      assert.equal(await (await fetch(url(server, 'cdn/team/hg-cdn@default/page.txt'))).text(), `${version}\n`);
+    }
+  });
+
   it('leaves requests that are not wire protocol to the next route', async () => {
     await server.cliOk(['repo', 'create', 'team/web', '--public']);
     for (const path of ['team/web', 'team/web?cmd=changelog', 'team/web/info/refs', 'team/web/HEAD']) {

@@ -6,7 +6,7 @@ import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import type { TransferOp } from '../../metrics/registry.js';
 import type { Repo } from '../../store/types.js';
-import { serveGitHttp } from '../../vcs/git/http-backend.js';
+import { serveGitHttp } from '../wire/git-http-backend.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
 import { sendError, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
 import type { HgHttpBackend } from '../../vcs/hg/http-backend.js';
+import { relayBody } from './relay.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -23,8 +24,8 @@ export interface HgForward {
   readonly repo: RepoPath;
   /** The caller may push: hgweb checks this again for every write command. */
   readonly push: boolean;
-  /** Runs after a successful response body, before the client sees its end. */
-  readonly beforeEnd?: (status: number) => Promise<void>;
+  /** Runs after a successful response body, before the client gets its last bytes. */
+  readonly beforeEnd?: () => Promise<void>;
 }
 
 /**
@@ -67,12 +68,5 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
     out[name] = value;
   }
   res.writeHead(status, answer.statusMessage ?? '', out);
-  answer.pipe(res, { end: false });
-  await new Promise<void>((resolve, reject) => {
-    answer.once('end', resolve);
-    answer.once('error', reject);
-    answer.once('aborted', () => reject(new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server closed the response early')));
-  });
-  if (forward.beforeEnd && status === 200) await forward.beforeEnd(status);
-  res.end();
+  await relayBody(answer, res, { beforeLast: status === 200 ? forward.beforeEnd : undefined });
 }
