@@ -310,9 +310,18 @@ async function main(): Promise<void> {
   }
 }
 
+function cleanUp(): void {
+  for (const child of [...children]) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
 try {
   await main();
 } finally {
-  for (const child of [...children]) child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  cleanUp();
 }

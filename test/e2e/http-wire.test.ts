@@ -94,6 +94,12 @@ describe('hg and git over HTTP', () => {
     await gitCommit(alice, src, 'b.txt', 'b\n');
     assert.equal((await alice.git(['-C', src, '-c', 'protocol.version=0', 'push', url(server, 'team/git-app', creds), 'HEAD:refs/heads/main'])).code, 0);
     const next = (await runOk('git', ['-C', src, 'rev-parse', 'HEAD'], { env: alice.env })).stdout.trim();
+    const created = await alice.git(['-C', src, 'push', url(server, 'team/git-new.git', creds), 'HEAD:refs/heads/main']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match((await server.cliOk(['repo', 'list'])).stdout, /team\/git-new\s+git\s+private/);
+    const notHers = await alice.git(['-C', src, 'push', url(server, 'elsewhere/git-new', creds), 'HEAD:refs/heads/main']);
+    assert.notEqual(notHers.code, 0);
+    assert.match(notHers.stderr, /repository elsewhere\/git-new does not exist or you may not see it/);
     for (const version of ['0', '2']) {
       const dir = join(work, `v${version}`);
       const fetched = await alice.git(['-C', dir, '-c', `protocol.version=${version}`, 'fetch', '-q', 'origin']);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pushRefusal } from '../../access/push.js';
-import type { Subject } from '../../access/subject.js';
+import { describeSubject, type Subject } from '../../access/subject.js';
 import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
@@ -90,6 +90,12 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
   let path = parseRepoPath(wire.rawPath);
   if (wire.vcs === 'git' && path.endsWith('.git') && !(await app.stores.repos.byPath(path))) {
     path = parseRepoPath(path.slice(0, -'.git'.length));
+  }
+  // Like over ssh, a git push to a path with no repo creates one (private) where the subject may.
+  if (wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'advertise' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate(subject, path))) {
+    const created = await app.repositories.create(path, 'git', { isPublic: false });
+    app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
+    return created;
   }
   const signIn = () => new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
   let repo: Repo;
