@@ -39,7 +39,9 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   }
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-')) continue;
+    // CGI turns `-` and `_` alike into `_`: a client's X_Ferry_Repo would become Ferry's own
+    // X-Ferry-Repo on the other side, so no header with `_` (no hg client sends one) goes through.
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-') || name.includes('_')) continue;
     headers[name] = value;
   }
   headers.host = 'ferry';
