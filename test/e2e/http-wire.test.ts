@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
@@ -224,6 +225,27 @@ describe('hg and git over HTTP', () => {
     assert.ok(value('ferry_http_requests_total{area="wire",status="403"}') >= 2, text);
     assert.ok(value('ferry_http_requests_total{area="none",status="404"}') >= 4, text);
     assert.doesNotMatch(text, /team\//, 'no repo paths in metrics');
+  });
+
+  it('hgweb itself refuses a push that Ferry did not mark as allowed', async () => {
+    await server.cliOk(['repo', 'create', 'team/hg-direct', '--public']);
+    assert.equal((await fetch(url(server, 'team/hg-direct?cmd=capabilities'))).status, 200);
+    const socket = readdirSync(join(server.dataDir, 'run')).find((f) => /^hgweb-\d+\.sock$/.test(f)) as string;
+    const direct = (push: string) =>
+      new Promise<{ status: number; reason: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { socketPath: join(server.dataDir, 'run', socket), method: 'POST', path: '/?cmd=unbundle&heads=force', headers: { 'X-Ferry-Repo': 'team/hg-direct', 'X-Ferry-Push': push, 'Content-Length': '0', 'Content-Type': 'application/mercurial-0.1' } },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '' });
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const refused = await direct('0');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.reason, 'push not authorized');
   });
 
   it('restarts the Mercurial HTTP server when it dies', async () => {
