@@ -44,13 +44,13 @@ function descendants(all: Proc[], root: number): Proc[] {
   return found;
 }
 
-/** hg processes serving for this server: ferry's `serve --stdio` children and workers forked by its chg servers. */
+/** hg processes serving for this server: ferry's children and workers forked by its chg servers. */
 function servingProcesses(server: FerryServer): Proc[] {
   const all = processes();
   const chgDaemons = all.filter((p) => p.cmdline.includes('--cmdserver chgunix') && p.cmdline.includes(server.dataDir));
-  // Only hg: ferry serve also has long-lived children of its own (CDN workers, the hgweb backend).
-  const hgServing = descendants(all, server.process.pid as number).filter((p) => /\bserve --stdio\b/.test(p.cmdline));
-  return [...hgServing, ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
+  // Ferry has other children (CDN workers, the hgweb backend): only hg/chg started for ssh count.
+  const bridged = descendants(all, server.process.pid as number).filter((p) => p.cmdline.includes(' serve --stdio'));
+  return [...bridged, ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
 }
 
 function rssBytes(pid: number): number {
