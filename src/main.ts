@@ -9,6 +9,7 @@ import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { Metrics } from './metrics/registry.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Repo, Stores } from './store/types.js';
@@ -38,6 +39,8 @@ export interface App {
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
   readonly hgHttp: HgHttpBackend;
+  /** Counters served at /metrics. */
+  readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
   readonly cdn: CdnService;
   /** `ferry publish` directories kept in sync with a ref. */
@@ -61,7 +64,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   const httpAuth = new HttpAuthenticator(stores);
-  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
   const cdn = new CdnService(new VcsReader({ hg, git }), {
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,
@@ -86,6 +89,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     browsers,
     httpAuth,
     hgHttp,
+    metrics: new Metrics(),
     cdn,
     publisher,
     cdnRepos,

@@ -24,6 +24,7 @@ export const SETTINGS = {
   hg: {
     executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },
     chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program (empty: never use chg)' },
+    http_workers: { type: 'integer', default: 0, doc: 'most hgweb processes serving hg over HTTP (0: one per core, at most 4)' },
   },
   git: {
     executable: { type: 'string', default: '/usr/bin/git', doc: 'the git program' },

@@ -20,6 +20,8 @@ export function createHttpServer(routes: readonly HttpRoute[], log: Logger): Ser
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A push may upload for longer than Node's default 5 minutes; headersTimeout still bounds slow headers.
+  server.requestTimeout = 0;
   return server;
 }
 

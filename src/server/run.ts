@@ -3,6 +3,8 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import { wireRoute } from '../http/routes/wire.js';
+import { metricsRoute } from '../http/routes/metrics.js';
+import { countResponses, instrumentRoutes } from '../http/instrument.js';
 import type { HttpRoute } from '../http/route.js';
 import { cdnRoute } from '../http/routes/cdn.js';
 import { listenHttp } from '../cdn/workers/listen.js';
@@ -23,12 +25,13 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(), metricsRoute(app.metrics), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
   let sshPort = app.config.ssh.port;
-  const http = createHttpServer(httpRoutes(app, () => sshPort), app.log);
+  const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log);
+  countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
     await app.hgHttp.stop();
     throw listenError(err, 'http', app.config.http.listen, app.config.http.port);

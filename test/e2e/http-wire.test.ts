@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
@@ -94,6 +95,12 @@ describe('hg and git over HTTP', () => {
     await gitCommit(alice, src, 'b.txt', 'b\n');
     assert.equal((await alice.git(['-C', src, '-c', 'protocol.version=0', 'push', url(server, 'team/git-app', creds), 'HEAD:refs/heads/main'])).code, 0);
     const next = (await runOk('git', ['-C', src, 'rev-parse', 'HEAD'], { env: alice.env })).stdout.trim();
+    const created = await alice.git(['-C', src, 'push', url(server, 'team/git-new.git', creds), 'HEAD:refs/heads/main']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match((await server.cliOk(['repo', 'list'])).stdout, /team\/git-new\s+git\s+private/);
+    const notHers = await alice.git(['-C', src, 'push', url(server, 'elsewhere/git-new', creds), 'HEAD:refs/heads/main']);
+    assert.notEqual(notHers.code, 0);
+    assert.match(notHers.stderr, /repository elsewhere\/git-new does not exist or you may not see it/);
     for (const version of ['0', '2']) {
       const dir = join(work, `v${version}`);
       const fetched = await alice.git(['-C', dir, '-c', `protocol.version=${version}`, 'fetch', '-q', 'origin']);
@@ -163,6 +170,24 @@ describe('hg and git over HTTP', () => {
     assert.equal(hgHeads.stdout, '', 'the refused hg pushes wrote nothing');
   });
 
+  it('a push over HTTP returns only once the CDN serves what it pushed', async () => {
+    await server.cliOk(['repo', 'create', 'team/git-cdn', '--git', '--public']);
+    await server.cliOk(['repo', 'create', 'team/hg-cdn', '--public']);
+    const creds = { user: 'alice', secret: aliceToken };
+    const src = join(tempDir(), 'src');
+    await runOk('git', ['init', '-q', src], { env: alice.env });
+    const hgLocal = await makeHgRepo(alice, 1);
+    for (const version of ['one', 'two']) {
+      await gitCommit(alice, src, 'page.txt', `${version}\n`);
+      await runOk('git', ['-C', src, 'push', '-q', url(server, 'team/git-cdn', creds), 'HEAD:refs/heads/main'], { env: alice.env });
+      assert.equal(await (await fetch(url(server, 'cdn/team/git-cdn@main/page.txt'))).text(), `${version}\n`);
+      writeFileSync(join(hgLocal, 'page.txt'), `${version}\n`);
+      await runOk('hg', ['-R', hgLocal, 'commit', '-A', '-m', version], { env: alice.env });
+      await runOk('hg', ['-R', hgLocal, 'push', url(server, 'team/hg-cdn', creds)], { env: alice.env });
+      assert.equal(await (await fetch(url(server, 'cdn/team/hg-cdn@default/page.txt'))).text(), `${version}\n`);
+    }
+  });
+
   it('leaves requests that are not wire protocol to the next route', async () => {
     await server.cliOk(['repo', 'create', 'team/web', '--public']);
     for (const path of ['team/web?cmd=changelog', 'team/web/info/refs', 'team/web/HEAD']) {
@@ -176,11 +201,62 @@ describe('hg and git over HTTP', () => {
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   });
 
+  it('serves a repository removed and created again at the same path as the new one', async () => {
+    await server.cliOk(['repo', 'create', 'team/hg-again', '--public']);
+    const local = await makeHgRepo(alice, 2);
+    await runOk('hg', ['-R', local, 'push', url(server, 'team/hg-again', { user: 'alice', secret: aliceToken })], { env: alice.env });
+    const first = await alice.hg(['clone', '-U', url(server, 'team/hg-again'), join(tempDir(), 'c')]);
+    assert.match(first.stdout, /added 2 changesets/);
+    await server.cliOk(['repo', 'rm', 'team/hg-again']);
+    await server.cliOk(['repo', 'create', 'team/hg-again', '--public']);
+    const second = await alice.hg(['clone', '-U', url(server, 'team/hg-again'), join(tempDir(), 'c')]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /no changes found/);
+  });
+
+  it('counts requests, clones and pushes at /metrics', async () => {
+    const res = await fetch(url(server, 'metrics'));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    assert.ok(value('ferry_transfers_total{vcs="hg",transport="http",op="clone"}') >= 3, text);
+    assert.ok(value('ferry_transfers_total{vcs="hg",transport="http",op="push"}') >= 2, text);
+    assert.ok(value('ferry_transfers_total{vcs="git",transport="http",op="clone"}') >= 2, text);
+    assert.ok(value('ferry_transfers_total{vcs="git",transport="http",op="push"}') >= 2, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="200"}') >= 10, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="401"}') >= 3, text);
+    assert.ok(value('ferry_http_requests_total{area="wire",status="403"}') >= 2, text);
+    assert.ok(value('ferry_http_requests_total{area="none",status="404"}') >= 4, text);
+    assert.doesNotMatch(text, /team\//, 'no repo paths in metrics');
+  });
+
+  it('hgweb itself refuses a push that Ferry did not mark as allowed', async () => {
+    await server.cliOk(['repo', 'create', 'team/hg-direct', '--public']);
+    assert.equal((await fetch(url(server, 'team/hg-direct?cmd=capabilities'))).status, 200);
+    const socket = readdirSync(join(server.dataDir, 'run')).find((f) => /^hgweb-\d+\.sock$/.test(f)) as string;
+    const direct = (push: string) =>
+      new Promise<{ status: number; reason: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { socketPath: join(server.dataDir, 'run', socket), method: 'POST', path: '/?cmd=unbundle&heads=force', headers: { 'X-Ferry-Repo': 'team/hg-direct', 'X-Ferry-Push': push, 'Content-Length': '0', 'Content-Type': 'application/mercurial-0.1' } },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '' });
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const refused = await direct('0');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.reason, 'push not authorized');
+  });
+
   it('restarts the Mercurial HTTP server when it dies', async () => {
     await server.cliOk(['repo', 'create', 'team/hg-restart', '--public']);
     const caps = url(server, 'team/hg-restart?cmd=capabilities');
     assert.equal((await fetch(caps)).status, 200);
-    const socket = join(server.dataDir, 'run', 'hgweb.sock');
+    const socket = join(server.dataDir, 'run', 'hgweb-');
     const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(socket));
     assert.equal(pids.length, 1, 'one hgweb server');
     process.kill(Number(pids[0]), 'SIGKILL');

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pushRefusal } from '../../access/push.js';
-import type { Subject } from '../../access/subject.js';
+import { describeSubject, type Subject } from '../../access/subject.js';
 import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
+import type { TransferOp } from '../../metrics/registry.js';
 import type { Repo } from '../../store/types.js';
-import { serveGitHttp } from '../../vcs/git/http-backend.js';
+import { serveGitHttp } from '../wire/git-http-backend.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
 import { sendError, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
@@ -14,14 +15,12 @@ import { forwardToHgweb } from '../wire/hg-proxy.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
 
-export type WireOutcome = { readonly wire: WireRequest; readonly status: number };
-
 /**
  * hg and git clients at `/PATH` (hg `?cmd=…`; git smart HTTP, with or without `.git`). Ferry
  * authenticates and asks the policy first; only an authorized request reaches hgweb or git.
  * Everything that is not a wire-protocol request falls through to the next route (the web UI).
  */
-export function wireRoute(app: App, options: { onOutcome?: (outcome: WireOutcome) => void } = {}): HttpRoute {
+export function wireRoute(app: App): HttpRoute {
   return {
     name: 'wire',
     async handle(req, res, url) {
@@ -36,7 +35,8 @@ export function wireRoute(app: App, options: { onOutcome?: (outcome: WireOutcome
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
         sendError(res, err, { headers, reason: wire.vcs === 'hg' });
       }
-      options.onOutcome?.({ wire, status: res.statusCode });
+      const op = res.statusCode === 200 ? transferOf(wire) : undefined;
+      if (op) app.metrics.transfer(wire.vcs, 'http', op);
       return true;
     },
   };
@@ -91,6 +91,12 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
   if (wire.vcs === 'git' && path.endsWith('.git') && !(await app.stores.repos.byPath(path))) {
     path = parseRepoPath(path.slice(0, -'.git'.length));
   }
+  // Like over ssh, a git push to a path with no repo creates one (private) where the subject may.
+  if (wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'advertise' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate(subject, path))) {
+    const created = await app.repositories.create(path, 'git', { isPublic: false });
+    app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
+    return created;
+  }
   const signIn = () => new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
   let repo: Repo;
   try {
@@ -107,4 +113,11 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     throw new NotFoundError(`${path} is a ${repo.kind === 'hg' ? 'Mercurial' : 'Git'} repository; use ${repo.kind} to clone it`, 'FERRY_REPO_NOT_FOUND', { path });
   }
   return repo;
+}
+
+/** One count per client operation: hg getbundle/unbundle; git's ref advertisement (v0 and v2 fetch) and receive-pack. */
+function transferOf(wire: WireRequest): TransferOp | undefined {
+  if (wire.vcs === 'hg') return wire.command === 'getbundle' ? 'clone' : wire.command === 'unbundle' ? 'push' : undefined;
+  if (wire.service === 'git-upload-pack') return wire.step === 'advertise' ? 'clone' : undefined;
+  return wire.step === 'rpc' ? 'push' : undefined;
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
 import type { HgHttpBackend } from '../../vcs/hg/http-backend.js';
+import { relayBody } from './relay.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -23,8 +24,8 @@ export interface HgForward {
   readonly repo: RepoPath;
   /** The caller may push: hgweb checks this again for every write command. */
   readonly push: boolean;
-  /** Runs after a successful response body, before the client sees its end. */
-  readonly beforeEnd?: (status: number) => Promise<void>;
+  /** Runs after a successful response body, before the client gets its last bytes. */
+  readonly beforeEnd?: () => Promise<void>;
 }
 
 /**
@@ -38,14 +39,17 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   }
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-')) continue;
+    // CGI turns `-` and `_` alike into `_`: a client's X_Ferry_Repo would become Ferry's own
+    // X-Ferry-Repo on the other side, so no header with `_` (no hg client sends one) goes through.
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-') || name.includes('_')) continue;
     headers[name] = value;
   }
   headers.host = 'ferry';
   headers['x-ferry-repo'] = forward.repo;
   headers['x-ferry-push'] = forward.push ? '1' : '0';
-  const socketPath = await backend.socketPath();
-  const upstream = request({ socketPath, method: req.method, path: `/${url.search}`, headers, agent: false });
+  const lease = await backend.acquire();
+  const upstream = request({ socketPath: lease.socket, method: req.method, path: `/${url.search}`, headers, agent: false });
+  upstream.once('close', () => lease.release());
   const responded = new Promise<IncomingMessage>((resolve, reject) => {
     upstream.once('response', resolve);
     upstream.once('error', (err) => reject(new FerryError('FERRY_VCS_FAILED', `the Mercurial HTTP server failed: ${err.message}`, { cause: err })));
@@ -66,12 +70,5 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
     out[name] = value;
   }
   res.writeHead(status, answer.statusMessage ?? '', out);
-  answer.pipe(res, { end: false });
-  await new Promise<void>((resolve, reject) => {
-    answer.once('end', resolve);
-    answer.once('error', reject);
-    answer.once('aborted', () => reject(new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server closed the response early')));
-  });
-  if (forward.beforeEnd && status === 200) await forward.beforeEnd(status);
-  res.end();
+  await relayBody(answer, res, { beforeLast: status === 200 ? forward.beforeEnd : undefined });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FerryError } from '../../domain/errors.js';
@@ -14,6 +14,21 @@ export interface HgHttpBackendOptions {
   readonly reposDir: string;
   readonly dataDir: string;
   readonly log: Logger;
+  /** Most hgweb processes to run at once (0: one per core, at most 4). */
+  readonly workers?: number;
+}
+
+/** A request's hold on one hgweb process; `release` when the response is over. */
+export interface HgwebLease {
+  readonly socket: string;
+  release(): void;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  readonly ready: Promise<void>;
+  inFlight: number;
 }
 
 /** A UNIX socket path must fit in sockaddr_un (108 bytes on Linux). */
@@ -21,76 +36,97 @@ const MAX_SOCKET_PATH = 100;
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * One long-lived, threaded Mercurial web server (hgweb) per Ferry process, on a UNIX socket only
- * Ferry's user can reach. Started on first use, restarted on the next request if it died.
+ * Long-lived, threaded Mercurial web servers (hgweb) on UNIX sockets only Ferry's user can reach.
+ * The first starts on first use; another starts only when every running one is busy, up to
+ * `workers` (one Python process is bound by its interpreter lock). A request goes to an idle
+ * process, else the least busy. A process that died is replaced on the next request.
  */
 export class HgHttpBackend {
-  private child: ChildProcess | undefined;
-  private starting: Promise<string> | undefined;
+  private readonly slots: (Worker | undefined)[];
   private stopped = false;
   private runDir = '';
 
-  constructor(private readonly options: HgHttpBackendOptions) {}
+  constructor(private readonly options: HgHttpBackendOptions) {
+    const workers = options.workers || Math.min(4, availableParallelism());
+    this.slots = new Array<Worker | undefined>(Math.max(1, workers)).fill(undefined);
+  }
 
-  /** The socket of a running server, starting one if needed. */
-  socketPath(): Promise<string> {
-    if (this.stopped) return Promise.reject(new FerryError('FERRY_SHUTTING_DOWN', 'the server is stopping'));
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null && !this.starting) return Promise.resolve(this.socket());
-    this.starting ??= this.start().finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
+  async acquire(): Promise<HgwebLease> {
+    if (this.stopped) throw new FerryError('FERRY_SHUTTING_DOWN', 'the server is stopping');
+    const live = this.slots.filter((w): w is Worker => w !== undefined && alive(w.child));
+    let worker = live.find((w) => w.inFlight === 0);
+    if (!worker) {
+      const free = this.slots.findIndex((w) => w === undefined || !alive(w.child));
+      worker = free >= 0 ? this.spawnWorker(free) : live.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    }
+    const chosen = worker;
+    chosen.inFlight++;
+    try {
+      await chosen.ready;
+    } catch (err) {
+      chosen.inFlight--;
+      throw err;
+    }
+    let released = false;
+    return {
+      socket: chosen.socket,
+      release: () => {
+        if (!released) chosen.inFlight--;
+        released = true;
+      },
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const child = this.child;
-    this.child = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    const running = this.slots.filter((w): w is Worker => w !== undefined && alive(w.child));
+    this.slots.fill(undefined);
+    await Promise.all(
+      running.map((w) => {
+        const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+        w.child.kill('SIGTERM');
+        return exited;
+      }),
+    );
     if (this.runDir !== '' && !this.runDir.startsWith(this.options.dataDir)) rmSync(this.runDir, { recursive: true, force: true });
   }
 
-  /** `DATA/run/hgweb.sock`, or a private temp dir when that path is too long for a socket. */
-  private socket(): string {
+  /** `DATA/run/`, or a private temp dir when that path is too long for a socket. */
+  private dir(): string {
     if (this.runDir === '') {
       const preferred = join(this.options.dataDir, 'run');
-      if (join(preferred, 'hgweb.sock').length <= MAX_SOCKET_PATH) {
+      if (join(preferred, `hgweb-${this.slots.length}.sock`).length <= MAX_SOCKET_PATH) {
         mkdirSync(preferred, { recursive: true, mode: 0o700 });
         this.runDir = preferred;
       } else {
         this.runDir = mkdtempSync(join(tmpdir(), 'ferry-run-'));
       }
     }
-    return join(this.runDir, 'hgweb.sock');
+    return this.runDir;
   }
 
-  private async start(): Promise<string> {
-    const socket = this.socket();
-    const script = join(this.runDir, 'hgweb-server.py');
+  private spawnWorker(slot: number): Worker {
+    const dir = this.dir();
+    const socket = join(dir, `hgweb-${slot}.sock`);
+    const script = join(dir, 'hgweb-server.py');
     writeFileSync(script, HGWEB_SERVER_SCRIPT, { mode: 0o600 });
     const [python, ...pythonArgs] = pythonOf(this.options.hgExecutable);
     const child = spawn(python as string, [...pythonArgs, script, socket, this.options.reposDir], {
       env: this.options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    this.child = child;
     child.stdin.on('error', () => {});
     const log = this.options.log;
-    createInterface({ input: child.stderr }).on('line', (line) => log.warn({ hgweb: line }, 'hgweb'));
+    createInterface({ input: child.stderr }).on('line', (line) => log.warn({ hgweb: line, slot }, 'hgweb'));
     child.on('exit', (code, signal) => {
-      if (!this.stopped) log.warn({ code, signal }, 'hgweb server exited; it restarts on the next request');
+      if (!this.stopped) log.warn({ code, signal, slot }, 'hgweb server exited; it is restarted when needed');
     });
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server did not start in time'));
       }, START_TIMEOUT_MS);
-      const lines = createInterface({ input: child.stdout });
-      lines.once('line', () => {
+      createInterface({ input: child.stdout }).once('line', () => {
         clearTimeout(timer);
         resolve();
       });
@@ -103,8 +139,15 @@ export class HgHttpBackend {
         reject(new FerryError('FERRY_VCS_FAILED', `the Mercurial HTTP server exited with ${code} while starting; see the log`));
       });
     });
-    return socket;
+    ready.catch(() => {});
+    const worker: Worker = { child, socket, ready, inFlight: 0 };
+    this.slots[slot] = worker;
+    return worker;
   }
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 /** `#!/usr/bin/python3` → ['/usr/bin/python3']; `#!/usr/bin/env python3` → ['/usr/bin/env', 'python3']. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
+import { relayBody } from './relay.js';
 import type { Logger } from '../../log/logger.js';
 
 export interface GitHttpRequest {
@@ -15,8 +16,8 @@ export interface GitHttpRequest {
   /** The caller may push: only then is receive-pack enabled for this one process. */
   readonly push: boolean;
   readonly remoteUser: string;
-  /** Runs after a successful response body, before the client sees its end. */
-  readonly beforeEnd?: (status: number) => Promise<void>;
+  /** Runs after a successful response body, before the client gets its last bytes. */
+  readonly beforeEnd?: () => Promise<void>;
 }
 
 const MAX_CGI_HEADER = 16 * 1024;
@@ -72,18 +73,24 @@ export async function serveGitHttp(
 
   const { status, headers, rest } = await readCgiHeaders(child.stdout);
   res.writeHead(status, headers);
-  if (rest.length > 0) res.write(rest);
-  child.stdout.pipe(res, { end: false });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('end', resolve);
-    child.stdout.once('error', reject);
+  let pushed = false;
+  await relayBody(child.stdout, res, {
+    first: rest,
+    // Holding the last bytes needs the exit status first: a failed receive-pack changed nothing.
+    beforeLast: request.beforeEnd && status === 200
+      ? async () => {
+          const code = await exited;
+          if (code === 0) {
+            pushed = true;
+            await (request.beforeEnd as () => Promise<void>)();
+          }
+        }
+      : undefined,
   });
   const code = await exited;
   if (code !== 0 || stderr.length > 0) {
-    log.warn({ repo: request.repo, code, stderr: Buffer.concat(stderr).toString('utf8').trim().slice(0, 2000) }, 'git http-backend');
+    log.warn({ repo: request.repo, code, pushed, stderr: Buffer.concat(stderr).toString('utf8').trim().slice(0, 2000) }, 'git http-backend');
   }
-  if (request.beforeEnd && status === 200 && code === 0) await request.beforeEnd(status);
-  res.end();
 }
 
 /** Reads the CGI header block (`Status:` and headers up to the blank line). */
