@@ -17,6 +17,7 @@ import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
+import { RepoBrowsers } from './vcs/browsers.js';
 
 export type { Config } from './config/load.js';
 
@@ -31,6 +32,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** Read-only repository views for the web pages (long-lived hg/git readers). */
+  readonly browsers: RepoBrowsers;
   /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
@@ -55,6 +58,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
+  events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   const httpAuth = new HttpAuthenticator(stores);
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
   const cdn = new CdnService(new VcsReader({ hg, git }), {
@@ -78,12 +83,14 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hg,
     git,
     events,
+    browsers,
     httpAuth,
     hgHttp,
     cdn,
     publisher,
     cdnRepos,
     close: () => {
+      browsers.close();
       void hgHttp.stop();
       publications.close();
       stores.close();

@@ -48,9 +48,9 @@ function descendants(all: Proc[], root: number): Proc[] {
 function servingProcesses(server: FerryServer): Proc[] {
   const all = processes();
   const chgDaemons = all.filter((p) => p.cmdline.includes('--cmdserver chgunix') && p.cmdline.includes(server.dataDir));
-  // CDN worker processes are long-lived children of ferry serve, not serving anything over SSH.
-  const served = descendants(all, server.process.pid as number).filter((p) => !p.cmdline.includes('cdn/workers/worker-main'));
-  return [...served, ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
+  // Ferry has other children (CDN workers, the hgweb backend): only hg/chg started for ssh count.
+  const bridged = descendants(all, server.process.pid as number).filter((p) => p.cmdline.includes(' serve --stdio'));
+  return [...bridged, ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
 }
 
 function rssBytes(pid: number): number {

@@ -3,6 +3,7 @@ import type { Stores } from '../types.js';
 import { SqliteGrantStore } from './grants.js';
 import { SqliteKeyStore } from './keys.js';
 import { SqliteRepoStore } from './repos.js';
+import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
 
@@ -14,6 +15,7 @@ export function openSqliteStores(path: string): Stores {
     repos: new SqliteRepoStore(db),
     grants: new SqliteGrantStore(db),
     tokens: new SqliteTokenStore(db),
+    sessions: new SqliteSessionStore(db),
     close: () => db.close(),
   };
 }
