@@ -80,7 +80,10 @@ function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready
       }
     };
     child.stdout?.on('data', check);
-    child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (process.env.FERRY_BENCH_VERBOSE) process.stderr.write(b);
+    });
     child.on('exit', (code) => rej(new Error(`${cmd} exited ${code}:\n${out}`)));
     if (!ready) setTimeout(() => res(child), 300);
   });
@@ -218,13 +221,20 @@ async function measureFreshness(data: string, ferryPort: number, gitEnv: NodeJS.
     sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main'], { env: gitEnv });
     const pushed = performance.now();
     for (let polls = 0; ; polls++) {
-      const r = await fetch(`http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/fresh.txt`);
-      const body = await r.text();
+      if (performance.now() - started > 30_000) throw new Error('the push never became visible');
+      // A keep-alive connection idle since the load phase may be closed under us: retry on that.
+      const body = await fetch(`http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/fresh.txt`).then(
+        (r) => r.text(),
+        () => undefined,
+      );
+      if (body === undefined) {
+        polls--;
+        continue;
+      }
       if (body.trim() === marker) {
         if (polls === 0) immediate++;
         break;
       }
-      if (performance.now() - started > 30_000) throw new Error('the push never became visible');
       await sleep(5);
     }
     samples.push(performance.now() - pushed);

@@ -1,9 +1,25 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { addUser, startFerry, tempDir } from './harness.js';
+
+function get(port: number, path: string, agent: Agent): Promise<{ body: string; socket: number }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      const socket = (res.socket as Socket).localPort ?? 0;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ body, socket }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 /** Fetches until `expected` is served, a bounded number of times (no timing assertion). */
 async function servedEventually(url: string, expected: string, tries = 50): Promise<Response> {
@@ -19,8 +35,10 @@ async function servedEventually(url: string, expected: string, tries = 50): Prom
 
 describe('CDN freshness and memory', () => {
   it('serves what a real push (hg and git over SSH) moved the branch to, through the CDN workers', async () => {
-    const ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n' });
+    const ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n', env: { FERRY_LOG_LEVEL: 'info' } });
     try {
+      for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
+      assert.match(ferry.output(), /cdn workers ready/);
       const alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['repo', 'create', 'alice/hgsite', '--public']);
       await ferry.cliOk(['repo', 'create', 'alice/gitsite', '--git', '--public']);
@@ -47,6 +65,15 @@ describe('CDN freshness and memory', () => {
         assert.equal(push.code, 0, push.stderr);
         await servedEventually(`${base}/alice/gitsite/index.js`, `${version}\n`);
       }
+      // One keep-alive connection: its first request (CDN) puts it on a worker; a later request
+      // for anything else on it is answered by the primary through the worker.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const first = await get(ferry.httpPort, '/cdn/alice/gitsite@main/index.js', agent);
+      const second = await get(ferry.httpPort, '/healthz', agent);
+      const third = await get(ferry.httpPort, '/cdn/alice/gitsite@main/index.js', agent);
+      agent.destroy();
+      assert.deepEqual([first.body, second.body, third.body], ['two\n', 'ok\n', 'two\n']);
+      assert.equal(first.socket, second.socket, 'the same connection carried all three');
       // And over HTTP (git smart HTTP with a token).
       const token = (await ferry.cliOk(['token', 'add', 'alice'])).stdout.trim().split(/\s+/).pop() as string;
       writeFileSync(join(gitDir, 'index.js'), 'three\n');
