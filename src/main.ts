@@ -2,6 +2,13 @@ import { AccessPolicy } from './access/policy.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { join } from 'node:path';
+import { GitRemote } from './mirrors/git-remote.js';
+import { HgRemote } from './mirrors/hg-remote.js';
+import { Importer } from './mirrors/importer.js';
+import { SecretBox } from './mirrors/secret-box.js';
+import { MirrorService } from './mirrors/service.js';
+import { Sources } from './mirrors/sources.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Stores } from './store/types.js';
@@ -23,6 +30,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  readonly mirrors: MirrorService;
+  readonly importer: Importer;
   close(): void;
 }
 
@@ -37,6 +46,13 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const sources = new Sources(
+    { hg: new HgRemote(config.hg.executable), git: new GitRemote(config.git.executable) },
+    { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
+  );
+  const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
+  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
   return {
     config,
     log,
@@ -47,6 +63,8 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     hg,
     git,
     events,
+    mirrors,
+    importer,
     close: () => stores.close(),
   };
 }

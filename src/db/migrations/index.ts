@@ -1,4 +1,5 @@
 import { coreSchema } from './001-core.js';
+import { mirrorsSchema } from './002-mirrors.js';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,7 @@ export interface Migration {
  * Numbered, append-only. Never edit a migration that has shipped; add the next number.
  * Reserved numbers so parallel work does not collide: 2 mirrors, 3 web sessions, 4 cdn/publish.
  */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core', sql: coreSchema }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: coreSchema },
+  { version: 2, name: 'mirrors', sql: mirrorsSchema },
+];

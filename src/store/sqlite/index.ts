@@ -2,6 +2,7 @@ import { openSqlite } from '../../db/sqlite.js';
 import type { Stores } from '../types.js';
 import { SqliteGrantStore } from './grants.js';
 import { SqliteKeyStore } from './keys.js';
+import { SqliteMirrorStore } from './mirrors.js';
 import { SqliteRepoStore } from './repos.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
@@ -14,6 +15,7 @@ export function openSqliteStores(path: string): Stores {
     repos: new SqliteRepoStore(db),
     grants: new SqliteGrantStore(db),
     tokens: new SqliteTokenStore(db),
+    mirrors: new SqliteMirrorStore(db),
     close: () => db.close(),
   };
 }
