@@ -4,7 +4,7 @@ import { FerryError } from '../domain/errors.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceAccess } from './access.js';
 import type { TransferProgress } from './progress.js';
-import { compareMaps, describeDifferences, type RemoteVcs, type SyncOutcome } from './remote.js';
+import { compareMaps, describeDifferences, lastWords, type RemoteVcs, type SyncOutcome } from './remote.js';
 import type { ImportSource } from './url-safety.js';
 
 /**
@@ -45,17 +45,17 @@ export class GitRemote implements RemoteVcs {
 
   async verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string> {
     const env = access.gitEnv;
-    await runProcess(this.git, ['-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
-      throw new FerryError('FERRY_VERIFY_FAILED', `git fsck failed on the copy: ${(err as Error).message}`, { cause: err });
-    });
-    const theirs = await this.remoteRefs(source, access);
-    const ours = await this.localRefs(dest, env);
+    const [, theirs, ours, objects, sourceObjects] = await Promise.all([
+      runProcess(this.git, ['-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
+        throw new FerryError('FERRY_VERIFY_FAILED', `git fsck failed on the copy: ${lastWords(err)}`, { cause: err });
+      }),
+      this.remoteRefs(source, access),
+      this.localRefs(dest, env),
+      this.objectCount(dest, env),
+      source.scheme === 'file' ? this.objectCount(source.location, env) : Promise.resolve(undefined),
+    ]);
     const diffs = compareMaps('ref', theirs, ours);
-    const objects = await this.objectCount(dest, env);
-    if (source.scheme === 'file') {
-      const sourceObjects = await this.objectCount(source.location, env);
-      if (sourceObjects !== objects) diffs.push(`the source reaches ${sourceObjects} objects from its refs, the copy ${objects}`);
-    }
+    if (sourceObjects !== undefined && sourceObjects !== objects) diffs.push(`the source reaches ${sourceObjects} objects from its refs, the copy ${objects}`);
     if (diffs.length > 0) {
       throw new FerryError('FERRY_VERIFY_FAILED', `the copy differs from ${source.display}: ${describeDifferences(diffs)}`, { data: { diffs } });
     }
@@ -73,7 +73,7 @@ export class GitRemote implements RemoteVcs {
     const r = await runProcess(this.git, args, { env, signal: access.signal, allowFailure: true, onStderr: (b) => progress.note(b) });
     const rejected = [...r.stderr.matchAll(/\[rejected\]\s+\S+\s+->\s+(\S+)\s+\(([^)]+)\)/g)].map((m) => `${m[1]} (${m[2]})`);
     if (r.code !== 0 && rejected.length === 0) {
-      throw new FerryError('FERRY_IMPORT_FAILED', `git fetch from ${source.display} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+      throw new FerryError('FERRY_IMPORT_FAILED', `git fetch from ${source.display} failed: ${lastWords(new FerryError('FERRY_VCS_FAILED', `exit ${r.code}`, { data: { stderr: r.stderr } }))}`);
     }
     const after = await this.localRefs(dir, env);
     const changed = compareMaps('ref', before, after).length > 0;

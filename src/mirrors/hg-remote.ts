@@ -5,7 +5,7 @@ import { FerryError } from '../domain/errors.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceAccess } from './access.js';
 import type { TransferProgress } from './progress.js';
-import { compareMaps, describeDifferences, type RemoteVcs, type SyncOutcome } from './remote.js';
+import { compareMaps, describeDifferences, lastWords, type RemoteVcs, type SyncOutcome } from './remote.js';
 import type { ImportSource } from './url-safety.js';
 
 /**
@@ -36,45 +36,49 @@ export class HgRemote implements RemoteVcs {
 
   async verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string> {
     const env = access.hgEnv;
-    await runProcess(this.hg, ['-R', dest, 'verify', '--quiet'], { env }).catch((err: unknown) => {
-      throw new FerryError('FERRY_VERIFY_FAILED', `hg verify failed on the copy: ${(err as Error).message}`, { cause: err });
-    });
-    const diffs: string[] = [];
-    const missing = await this.nodes(dest, 'incoming', source, access);
-    if (missing.length > 0) diffs.push(`${missing.length} changeset(s) of the source missing in the copy (${missing.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
-    const extra = await this.nodes(dest, 'outgoing', source, access);
-    if (extra.length > 0) diffs.push(`${extra.length} changeset(s) in the copy but not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
-    for (const namespace of ['bookmarks', 'phases'] as const) {
-      const theirs = await this.listkeys(source.location, namespace, access);
-      const ours = await this.listkeys(dest, namespace, access);
-      diffs.push(...compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', theirs, ours));
-    }
-    if (source.scheme === 'file') {
+    // Independent read-only questions, asked at once: hg's start-up cost dominates small repos.
+    const [, missing, extra, bookmarks, phases, local, count] = await Promise.all([
+      runProcess(this.hg, ['-R', dest, 'verify', '--quiet'], { env }).catch((err: unknown) => {
+        throw new FerryError('FERRY_VERIFY_FAILED', `hg verify failed on the copy: ${lastWords(err)}`, { cause: err });
+      }),
+      this.nodes(dest, 'incoming', source, access),
+      this.nodes(dest, 'outgoing', source, access),
+      this.compareListkeys(source, dest, 'bookmarks', access),
+      this.compareListkeys(source, dest, 'phases', access),
       // A local source can be read directly: compare what the wire does not list.
-      for (const [what, args] of LOCAL_VIEWS) {
-        const theirs = await this.lines(source.location, args, access);
-        const ours = await this.lines(dest, args, access);
-        diffs.push(...compareMaps(what, theirs, ours));
-      }
-    }
+      source.scheme === 'file' ? Promise.all(LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access))) : Promise.resolve([]),
+      runProcess(this.hg, ['-R', dest, 'log', '-r', 'all()', '-T', '{branch}\n'], { env }),
+    ]);
+    const diffs: string[] = [];
+    if (missing.length > 0) diffs.push(`${missing.length} changeset(s) of the source missing in the copy (${missing.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
+    if (extra.length > 0) diffs.push(`${extra.length} changeset(s) in the copy but not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
+    diffs.push(...bookmarks, ...phases, ...local.flat());
     if (diffs.length > 0) {
       throw new FerryError('FERRY_VERIFY_FAILED', `the copy differs from ${source.display}: ${describeDifferences(diffs)}`, { data: { diffs } });
     }
-    const count = (await runProcess(this.hg, ['-R', dest, 'log', '-r', 'all()', '-T', 'x'], { env })).stdout.length;
-    const branches = (await this.lines(dest, LOCAL_VIEWS[0][1], access)).size;
-    return `${count} changesets, ${branches} branches, verified`;
+    const branches = count.stdout.toString('utf8').split('\n').filter(Boolean);
+    return `${branches.length} changesets, ${new Set(branches).size} branches, verified`;
+  }
+
+  private async compareListkeys(source: ImportSource, dest: string, namespace: 'bookmarks' | 'phases', access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.listkeys(source.location, namespace, access), this.listkeys(dest, namespace, access)]);
+    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', theirs, ours);
+  }
+
+  private async compareView(sourceDir: string, dest: string, [what, args]: readonly [string, readonly string[]], access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.lines(sourceDir, args, access), this.lines(dest, args, access)]);
+    return compareMaps(what, theirs, ours);
   }
 
   async pull(source: ImportSource, dir: string, access: SourceAccess, _options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
     const before = await this.state(dir, access);
     const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
-    const after = await this.state(dir, access);
+    const [after, gone] = await Promise.all([this.state(dir, access), this.nodes(dir, 'outgoing', source, access)]);
     const out = r.stdout.toString('utf8');
     const added = /added (\d+) changesets?/.exec(out)?.[1];
     const notes: string[] = [];
     const divergent = [...out.matchAll(/divergent bookmark (\S+) stored as (\S+)/g)].map((m) => `${m[1]} (kept as ${m[2]})`);
     if (divergent.length > 0) notes.push(`upstream moved bookmark(s) ${divergent.join(', ')} to a diverging changeset`);
-    const gone = await this.nodes(dir, 'outgoing', source, access);
     if (gone.length > 0) notes.push(`the mirror keeps ${gone.length} changeset(s) the source no longer has (rewritten or stripped upstream)`);
     return {
       changed: before !== after,
@@ -112,9 +116,11 @@ export class HgRemote implements RemoteVcs {
 
   /** Heads, bookmarks and phase roots: what a pull can change. */
   private async state(dir: string, access: SourceAccess): Promise<string> {
-    const heads = await runProcess(this.hg, ['-R', dir, 'log', '-r', 'heads(all())', '-T', '{node} {phase}\n'], { env: access.hgEnv, signal: access.signal });
-    const bookmarks = await this.listkeys(dir, 'bookmarks', access);
-    const phases = await this.listkeys(dir, 'phases', access);
+    const [heads, bookmarks, phases] = await Promise.all([
+      runProcess(this.hg, ['-R', dir, 'log', '-r', 'heads(all())', '-T', '{node} {phase}\n'], { env: access.hgEnv, signal: access.signal }),
+      this.listkeys(dir, 'bookmarks', access),
+      this.listkeys(dir, 'phases', access),
+    ]);
     return `${heads.stdout.toString('utf8')}|${[...bookmarks].join()}|${[...phases].join()}`;
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FerryError, describeError } from '../domain/errors.js';
+import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
@@ -9,6 +9,7 @@ import type { Repo, RepoStore } from '../store/types.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceCredentials } from './access.js';
 import { TransferProgress, type ProgressOutput } from './progress.js';
+import { lastWords } from './remote.js';
 import type { MirrorService } from './service.js';
 import type { Sources } from './sources.js';
 import { parseImportUrl } from './url-safety.js';
@@ -80,7 +81,7 @@ export class Importer {
         await remote.clone(source, dest, access, progress);
       } catch (err) {
         progress.stop('failed');
-        throw new FerryError('FERRY_IMPORT_FAILED', `could not fetch ${source.display}: ${describeError(err)}`, { cause: err });
+        throw new FerryError('FERRY_IMPORT_FAILED', `could not fetch ${source.display}: ${lastWords(err)}`, { cause: err });
       }
       progress.stop('fetched');
       await remote.finish(source, dest, { keepRemote: request.keepRemote });

@@ -1,3 +1,4 @@
+import { FerryError, describeError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { SourceAccess } from './access.js';
 import type { TransferProgress } from './progress.js';
@@ -42,4 +43,12 @@ export function compareMaps(what: string, source: ReadonlyMap<string, string>, c
   }
   for (const name of copy.keys()) if (!source.has(name)) diffs.push(`${what} ${name} is in the copy but not in the source`);
   return diffs;
+}
+
+/** The line of a failed hg/git run that says what went wrong (not a trailing hint). */
+export function lastWords(err: unknown): string {
+  const stderr = err instanceof FerryError && typeof err.data.stderr === 'string' ? err.data.stderr : '';
+  const lines = stderr.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+  const said = [...lines].reverse().find((l) => /^(abort|fatal|error|remote: error)[: ]/i.test(l)) ?? [...lines].reverse().find((l) => !l.startsWith('('));
+  return said ?? describeError(err);
 }
