@@ -1,6 +1,13 @@
 import { AccessPolicy } from './access/policy.js';
+import { CdnService } from './cdn/service.js';
+import { VcsReader } from './cdn/vcs-source.js';
+import { PublicationStore } from './cdn/publications.js';
+import { CdnRepoLookup } from './cdn/repo-lookup.js';
+import { Publisher } from './cdn/publisher.js';
+import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
+import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { join } from 'node:path';
 import { GitRemote } from './mirrors/git-remote.js';
@@ -11,10 +18,11 @@ import { MirrorService } from './mirrors/service.js';
 import { Sources } from './mirrors/sources.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
-import type { Stores } from './store/types.js';
+import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
 
 export type { Config } from './config/load.js';
@@ -32,11 +40,21 @@ export interface App {
   readonly events: RepoEvents;
   readonly mirrors: MirrorService;
   readonly importer: Importer;
+  /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
+  readonly httpAuth: HttpAuthenticator;
+  /** The long-lived hgweb server behind hg over HTTP (started on first use). */
+  readonly hgHttp: HgHttpBackend;
+  /** The CDN's snapshots and ref tables (src/cdn). */
+  readonly cdn: CdnService;
+  /** `ferry publish` directories kept in sync with a ref. */
+  readonly publisher: Publisher;
+  /** Repo lookups for the CDN's hot path (a statement prepared once). */
+  readonly cdnRepos: CdnRepoLookup;
   close(): void;
 }
 
 /** The composition root: config in, wired services out. */
-export function createApp(config: Config, options: { log?: Logger } = {}): App {
+export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
@@ -53,6 +71,19 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
+  const httpAuth = new HttpAuthenticator(stores);
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
+  const cdn = new CdnService(new VcsReader({ hg, git }), {
+    memory: config.cdn.memory,
+    maxFileSize: config.cdn.max_file_size,
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+    onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
+  });
+  const cdnDb = openSqlite(config.dbPath);
+  const cdnRepos = new CdnRepoLookup(cdnDb);
+  const publications = new PublicationStore(cdnDb);
+  const publisher = new Publisher(publications, stores.repos, cdn, config, log);
   return {
     config,
     log,
@@ -65,6 +96,15 @@ export function createApp(config: Config, options: { log?: Logger } = {}): App {
     events,
     mirrors,
     importer,
-    close: () => stores.close(),
+    httpAuth,
+    hgHttp,
+    cdn,
+    publisher,
+    cdnRepos,
+    close: () => {
+      void hgHttp.stop();
+      publications.close();
+      stores.close();
+    },
   };
 }

@@ -8,6 +8,7 @@ import { grantCommand, revokeCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { publishCommand } from './commands/publish.js';
 import { repoCommand } from './commands/repo.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   'deploy-key': deployKeyCommand,
   import: importCommand,
   mirror: mirrorCommand,
+  publish: publishCommand,
 };
 
 const HELP = `usage: ferry [--data DIR] COMMAND ...
@@ -42,6 +44,7 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
          [--public] [--keep-remote]    (HTTPS: FERRY_IMPORT_USER / FERRY_IMPORT_PASSWORD or a prompt)
   import --from FILE [--jobs N] [options]   lines "URL PATH"; re-runs skip what exists
   mirror list | sync PATH [--allow-force] | rm PATH | secret PATH
+  publish PATH [--ref REF] [--dir DIR] | publish --list | publish --remove DIR
 
 The data dir is --data, else $FERRY_DATA, else ./ferry-data.`;
 

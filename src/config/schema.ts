@@ -32,6 +32,7 @@ export const SETTINGS = {
     memory: { type: 'size', default: '300MB', doc: 'memory budget for published snapshots' },
     max_file_size: { type: 'size', default: '50MB', doc: 'largest single file the CDN serves' },
     workers: { type: 'integer', default: 0, doc: 'CDN worker processes (0: one per core)' },
+    trusted: { type: 'string', default: '', doc: 'repos (space-separated paths) whose HTML and SVG the CDN serves without the sandbox CSP' },
   },
   limits: {
     shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },

@@ -29,7 +29,11 @@ export function statusOf(err: unknown): number {
 }
 
 /** Plain-text error for VCS clients and curl; JSON where the client asked for it. */
-export function sendError(res: ServerResponse, err: unknown, options: { json?: boolean; headers?: Record<string, string> } = {}): void {
+export function sendError(
+  res: ServerResponse,
+  err: unknown,
+  options: { json?: boolean; headers?: Record<string, string>; /** also as the reason phrase: Mercurial prints only that */ reason?: boolean } = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -38,11 +42,19 @@ export function sendError(res: ServerResponse, err: unknown, options: { json?: b
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const body = options.json ? `${JSON.stringify({ error: { code, message } })}\n` : `${message}\n`;
-  res.writeHead(status, {
+  const reason = options.reason ? reasonPhrase(message) : undefined;
+  const headers = {
     'Content-Type': options.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'X-Content-Type-Options': 'nosniff',
     ...(options.headers ?? {}),
-  });
+  };
+  if (reason) res.writeHead(status, reason, headers);
+  else res.writeHead(status, headers);
   res.end(body);
+}
+
+/** A message as an HTTP reason phrase: printable ASCII on one line. */
+function reasonPhrase(message: string): string {
+  return message.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

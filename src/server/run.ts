@@ -1,40 +1,55 @@
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
+import { wireRoute } from '../http/routes/wire.js';
 import type { HttpRoute } from '../http/route.js';
 import { mirrorWebhookRoute } from '../http/routes/mirror-webhook.js';
 import { MirrorScheduler } from '../mirrors/scheduler.js';
+import { cdnRoute } from '../http/routes/cdn.js';
+import { listenHttp } from '../cdn/workers/listen.js';
+import { trustedRepos } from '../cdn/trusted.js';
+import { startSshServer } from '../ssh/server.js';
+import { HgServe } from '../vcs/hg/serve.js';
 
 export interface RunningServer {
   readonly httpPort: number;
+  readonly sshPort: number;
   /** Stops accepting, lets transfers in flight finish (bounded by `graceMs`), then closes. */
   stop(graceMs: number): Promise<void>;
 }
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App): HttpRoute[] {
-  return [healthRoute(), mirrorWebhookRoute(app.mirrors)];
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
+  // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
+  return [cdn, healthRoute(), mirrorWebhookRoute(app.mirrors), wireRoute(app)];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
   const http = createHttpServer(httpRoutes(app), app.log);
-  http.listen(app.config.http.port, app.config.http.listen);
-  await once(http, 'listening');
-  const httpPort = (http.address() as AddressInfo).port;
+  const listener = await listenHttp(app, http);
+  const httpPort = listener.port;
+  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
+  const ssh = await startSshServer(app, hgServe);
   const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
   scheduler.start();
   return {
     httpPort,
+    sshPort: ssh.port,
     async stop(graceMs) {
       const mirrorsStopped = scheduler.stop();
+      const listenerClosed = listener.closeListener();
+      const workersStopped = listener.stopWorkers();
+      const sshStopped = ssh.stop(graceMs);
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const timer = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
+      await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await mirrorsStopped;
+      await sshStopped;
+      await app.hgHttp.stop();
     },
   };
 }

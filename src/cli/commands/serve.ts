@@ -13,6 +13,7 @@ export async function serveCommand(app: App, args: string[]): Promise<number> {
     printErr('  (or set FERRY_BOOTSTRAP_ADMIN_KEYS to public key lines before the first start)');
   }
   const running = await startServers(app);
+  print(`ferry: ssh listening on ${app.config.ssh.listen}:${running.sshPort}`);
   print(`ferry: http listening on ${app.config.http.listen}:${running.httpPort}`);
   print(`ferry: data in ${app.config.dataDir}`);
   print('ferry: ready');

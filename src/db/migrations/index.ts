@@ -1,5 +1,6 @@
 import { coreSchema } from './001-core.js';
 import { mirrorsSchema } from './002-mirrors.js';
+import { publicationsSchema } from './004-publications.js';
 
 export interface Migration {
   readonly version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: coreSchema },
   { version: 2, name: 'mirrors', sql: mirrorsSchema },
+  { version: 4, name: 'publications', sql: publicationsSchema },
 ];

@@ -1,0 +1,266 @@
+/**
+ * CDN benchmark: requests/s and p99 latency for a 5 KB and a 100 KB file, plain and gzip, through
+ * Ferry's /cdn vs nginx serving the same files from a tmpfs, same machine, same run, same load
+ * generator (wrk). Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
+ *
+ *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--workers N]
+ *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const FERRY = join(ROOT, 'bin', 'ferry.js');
+const CORPUS = process.env.FERRY_CORPUS ?? '/tmp/ferry-corpus';
+const CORPUS_SCRIPT = resolve(ROOT, '..', 'shared', 'corpus', 'corpus.sh');
+const FILES = [
+  { label: '5 KB', path: 'dist/esm/button.js' },
+  { label: '100 KB', path: 'dist/ferry-widgets.min.js' },
+];
+
+const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, workers: { type: 'string', default: '0' } } });
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+
+function sh(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer } = {}): string {
+  const r = spawnSync(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, input: options.input, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString() ?? r.error?.message}`);
+  return r.stdout.toString();
+}
+
+function have(program: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', program]).status === 0;
+}
+
+/** Bench-only tools come from Debian, installed here when missing (CI runs on a fresh machine). */
+function ensureTools(): void {
+  const missing: string[] = [];
+  if (!have('nginx') && !existsSync('/usr/sbin/nginx')) missing.push('nginx-light');
+  if (!have('wrk')) missing.push('wrk');
+  if (missing.length === 0) return;
+  console.log(`installing ${missing.join(', ')} from Debian`);
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const run = (args: string[]) => sh(sudo[0] ?? args[0] as string, sudo.length ? args : args.slice(1), { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run(['apt-get', 'update', '-q']);
+  try {
+    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing]);
+  } catch {
+    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing.map((m) => (m === 'nginx-light' ? 'nginx' : m))]);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp | undefined): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${cmd} did not start:\n${out}`)), 30_000);
+    const check = (b: Buffer) => {
+      out += b.toString();
+      if (!ready || ready.test(out)) {
+        clearTimeout(timer);
+        res(child);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('exit', (code) => rej(new Error(`${cmd} exited ${code}:\n${out}`)));
+    if (!ready) setTimeout(() => res(child), 300);
+  });
+}
+
+interface WrkResult {
+  rps: number;
+  p99ms: number;
+}
+
+/** One second of load so every worker has built its snapshot and compressed forms. */
+function wrkWarm(url: string, gzip: boolean): void {
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d1s', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url]);
+}
+
+function wrk(url: string, gzip: boolean): WrkResult {
+  const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url];
+  const out = sh('wrk', args);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
+  const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+  if (/Non-2xx or 3xx responses/.test(out) || !Number.isFinite(rps)) throw new Error(`wrk against ${url} saw errors:\n${out}`);
+  return { rps, p99ms };
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  if (!existsSync(join(CORPUS, 'cdn-git'))) sh('bash', [CORPUS_SCRIPT, CORPUS]);
+  const work = mkdtempSync(join(tmpdir(), 'ferry-bench-cdn-'));
+  chmodSync(work, 0o755); // nginx workers run as an unprivileged user
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  const data = join(work, 'data');
+  const gitEnv: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+
+  // Ferry: a public git repo holding the corpus.
+  sh(process.execPath, [FERRY, '--data', data, 'repo', 'create', 'bench/widgets', '--git', '--public']);
+  sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
+  const ferryPort = await freePort();
+  const sshPort = await freePort();
+  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn', FERRY_CDN_WORKERS: opts.workers };
+  // A user with a key, to push over SSH for the freshness measurement.
+  const key = join(work, 'id_bench');
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'bench', '--admin']);
+  sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'bench', `${key}.pub`]);
+  gitEnv.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+  const pushUrl = `ssh://git@127.0.0.1:${sshPort}/bench/widgets`;
+  await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], ferryEnv, /ferry: ready/);
+
+  // nginx: the same files from a tmpfs (or a plain temp dir when mounting is refused), gzip_static.
+  const www = join(work, 'www');
+  mkdirSync(www);
+  let where = 'tmpfs';
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', www]).status === 0) cleanups.unshift(() => spawnSync('umount', [www]));
+  else where = 'a temp dir (mounting a tmpfs was refused)';
+  const tar = spawnSync('git', ['-C', join(CORPUS, 'cdn-git'), 'archive', '--format=tar', 'HEAD'], { env: gitEnv, maxBuffer: 1 << 28 });
+  sh('tar', ['-x', '-C', www], { input: tar.stdout });
+  chmodSync(www, 0o755);
+  for (const f of FILES) sh('gzip', ['-9', '-k', '-f', join(www, f.path)]);
+  const nginxPort = await freePort();
+  const prefix = join(work, 'nginx');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes auto;
+daemon off;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  open_file_cache max=1000 inactive=60s;
+  gzip_static on;
+  etag on;
+  server {
+    listen 127.0.0.1:${nginxPort};
+    root ${www};
+    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
+  }
+}
+`,
+  );
+  await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
+
+  const ferryUrl = (path: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
+  const nginxUrl = (path: string) => `http://127.0.0.1:${nginxPort}/${path}`;
+  for (const f of FILES) {
+    for (const url of [ferryUrl(f.path), nginxUrl(f.path)]) {
+      for (const enc of ['identity', 'gzip']) {
+        const r = await fetch(url, { headers: { 'Accept-Encoding': enc } });
+        if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+        await r.arrayBuffer();
+      }
+    }
+  }
+
+  for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
+  console.log(`\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}\n`);
+  console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
+  const ratios: number[] = [];
+  const p99ratios: number[] = [];
+  for (const f of FILES) {
+    for (const gzip of [false, true]) {
+      const n = wrk(nginxUrl(f.path), gzip);
+      const c = wrk(ferryUrl(f.path), gzip);
+      ratios.push(c.rps / n.rps);
+      p99ratios.push(c.p99ms / n.p99ms);
+      console.log(
+        `${f.label.padEnd(8)} ${(gzip ? 'gzip' : 'plain').padEnd(9)} ${n.rps.toFixed(0).padStart(11)}  ${c.rps.toFixed(0).padStart(11)}  ${(c.rps / n.rps).toFixed(2).padStart(5)}x  ${n.p99ms.toFixed(2).padStart(7)}ms  ${c.p99ms.toFixed(2).padStart(7)}ms  ${(c.p99ms / n.p99ms).toFixed(2).padStart(5)}x`,
+      );
+    }
+  }
+  console.log(`\nferry/nginx requests/s: min ${Math.min(...ratios).toFixed(2)}x (target >= 1.00x); p99 ferry/nginx: max ${Math.max(...p99ratios).toFixed(2)}x (target <= 2.00x)`);
+
+  await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
+}
+
+/** Push a commit, then poll the branch URL until the new content is served; report ms. */
+async function measureFreshness(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, via: string): Promise<void> {
+  const clone = join(work, 'clone');
+  sh('git', ['clone', '-q', join(data, 'repos', 'bench', 'widgets'), clone], { env: gitEnv });
+  const samples: number[] = [];
+  let immediate = 0;
+  const pushMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const marker = `fresh-${Date.now()}-${i}`;
+    writeFileSync(join(clone, 'fresh.txt'), `${marker}\n`);
+    sh('git', ['-C', clone, 'add', 'fresh.txt'], { env: gitEnv });
+    sh('git', ['-C', clone, '-c', 'user.name=bench', '-c', 'user.email=b@b', 'commit', '-q', '-m', marker], { env: gitEnv });
+    const started = performance.now();
+    sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main'], { env: gitEnv });
+    const pushed = performance.now();
+    for (let polls = 0; ; polls++) {
+      const r = await fetch(`http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/fresh.txt`);
+      const body = await r.text();
+      if (body.trim() === marker) {
+        if (polls === 0) immediate++;
+        break;
+      }
+      if (performance.now() - started > 30_000) throw new Error('the push never became visible');
+      await sleep(5);
+    }
+    samples.push(performance.now() - pushed);
+    pushMs.push(pushed - started);
+  }
+  samples.sort((a, b) => a - b);
+  pushMs.sort((a, b) => a - b);
+  console.log(
+    `push-to-fresh (git push over SSH, 5 pushes): new content served ${immediate}/5 times on the first request after the push returned; ` +
+      `after-push wait median ${samples[2]?.toFixed(0)} ms, max ${samples[4]?.toFixed(0)} ms (target <= 200 ms); the push itself took median ${pushMs[2]?.toFixed(0)} ms`,
+  );
+}
+
+function cpuCount(): number {
+  return Number(sh('nproc', []).trim());
+}
+
+function cleanup(): void {
+  for (const c of children) c.kill('SIGTERM');
+  for (const c of cleanups) {
+    try {
+      c();
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    cleanup();
+    process.exit(1);
+  },
+);

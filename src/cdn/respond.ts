@@ -1,0 +1,116 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Blob, Encoding } from './blob.js';
+import { isActiveContent } from './content-type.js';
+
+export interface BlobResponse {
+  readonly commit: string;
+  readonly cacheControl: string;
+  /** Public repos: any origin may read (`Access-Control-Allow-Origin: *`). */
+  readonly publicRepo: boolean;
+  /** HTML/SVG of untrusted repos get `Content-Security-Policy: sandbox`. */
+  readonly trusted: boolean;
+}
+
+/**
+ * Answers GET/HEAD for one blob with everything HTTP offers: a strong ETag per representation,
+ * If-None-Match → 304, a single byte Range (416 when unsatisfiable), a precompressed br/gzip form
+ * when the client takes it and it is smaller.
+ */
+export async function sendBlob(req: IncomingMessage, res: ServerResponse, blob: Blob, options: BlobResponse): Promise<void> {
+  const headers: OutgoingHttpHeaders = {
+    'Content-Type': blob.contentType,
+    'Cache-Control': options.cacheControl,
+    'X-Ferry-Commit': options.commit,
+    'X-Content-Type-Options': 'nosniff',
+    'Accept-Ranges': 'bytes',
+  };
+  if (options.publicRepo) {
+    headers['Access-Control-Allow-Origin'] = '*';
+    headers['Access-Control-Expose-Headers'] = 'ETag, X-Ferry-Commit, Content-Length, Content-Range';
+  }
+  if (!options.trusted && isActiveContent(blob.contentType)) headers['Content-Security-Policy'] = 'sandbox';
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  const useRange = range !== undefined && (ifRange === undefined || ifRange === blob.etag);
+  let body = blob.data;
+  let etag = blob.etag;
+  if (blob.compressible) {
+    headers.Vary = 'Accept-Encoding';
+    const encoding = useRange ? undefined : chooseEncoding(req.headers['accept-encoding']);
+    if (encoding) {
+      const ready = blob.ready(encoding);
+      const encoded = ready !== undefined ? ready : await blob.encoded(encoding);
+      if (encoded) {
+        body = encoded;
+        etag = `"${blob.hash}-${encoding === 'br' ? 'br' : 'gz'}"`;
+        headers['Content-Encoding'] = encoding;
+      }
+    }
+  }
+  headers.ETag = etag;
+  if (matchesNoneMatch(req.headers['if-none-match'], etag, blob.hash)) {
+    delete headers['Content-Type'];
+    res.writeHead(304, headers).end();
+    return;
+  }
+  const head = req.method === 'HEAD';
+  if (useRange && range !== undefined) {
+    const r = parseRange(range, body.length);
+    if (r === 'unsatisfiable') {
+      headers['Content-Range'] = `bytes */${body.length}`;
+      headers['Content-Type'] = 'text/plain; charset=utf-8';
+      delete headers['Content-Security-Policy'];
+      const msg = `range ${range} is outside the file (${body.length} bytes)\n`;
+      headers['Content-Length'] = Buffer.byteLength(msg);
+      res.writeHead(416, headers).end(head ? undefined : msg);
+      return;
+    }
+    if (r) {
+      headers['Content-Range'] = `bytes ${r.start}-${r.end}/${body.length}`;
+      headers['Content-Length'] = r.end - r.start + 1;
+      res.writeHead(206, headers).end(head ? undefined : body.subarray(r.start, r.end + 1));
+      return;
+    }
+  }
+  headers['Content-Length'] = body.length;
+  res.writeHead(200, headers).end(head ? undefined : body);
+}
+
+function chooseEncoding(accept: string | undefined): Encoding | undefined {
+  if (!accept) return undefined;
+  let br = false;
+  let gz = false;
+  for (const part of accept.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (q !== undefined && Number(q) === 0) continue;
+    if (name === 'br') br = true;
+    else if (name === 'gzip' || name === 'x-gzip') gz = true;
+  }
+  return br ? 'br' : gz ? 'gzip' : undefined;
+}
+
+/** Weak comparison (RFC 9110 §13.1.2); any representation of the same bytes counts. */
+function matchesNoneMatch(header: string | undefined, etag: string, hash: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === etag || tag === `"${hash}"`;
+  });
+}
+
+/** One `bytes=` range; undefined to ignore the header (several ranges, other units, nonsense). */
+function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+}

@@ -1,0 +1,57 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { App } from '../../main.js';
+import type { CdnWorkerPool } from './pool.js';
+
+const CDN_REQUEST = /^(GET|HEAD) \/cdn[/? ]/;
+const MAX_PEEK = 16 * 1024;
+
+/**
+ * The public HTTP port when CDN workers run. The primary accepts each connection, reads its first
+ * request head, and hands connections that start with `GET /cdn/…` to a worker (socket and bytes
+ * read so far); every other connection is served here, so wire-protocol traffic never takes a
+ * detour and keeps its client address.
+ */
+export async function listenFront(app: App, http: Server, pool: CdnWorkerPool): Promise<{ port: number; close(): Promise<void> }> {
+  const front = createServer({ pauseOnConnect: true }, (socket) => dispatch(socket, http, pool));
+  front.listen(app.config.http.port, app.config.http.listen);
+  await once(front, 'listening');
+  return {
+    port: (front.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => front.close(() => resolve())),
+  };
+}
+
+function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onError = () => socket.destroy();
+  socket.on('error', onError);
+  socket.setTimeout(http.headersTimeout, () => socket.destroy());
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
+    const text = head.subarray(0, Math.min(head.length, 64)).toString('latin1');
+    const complete = head.includes('\r\n\r\n');
+    const cdn = CDN_REQUEST.test(text);
+    if (cdn && !complete && size < MAX_PEEK) return; // wait for the rest of the request head
+    socket.off('data', onData);
+    socket.pause();
+    socket.setTimeout(0);
+    const worker = cdn && complete ? pool.pick() : undefined;
+    if (worker) {
+      // Nothing more may be read here once the handle is on its way to the worker.
+      (socket as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+      pool.hand(worker, head, socket);
+      return;
+    }
+    socket.off('error', onError);
+    socket.unshift(head);
+    http.emit('connection', socket);
+    socket.resume();
+  };
+  socket.on('data', onData);
+  socket.resume();
+}

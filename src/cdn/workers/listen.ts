@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../main.js';
+import { attachCdn } from '../attach.js';
+import { listenFront } from './front.js';
+import { CdnWorkerPool, cdnWorkerCount } from './pool.js';
+
+export interface HttpListener {
+  readonly port: number;
+  /** Stops accepting new connections. */
+  closeListener(): Promise<void>;
+  /** Ends the CDN workers (after their requests in flight). */
+  stopWorkers(): Promise<void>;
+}
+
+/**
+ * Binds the HTTP port and subscribes the CDN to repo events. With `[cdn] workers` ≥ 2 (0: one per
+ * core), forks CDN workers: the primary keeps every route and hands /cdn connections over; a
+ * change is acknowledged by every worker before the push that caused it returns.
+ */
+export async function listenHttp(app: App, http: Server): Promise<HttpListener> {
+  const count = cdnWorkerCount(app.config);
+  if (count < 2) {
+    attachCdn(app);
+    http.listen(app.config.http.port, app.config.http.listen);
+    await once(http, 'listening');
+    return { port: (http.address() as AddressInfo).port, closeListener: async () => {}, stopWorkers: async () => {} };
+  }
+  // Internal port: requests a worker receives but does not own come back here.
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const internalPort = (http.address() as AddressInfo).port;
+  const pool = new CdnWorkerPool(
+    count,
+    internalPort,
+    app.config,
+    app.log,
+    (repoId) => {
+      void app.stores.repos.byId(repoId).then((repo) => repo && app.events.emitChanged({ repo, cause: 'admin' }));
+    },
+    () => app.log.info({ workers: count }, 'cdn workers ready'),
+  );
+  attachCdn(app, pool);
+  pool.start();
+  const front = await listenFront(app, http, pool);
+  return { port: front.port, closeListener: () => front.close(), stopWorkers: () => pool.stop() };
+}

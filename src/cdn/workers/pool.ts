@@ -1,0 +1,129 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import type { Config } from '../../config/load.js';
+import type { Logger } from '../../log/logger.js';
+import type { Repo } from '../../store/types.js';
+import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+/** `[cdn] workers`: 0 means one per core; fewer than 2 means the primary serves /cdn itself. */
+export function cdnWorkerCount(config: Pick<Config, 'cdn'>): number {
+  return config.cdn.workers === 0 ? availableParallelism() : config.cdn.workers;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  ready: boolean;
+}
+
+/**
+ * The CDN worker processes of one `ferry serve`. Each holds its own snapshots (the memory budget
+ * is split between them); the primary hands them /cdn connections and tells them what changed.
+ */
+export class CdnWorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly acks = new Map<number, () => void>();
+  private next = 0;
+  private seq = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly count: number,
+    private readonly primaryPort: number,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly onStale: (repoId: number) => void,
+    private readonly onAllReady: () => void = () => {},
+  ) {}
+
+  start(): void {
+    for (let i = 0; i < this.count; i++) this.spawn();
+  }
+
+  /** A ready worker, round-robin; undefined while none is (the primary then serves). */
+  pick(): ChildProcess | undefined {
+    for (let i = 0; i < this.workers.length; i++) {
+      const w = this.workers[(this.next++ + i) % this.workers.length] as Worker;
+      if (w.ready && w.child.connected) return w.child;
+    }
+    return undefined;
+  }
+
+  hand(worker: ChildProcess, head: Buffer, socket: Socket): void {
+    const message: ToWorker = { t: 'conn', head: head.toString('base64') };
+    worker.send(message, socket, { keepOpen: false }, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+
+  /** Every worker reloads `repo` and rebuilds what it serves; resolves when all have answered. */
+  async changed(repo: Repo): Promise<void> {
+    await Promise.all(
+      this.workers
+        .filter((w) => w.ready && w.child.connected)
+        .map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              const id = ++this.seq;
+              this.acks.set(id, resolve);
+              w.child.once('exit', () => this.acks.get(id)?.());
+              const message: ToWorker = { t: 'changed', id, repoId: repo.id };
+              w.child.send(message);
+            }),
+        ),
+    );
+  }
+
+  removed(repo: Repo): void {
+    const message: ToWorker = { t: 'removed', repoId: repo.id };
+    for (const w of this.workers) if (w.child.connected) w.child.send(message);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+            w.child.once('exit', () => resolve());
+            if (w.child.connected) w.child.disconnect();
+            else w.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  private spawn(): void {
+    const env = {
+      ...process.env,
+      FERRY_DATA: this.config.dataDir,
+      [PRIMARY_PORT_ENV]: String(this.primaryPort),
+      [WORKER_BUDGET_ENV]: String(Math.floor(this.config.cdn.memory / this.count)),
+    };
+    const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const worker: Worker = { child, ready: false };
+    this.workers.push(worker);
+    child.on('message', (m: FromWorker) => {
+      if (m.t === 'ready') {
+        worker.ready = true;
+        if (this.workers.every((w) => w.ready)) this.onAllReady();
+      } else if (m.t === 'ack') {
+        this.acks.get(m.id)?.();
+        this.acks.delete(m.id);
+      } else if (m.t === 'stale') {
+        this.onStale(m.repoId);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      worker.ready = false;
+      this.workers.splice(this.workers.indexOf(worker), 1);
+      if (this.stopping) return;
+      this.log.warn({ code, signal }, 'cdn worker exited; starting another');
+      setTimeout(() => this.spawn(), 500).unref();
+    });
+  }
+}

@@ -1,0 +1,17 @@
+/** Messages between `ferry serve` (the primary) and its CDN worker processes, over the IPC channel. */
+export type ToWorker =
+  /** A connection whose first request is for /cdn; `head` holds the bytes already read. Comes with the socket handle. */
+  | { readonly t: 'conn'; readonly head: string }
+  /** A repo changed: reload its refs and rebuild what it serves, then answer `ack` with the same id. */
+  | { readonly t: 'changed'; readonly id: number; readonly repoId: number }
+  | { readonly t: 'removed'; readonly repoId: number };
+
+export type FromWorker =
+  | { readonly t: 'ready' }
+  | { readonly t: 'ack'; readonly id: number }
+  /** The worker saw a repo change that no event announced (a push straight into the directory). */
+  | { readonly t: 'stale'; readonly repoId: number };
+
+/** How the primary tells a worker where to send requests that are not for the CDN. */
+export const PRIMARY_PORT_ENV = 'FERRY_INTERNAL_PRIMARY_PORT';
+export const WORKER_BUDGET_ENV = 'FERRY_INTERNAL_CDN_MEMORY';

@@ -1,0 +1,27 @@
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
+
+/**
+ * Forwards a request a CDN worker received but does not own (a browser reusing a /cdn connection
+ * for a page) to the primary's internal port, streaming both ways.
+ */
+export function proxyToPrimary(port: number, agent: Agent, req: IncomingMessage, res: ServerResponse): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (pres) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(pres.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+    res.writeHead(pres.statusCode ?? 502, out);
+    pres.pipe(res);
+  });
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' }).end('the primary did not answer\n');
+    else res.destroy();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}

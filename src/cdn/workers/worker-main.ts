@@ -1,0 +1,72 @@
+/**
+ * A CDN worker process, forked by `ferry serve`: holds its own snapshots and answers /cdn on the
+ * connections the primary hands it; anything else on those connections goes to the primary.
+ */
+import { Agent, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { loadConfig, resolveDataDir } from '../../config/load.js';
+import { createApp } from '../../main.js';
+import { cdnRoute } from '../../http/routes/cdn.js';
+import { sendError } from '../../http/errors.js';
+import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
+import { proxyToPrimary } from './proxy.js';
+import { trustedRepos } from '../trusted.js';
+
+const send = (m: FromWorker) => process.send?.(m);
+const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
+const base = loadConfig(resolveDataDir(undefined, process.env), process.env);
+const config = Object.freeze({ ...base, cdn: Object.freeze({ ...base.cdn, memory: Number(process.env[WORKER_BUDGET_ENV] ?? base.cdn.memory) }) });
+const app = createApp(config, { onStale: (repo) => send({ t: 'stale', repoId: repo.id }) });
+const route = cdnRoute({
+  cdn: app.cdn,
+  policy: app.policy,
+  repos: app.cdnRepos,
+  authenticator: app.httpAuth,
+  trusted: trustedRepos(config),
+  log: app.log,
+});
+const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
+const server = createServer((req, res) => {
+  route.handle(req, res, new URL('http://ferry.invalid/')).then(
+    (handled) => {
+      if (!handled) proxyToPrimary(primaryPort, agent, req, res);
+    },
+    (err: unknown) => sendError(res, err),
+  );
+});
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
+process.on('message', (message: ToWorker, handle?: Socket) => {
+  switch (message.t) {
+    case 'conn':
+      if (!handle) return;
+      handle.unshift(Buffer.from(message.head, 'base64'));
+      server.emit('connection', handle);
+      handle.resume();
+      return;
+    case 'changed':
+      void app.stores.repos.byId(message.repoId).then(async (repo) => {
+        if (repo) await app.cdn.repoChanged(repo);
+        send({ t: 'ack', id: message.id });
+      });
+      return;
+    case 'removed':
+      app.cdn.forget(message.repoId);
+      app.cdnRepos.clear();
+      return;
+  }
+});
+// The primary going away (or asking us to stop) ends the worker once its requests are answered.
+const stop = () => {
+  server.close(() => {
+    app.close();
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 30_000).unref();
+};
+process.on('disconnect', stop);
+process.on('SIGTERM', stop);
+process.on('SIGINT', () => {});
+send({ t: 'ready' });

@@ -1,0 +1,163 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { repoNotFound, type AccessPolicy } from '../../access/policy.js';
+import type { Subject } from '../../access/subject.js';
+import { FerryError, NotFoundError } from '../../domain/errors.js';
+import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
+import type { CdnService, ResolvedRef } from '../../cdn/service.js';
+import { sendBlob } from '../../cdn/respond.js';
+import { parseCdnUrl } from '../../cdn/url.js';
+import type { Logger } from '../../log/logger.js';
+import type { Repo, RepoStore } from '../../store/types.js';
+import { BASIC_CHALLENGE, type HttpAuthenticator } from '../authenticate.js';
+import { sendError, statusOf } from '../errors.js';
+import type { HttpRoute } from '../route.js';
+
+export interface CdnRouteDeps {
+  readonly cdn: CdnService;
+  readonly policy: AccessPolicy;
+  readonly repos: Pick<RepoStore, 'byPath'>;
+  readonly authenticator: HttpAuthenticator;
+  /** Repos an admin marked as trusted sites ([cdn] trusted): their HTML/SVG is not sandboxed. */
+  readonly trusted: ReadonlySet<string>;
+  readonly log: Logger;
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'public, max-age=10, must-revalidate';
+
+/** `GET /cdn/PATH@REF/FILE`: files of a commit from memory (DESIGN.md, CDN). */
+export function cdnRoute(deps: CdnRouteDeps): HttpRoute {
+  return {
+    name: 'cdn',
+    async handle(req, res) {
+      const target = req.url ?? '/';
+      if (!(target === '/cdn' || target.startsWith('/cdn/') || target.startsWith('/cdn?'))) return false;
+      let subject: Subject | undefined;
+      try {
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204, {
+            'Access-Control-Allow-Origin': '*',
+            'Access-Control-Allow-Methods': 'GET, HEAD',
+            'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Range, Authorization',
+            'Access-Control-Max-Age': '86400',
+          });
+          res.end();
+          return true;
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          const body = 'the CDN answers GET and HEAD only\n';
+          res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff' });
+          res.end(body);
+          return true;
+        }
+        const url = parseCdnUrl(target);
+        if (!url) return false;
+        subject = await deps.authenticator.subjectOf(req);
+        await serve(deps, req, res, subject, url.head, url.afterAt, url.directory);
+      } catch (err) {
+        if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
+        sendCdnError(res, err, subject);
+      }
+      return true;
+    },
+  };
+}
+
+async function serve(
+  deps: CdnRouteDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  subject: Subject,
+  head: readonly string[],
+  afterAt: readonly string[] | undefined,
+  directory: boolean,
+): Promise<void> {
+  let repo: Repo;
+  let refName: string | undefined;
+  let file: readonly string[];
+  if (afterAt) {
+    const path = head.join('/');
+    if (!isRepoPath(path)) throw new NotFoundError(`no repository ${path}`, 'FERRY_REPO_NOT_FOUND', { path });
+    repo = await authorizeRead(deps, subject, path as RepoPath);
+    const n = afterAt.length > 1 ? await deps.cdn.splitRef(repo, afterAt) : 1;
+    refName = afterAt.slice(0, n).join('/');
+    file = afterAt.slice(n);
+  } else {
+    const found = await longestRepoPrefix(deps, head);
+    repo = found.repo;
+    if ((await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(repo.path);
+    file = head.slice(found.length);
+  }
+  const resolved = await deps.cdn.resolve(repo, refName);
+  if (!resolved) {
+    throw new NotFoundError(
+      refName ? `${repo.path} has no branch, tag, commit or version matching ${JSON.stringify(refName)}` : `${repo.path} has no commits on its default branch yet`,
+    );
+  }
+  const snapshot = await deps.cdn.snapshot(repo, resolved.commit);
+  const filePath = file.join('/');
+  const options = {
+    commit: resolved.commit,
+    cacheControl: cacheControlOf(resolved, repo.isPublic),
+    publicRepo: repo.isPublic,
+    trusted: deps.trusted.has(repo.path),
+  };
+  if (directory || filePath === '') {
+    const listing = snapshot.listing(filePath);
+    if (!listing) throw new NotFoundError(`no directory /${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
+    await sendBlob(req, res, listing, options);
+    return;
+  }
+  const node = snapshot.files.get(filePath);
+  if (!node) {
+    if (snapshot.dirs.has(filePath)) {
+      const q = (req.url ?? '').indexOf('?');
+      const location = `${(req.url ?? '').slice(0, q < 0 ? undefined : q)}/${q < 0 ? '' : (req.url ?? '').slice(q)}`;
+      res.writeHead(301, { Location: location, 'Content-Length': 0, 'X-Content-Type-Options': 'nosniff' }).end();
+      return;
+    }
+    throw new NotFoundError(`no file ${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
+  }
+  if (node.kind === 'too-large') {
+    throw new FerryError(
+      'FERRY_TOO_LARGE',
+      `${filePath} is ${node.size} bytes, over the CDN's limit ([cdn] max_file_size); clone the repository to get it`,
+    );
+  }
+  await sendBlob(req, res, node.blob, options);
+}
+
+/** Same answer as `policy.authorize(…, 'read')`, with the CDN's one-statement repo lookup. */
+async function authorizeRead(deps: CdnRouteDeps, subject: Subject, path: RepoPath): Promise<Repo> {
+  const repo = await deps.repos.byPath(path);
+  if (!repo || (await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(path);
+  return repo;
+}
+
+async function longestRepoPrefix(deps: CdnRouteDeps, segments: readonly string[]): Promise<{ repo: Repo; length: number }> {
+  for (let n = segments.length; n > 0; n--) {
+    const path = segments.slice(0, n).join('/');
+    if (!isRepoPath(path)) continue;
+    const repo = await deps.repos.byPath(path as RepoPath);
+    if (repo) return { repo, length: n };
+  }
+  const path = segments.join('/');
+  throw new NotFoundError(`no repository at /${path}`, 'FERRY_REPO_NOT_FOUND', { path });
+}
+
+function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {
+  const value = resolved.immutable ? IMMUTABLE : REVALIDATE;
+  return isPublic ? value : value.replace('public', 'private');
+}
+
+/** 401 with a challenge when an anonymous caller may be missing credentials; else the usual mapping. */
+function sendCdnError(res: ServerResponse, err: unknown, subject: Subject | undefined): void {
+  const status = statusOf(err);
+  const anonymous = subject === undefined || subject.kind === 'anonymous';
+  if (status === 401 || (anonymous && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND')) {
+    const auth = err instanceof FerryError && err.code === 'FERRY_AUTH_REQUIRED' ? err : new FerryError('FERRY_AUTH_REQUIRED', 'sign in to read this repository (HTTP Basic with a token)');
+    sendError(res, auth, { headers: { 'WWW-Authenticate': BASIC_CHALLENGE } });
+  } else {
+    sendError(res, err);
+  }
+}

@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pushRefusal } from '../../access/push.js';
+import type { Subject } from '../../access/subject.js';
+import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { parseRepoPath } from '../../domain/repo-path.js';
+import type { App } from '../../main.js';
+import type { Repo } from '../../store/types.js';
+import { serveGitHttp } from '../../vcs/git/http-backend.js';
+import { BASIC_CHALLENGE } from '../authenticate.js';
+import { sendError, statusOf } from '../errors.js';
+import type { HttpRoute } from '../route.js';
+import { classifyWire, type WireRequest } from '../wire/classify.js';
+import { forwardToHgweb } from '../wire/hg-proxy.js';
+
+const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
+
+export type WireOutcome = { readonly wire: WireRequest; readonly status: number };
+
+/**
+ * hg and git clients at `/PATH` (hg `?cmd=…`; git smart HTTP, with or without `.git`). Ferry
+ * authenticates and asks the policy first; only an authorized request reaches hgweb or git.
+ * Everything that is not a wire-protocol request falls through to the next route (the web UI).
+ */
+export function wireRoute(app: App, options: { onOutcome?: (outcome: WireOutcome) => void } = {}): HttpRoute {
+  return {
+    name: 'wire',
+    async handle(req, res, url) {
+      const wire = classifyWire(req.method ?? 'GET', url, req.headers);
+      if (!wire) return false;
+      try {
+        await serveWire(app, req, res, url, wire);
+      } catch (err) {
+        if (statusOf(err) === 500) app.log.error({ err, url: url.pathname }, 'wire request failed');
+        const headers: Record<string, string> = {};
+        if (statusOf(err) === 401) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
+        if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
+        sendError(res, err, { headers, reason: wire.vcs === 'hg' });
+      }
+      options.onOutcome?.({ wire, status: res.statusCode });
+      return true;
+    },
+  };
+}
+
+async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
+  const subject = await app.httpAuth.subjectOf(req);
+  const repo = await authorizedRepo(app, subject, wire);
+  const mayPush = await canWrite(app, subject, repo);
+  const afterPush = async () => app.events.emitChanged({ repo, cause: 'push' });
+  if (wire.vcs === 'hg') {
+    await forwardToHgweb(app.hgHttp, req, res, url, {
+      repo: repo.path,
+      push: mayPush,
+      beforeEnd: wire.access === 'write' ? afterPush : undefined,
+    });
+    return;
+  }
+  const gitProtocol = req.headers['git-protocol'];
+  if (gitProtocol !== undefined && (typeof gitProtocol !== 'string' || !GIT_PROTOCOL.test(gitProtocol))) {
+    throw new InvalidInputError('invalid Git-Protocol header');
+  }
+  await serveGitHttp(
+    app.git,
+    app.config.reposDir,
+    req,
+    res,
+    {
+      repo: repo.path,
+      suffix: wire.step === 'advertise' ? '/info/refs' : `/${wire.service}`,
+      query: wire.step === 'advertise' ? `service=${wire.service}` : '',
+      gitProtocol,
+      push: mayPush,
+      remoteUser: subject.kind === 'user' ? subject.user.name : 'anonymous',
+      beforeEnd: wire.service === 'git-receive-pack' && wire.step === 'rpc' ? afterPush : undefined,
+    },
+    app.log,
+  );
+}
+
+async function canWrite(app: App, subject: Subject, repo: Repo): Promise<boolean> {
+  return (await pushRefusal(app.policy, subject, repo.path, app.stores.mirrors)) === undefined;
+}
+
+/**
+ * The repo a wire request names, checked against the policy. The anonymous are asked to sign in
+ * (401) rather than told a repo is missing, so clients send credentials and nobody learns which
+ * private repos exist; a signed-in user who may not see a repo gets 404.
+ */
+async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Promise<Repo> {
+  let path = parseRepoPath(wire.rawPath);
+  if (wire.vcs === 'git' && path.endsWith('.git') && !(await app.stores.repos.byPath(path))) {
+    path = parseRepoPath(path.slice(0, -'.git'.length));
+  }
+  const signIn = () => new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
+  let repo: Repo;
+  try {
+    repo = (await app.policy.authorize(subject, path, 'read')).repo;
+  } catch (err) {
+    if (subject.kind === 'anonymous' && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND') throw signIn();
+    throw err;
+  }
+  if (wire.access === 'write') {
+    const refusal = await pushRefusal(app.policy, subject, path, app.stores.mirrors);
+    if (refusal) throw subject.kind === 'anonymous' ? signIn() : refusal;
+  }
+  if (repo.kind !== wire.vcs) {
+    throw new NotFoundError(`${path} is a ${repo.kind === 'hg' ? 'Mercurial' : 'Git'} repository; use ${repo.kind} to clone it`, 'FERRY_REPO_NOT_FOUND', { path });
+  }
+  return repo;
+}

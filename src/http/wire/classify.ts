@@ -1,0 +1,79 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Mercurial wire protocol commands (wireprotov1server); anything else under `?cmd=` is not ours. */
+const HG_COMMANDS = new Set([
+  'batch',
+  'between',
+  'branchmap',
+  'branches',
+  'capabilities',
+  'changegroup',
+  'changegroupsubset',
+  'clonebundles',
+  'clonebundles_manifest',
+  'debugwireargs',
+  'getbundle',
+  'heads',
+  'hello',
+  'known',
+  'listkeys',
+  'lookup',
+  'protocaps',
+  'pushkey',
+  'stream_out',
+  'unbundle',
+]);
+const HG_WRITE_COMMANDS = new Set(['unbundle', 'pushkey']);
+
+export type GitService = 'git-upload-pack' | 'git-receive-pack';
+
+export type WireRequest =
+  | { readonly vcs: 'hg'; readonly rawPath: string; readonly command: string; readonly access: 'read' | 'write' }
+  | { readonly vcs: 'git'; readonly rawPath: string; readonly service: GitService; readonly step: 'advertise' | 'rpc'; readonly access: 'read' | 'write' };
+
+/**
+ * Recognises a version-control client's request: hg `/PATH?cmd=…`, git smart HTTP
+ * `/PATH/info/refs?service=…`, `/PATH/git-upload-pack`, `/PATH/git-receive-pack`. Anything else
+ * (a browser asking `/PATH`, dumb HTTP) is undefined, for the next route.
+ */
+export function classifyWire(method: string, url: URL, headers: IncomingHttpHeaders): WireRequest | undefined {
+  const pathname = url.pathname;
+  const cmd = url.searchParams.get('cmd');
+  if (cmd !== null) {
+    if (!HG_COMMANDS.has(cmd) || (method !== 'GET' && method !== 'POST' && method !== 'HEAD')) return undefined;
+    const write = HG_WRITE_COMMANDS.has(cmd) || (cmd === 'batch' && batchWrites(url, headers));
+    return { vcs: 'hg', rawPath: pathname, command: cmd, access: write ? 'write' : 'read' };
+  }
+  if (pathname.endsWith('/info/refs') && (method === 'GET' || method === 'HEAD')) {
+    const service = url.searchParams.get('service');
+    if (service !== 'git-upload-pack' && service !== 'git-receive-pack') return undefined;
+    return { vcs: 'git', rawPath: pathname.slice(0, -'/info/refs'.length), service, step: 'advertise', access: accessOf(service) };
+  }
+  for (const service of ['git-upload-pack', 'git-receive-pack'] as const) {
+    if (pathname.endsWith(`/${service}`) && method === 'POST') {
+      return { vcs: 'git', rawPath: pathname.slice(0, -service.length - 1), service, step: 'rpc', access: accessOf(service) };
+    }
+  }
+  return undefined;
+}
+
+function accessOf(service: GitService): 'read' | 'write' {
+  return service === 'git-receive-pack' ? 'write' : 'read';
+}
+
+/**
+ * Does a `batch` carry a write (pushkey)? Its `cmds` argument comes in the query string or in
+ * X-HgArg-1…N headers (concatenated, form-encoded). Arguments sent in the POST body
+ * (experimental.httppostargs) are not inspected here: hgweb still refuses a pushkey there unless
+ * Ferry marked the request as coming from someone who may push.
+ */
+function batchWrites(url: URL, headers: IncomingHttpHeaders): boolean {
+  let encoded = '';
+  for (let i = 1; ; i++) {
+    const part = headers[`x-hgarg-${i}`];
+    if (typeof part !== 'string') break;
+    encoded += part;
+  }
+  const cmds = [url.searchParams.get('cmds') ?? '', new URLSearchParams(encoded).get('cmds') ?? ''].join(';');
+  return cmds.split(';').some((op) => HG_WRITE_COMMANDS.has(op.trim().split(' ')[0] ?? ''));
+}

@@ -1,0 +1,77 @@
+import { request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { FerryError } from '../../domain/errors.js';
+import type { RepoPath } from '../../domain/repo-path.js';
+import type { HgHttpBackend } from '../../vcs/hg/http-backend.js';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+  'authorization',
+]);
+
+export interface HgForward {
+  readonly repo: RepoPath;
+  /** The caller may push: hgweb checks this again for every write command. */
+  readonly push: boolean;
+  /** Runs after a successful response body, before the client sees its end. */
+  readonly beforeEnd?: (status: number) => Promise<void>;
+}
+
+/**
+ * Forwards an authorized hg wire request to the hgweb server and streams both bodies with
+ * backpressure. Only the query string travels: the repository is named by Ferry, not the URL.
+ */
+export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessage, res: ServerResponse, url: URL, forward: HgForward): Promise<void> {
+  const hasBody = req.method === 'POST' || req.method === 'PUT';
+  if (hasBody && req.headers['content-length'] === undefined) {
+    throw new FerryError('FERRY_INVALID_INPUT', 'a Mercurial request body needs a Content-Length');
+  }
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-')) continue;
+    headers[name] = value;
+  }
+  headers.host = 'ferry';
+  headers['x-ferry-repo'] = forward.repo;
+  headers['x-ferry-push'] = forward.push ? '1' : '0';
+  const socketPath = await backend.socketPath();
+  const upstream = request({ socketPath, method: req.method, path: `/${url.search}`, headers, agent: false });
+  const responded = new Promise<IncomingMessage>((resolve, reject) => {
+    upstream.once('response', resolve);
+    upstream.once('error', (err) => reject(new FerryError('FERRY_VCS_FAILED', `the Mercurial HTTP server failed: ${err.message}`, { cause: err })));
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  if (hasBody) {
+    pipeline(req, upstream).catch(() => upstream.destroy());
+  } else {
+    upstream.end();
+  }
+  const answer = await responded;
+  const status = answer.statusCode ?? 502;
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'server') continue;
+    out[name] = value;
+  }
+  res.writeHead(status, answer.statusMessage ?? '', out);
+  answer.pipe(res, { end: false });
+  await new Promise<void>((resolve, reject) => {
+    answer.once('end', resolve);
+    answer.once('error', reject);
+    answer.once('aborted', () => reject(new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server closed the response early')));
+  });
+  if (forward.beforeEnd && status === 200) await forward.beforeEnd(status);
+  res.end();
+}

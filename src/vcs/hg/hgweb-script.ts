@@ -1,0 +1,114 @@
+/**
+ * The Python program behind Mercurial over HTTP: one long-lived, threaded hgweb server on a UNIX
+ * socket in the data dir. Ferry authenticates and authorizes every request itself, then forwards
+ * it here with the repository (relative to the repos dir) and whether the caller may push.
+ * Mercurial checks that push flag again (`web.allow-push`), so a request Ferry classified as a
+ * read can never write.
+ *
+ * argv: SOCKET REPOS_DIR. It prints `ready` once listening and exits when its stdin closes (Ferry
+ * is gone), so no orphan outlives the server.
+ */
+export const HGWEB_SERVER_SCRIPT = String.raw`# Written by Ferry on every start; edits are overwritten.
+import collections
+import os
+import socketserver
+import sys
+import threading
+
+from mercurial import extensions, ui as uimod
+from mercurial.hgweb import hgweb_mod, server as hgserver
+
+SOCKET = sys.argv[1]
+ROOT = os.path.realpath(sys.argv[2])
+PUSHER = 'ferry-authorized-push'
+CACHE_SIZE = 64
+
+baseui = uimod.ui.load()
+extensions.loadall(baseui)
+extensions.populateui(baseui)
+baseui.setconfig(b'web', b'allow-push', PUSHER.encode(), b'ferry')
+baseui.setconfig(b'web', b'deny_push', b'', b'ferry')
+baseui.setconfig(b'web', b'push_ssl', b'false', b'ferry')
+baseui.setconfig(b'web', b'allow-pull', b'true', b'ferry')
+
+apps = collections.OrderedDict()
+apps_lock = threading.Lock()
+
+
+def webapp(rel):
+    with apps_lock:
+        app = apps.get(rel)
+        if app is not None:
+            apps.move_to_end(rel)
+            return app
+    path = os.path.realpath(os.path.join(ROOT, rel))
+    if not rel or not path.startswith(ROOT + os.sep):
+        raise ValueError('repository outside the repos dir: %r' % rel)
+    app = hgweb_mod.hgweb(os.fsencode(path), baseui=baseui)
+    with apps_lock:
+        apps[rel] = app
+        while len(apps) > CACHE_SIZE:
+            apps.popitem(last=False)
+    return app
+
+
+def application(environ, start_response):
+    rel = environ.pop('HTTP_X_FERRY_REPO', '')
+    push = environ.pop('HTTP_X_FERRY_PUSH', '') == '1'
+    environ.pop('REMOTE_USER', None)
+    environ.pop('HTTP_AUTHORIZATION', None)
+    if push:
+        environ['REMOTE_USER'] = PUSHER
+    try:
+        app = webapp(rel)
+    except Exception as e:
+        body = ('no repository: %s\n' % e).encode()
+        start_response('404 Not Found', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
+        return [body]
+    return app(environ, start_response)
+
+
+class Handler(hgserver._httprequesthandler):
+    def log_message(self, format, *args):
+        pass
+
+    def log_error(self, format, *args):
+        sys.stderr.write('hgweb: ' + (format % args) + '\n')
+        sys.stderr.flush()
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, path):
+        socketserver.UnixStreamServer.__init__(self, path, Handler)
+        self.application = application
+        self.prefix = b''
+        self.serverheader = None
+        self.server_name = 'ferry'
+        self.server_port = 0
+        self.accesslog = sys.stderr
+        self.errorlog = sys.stderr
+
+    def finish_request(self, request, client_address):
+        self.RequestHandlerClass(request, ('ferry', 0), self)
+
+
+def watch_parent():
+    while sys.stdin.buffer.read(65536):
+        pass
+    os._exit(0)
+
+
+if os.path.exists(SOCKET):
+    os.unlink(SOCKET)
+old_umask = os.umask(0o077)
+srv = Server(SOCKET)
+os.umask(old_umask)
+threading.Thread(target=watch_parent, daemon=True).start()
+sys.stdout.write('ready\n')
+sys.stdout.flush()
+srv.serve_forever()
+`;

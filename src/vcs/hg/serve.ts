@@ -1,0 +1,72 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { ProcessSpec } from '../process-spec.js';
+
+/**
+ * The in-process hook a read-only session installs: it refuses to open any transaction, so a
+ * push, a phase move or a bookmark change writes nothing. The message comes from the environment
+ * Ferry sets, never from the client.
+ */
+const HOOKS_PY = `# Written by Ferry on every start; edits are overwritten.
+from mercurial import encoding
+
+
+def deny(ui, repo, hooktype, **kwargs):
+    message = encoding.environ.get(b'FERRY_DENY_MESSAGE') or b'ferry: this session may only read'
+    ui.warn(message + b'\\n')
+    return True
+`;
+
+function readOnlyHgrc(hooksPath: string): string {
+  return `# Written by Ferry on every start; edits are overwritten. Added to HGRCPATH for read-only sessions.
+[hooks]
+pretxnopen.ferry-read-only = python:${hooksPath}:deny
+prepushkey.ferry-read-only = python:${hooksPath}:deny
+prechangegroup.ferry-read-only = python:${hooksPath}:deny
+`;
+}
+
+export interface HgServeOptions {
+  readonly hg: string;
+  /** The chg program, or '' to start a fresh hg for every session. */
+  readonly chg: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly dataDir: string;
+}
+
+/**
+ * Builds the one command Mercurial accepts for serving over SSH: `hg -R DIR serve --stdio`, with
+ * every setting in Ferry-written hgrc files. With chg, a warm forked server answers instead of a
+ * fresh Python start; it has its own socket dir in the data dir and sees only Ferry's env.
+ */
+export class HgServe {
+  private readonly hgrcPath: string;
+  private readonly readOnlyHgrcPath: string;
+  private readonly chgSocket: string;
+
+  constructor(private readonly options: HgServeOptions) {
+    const etc = join(options.dataDir, 'etc');
+    mkdirSync(etc, { recursive: true });
+    const hooks = join(etc, 'ferry_hooks.py');
+    writeFileSync(hooks, HOOKS_PY);
+    this.readOnlyHgrcPath = join(etc, 'hgrc-read-only');
+    writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks));
+    this.hgrcPath = options.env.HGRCPATH ?? join(etc, 'hgrc');
+    const run = join(options.dataDir, 'run', 'chg');
+    mkdirSync(run, { recursive: true, mode: 0o700 });
+    chmodSync(run, 0o700);
+    this.chgSocket = join(run, 'server');
+  }
+
+  /** `hg -R DIR serve --stdio`; `denyWrites` is the one-line refusal a write attempt prints. */
+  serve(dir: string, access: { readonly denyWrites?: string }): ProcessSpec {
+    const env: NodeJS.ProcessEnv = { ...this.options.env, HGRCPATH: this.hgrcPath };
+    if (access.denyWrites !== undefined) {
+      env.HGRCPATH = [this.hgrcPath, this.readOnlyHgrcPath].join(delimiter);
+      env.FERRY_DENY_MESSAGE = access.denyWrites.replace(/[\r\n\0]/g, ' ');
+    }
+    const args = ['-R', dir, 'serve', '--stdio'];
+    if (this.options.chg === '') return { executable: this.options.hg, args, env };
+    return { executable: this.options.chg, args, env: { ...env, CHGHG: this.options.hg, CHGSOCKNAME: this.chgSocket, CHGTIMEOUT: '60' } };
+  }
+}

@@ -1,0 +1,159 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { addUser, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+
+interface Proc {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly cmdline: string;
+}
+
+function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      out.push({ pid: Number(name), ppid, cmdline });
+    } catch {
+      /* it exited while we looked */
+    }
+  }
+  return out;
+}
+
+function descendants(all: Proc[], root: number): Proc[] {
+  const found: Proc[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift() as number;
+    for (const p of all) {
+      if (p.ppid === parent) {
+        found.push(p);
+        queue.push(p.pid);
+      }
+    }
+  }
+  return found;
+}
+
+/** hg processes serving for this server: ferry's children and workers forked by its chg servers. */
+function servingProcesses(server: FerryServer): Proc[] {
+  const all = processes();
+  const chgDaemons = all.filter((p) => p.cmdline.includes('--cmdserver chgunix') && p.cmdline.includes(server.dataDir));
+  return [...descendants(all, server.process.pid as number), ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function until(what: string, check: () => boolean, limitMs = 30_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 50) {
+    if (waited > limitMs) throw new Error(`gave up waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Starts `hg clone` in its own process group, so the test can stop or kill hg and its ssh together. */
+function startClone(client: Client, url: string, dest: string): { child: ChildProcess; done: Promise<number | null> } {
+  const child = spawn('hg', ['clone', '-U', url, dest], { env: client.env, detached: true, stdio: 'ignore' });
+  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, done };
+}
+
+const BIG_MB = 160;
+
+describe('SSH under load and failure', () => {
+  let server: FerryServer;
+  let alice: Client;
+
+  before(async () => {
+    server = await startFerry();
+    alice = await addUser(server, 'alice', { admin: true });
+    // A repo of incompressible data, much larger than every buffer on the way.
+    const local = join(tempDir('ferry-big-'), 'big');
+    await alice.hg(['init', local]);
+    for (let i = 0; i < BIG_MB / 8; i++) writeFileSync(join(local, `blob${i}.bin`), randomBytes(8 * 1024 * 1024));
+    assert.equal((await alice.hg(['-R', local, 'commit', '-A', '-q', '-m', 'big'])).code, 0);
+    assert.equal((await alice.hg(['init', alice.sshUrl('load/big')])).code, 0);
+    const push = await alice.hg(['-R', local, 'push', join(server.dataDir, 'repos/load/big')]);
+    assert.equal(push.code, 0, push.stderr);
+  });
+  after(async () => {
+    await server.stop('SIGKILL');
+  });
+
+  it('keeps memory bounded while a client stalls, and leaves no hg behind when it drops mid-clone', async () => {
+    const baseline = rssBytes(server.process.pid as number);
+    const { child, done } = startClone(alice, alice.sshUrl('load/big'), join(tempDir(), 'c'));
+    await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
+    process.kill(-(child.pid as number), 'SIGSTOP');
+    let peak = 0;
+    for (let i = 0; i < 20; i++) {
+      peak = Math.max(peak, rssBytes(server.process.pid as number));
+      await sleep(100);
+    }
+    assert.ok(peak - baseline < 64 * 1024 * 1024, `server grew by ${Math.round((peak - baseline) / 1e6)} MB while serving a ${BIG_MB} MB repo to a stalled client`);
+    assert.ok(servingProcesses(server).length > 0, 'hg is still serving the stalled client');
+    process.kill(-(child.pid as number), 'SIGKILL');
+    await done;
+    await until('hg processes to go away', () => servingProcesses(server).length === 0);
+  });
+
+  it('serves 20 parallel clones, then takes 20 concurrent pushes to one repo and verifies', async () => {
+    assert.equal((await alice.hg(['init', alice.sshUrl('load/shared')])).code, 0);
+    const seed = join(tempDir(), 'seed');
+    await alice.hg(['init', seed]);
+    writeFileSync(join(seed, 'base.txt'), 'base\n');
+    await alice.hg(['-R', seed, 'commit', '-A', '-m', 'base']);
+    assert.equal((await alice.hg(['-R', seed, 'push', alice.sshUrl('load/shared')])).code, 0);
+
+    const dirs = Array.from({ length: 20 }, (_, i) => join(tempDir(), `w${i}`));
+    const clones = await Promise.all(dirs.map((d) => alice.hg(['clone', alice.sshUrl('load/shared'), d])));
+    clones.forEach((r, i) => assert.equal(r.code, 0, `clone ${i}: ${r.stderr}`));
+    for (const [i, d] of dirs.entries()) {
+      await alice.hg(['-R', d, 'branch', '-q', `b${i}`]);
+      writeFileSync(join(d, `f${i}.txt`), `${i}\n`);
+      await alice.hg(['-R', d, 'commit', '-A', '-q', '-m', `change ${i}`]);
+    }
+    const pushes = await Promise.all(dirs.map((d) => alice.hg(['-R', d, 'push', '--new-branch', alice.sshUrl('load/shared')])));
+    let pushed = 0;
+    for (const [i, r] of pushes.entries()) {
+      if (r.code === 0) pushed++;
+      else assert.match(r.stderr + r.stdout, /abort: /, `push ${i} neither pushed nor refused cleanly: ${r.stderr}`);
+    }
+    assert.equal(pushed, 20);
+    const dir = join(server.dataDir, 'repos/load/shared');
+    const verify = await run('hg', ['-R', dir, 'verify'], { env: { ...process.env, HGRCPATH: '' } });
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    const heads = await run('hg', ['-R', dir, 'heads', '-T', '{branch}\n'], { env: { ...process.env, HGRCPATH: '' } });
+    assert.equal(heads.stdout.trim().split('\n').length, 21);
+  });
+
+  it('on SIGTERM refuses new connections and lets a transfer in flight finish', async () => {
+    const dest = join(tempDir(), 'c');
+    const { child, done } = startClone(alice, alice.sshUrl('load/big'), dest);
+    await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
+    process.kill(-(child.pid as number), 'SIGSTOP');
+    const exited = new Promise<number | null>((resolve) => server.process.on('exit', (code) => resolve(code)));
+    server.process.kill('SIGTERM');
+    await until('the server to start stopping', () => server.output().includes('SIGTERM: finishing transfers'));
+    const late = await alice.ssh(['127.0.0.1']);
+    assert.equal(late.code, 255);
+    assert.match(late.stderr, /Connection refused/);
+    process.kill(-(child.pid as number), 'SIGCONT');
+    assert.equal(await done, 0);
+    assert.equal(await exited, 0);
+    const verify = await run('hg', ['-R', dest, 'verify'], { env: { ...process.env, HGRCPATH: '' } });
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+  });
+});
