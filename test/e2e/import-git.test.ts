@@ -73,6 +73,32 @@ describe('ferry import from a git server', () => {
     }
   });
 
+  it('fails the import and says what differs when the copy does not match the source', async () => {
+    const moving = await makeGitSource(client);
+    const movingHttp = await startGitHttp(moving.root);
+    let changed = '';
+    const proxy = await startProxy(movingHttp, {
+      beforeEnd: {
+        pattern: /git-upload-pack$/,
+        minBytes: 1024 * 1024,
+        run: async () => {
+          if (changed === '') changed = await moving.commit('pushed while the import ran');
+        },
+      },
+    });
+    try {
+      const data = tempDir('ferry-data-');
+      const r = await ferryCli(data, ['import', `${proxy.url}src.git`, 'moving']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`^ferry: the copy differs from http://127\\.0\\.0\\.1:\\d+/src\\.git: ref refs/heads/main is [0-9a-f]{12} in the copy but ${changed.slice(0, 12)} in the source$`, 'm'));
+      assert.ok(!existsSync(join(data, 'repos', 'moving')));
+      assert.deepEqual(readdirSync(join(data, 'tmp')), []);
+    } finally {
+      await proxy.stop();
+      await movingHttp.stop();
+    }
+  });
+
   it('refuses URLs that would run code (CVE-2017-1000116/1000117 and ext::) before spawning anything', async () => {
     const data = tempDir('ferry-data-');
     const marker = join(tempDir('ferry-marker-'), 'pwned');

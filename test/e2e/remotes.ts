@@ -117,6 +117,8 @@ export interface ProxyOptions {
   readonly password?: string;
   /** Destroy the connection once this many response bytes went through (a remote dying mid-clone). */
   readonly cutAfterBytes?: number;
+  /** Runs before a response to a request whose URL matches `pattern` ends (the source changes mid-import). */
+  readonly beforeEnd?: { readonly pattern: RegExp; readonly minBytes: number; run(): Promise<void> };
 }
 
 /** An HTTP proxy in front of `target` that can require Basic auth or die halfway. */
@@ -138,8 +140,10 @@ export async function startProxy(target: Remote, options: ProxyOptions): Promise
     delete headers.authorization;
     const upstream = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers }, (up: IncomingMessage) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      let sent = 0;
       up.on('data', (chunk: Buffer) => {
         total += chunk.length;
+        sent += chunk.length;
         if (options.cutAfterBytes !== undefined && total > options.cutAfterBytes) {
           cuts++;
           up.destroy();
@@ -148,7 +152,14 @@ export async function startProxy(target: Remote, options: ProxyOptions): Promise
         }
         res.write(chunk);
       });
-      up.on('end', () => res.end());
+      up.on('end', () => {
+        const hook = options.beforeEnd;
+        if (hook && hook.pattern.test(req.url ?? '') && sent >= hook.minBytes) {
+          void hook.run().then(() => res.end(), () => res.socket?.destroy());
+        } else {
+          res.end();
+        }
+      });
     });
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
