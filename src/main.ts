@@ -24,6 +24,7 @@ import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import type { VcsAdapters } from './vcs/types.js';
+import { RepoBrowsers } from './vcs/browsers.js';
 
 export type { Config } from './config/load.js';
 
@@ -40,6 +41,8 @@ export interface App {
   readonly events: RepoEvents;
   readonly mirrors: MirrorService;
   readonly importer: Importer;
+  /** Read-only repository views for the web pages (long-lived hg/git readers). */
+  readonly browsers: RepoBrowsers;
   /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
@@ -71,6 +74,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
+  const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
+  events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   const httpAuth = new HttpAuthenticator(stores);
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log });
   const cdn = new CdnService(new VcsReader({ hg, git }), {
@@ -96,12 +101,14 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     events,
     mirrors,
     importer,
+    browsers,
     httpAuth,
     hgHttp,
     cdn,
     publisher,
     cdnRepos,
     close: () => {
+      browsers.close();
       void hgHttp.stop();
       publications.close();
       stores.close();

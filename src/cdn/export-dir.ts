@@ -72,6 +72,16 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
   return { files, bytes, skipped };
 }
 
+/** Refuses (without touching anything) a `dir` that ferry publish may not take over. */
+export async function checkPublishTarget(dir: string): Promise<void> {
+  const versions = join(dirname(dir), `.${basename(dir)}.ferry`);
+  const info = await lstat(dir).catch(() => undefined);
+  if (!info) return;
+  if (info.isSymbolicLink() && join(dirname(dir), await readlink(dir)).startsWith(`${versions}/`)) return;
+  if (info.isDirectory() && !info.isSymbolicLink() && (await readdir(dir)).length === 0) return;
+  throw new InvalidInputError(`${dir} already exists and was not made by ferry publish: remove it or choose another --dir`);
+}
+
 /** `dir` may be missing, an empty directory (replaced) or a symlink Ferry made; nothing else. */
 async function prepareTarget(dir: string, versions: string): Promise<void> {
   let info;

@@ -3,7 +3,7 @@ import { resolve, sep } from 'node:path';
 import { FerryError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Repo, RepoStore } from '../store/types.js';
-import { exportSnapshot, type ExportProgress, type ExportResult } from './export-dir.js';
+import { checkPublishTarget, exportSnapshot, type ExportProgress, type ExportResult } from './export-dir.js';
 import type { Publication, PublicationStore } from './publications.js';
 import type { CdnService } from './service.js';
 
@@ -27,12 +27,13 @@ export class Publisher {
     return resolve(this.guard.dataDir, 'published', ref === undefined ? repo.path : `${repo.path}@${ref.replaceAll('/', '_')}`);
   }
 
-  register(repo: Repo, ref: string | undefined, dir: string): Publication {
+  async register(repo: Repo, ref: string | undefined, dir: string): Promise<Publication> {
     const abs = resolve(dir);
     const data = resolve(this.guard.dataDir);
     if (abs === data || data.startsWith(`${abs}${sep}`) || (abs.startsWith(`${data}${sep}`) && !abs.startsWith(`${resolve(data, 'published')}${sep}`))) {
       throw new InvalidInputError(`${abs} would overwrite Ferry's data dir; choose a --dir outside it (or under ${resolve(data, 'published')})`);
     }
+    await checkPublishTarget(abs);
     return this.store.register(repo.id, ref, abs);
   }
 

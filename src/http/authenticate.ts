@@ -16,7 +16,8 @@ export const BASIC_CHALLENGE = 'Basic realm="Ferry", charset="UTF-8"';
 export class HttpAuthenticator {
   constructor(
     private readonly stores: Pick<Stores, 'users' | 'tokens'>,
-    private readonly limiter: FailedLoginLimiter = new FailedLoginLimiter(),
+    /** Shared with the web sign-in form: one failed-login count per address for all of HTTP. */
+    readonly limiter: FailedLoginLimiter = new FailedLoginLimiter(),
   ) {}
 
   async subjectOf(req: IncomingMessage): Promise<Subject> {

@@ -8,6 +8,7 @@ import { MirrorScheduler } from '../mirrors/scheduler.js';
 import { cdnRoute } from '../http/routes/cdn.js';
 import { listenHttp } from '../cdn/workers/listen.js';
 import { trustedRepos } from '../cdn/trusted.js';
+import { webRoute } from '../http/routes/web.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 
@@ -19,20 +20,23 @@ export interface RunningServer {
 }
 
 /** Every HTTP route, in the order they are asked. */
-export function httpRoutes(app: App): HttpRoute[] {
+export function httpRoutes(app: App, sshPort: () => number = () => app.config.ssh.port): HttpRoute[] {
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
-  return [cdn, healthRoute(), mirrorWebhookRoute(app.mirrors), wireRoute(app)];
+  // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
+  return [cdn, healthRoute(), mirrorWebhookRoute(app.mirrors), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
-  const http = createHttpServer(httpRoutes(app), app.log);
+  let sshPort = app.config.ssh.port;
+  const http = createHttpServer(httpRoutes(app, () => sshPort), app.log);
   const listener = await listenHttp(app, http);
   const httpPort = listener.port;
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
   const ssh = await startSshServer(app, hgServe);
   const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
   scheduler.start();
+  sshPort = ssh.port;
   return {
     httpPort,
     sshPort: ssh.port,

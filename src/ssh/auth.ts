@@ -16,7 +16,7 @@ export type PublicKeyOutcome =
  * only answers "acceptable" (the GHSA-pchf-49fh-w34r / CVE-2024-45337 class of bug is trusting
  * that answer later).
  */
-export async function checkPublicKey(keys: Pick<KeyStore, 'byBlob'>, ctx: PublicKeyAuthContext): Promise<PublicKeyOutcome> {
+export async function checkPublicKey(keys: Pick<KeyStore, 'byBlob'>, ctx: Pick<PublicKeyAuthContext, 'key' | 'signature' | 'blob' | 'hashAlgo'>): Promise<PublicKeyOutcome> {
   const algo = ctx.key.algo;
   if (!ACCEPTED_SIGNATURE_KEY_TYPES.has(algo)) return { kind: 'rejected', reason: `key type ${algo} not accepted` };
   if (algo === 'ssh-rsa' && ctx.signature !== undefined && ctx.hashAlgo === undefined) {

@@ -35,8 +35,11 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   };
   let host = app.config.ssh.public_host;
 
-  const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry' }, (client, info) => {
+  const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
+    // Aborted when the connection goes away, so no program outlives its client.
+    const gone = new AbortController();
+    const signal = AbortSignal.any([shutdown.signal, gone.signal]);
     connections.add(tracked);
     let subject: Subject | undefined;
     let failures = 0;
@@ -70,7 +73,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
         hgServe,
         subject,
         host,
-        signal: shutdown.signal,
+        signal,
         track: async (work) => {
           tracked.busy++;
           try {
@@ -87,6 +90,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
     client.on('request', (_accept, reject) => reject?.());
     client.on('error', (err) => app.log.debug({ err: err.message, ip: info.ip }, 'ssh connection error'));
     client.on('close', () => {
+      gone.abort();
       clearTimeout(authTimer);
       connections.delete(tracked);
       checkIdle();

@@ -3,6 +3,7 @@ import type { PublicKey } from '../domain/public-key.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { UserName } from '../domain/user-name.js';
+import type { SessionStore } from './sessions.js';
 
 export interface User {
   readonly id: number;
@@ -142,5 +143,6 @@ export interface Stores {
   readonly grants: GrantStore;
   readonly tokens: TokenStore;
   readonly mirrors: MirrorStore;
+  readonly sessions: SessionStore;
   close(): void;
 }

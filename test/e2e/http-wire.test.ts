@@ -165,11 +165,15 @@ describe('hg and git over HTTP', () => {
 
   it('leaves requests that are not wire protocol to the next route', async () => {
     await server.cliOk(['repo', 'create', 'team/web', '--public']);
-    for (const path of ['team/web', 'team/web?cmd=changelog', 'team/web/info/refs', 'team/web/HEAD']) {
+    for (const path of ['team/web?cmd=changelog', 'team/web/info/refs', 'team/web/HEAD']) {
       const res = await fetch(url(server, path), { headers: { Accept: 'text/html' } });
       assert.equal(res.status, 404, path);
       assert.equal(await res.text(), 'not found\n', path);
     }
+    // A browser at the repo's URL gets the web page (the web route comes after the wire route).
+    const page = await fetch(url(server, 'team/web'), { headers: { Accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   });
 
   it('restarts the Mercurial HTTP server when it dies', async () => {

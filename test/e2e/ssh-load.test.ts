@@ -48,7 +48,9 @@ function descendants(all: Proc[], root: number): Proc[] {
 function servingProcesses(server: FerryServer): Proc[] {
   const all = processes();
   const chgDaemons = all.filter((p) => p.cmdline.includes('--cmdserver chgunix') && p.cmdline.includes(server.dataDir));
-  return [...descendants(all, server.process.pid as number), ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
+  // Ferry has other children (CDN workers, the hgweb backend): only hg/chg started for ssh count.
+  const bridged = descendants(all, server.process.pid as number).filter((p) => p.cmdline.includes(' serve --stdio'));
+  return [...bridged, ...chgDaemons.flatMap((d) => descendants(all, d.pid))];
 }
 
 function rssBytes(pid: number): number {

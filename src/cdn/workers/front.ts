@@ -19,7 +19,12 @@ export async function listenFront(app: App, http: Server, pool: CdnWorkerPool): 
   await once(front, 'listening');
   return {
     port: (front.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => front.close(() => resolve())),
+    // Stop accepting only: connections served here drain with the HTTP server, those handed to
+    // workers with the workers (waiting on the listener's own drain would wait on workers that
+    // may already have exited).
+    close: async () => {
+      front.close();
+    },
   };
 }
 

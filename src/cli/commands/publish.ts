@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { App } from '../../main.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 
@@ -38,11 +38,24 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
   if (!repo) throw new NotFoundError(`no repository at ${path}; see ferry repo list`, 'FERRY_REPO_NOT_FOUND', { path });
   const ref = values.ref === undefined || values.ref === '' ? undefined : values.ref;
   const dir = values.dir === undefined ? app.publisher.defaultDir(repo, ref) : resolve(values.dir);
-  const publication = app.publisher.register(repo, ref, dir);
+  const existed = app.publisher.list().some((p) => p.dir === dir);
+  const publication = await app.publisher.register(repo, ref, dir);
   const what = `${repo.path}${ref === undefined ? '' : `@${ref}`}`;
   print(`ferry: publishing ${what} to ${dir}`);
   const started = Date.now();
-  const outcome = await app.publisher.sync(publication, (d) => print(`ferry:   ${d.files}/${d.total} files, ${formatBytes(d.bytes)}`));
+  let outcome;
+  try {
+    outcome = await app.publisher.sync(publication, (d) => print(`ferry:   ${d.files}/${d.total} files, ${formatBytes(d.bytes)}`));
+  } catch (err) {
+    if (err instanceof FerryError && err.code === 'FERRY_NOT_FOUND') {
+      // Nothing to write yet (an empty repo, a tag not pushed yet): stay registered for the first push.
+      print(`ferry: nothing written yet: ${err.message}`);
+      print(`ferry: registered; a running ferry serve writes ${dir} once ${what} exists`);
+      return 0;
+    }
+    if (!existed) app.publisher.unregister(dir);
+    throw err;
+  }
   if (outcome.kind === 'unchanged') {
     print(`ferry: ${dir} already holds ${outcome.commit.slice(0, 12)}`);
   } else {

@@ -1,5 +1,6 @@
 import { coreSchema } from './001-core.js';
 import { mirrorsSchema } from './002-mirrors.js';
+import { webSessionsSchema } from './003-web-sessions.js';
 import { publicationsSchema } from './004-publications.js';
 
 export interface Migration {
@@ -15,5 +16,6 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: coreSchema },
   { version: 2, name: 'mirrors', sql: mirrorsSchema },
+  { version: 3, name: 'web sessions', sql: webSessionsSchema },
   { version: 4, name: 'publications', sql: publicationsSchema },
 ];

@@ -4,6 +4,7 @@ import { SqliteGrantStore } from './grants.js';
 import { SqliteKeyStore } from './keys.js';
 import { SqliteMirrorStore } from './mirrors.js';
 import { SqliteRepoStore } from './repos.js';
+import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
 
@@ -16,6 +17,7 @@ export function openSqliteStores(path: string): Stores {
     grants: new SqliteGrantStore(db),
     tokens: new SqliteTokenStore(db),
     mirrors: new SqliteMirrorStore(db),
+    sessions: new SqliteSessionStore(db),
     close: () => db.close(),
   };
 }

@@ -1,0 +1,185 @@
+/**
+ * SSH benchmark: the same corpus repo cloned, identified and pushed to through Ferry and through
+ * OpenSSH's sshd running `hg -R … serve --stdio`, in one run. Prints medians and ratios
+ * (Ferry / OpenSSH; lower is better).
+ *
+ *   npm run build && node dist/bench/ssh.js [--runs N]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CORPUS = process.env.FERRY_CORPUS ?? '/tmp/ferry-corpus';
+const CORPUS_SCRIPT = resolve(ROOT, '..', 'shared', 'corpus', 'corpus.sh');
+const GEN = resolve(ROOT, '..', 'shared', 'corpus', 'gen_corpus.py');
+const BIG = join(CORPUS, 'big-hg');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function ensureTools(): void {
+  if (!existsSync('/usr/sbin/sshd')) {
+    console.log('installing openssh-server for the reference');
+    sh('apt-get', ['update', '-q']);
+    sh('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'openssh-server'], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+  }
+  if (!existsSync(join(BIG, '.hg', 'requires'))) {
+    console.log(`generating the corpus in ${CORPUS}`);
+    sh('bash', [CORPUS_SCRIPT, CORPUS]);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'ferry-bench-ssh-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      if (ready.test(output)) resolvePromise({ child, output: () => output });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${output}`)));
+  });
+}
+
+function copyRepo(dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  rmSync(dest, { recursive: true, force: true });
+  sh('cp', ['-a', BIG, dest]);
+}
+
+function time(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  const key = join(work, 'id_ed25519');
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const knownHosts = join(work, 'known_hosts');
+  const sshBase = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=no -o LogLevel=ERROR`;
+  const clientRc = join(work, 'client.hgrc');
+  writeFileSync(clientRc, `[ui]\nusername = bench <bench@ferry.invalid>\nssh = ${sshBase}\n`);
+  const clientEnv = { ...process.env, HGRCPATH: clientRc, HGPLAIN: '1', HOME: work };
+  const hg = (args: string[]) => sh('hg', args, clientEnv);
+
+  // Ferry
+  const data = join(work, 'ferry-data');
+  const ferryEnv = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn' };
+  const ferryCli = (args: string[]) => sh(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args], ferryEnv);
+  ferryCli(['user', 'add', 'bench', '--admin']);
+  ferryCli(['key', 'add', 'bench', `${key}.pub`]);
+  ferryCli(['repo', 'create', 'bench/big']);
+  ferryCli(['repo', 'create', 'bench/push']);
+  copyRepo(join(data, 'repos', 'bench', 'big'));
+  const ferry = await startProcess(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], ferryEnv, /ferry: ready/);
+  const ferryPort = Number(/ssh listening on [^\s]*:(\d+)/.exec(ferry.output())?.[1]);
+
+  // OpenSSH reference: sshd on loopback running hg -R … serve --stdio for root.
+  const sshdDir = join(work, 'sshd');
+  mkdirSync(sshdDir, { mode: 0o700 });
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshdDir, 'host_key')]);
+  writeFileSync(join(sshdDir, 'authorized_keys'), readFileSync(`${key}.pub`));
+  const sshdPort = 20000 + Math.floor(Math.random() * 20000);
+  writeFileSync(
+    join(sshdDir, 'sshd_config'),
+    [
+      `Port ${sshdPort}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(sshdDir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(sshdDir, 'authorized_keys')}`,
+      'PermitRootLogin yes',
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      `PidFile ${join(sshdDir, 'sshd.pid')}`,
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync('/run/sshd', { recursive: true });
+  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(sshdDir, 'sshd_config')], { stdio: 'ignore' });
+  children.push(sshd);
+  const refRepos = join(work, 'ref-repos');
+  copyRepo(join(refRepos, 'big'));
+  for (let i = 0; i < 100 && spawnSync('ssh', [...sshBase.split(' ').slice(1), '-p', String(sshdPort), 'root@127.0.0.1', 'true']).status !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const targets = {
+    ferry: { url: (p: string) => `ssh://bench@127.0.0.1:${ferryPort}/bench/${p}`, dir: (p: string) => join(data, 'repos', 'bench', p) },
+    openssh: { url: (p: string) => `ssh://root@127.0.0.1:${sshdPort}/${join(refRepos, p)}`, dir: (p: string) => join(refRepos, p) },
+  } as const;
+  type Side = keyof typeof targets;
+  const sides: Side[] = ['openssh', 'ferry'];
+
+  // The push source: a clone of the corpus with 50 new draft changesets.
+  const source = join(work, 'push-source');
+  hg(['clone', '-q', '-U', BIG, source]);
+  sh('/usr/bin/python3', [GEN, 'addcommits', source, '50', '7'], { ...process.env, HGRCPATH: '' });
+
+  // Warm-up (chg's server, page cache, host keys) on both sides.
+  for (const side of sides) {
+    hg(['identify', targets[side].url('big')]);
+    hg(['clone', '-q', '-U', targets[side].url('big'), join(work, `warm-${side}`)]);
+    rmSync(join(work, `warm-${side}`), { recursive: true, force: true });
+  }
+
+  const results: Record<string, Record<Side, number[]>> = { clone: { ferry: [], openssh: [] }, identify: { ferry: [], openssh: [] }, push: { ferry: [], openssh: [] } };
+  for (let run = 0; run < RUNS; run++) {
+    for (const side of sides) {
+      const dest = join(work, `clone-${side}`);
+      results.clone![side].push(time(() => hg(['clone', '-q', '-U', targets[side].url('big'), dest])));
+      rmSync(dest, { recursive: true, force: true });
+      for (let i = 0; i < 3; i++) results.identify![side].push(time(() => hg(['identify', '-r', 'tip', targets[side].url('big')])));
+      copyRepo(targets[side].dir('push'));
+      results.push![side].push(time(() => hg(['-R', source, 'push', '-q', '-r', 'tip', targets[side].url('push')])));
+    }
+  }
+  const changed = sh('hg', ['-R', targets.ferry.dir('push'), 'log', '-r', 'tip', '-T', '{desc}'], { ...process.env, HGRCPATH: '' });
+  if (!changed.startsWith('push-bench')) throw new Error('the push did not arrive through Ferry');
+
+  const targetsRatio: Record<string, number> = { clone: 1.0, identify: 0.7, push: 0.8 };
+  const label: Record<string, string> = { clone: 'clone 3000 changesets', identify: 'hg identify round trip', push: 'push 50 changesets' };
+  console.log(`\nSSH benchmark (${RUNS} runs, medians; reference: ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.split(',')[0]} sshd + hg serve --stdio; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+  for (const op of Object.keys(results)) {
+    const f = median(results[op]!.ferry);
+    const o = median(results[op]!.openssh);
+    const ratio = f / o;
+    const ok = ratio <= (targetsRatio[op] as number) ? 'ok' : 'MISSED';
+    console.log(`${(label[op] as string).padEnd(26)} ferry ${f.toFixed(0).padStart(6)} ms   openssh ${o.toFixed(0).padStart(6)} ms   ratio ${ratio.toFixed(2)}  (target <= ${targetsRatio[op]}) ${ok}`);
+  }
+  ferry.child.kill('SIGTERM');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

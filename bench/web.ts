@@ -1,0 +1,157 @@
+/**
+ * Web page speed on a 3000-changeset repository: Ferry's log and commit pages against the same
+ * pages from Mercurial's own web server (`hg serve`: hgweb `/log` and `/rev/NODE`), same repo,
+ * same machine, same run. Prints absolute milliseconds and ratios.
+ *
+ *   npm run build && node dist/bench/web.js        (FERRY_CORPUS=/tmp/ferry-corpus by default)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CORPUS = process.env.FERRY_CORPUS ?? '/tmp/ferry-corpus';
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const TARGET_MS = 100;
+const children: ChildProcess[] = [];
+const temps: string[] = [];
+
+function cleanup(): void {
+  for (const c of children) c.kill('SIGTERM');
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function runOk(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function time(url: string): Promise<{ first: number; median: number; p90: number; bytes: number }> {
+  let bytes = 0;
+  let first = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const r = await fetch(url);
+    if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}`);
+    bytes = (await r.arrayBuffer()).byteLength;
+    if (i === 0) first = performance.now() - t;
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const r = await fetch(url);
+    await r.arrayBuffer();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { first, median: samples[Math.floor(samples.length / 2)] as number, p90: samples[Math.floor(samples.length * 0.9)] as number, bytes };
+}
+
+async function main(): Promise<boolean> {
+  if (!existsSync(join(CORPUS, 'big-hg'))) {
+    console.log(`generating the corpus in ${CORPUS} …`);
+    runOk('bash', [join(ROOT, '..', 'shared', 'corpus', 'corpus.sh'), CORPUS]);
+  }
+  const bigHg = join(CORPUS, 'big-hg');
+  const bigGit = join(CORPUS, 'big-git.git');
+  const hgEnv = { ...process.env, HGRCPATH: '', HGPLAIN: '1' };
+  const data = mkdtempSync(join(tmpdir(), 'ferry-bench-web-'));
+  temps.push(data);
+  const ferry = (args: string[]): string => runOk(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args]);
+  ferry(['repo', 'create', 'bench/big', '--public']);
+  rmSync(join(data, 'repos', 'bench', 'big'), { recursive: true });
+  runOk('hg', ['clone', '-q', '-U', bigHg, join(data, 'repos', 'bench', 'big')], hgEnv);
+  const withGit = existsSync(bigGit);
+  if (withGit) {
+    ferry(['repo', 'create', 'bench/big-git', '--git', '--public']);
+    rmSync(join(data, 'repos', 'bench', 'big-git'), { recursive: true });
+    runOk('git', ['clone', '-q', '--bare', bigGit, join(data, 'repos', 'bench', 'big-git')]);
+  }
+
+  const ferryPort = await freePort();
+  const hgPort = await freePort();
+  const server = spawn(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], {
+    env: { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: '0', FERRY_LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  children.push(server);
+  const hgweb = spawn('hg', ['serve', '-R', bigHg, '-a', '127.0.0.1', '-p', String(hgPort), '--config', 'web.maxchanges=50'], { env: hgEnv, stdio: 'ignore' });
+  children.push(hgweb);
+  const ferryBase = `http://127.0.0.1:${ferryPort}`;
+  const hgBase = `http://127.0.0.1:${hgPort}`;
+  await Promise.all([waitFor(`${ferryBase}/healthz`), waitFor(`${hgBase}/`)]);
+
+  const merge = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(merge())', '-T', '{node}'], hgEnv).trim();
+  const plain = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(not merge(), 2)', '-T', '{node}\n'], hgEnv).trim().split('\n')[0] as string;
+  const count = runOk('hg', ['-R', bigHg, 'log', '-r', 'tip', '-T', '{rev}'], hgEnv).trim();
+  console.log(`big-hg: ${Number(count) + 1} changesets; ${RUNS} timed requests each after 3 warm-ups; median (p90) ms`);
+  console.log('page                         ferry            hgweb (hg serve)   ferry/hgweb  under 100 ms  first view: ferry / hgweb');
+  const rows: [string, string, string][] = [
+    ['log, 50 changesets', `${ferryBase}/bench/big/-/log`, `${hgBase}/log`],
+    ['log page 20', `${ferryBase}/bench/big/-/log?page=20`, `${hgBase}/log/${Math.max(0, Number(count) - 19 * 50)}`],
+    ['commit (plain)', `${ferryBase}/bench/big/-/commit/${plain}`, `${hgBase}/rev/${plain}`],
+    ['commit (merge)', `${ferryBase}/bench/big/-/commit/${merge}`, `${hgBase}/rev/${merge}`],
+    ['file view', `${ferryBase}/bench/big/-/files/default/setup.py`, `${hgBase}/file/tip/setup.py`],
+  ];
+  let ok = true;
+  for (const [name, ours, theirs] of rows) {
+    const a = await time(ours);
+    const b = await time(theirs);
+    const under = a.median < TARGET_MS;
+    ok &&= under || name === 'file view';
+    console.log(
+      `${name.padEnd(28)} ${`${a.median.toFixed(1)} (${a.p90.toFixed(1)})`.padEnd(16)} ${`${b.median.toFixed(1)} (${b.p90.toFixed(1)})`.padEnd(18)} ${(a.median / b.median).toFixed(2).padStart(11)}  ${under ? 'yes' : 'NO '}          ${a.first.toFixed(1)} / ${b.first.toFixed(1)}`,
+    );
+  }
+  if (withGit) {
+    const head = runOk('git', ['-C', bigGit, 'rev-parse', 'main']).trim();
+    for (const [name, url] of [
+      ['git log, 50 commits', `${ferryBase}/bench/big-git/-/log`],
+      ['git commit', `${ferryBase}/bench/big-git/-/commit/${head}`],
+    ] as const) {
+      const a = await time(url);
+      console.log(`${name.padEnd(28)} ${`${a.median.toFixed(1)} (${a.p90.toFixed(1)})`.padEnd(16)} ${'(no reference)'.padEnd(18)} ${''.padStart(11)}  ${a.median < TARGET_MS ? 'yes' : 'NO'}`);
+    }
+  }
+  console.log(ok ? `log and commit pages render under ${TARGET_MS} ms` : `SLOWER than the ${TARGET_MS} ms target`);
+  return ok;
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

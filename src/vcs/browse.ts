@@ -1,0 +1,59 @@
+/** Read-only views of a repository for the web pages; each adapter reads through long-lived processes. */
+export interface RefLabel {
+  readonly kind: 'branch' | 'tag' | 'bookmark' | 'topic' | 'phase';
+  readonly name: string;
+}
+
+export interface CommitInfo {
+  readonly id: string;
+  readonly parents: readonly string[];
+  readonly author: string;
+  readonly email: string;
+  /** ISO 8601 */
+  readonly date: string;
+  readonly message: string;
+  readonly labels: readonly RefLabel[];
+}
+
+export interface RefInfo {
+  readonly name: string;
+  readonly id: string;
+  readonly date: string;
+  readonly summary: string;
+  readonly closed?: boolean;
+  readonly isDefault?: boolean;
+}
+
+export interface TreeEntry {
+  readonly name: string;
+  readonly type: 'file' | 'dir' | 'link' | 'submodule';
+}
+
+export interface RepoBrowser {
+  /** The branch a visitor lands on, or undefined for an empty repository. */
+  defaultBranch(): Promise<string | undefined>;
+  /** Branch, tag or bookmark name, or a hex commit id (prefix), to the full id. */
+  resolve(ref: string): Promise<string | undefined>;
+  /** All names `resolve` knows, to split `REF/path` when a name holds `/`. */
+  refNames(): Promise<string[]>;
+  /** Newest first; `ref` limits to its ancestors, otherwise every branch. */
+  log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]>;
+  commit(id: string): Promise<CommitInfo | undefined>;
+  /** Unified diff (git style) of the commit against its first parent. */
+  diff(id: string): Promise<Buffer>;
+  /** Entries of a directory at a commit, or undefined when `path` is not a directory. */
+  tree(id: string, path: string): Promise<TreeEntry[] | undefined>;
+  /** A file's bytes at a commit, or undefined when it is not a file. */
+  blob(id: string, path: string): Promise<Buffer | undefined>;
+  branches(): Promise<RefInfo[]>;
+  tags(): Promise<RefInfo[]>;
+}
+
+/** What a user may type as a ref in a URL: names from the repo or a hex id. Checked before use. */
+export function isPlausibleRef(ref: string): boolean {
+  return ref.length > 0 && ref.length <= 255 && !ref.startsWith('-') && !/[\0-\x20\x7f~^:?*[\\]/.test(ref) && !ref.includes('..');
+}
+
+export function sortEntries(entries: TreeEntry[]): TreeEntry[] {
+  return entries.sort((a, b) => (a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1);
+}

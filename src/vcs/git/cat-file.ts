@@ -1,0 +1,152 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { FerryError } from '../../domain/errors.js';
+
+export interface GitObject {
+  readonly oid: string;
+  readonly type: 'blob' | 'tree' | 'commit' | 'tag';
+  readonly data: Buffer;
+}
+
+interface Pending {
+  readonly resolve: (o: GitObject | undefined) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/**
+ * One long-lived `git cat-file --batch` for one bare repository. Each request is one line
+ * (`<rev>` or `<rev>:<path>`); the answer is `<oid> <type> <size>\n<data>\n` or `<rev> missing`.
+ * Requests are pipelined; answers come back in order.
+ */
+export class GitCatFile {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly pending: Pending[] = [];
+  private dead: Error | undefined;
+  lastUsed = Date.now();
+
+  constructor(executable: string, repoDir: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(executable, ['cat-file', '--batch'], { cwd: repoDir, env: { ...env, GIT_DIR: repoDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.on('data', () => {});
+    this.child.stdin.on('error', () => {});
+    this.child.on('error', (e) => this.fail(new FerryError('FERRY_VCS_FAILED', `could not run ${executable}: ${e.message}`, { cause: e })));
+    this.child.on('exit', (code) => this.fail(new FerryError('FERRY_VCS_FAILED', `git cat-file exited (${code ?? 'signal'})`)));
+  }
+
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** The object named by `rev` (an oid, a ref, `rev:path`), or undefined when it does not exist. */
+  read(rev: string): Promise<GitObject | undefined> {
+    this.lastUsed = Date.now();
+    if (/[\n\r\0]/.test(rev)) return Promise.resolve(undefined);
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.child.stdin.write(`${rev}\n`);
+    });
+  }
+
+  close(): void {
+    this.fail(new FerryError('FERRY_SHUTTING_DOWN', 'git cat-file closed'));
+    this.child.stdin.end();
+    this.child.kill('SIGTERM');
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const nl = this.buffer.indexOf(10);
+      if (nl < 0) return;
+      const header = this.buffer.subarray(0, nl).toString('utf8');
+      const m = /^([0-9a-f]{40,64}) (blob|tree|commit|tag) (\d+)$/.exec(header);
+      if (!m) {
+        this.buffer = this.buffer.subarray(nl + 1);
+        this.pending.shift()?.resolve(undefined);
+        continue;
+      }
+      const size = Number(m[3]);
+      if (this.buffer.length < nl + 1 + size + 1) return;
+      const data = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + size));
+      this.buffer = this.buffer.subarray(nl + 1 + size + 1);
+      this.pending.shift()?.resolve({ oid: m[1] as string, type: m[2] as GitObject['type'], data });
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    for (const p of this.pending.splice(0)) p.reject(err);
+  }
+}
+
+/** An LRU pool of cat-file processes, one per repository directory. */
+export class GitCatFilePool {
+  private readonly procs = new Map<string, GitCatFile>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly executable: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly max = 16,
+    private readonly idleMs = 5 * 60_000,
+  ) {
+    this.timer = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
+    this.timer.unref();
+  }
+
+  get(repoDir: string): GitCatFile {
+    let proc = this.procs.get(repoDir);
+    if (proc && !proc.alive) proc = undefined;
+    this.procs.delete(repoDir);
+    if (!proc) {
+      while (this.procs.size >= this.max) {
+        const [oldest, p] = this.procs.entries().next().value as [string, GitCatFile];
+        this.procs.delete(oldest);
+        p.close();
+      }
+      proc = new GitCatFile(this.executable, repoDir, this.env);
+    }
+    this.procs.set(repoDir, proc);
+    return proc;
+  }
+
+  drop(repoDir: string): void {
+    this.procs.get(repoDir)?.close();
+    this.procs.delete(repoDir);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const p of this.procs.values()) p.close();
+    this.procs.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [dir, p] of this.procs) {
+      if (now - p.lastUsed > this.idleMs || !p.alive) {
+        p.close();
+        this.procs.delete(dir);
+      }
+    }
+  }
+}
+
+/** Entries of a git tree object (binary format: `<mode> <name>\0<20-byte oid>`). */
+export function parseTree(data: Buffer): { mode: string; name: string; oid: string }[] {
+  const out: { mode: string; name: string; oid: string }[] = [];
+  let i = 0;
+  while (i < data.length) {
+    const sp = data.indexOf(32, i);
+    const nul = data.indexOf(0, sp);
+    if (sp < 0 || nul < 0) break;
+    const mode = data.subarray(i, sp).toString('ascii');
+    const name = data.subarray(sp + 1, nul).toString('utf8');
+    const oid = data.subarray(nul + 1, nul + 21).toString('hex');
+    out.push({ mode, name, oid });
+    i = nul + 21;
+  }
+  return out;
+}

@@ -1,0 +1,210 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import type { ByteCache } from '../byte-cache.js';
+import type { HgCommandServer } from './command-server.js';
+
+const FS = '\x1f';
+const RS = '\x1e';
+const LS = '\x1d';
+const NULL_ID = '0000000000000000000000000000000000000000';
+
+function commitTemplate(topics: boolean): string {
+  return [
+    '{node}',
+    '{p1.node}',
+    '{p2.node}',
+    '{author|person}',
+    '{author|email}',
+    '{date|rfc3339date}',
+    '{branch}',
+    `{join(tags,'${LS}')}`,
+    `{join(bookmarks,'${LS}')}`,
+    '{phase}',
+    topics ? '{topic}' : '',
+    '{desc}',
+  ].join(FS) + RS;
+}
+
+interface Refs {
+  readonly branches: RefInfo[];
+  readonly tags: RefInfo[];
+  readonly bookmarks: RefInfo[];
+}
+
+interface JsonBranch { branch: string; node: string; closed: boolean; active: boolean }
+interface JsonTag { tag: string; node: string; type: string }
+interface JsonBookmark { bookmark: string; node: string }
+
+/**
+ * Reads a Mercurial repository through its command server. Refs are cached until the changelog,
+ * bookmarks or phases change on disk; manifests are cached per changeset (they never change).
+ */
+export class HgBrowser implements RepoBrowser {
+  private refsCache: { stamp: string; refs: Refs } | undefined;
+  private topics: boolean | undefined;
+  private readonly manifests = new Map<string, string[]>();
+
+  constructor(
+    private readonly server: () => HgCommandServer,
+    private readonly dir: string,
+    private readonly diffs: ByteCache,
+  ) {}
+
+  async defaultBranch(): Promise<string | undefined> {
+    const { branches } = await this.refs();
+    if (branches.length === 0) return undefined;
+    return (branches.find((b) => b.name === 'default' && !b.closed) ?? branches.find((b) => !b.closed) ?? branches[0])?.name;
+  }
+
+  async resolve(ref: string): Promise<string | undefined> {
+    const { branches, tags, bookmarks } = await this.refs();
+    const named = bookmarks.find((r) => r.name === ref) ?? tags.find((r) => r.name === ref) ?? branches.find((r) => r.name === ref);
+    if (named) return named.id;
+    if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
+    const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
+    const id = r.out.toString('utf8').trim();
+    return r.code === 0 && /^[0-9a-f]{40}$/.test(id) ? id : undefined;
+  }
+
+  async refNames(): Promise<string[]> {
+    const { branches, tags, bookmarks } = await this.refs();
+    return [...branches, ...tags, ...bookmarks].map((r) => r.name);
+  }
+
+  async log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]> {
+    let set = 'reverse(all())';
+    if (options.ref !== undefined) {
+      const id = await this.resolve(options.ref);
+      if (!id) return [];
+      set = `reverse(ancestors(${id}))`;
+    }
+    return this.query(`limit(${set}, ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
+  }
+
+  async commit(id: string): Promise<CommitInfo | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(id)) return undefined;
+    return (await this.query(id))[0];
+  }
+
+  async diff(id: string): Promise<Buffer> {
+    if (!/^[0-9a-f]{40}$/.test(id)) return Buffer.alloc(0);
+    return this.diffs.through(`${this.dir}:${id}`, () => this.server().runOk(['diff', '--git', '-c', id]));
+  }
+
+  async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
+    const files = await this.manifest(id);
+    const prefix = path === '' ? '' : `${path}/`;
+    const seen = new Map<string, TreeEntry>();
+    for (const f of files) {
+      if (!f.startsWith(prefix)) continue;
+      const rest = f.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      const name = slash < 0 ? rest : rest.slice(0, slash);
+      if (!seen.has(name)) seen.set(name, { name, type: slash < 0 ? 'file' : 'dir' });
+    }
+    if (seen.size === 0 && path !== '') return undefined;
+    return sortEntries([...seen.values()]);
+  }
+
+  async blob(id: string, path: string): Promise<Buffer | undefined> {
+    if (!(await this.manifest(id)).includes(path)) return undefined;
+    return this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
+  }
+
+  async branches(): Promise<RefInfo[]> {
+    return (await this.refs()).branches;
+  }
+
+  async tags(): Promise<RefInfo[]> {
+    return (await this.refs()).tags;
+  }
+
+  /** Bookmarks show with branches on the branches page. */
+  async bookmarks(): Promise<RefInfo[]> {
+    return (await this.refs()).bookmarks;
+  }
+
+  private async manifest(id: string): Promise<string[]> {
+    const cached = this.manifests.get(id);
+    if (cached) return cached;
+    const out = await this.server().runOk(['files', '-r', id, '-T', '{path}\\0']);
+    const files = out.toString('utf8').split('\0').filter(Boolean);
+    if (this.manifests.size >= 8) this.manifests.delete(this.manifests.keys().next().value as string);
+    this.manifests.set(id, files);
+    return files;
+  }
+
+  private async query(revset: string): Promise<CommitInfo[]> {
+    if (this.topics === undefined) {
+      const probe = await this.server().run(['log', '-r', 'null', '-T', '{topic}']);
+      this.topics = probe.code === 0;
+    }
+    const out = await this.server().runOk(['log', '-r', revset, '-T', commitTemplate(this.topics)]);
+    return out
+      .toString('utf8')
+      .split(RS)
+      .filter((r) => r.length > 0)
+      .map((record) => {
+        const [node, p1, p2, author, email, date, branch, tags, bookmarks, phase, topic, desc] = record.split(FS) as string[];
+        const labels: RefLabel[] = [];
+        labels.push({ kind: 'branch', name: branch ?? 'default' });
+        if (topic) labels.push({ kind: 'topic', name: topic });
+        for (const b of (bookmarks ?? '').split(LS).filter(Boolean)) labels.push({ kind: 'bookmark', name: b });
+        for (const t of (tags ?? '').split(LS).filter(Boolean)) if (t !== 'tip') labels.push({ kind: 'tag', name: t });
+        if (phase && phase !== 'public') labels.push({ kind: 'phase', name: phase });
+        return {
+          id: node as string,
+          parents: [p1, p2].filter((p): p is string => p !== undefined && p !== NULL_ID && p !== ''),
+          author: author ?? '',
+          email: email ?? '',
+          date: date ?? '',
+          message: desc ?? '',
+          labels,
+        };
+      });
+  }
+
+  private stamp(): string {
+    const parts: string[] = [];
+    for (const f of ['store/00changelog.i', 'store/00changelog.n', 'bookmarks', 'store/phaseroots', 'cache/branch2-served']) {
+      const p = join(this.dir, '.hg', f);
+      if (existsSync(p)) {
+        const s = statSync(p);
+        parts.push(`${f}:${s.size}:${s.mtimeMs}`);
+      }
+    }
+    return parts.join('|');
+  }
+
+  private async refs(): Promise<Refs> {
+    const stamp = this.stamp();
+    if (this.refsCache?.stamp === stamp) return this.refsCache.refs;
+    const server = this.server();
+    const [b, t, m] = await Promise.all([
+      server.runOk(['branches', '--closed', '-T', 'json']),
+      server.runOk(['tags', '-T', 'json']),
+      server.runOk(['bookmarks', '-T', 'json']),
+    ]);
+    const jb = JSON.parse(b.toString('utf8') || '[]') as JsonBranch[];
+    const jt = (JSON.parse(t.toString('utf8') || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
+    const jm = JSON.parse(m.toString('utf8') || '[]') as JsonBookmark[];
+    const ids = [...new Set([...jb.map((x) => x.node), ...jt.map((x) => x.node), ...jm.map((x) => x.node)])];
+    const meta = new Map<string, { date: string; summary: string }>();
+    if (ids.length > 0) {
+      const out = await server.runOk(['log', '-r', 'head() or tag() or bookmark()', '-T', `{node}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
+      for (const rec of out.toString('utf8').split(RS)) {
+        const [node, date, summary] = rec.split(FS);
+        if (node) meta.set(node, { date: date ?? '', summary: summary ?? '' });
+      }
+    }
+    const info = (name: string, id: string, extra: Partial<RefInfo> = {}): RefInfo => ({ name, id, date: meta.get(id)?.date ?? '', summary: meta.get(id)?.summary ?? '', ...extra });
+    const refs: Refs = {
+      branches: jb.map((x) => info(x.branch, x.node, { closed: x.closed, isDefault: x.branch === 'default' })),
+      tags: jt.map((x) => info(x.tag, x.node)),
+      bookmarks: jm.map((x) => info(x.bookmark, x.node)),
+    };
+    this.refsCache = { stamp: this.stamp() === stamp ? stamp : '', refs };
+    return refs;
+  }
+}

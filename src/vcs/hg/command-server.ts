@@ -1,0 +1,198 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { FerryError } from '../../domain/errors.js';
+
+export interface CommandResult {
+  readonly out: Buffer;
+  readonly err: string;
+  readonly code: number;
+}
+
+interface Pending {
+  readonly args: readonly string[];
+  readonly resolve: (r: CommandResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/**
+ * One long-lived `hg serve --cmdserver pipe` for one repository, spoken over Mercurial's
+ * command-server pipe protocol: each message from hg is a channel byte, a big-endian uint32
+ * length and the data; a command is `runcommand\n` + uint32 length + arguments joined by NUL.
+ * Commands run one at a time (the protocol is sequential); callers queue.
+ */
+export class HgCommandServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly queue: Pending[] = [];
+  private current: { pending: Pending; out: Buffer[]; err: Buffer[] } | undefined;
+  private hello = false;
+  private dead: Error | undefined;
+  lastUsed = Date.now();
+
+  constructor(executable: string, repoDir: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(executable, ['serve', '--cmdserver', 'pipe', '--config', 'ui.interactive=false'], {
+      cwd: repoDir,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.stderr.on('data', () => {});
+    this.child.stdin.on('error', () => {});
+    this.child.on('error', (e) => this.fail(new FerryError('FERRY_VCS_FAILED', `could not run ${executable}: ${e.message}`, { cause: e })));
+    this.child.on('exit', (code) => this.fail(new FerryError('FERRY_VCS_FAILED', `hg command server exited (${code ?? 'signal'})`)));
+  }
+
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** Runs one hg command (arguments as an array, never a shell string). */
+  run(args: readonly string[]): Promise<CommandResult> {
+    this.lastUsed = Date.now();
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ args, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Like run, but a non-zero exit becomes FERRY_VCS_FAILED with hg's last error line. */
+  async runOk(args: readonly string[]): Promise<Buffer> {
+    const r = await this.run(args);
+    if (r.code !== 0) {
+      const last = r.err.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.code}`;
+      throw new FerryError('FERRY_VCS_FAILED', `hg ${args[0] ?? ''} failed: ${last}`, { data: { code: r.code } });
+    }
+    return r.out;
+  }
+
+  close(): void {
+    this.fail(new FerryError('FERRY_SHUTTING_DOWN', 'hg command server closed'));
+    this.child.stdin.end();
+    this.child.kill('SIGTERM');
+  }
+
+  private pump(): void {
+    if (!this.hello || this.current || this.dead) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = { pending: next, out: [], err: [] };
+    const payload = Buffer.from(next.args.join('\0'), 'utf8');
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(payload.length);
+    this.child.stdin.write(Buffer.concat([Buffer.from('runcommand\n'), header, payload]));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (this.buffer.length >= 5) {
+      const channel = String.fromCharCode(this.buffer[0] as number);
+      const length = this.buffer.readUInt32BE(1);
+      // Input channels (I, L) carry a requested size, not data.
+      if (channel === 'I' || channel === 'L') {
+        this.buffer = this.buffer.subarray(5);
+        const empty = Buffer.alloc(4);
+        this.child.stdin.write(empty);
+        continue;
+      }
+      if (this.buffer.length < 5 + length) return;
+      const data = this.buffer.subarray(5, 5 + length);
+      this.buffer = this.buffer.subarray(5 + length);
+      this.onMessage(channel, data);
+    }
+  }
+
+  private onMessage(channel: string, data: Buffer): void {
+    if (!this.hello) {
+      if (channel === 'o') {
+        const caps = /^capabilities: (.*)$/m.exec(data.toString('utf8'))?.[1] ?? '';
+        if (!caps.split(' ').includes('runcommand')) {
+          this.fail(new FerryError('FERRY_VCS_FAILED', 'hg command server lacks runcommand'));
+          return;
+        }
+        this.hello = true;
+        this.pump();
+      }
+      return;
+    }
+    const cur = this.current;
+    if (!cur) return;
+    if (channel === 'o') cur.out.push(Buffer.from(data));
+    else if (channel === 'e') cur.err.push(Buffer.from(data));
+    else if (channel === 'r') {
+      this.current = undefined;
+      cur.pending.resolve({ out: Buffer.concat(cur.out), err: Buffer.concat(cur.err).toString('utf8'), code: data.readInt32BE(0) });
+      this.pump();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    if (this.current) this.current.pending.reject(err);
+    this.current = undefined;
+    for (const p of this.queue.splice(0)) p.reject(err);
+  }
+}
+
+/**
+ * A least-recently-used pool of command servers, one per repository directory. Idle servers
+ * are closed after `idleMs`; the least recently used one goes when the pool is full.
+ */
+export class HgCommandServerPool {
+  private readonly servers = new Map<string, HgCommandServer>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly executable: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly max = 16,
+    private readonly idleMs = 5 * 60_000,
+  ) {
+    this.timer = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
+    this.timer.unref();
+  }
+
+  /** The server for `repoDir`, started on first use. */
+  get(repoDir: string): HgCommandServer {
+    let server = this.servers.get(repoDir);
+    if (server && !server.alive) {
+      this.servers.delete(repoDir);
+      server = undefined;
+    }
+    if (server) {
+      this.servers.delete(repoDir);
+      this.servers.set(repoDir, server);
+      return server;
+    }
+    while (this.servers.size >= this.max) {
+      const [oldest, s] = this.servers.entries().next().value as [string, HgCommandServer];
+      this.servers.delete(oldest);
+      s.close();
+    }
+    server = new HgCommandServer(this.executable, repoDir, this.env);
+    this.servers.set(repoDir, server);
+    return server;
+  }
+
+  /** Forgets the server of a removed or moved repository. */
+  drop(repoDir: string): void {
+    this.servers.get(repoDir)?.close();
+    this.servers.delete(repoDir);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const s of this.servers.values()) s.close();
+    this.servers.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [dir, s] of this.servers) {
+      if (now - s.lastUsed > this.idleMs || !s.alive) {
+        s.close();
+        this.servers.delete(dir);
+      }
+    }
+  }
+}

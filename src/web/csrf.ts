@@ -1,0 +1,37 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { AccessDeniedError } from '../domain/errors.js';
+import { parseCookies } from '../http/session-subject.js';
+import type { PageContext } from './context.js';
+
+/** Before sign-in there is no session: the sign-in form double-submits this cookie's value. */
+export const SIGNIN_COOKIE = 'ferry_signin';
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/** A form post must come from our own pages: same origin when the browser says, and the right token. */
+export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
+  const refused = (): never => {
+    throw new AccessDeniedError('this form expired or came from another site: reload the page and try again');
+  };
+  const origin = ctx.req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let host = '';
+    try {
+      host = new URL(origin).host;
+    } catch {
+      refused();
+    }
+    if (host !== ctx.req.headers.host) refused();
+  }
+  const sent = form.get('csrf') ?? '';
+  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
+  if (!same(sent, expected)) refused();
+}
+
+export function newSigninToken(): string {
+  return randomBytes(24).toString('base64url');
+}

@@ -1,0 +1,44 @@
+/**
+ * The one HTML escaping helper. `html\`…\`` escapes every interpolated value unless it is
+ * already SafeHtml (the output of another `html` template or of a trusted renderer).
+ */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+}
+
+function render(value: HtmlValue): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+  let out = strings[0] as string;
+  for (let i = 0; i < values.length; i++) out += render(values[i] as HtmlValue) + (strings[i + 1] as string);
+  return new SafeHtml(out);
+}
+
+/**
+ * Marks a string as HTML without escaping. Only for output of renderers that escape on their own
+ * (markdown-it with html:false, highlight.js) — never for anything from a repo or a user.
+ */
+export function trustedHtml(s: string): SafeHtml {
+  return new SafeHtml(s);
+}
+
+/** Percent-encodes each segment of a slash-separated path for use in a URL. */
+export function urlPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,139 @@
+import { FerryError, describeError } from '../../domain/errors.js';
+import { parsePublicKeys } from '../../domain/public-key.js';
+import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSession } from '../../http/session-subject.js';
+import { verifyPassword } from '../../services/passwords.js';
+import { issueToken } from '../../services/tokens.js';
+import type { PageContext } from '../context.js';
+import { checkCsrf, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
+import { html, type SafeHtml } from '../html.js';
+import { csrfField, layout, shortDate } from '../layout.js';
+import { readForm, redirect, sendHtml } from '../respond.js';
+
+function secure(ctx: PageContext): boolean {
+  return ctx.baseUrl.startsWith('https:');
+}
+
+/** Only local paths: never an open redirect to another site. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+function signinForm(ctx: PageContext, token: string, next: string, error?: string, name = ''): SafeHtml {
+  return layout(ctx, {
+    title: 'Sign in',
+    body: html`<h1>Sign in</h1>${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+<form class="stack" method="post" action="/-/signin">
+<input type="hidden" name="csrf" value="${token}"><input type="hidden" name="next" value="${next}">
+<label for="name">User name</label><input id="name" type="text" name="name" value="${name}" autocomplete="username" required autofocus>
+<label for="password">Password</label><input id="password" type="password" name="password" autocomplete="current-password" required>
+<div><button class="primary" type="submit">Sign in</button></div>
+</form>
+<p class="muted small">No password yet? An admin sets one with <code>ferry user passwd NAME</code>.</p>`,
+  });
+}
+
+export async function signin(ctx: PageContext): Promise<void> {
+  const { req, res } = ctx;
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const next = safeNext(ctx.url.searchParams.get('next'));
+    if (ctx.signedIn) return redirect(res, next);
+    const token = parseCookies(req).get(SIGNIN_COOKIE) ?? newSigninToken();
+    const cookie = `${SIGNIN_COOKIE}=${token}; Path=/-/signin; HttpOnly; SameSite=Strict${secure(ctx) ? '; Secure' : ''}`;
+    return sendHtml(req, res, 200, signinForm(ctx, token, next), { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' });
+  }
+  const form = await readForm(req);
+  checkCsrf(ctx, form);
+  const next = safeNext(form.get('next'));
+  const name = form.get('name') ?? '';
+  const client = req.socket.remoteAddress ?? 'unknown';
+  const limiter = ctx.app.httpAuth.limiter;
+  const again = (message: string, status: number): void =>
+    sendHtml(req, res, status, signinForm(ctx, form.get('csrf') ?? '', next, message, name), { 'Cache-Control': 'no-store' });
+  try {
+    limiter.check(client);
+  } catch (err) {
+    return again(describeError(err), 429);
+  }
+  const user = await ctx.app.stores.users.byName(name);
+  const ok = user !== undefined && (await verifyPassword(form.get('password') ?? '', await ctx.app.stores.users.passwordHash(user.id)));
+  if (!ok || !user) {
+    limiter.fail(client);
+    return again('Wrong user name or password.', 401);
+  }
+  limiter.succeed(client);
+  const id = await startSession(ctx.app.stores, user.id);
+  redirect(res, next, { 'Set-Cookie': [sessionCookie(id, secure(ctx)), `${SIGNIN_COOKIE}=; Path=/-/signin; Max-Age=0`] });
+}
+
+export async function signout(ctx: PageContext): Promise<void> {
+  const form = await readForm(ctx.req);
+  if (ctx.signedIn) {
+    checkCsrf(ctx, form);
+    await ctx.app.stores.sessions.remove(ctx.signedIn.idHash);
+  }
+  const id = parseCookies(ctx.req).get(SESSION_COOKIE);
+  if (id) await ctx.app.stores.sessions.remove(hashSessionId(id));
+  redirect(ctx.res, '/', { 'Set-Cookie': sessionCookie('', secure(ctx), 0) });
+}
+
+async function settingsPage(ctx: PageContext, notice?: SafeHtml, error?: string): Promise<SafeHtml> {
+  const user = ctx.signedIn?.subject.user;
+  if (!user) throw new FerryError('FERRY_AUTH_REQUIRED', 'sign in first');
+  const [keys, tokens] = await Promise.all([ctx.app.stores.keys.listForUser(user.id), ctx.app.stores.tokens.listForUser(user.id)]);
+  return layout(ctx, {
+    title: 'Settings',
+    body: html`<h1>Settings for ${user.name}</h1>${notice ? html`<div class="notice" role="status">${notice}</div>` : ''}${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+<section class="box"><header><strong>SSH keys</strong></header>
+<ul class="list" id="keys">${keys.length === 0 ? html`<li class="muted">No keys yet.</li>` : keys.map(
+      (k) => html`<li><span class="grow"><span class="mono">${k.fingerprint}</span> <span class="badge">${k.type}</span> ${k.comment}<br><span class="muted small">added ${shortDate(k.createdAt)}${k.lastUsedAt ? ` · last used ${shortDate(k.lastUsedAt)}` : ''}</span></span>
+<form class="inline" method="post" action="/-/settings/keys/remove">${csrfField(ctx)}<input type="hidden" name="fingerprint" value="${k.fingerprint}"><button class="danger" type="submit">Remove</button></form></li>`,
+    )}</ul>
+<form class="stack markdown" method="post" action="/-/settings/keys">${csrfField(ctx)}<label for="key">Add a public key (the contents of a .pub file)</label><textarea id="key" name="key" required placeholder="ssh-ed25519 AAAA… you@laptop"></textarea><div><button class="primary" type="submit">Add key</button></div></form></section>
+<section class="box"><header><strong>Access tokens</strong><span class="muted small">for HTTP clones and pushes (any user name, the token as password)</span></header>
+<ul class="list" id="tokens">${tokens.length === 0 ? html`<li class="muted">No tokens yet.</li>` : tokens.map(
+      (t) => html`<li><span class="grow">${t.label || html`<span class="muted">unnamed</span>`} ${t.readOnly ? html`<span class="badge">read-only</span>` : html`<span class="badge">read-write</span>`}<br><span class="muted small">created ${shortDate(t.createdAt)}${t.lastUsedAt ? ` · last used ${shortDate(t.lastUsedAt)}` : ''}</span></span>
+<form class="inline" method="post" action="/-/settings/tokens/remove">${csrfField(ctx)}<input type="hidden" name="id" value="${t.id}"><button class="danger" type="submit">Revoke</button></form></li>`,
+    )}</ul>
+<form class="stack markdown" method="post" action="/-/settings/tokens">${csrfField(ctx)}<label for="label">New token label</label><input id="label" type="text" name="label" maxlength="100" placeholder="laptop">
+<label><input type="checkbox" name="read_only" value="1"> Read-only</label><div><button class="primary" type="submit">Create token</button></div></form></section>`,
+  });
+}
+
+/** `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens. */
+export async function settings(ctx: PageContext, action: string): Promise<void> {
+  const { req, res } = ctx;
+  const user = ctx.signedIn?.subject.user;
+  if (!user) return redirect(res, `/-/signin?next=${encodeURIComponent('/-/settings')}`);
+  if (action === '' && (req.method === 'GET' || req.method === 'HEAD')) {
+    const done = ctx.url.searchParams.get('done');
+    const notice = done === 'key-added' ? html`Key added.` : done === 'key-removed' ? html`Key removed.` : done === 'token-revoked' ? html`Token revoked.` : undefined;
+    return sendHtml(req, res, 200, await settingsPage(ctx, notice));
+  }
+  if (req.method !== 'POST') return sendHtml(req, res, 405, await settingsPage(ctx, undefined, 'Use the forms on this page.'));
+  const form = await readForm(req);
+  checkCsrf(ctx, form);
+  try {
+    switch (action) {
+      case 'keys': {
+        for (const key of parsePublicKeys(form.get('key') ?? '')) await ctx.app.stores.keys.addUserKey(user.id, key);
+        return redirect(res, '/-/settings?done=key-added');
+      }
+      case 'keys/remove':
+        await ctx.app.stores.keys.removeUserKey(user.id, form.get('fingerprint') ?? '');
+        return redirect(res, '/-/settings?done=key-removed');
+      case 'tokens': {
+        const { token } = await issueToken(ctx.app.stores.tokens, user.id, { readOnly: form.get('read_only') === '1', label: (form.get('label') ?? '').slice(0, 100) });
+        const notice = html`New token (shown only now, copy it): <code id="new-token">${token}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
+        return sendHtml(req, res, 200, await settingsPage(ctx, notice), { 'Cache-Control': 'no-store' });
+      }
+      case 'tokens/remove':
+        await ctx.app.stores.tokens.remove(user.id, Number.parseInt(form.get('id') ?? '', 10));
+        return redirect(res, '/-/settings?done=token-revoked');
+      default:
+        return sendHtml(req, res, 404, await settingsPage(ctx, undefined, 'No such action.'));
+    }
+  } catch (err) {
+    if (!(err instanceof FerryError)) throw err;
+    return sendHtml(req, res, 400, await settingsPage(ctx, undefined, describeError(err)));
+  }
+}
