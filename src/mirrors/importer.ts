@@ -81,7 +81,14 @@ export class Importer {
         await remote.clone(source, dest, access, progress);
       } catch (err) {
         progress.stop('failed');
-        throw new FerryError('FERRY_IMPORT_FAILED', `could not fetch ${source.display}: ${lastWords(err)}`, { cause: err });
+        const words = lastWords(err);
+        const hint =
+          /authoriz|authenticat|could not read (Username|Password)|401|403/i.test(words) && source.scheme !== 'ssh' && source.scheme !== 'file'
+            ? ' (set FERRY_IMPORT_USER and FERRY_IMPORT_PASSWORD for a private source)'
+            : /Permission denied \(publickey/.test(words)
+              ? ' (give a key the source accepts with --identity KEYFILE, or load it in an ssh agent)'
+              : '';
+        throw new FerryError('FERRY_IMPORT_FAILED', `could not fetch ${source.display}: ${words}${hint}`, { cause: err });
       }
       progress.stop('fetched');
       await remote.finish(source, dest, { keepRemote: request.keepRemote });

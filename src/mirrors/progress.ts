@@ -21,6 +21,7 @@ export class TransferProgress {
   private lastBytes = 0;
   private lastAt = Date.now();
   private busy = false;
+  private baseline: Promise<number> = Promise.resolve(0);
 
   constructor(
     private readonly label: string,
@@ -31,6 +32,8 @@ export class TransferProgress {
 
   start(): void {
     if (this.out === NO_PROGRESS) return;
+    // A sync starts from a full repo: report what arrives, not what was there.
+    this.baseline = directorySize(this.dir);
     this.timer = setInterval(() => void this.tick(), this.everyMs);
     this.timer.unref();
   }
@@ -55,7 +58,7 @@ export class TransferProgress {
     if (this.busy) return;
     this.busy = true;
     try {
-      const bytes = await directorySize(this.dir);
+      const bytes = Math.max(0, (await directorySize(this.dir)) - (await this.baseline));
       const now = Date.now();
       const rate = ((bytes - this.lastBytes) * 1000) / Math.max(1, now - this.lastAt);
       this.lastBytes = bytes;
