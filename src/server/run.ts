@@ -1,3 +1,4 @@
+import { FerryError } from '../domain/errors.js';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
@@ -30,10 +31,23 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 export async function startServers(app: App): Promise<RunningServer> {
   let sshPort = app.config.ssh.port;
   const http = createHttpServer(httpRoutes(app, () => sshPort), app.log);
-  const listener = await listenHttp(app, http);
+  const listener = await listenHttp(app, http).catch(async (err: unknown) => {
+    await app.hgHttp.stop();
+    throw listenError(err, 'http', app.config.http.listen, app.config.http.port);
+  });
   const httpPort = listener.port;
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
-  const ssh = await startSshServer(app, hgServe);
+  let ssh: Awaited<ReturnType<typeof startSshServer>>;
+  try {
+    ssh = await startSshServer(app, hgServe);
+  } catch (err) {
+    // Never run half a server: what already listens goes down with the failure.
+    http.close();
+    http.closeAllConnections();
+    await Promise.all([listener.closeListener(), listener.stopWorkers(), app.hgHttp.stop()]);
+    hgServe.stop();
+    throw listenError(err, 'ssh', app.config.ssh.listen, app.config.ssh.port);
+  }
   const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
   scheduler.start();
   sshPort = ssh.port;
@@ -53,7 +67,20 @@ export async function startServers(app: App): Promise<RunningServer> {
       clearTimeout(timer);
       await mirrorsStopped;
       await sshStopped;
+      hgServe.stop();
       await app.hgHttp.stop();
     },
   };
+}
+
+/** A port already taken or not allowed becomes a one-line error that says which setting to change. */
+function listenError(err: unknown, what: 'ssh' | 'http', address: string, port: number): unknown {
+  const code = err instanceof Error && 'code' in err ? err.code : undefined;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err;
+  const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : 'no such address here';
+  return new FerryError(
+    'FERRY_CONFIG',
+    `cannot listen for ${what} on ${address}:${port}: ${why}; choose another with [${what}] port/listen in ferry.toml or FERRY_${what.toUpperCase()}_PORT`,
+    { cause: err },
+  );
 }

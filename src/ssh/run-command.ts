@@ -1,4 +1,5 @@
 import type { ServerChannel } from 'ssh2';
+import { createForSubject } from '../services/create-for-subject.js';
 import { pushRefusal } from '../access/push.js';
 import { describeSubject, type Subject } from '../access/subject.js';
 import { AccessDeniedError, ConflictError } from '../domain/errors.js';
@@ -57,7 +58,7 @@ async function hgInit(ctx: CommandContext, path: RepoPath): Promise<number> {
     throw new ConflictError(`repository ${path} already exists`, 'FERRY_REPO_EXISTS', { path });
   }
   if (!(await policy.canCreate(ctx.subject, path))) throw mayNotCreate(ctx.subject, path);
-  await repositories.create(path, 'hg', { isPublic: false });
+  await createForSubject({ policy, repositories, repos: ctx.app.stores.repos }, ctx.subject, path, 'hg');
   ctx.app.log.info({ path, by: describeSubject(ctx.subject) }, 'created hg repository over ssh');
   return 0;
 }
@@ -66,7 +67,7 @@ async function hgInit(ctx: CommandContext, path: RepoPath): Promise<number> {
 async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<Repo> {
   const { policy, repositories, stores } = ctx.app;
   if (!(await stores.repos.byPath(path)) && (await policy.canCreate(ctx.subject, path))) {
-    const repo = await repositories.create(path, 'git', { isPublic: false });
+    const repo = await createForSubject({ policy, repositories, repos: stores.repos }, ctx.subject, path, 'git');
     ctx.app.log.info({ path, by: describeSubject(ctx.subject) }, 'created git repository over ssh');
     return repo;
   }

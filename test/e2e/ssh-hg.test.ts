@@ -76,4 +76,16 @@ describe('Mercurial over SSH', () => {
     assert.match(refused.stderr, /^ferry: bob may not create team\/bobs/m);
     assert.ok(!existsSync(join(server.dataDir, 'repos/team/bobs')));
   });
+
+  it('does not name a hidden repo when a new path would nest with it', async () => {
+    await server.cliOk(['repo', 'create', 'secret/vault']);
+    await server.cliOk(['grant', 'alice', 'secret/vault/', 'write']);
+    const refused = await alice.hg(['init', alice.sshUrl('secret/vault/inner')]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /cannot create secret\/vault\/inner: another repository is at, above or below that path/);
+    assert.doesNotMatch(refused.stderr, /secret\/vault[^/]/);
+    // An admin, who sees every repo, is told which one.
+    const admin = await server.cli(['repo', 'create', 'secret/vault/inner']);
+    assert.match(admin.stderr, /secret\/vault is a repository that would contain/);
+  });
 });

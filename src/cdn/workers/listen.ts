@@ -43,6 +43,14 @@ export async function listenHttp(app: App, http: Server): Promise<HttpListener> 
   );
   attachCdn(app, pool);
   pool.start();
-  const front = await listenFront(app, http, pool);
+  let front: Awaited<ReturnType<typeof listenFront>>;
+  try {
+    front = await listenFront(app, http, pool);
+  } catch (err) {
+    // The public port could not be had: take down what was started for it.
+    await pool.stop();
+    http.close();
+    throw err;
+  }
   return { port: front.port, closeListener: () => front.close(), stopWorkers: () => pool.stop() };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ProcessSpec } from '../process-spec.js';
 
@@ -26,6 +26,12 @@ prechangegroup.ferry-read-only = python:${hooksPath}:deny
 `;
 }
 
+/** chg servers idle longer than this exit on their own (they also exit when their socket is removed). */
+const CHG_HGRC = `# Written by Ferry on every start; edits are overwritten. Added to HGRCPATH when chg serves.
+[chgserver]
+idletimeout = 600
+`;
+
 export interface HgServeOptions {
   readonly hg: string;
   /** The chg program, or '' to start a fresh hg for every session. */
@@ -43,6 +49,8 @@ export class HgServe {
   private readonly hgrcPath: string;
   private readonly readOnlyHgrcPath: string;
   private readonly chgSocket: string;
+  private readonly chgDir: string;
+  private readonly chgHgrcPath: string;
 
   constructor(private readonly options: HgServeOptions) {
     const etc = join(options.dataDir, 'etc');
@@ -52,10 +60,19 @@ export class HgServe {
     this.readOnlyHgrcPath = join(etc, 'hgrc-read-only');
     writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks));
     this.hgrcPath = options.env.HGRCPATH ?? join(etc, 'hgrc');
-    const run = join(options.dataDir, 'run', 'chg');
-    mkdirSync(run, { recursive: true, mode: 0o700 });
-    chmodSync(run, 0o700);
-    this.chgSocket = join(run, 'server');
+    this.chgHgrcPath = join(etc, 'hgrc-chg');
+    writeFileSync(this.chgHgrcPath, CHG_HGRC);
+    this.chgDir = join(options.dataDir, 'run', 'chg');
+    // Sockets left by an earlier run: removing them makes their chg servers exit.
+    rmSync(this.chgDir, { recursive: true, force: true });
+    mkdirSync(this.chgDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.chgDir, 0o700);
+    this.chgSocket = join(this.chgDir, 'server');
+  }
+
+  /** Removes the chg sockets, so the warm servers exit (within a second) when Ferry stops. */
+  stop(): void {
+    rmSync(this.chgDir, { recursive: true, force: true });
   }
 
   /** `hg -R DIR serve --stdio`; `denyWrites` is the one-line refusal a write attempt prints. */
@@ -67,6 +84,7 @@ export class HgServe {
     }
     const args = ['-R', dir, 'serve', '--stdio'];
     if (this.options.chg === '') return { executable: this.options.hg, args, env };
-    return { executable: this.options.chg, args, env: { ...env, CHGHG: this.options.hg, CHGSOCKNAME: this.chgSocket, CHGTIMEOUT: '60' } };
+    const hgrcPath = [env.HGRCPATH, this.chgHgrcPath].join(delimiter);
+    return { executable: this.options.chg, args, env: { ...env, HGRCPATH: hgrcPath, CHGHG: this.options.hg, CHGSOCKNAME: this.chgSocket } };
   }
 }

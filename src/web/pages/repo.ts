@@ -29,7 +29,7 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
   const snippet = `Host ${host}\n  HostName ${host}\n  Port ${port}\n  IdentityFile ~/.ssh/id_ed25519`;
   const copy = (id: string, value: string, label: string): SafeHtml =>
     html`<div class="clone"><input id="${id}" type="text" readonly value="${value}" aria-label="${label}"><button type="button" data-copy="${id}" hidden>Copy</button></div>`;
-  const side = html`<aside class="box"><div class="side">
+  const side = html`<aside class="box area-side"><div class="side">
 <h3>Clone over SSH</h3>${copy('clone-ssh', `${cloneCmd} ${sshUrl}`, 'SSH clone command')}
 <h3>Clone over HTTP</h3>${copy('clone-http', `${cloneCmd} ${httpUrl}`, 'HTTP clone command')}
 <h3><code>~/.ssh/config</code> for this host</h3><pre class="snippet" id="ssh-config">${snippet}</pre><button type="button" data-copy="ssh-config" hidden>Copy</button>
@@ -52,5 +52,5 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
   }
   const files = html`<section class="box"><header><span class="badge branch">${branch}</span> <a href="${base}/-/commit/${id}" class="mono">${shortId(id)}</a><span class="spacer"></span><a href="${base}/-/files/${urlPath(branch)}">Browse files</a></header>
 <ul class="list">${recent.map((c) => html`<li><a class="grow" href="${base}/-/commit/${c.id}">${summaryOf(c.message)}</a><span class="muted small">${c.author} · ${shortDate(c.date)}</span></li>`)}</ul></section>`;
-  return repoPage(ctx, view, 'code', '', html`<div class="grid"><div>${files}${readme}</div>${side}</div>`);
+  return repoPage(ctx, view, 'code', '', html`<div class="grid repo-home"><div class="area-files">${files}</div>${side}<div class="area-readme">${readme}</div></div>`);
 }
