@@ -10,6 +10,13 @@ import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/registry.js';
+import { join } from 'node:path';
+import { GitRemote } from './mirrors/git-remote.js';
+import { HgRemote } from './mirrors/hg-remote.js';
+import { Importer } from './mirrors/importer.js';
+import { SecretBox } from './mirrors/secret-box.js';
+import { MirrorService } from './mirrors/service.js';
+import { Sources } from './mirrors/sources.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Repo, Stores } from './store/types.js';
@@ -33,6 +40,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  readonly mirrors: MirrorService;
+  readonly importer: Importer;
   /** Read-only repository views for the web pages (long-lived hg/git readers). */
   readonly browsers: RepoBrowsers;
   /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
@@ -61,6 +70,13 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const sources = new Sources(
+    { hg: new HgRemote(config.hg.executable), git: new GitRemote(config.git.executable) },
+    { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
+  );
+  const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
+  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   const httpAuth = new HttpAuthenticator(stores);
@@ -86,6 +102,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hg,
     git,
     events,
+    mirrors,
+    importer,
     browsers,
     httpAuth,
     hgHttp,

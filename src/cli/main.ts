@@ -5,7 +5,9 @@ import { createLogger } from '../log/logger.js';
 import { printErr, print } from './io.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
+import { importCommand } from './commands/import.js';
 import { keyCommand } from './commands/key.js';
+import { mirrorCommand } from './commands/mirror.js';
 import { publishCommand } from './commands/publish.js';
 import { repoCommand } from './commands/repo.js';
 import { serveCommand } from './commands/serve.js';
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   revoke: revokeCommand,
   token: tokenCommand,
   'deploy-key': deployKeyCommand,
+  import: importCommand,
+  mirror: mirrorCommand,
   publish: publishCommand,
 };
 
@@ -36,6 +40,10 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
   revoke USER PATH|GROUP/
   token add USER [--read-only] [--label TEXT] | list USER | rm USER ID
   deploy-key add PATH [FILE|-] [--write] | list PATH | rm PATH FINGERPRINT
+  import URL PATH [--identity KEYFILE] [--mirror [--every DURATION] [--allow-force]] [--hg|--git]
+         [--public] [--keep-remote]    (HTTPS: FERRY_IMPORT_USER / FERRY_IMPORT_PASSWORD or a prompt)
+  import --from FILE [--jobs N] [options]   lines "URL PATH"; re-runs skip what exists
+  mirror list | sync PATH [--allow-force] | rm PATH | secret PATH
   publish PATH [--ref REF] [--dir DIR] | publish --list | publish --remove DIR
 
 The data dir is --data, else $FERRY_DATA, else ./ferry-data.`;

@@ -38,6 +38,10 @@ export const SETTINGS = {
   limits: {
     shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },
   },
+  mirrors: {
+    key: { type: 'string', default: '', doc: 'key sealing mirror credentials (base64 of 32 bytes; empty: secrets/mirror.key in the data dir)' },
+    concurrency: { type: 'integer', default: 2, doc: 'scheduled mirror syncs running at once' },
+  },
   bootstrap: {
     admin_keys: { type: 'string', default: '', doc: 'public key lines; on first start with no users an admin user gets them' },
   },

@@ -6,6 +6,8 @@ import { wireRoute } from '../http/routes/wire.js';
 import { metricsRoute } from '../http/routes/metrics.js';
 import { countResponses, instrumentRoutes } from '../http/instrument.js';
 import type { HttpRoute } from '../http/route.js';
+import { mirrorWebhookRoute } from '../http/routes/mirror-webhook.js';
+import { MirrorScheduler } from '../mirrors/scheduler.js';
 import { cdnRoute } from '../http/routes/cdn.js';
 import { listenHttp } from '../cdn/workers/listen.js';
 import { trustedRepos } from '../cdn/trusted.js';
@@ -25,7 +27,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), metricsRoute(app.metrics), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
@@ -49,11 +51,14 @@ export async function startServers(app: App): Promise<RunningServer> {
     hgServe.stop();
     throw listenError(err, 'ssh', app.config.ssh.listen, app.config.ssh.port);
   }
+  const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
+  scheduler.start();
   sshPort = ssh.port;
   return {
     httpPort,
     sshPort: ssh.port,
     async stop(graceMs) {
+      const mirrorsStopped = scheduler.stop();
       const listenerClosed = listener.closeListener();
       const workersStopped = listener.stopWorkers();
       const sshStopped = ssh.stop(graceMs);
@@ -63,6 +68,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await closed;
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
+      await mirrorsStopped;
       await sshStopped;
       hgServe.stop();
       await app.hgHttp.stop();

@@ -35,7 +35,7 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       return hgInit(ctx, command.path);
     case 'hg-serve': {
       const { repo } = await authorizeKind(ctx, command.path, 'hg');
-      const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path);
+      const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors);
       const dir = ctx.app.repositories.directoryOf(repo);
       const spec = ctx.hgServe.serve(dir, refusal ? { denyWrites: `ferry: ${refusal.message}` } : {});
       return bridgeWatching(ctx, repo, spec, refusal === undefined);
@@ -72,7 +72,7 @@ async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<Repo>
     return repo;
   }
   const { repo } = await authorizeKind(ctx, path, 'git');
-  const refusal = await pushRefusal(policy, ctx.subject, path);
+  const refusal = await pushRefusal(policy, ctx.subject, path, stores.mirrors);
   if (refusal) throw refusal;
   return repo;
 }

@@ -102,6 +102,39 @@ export interface TokenStore {
   touch(id: number): Promise<void>;
 }
 
+/** A pull mirror: a repo kept in sync with a source. Secrets stay sealed (src/mirrors/secret-box.ts). */
+export interface Mirror {
+  readonly repo: Repo;
+  readonly url: string;
+  readonly intervalMs: number;
+  readonly allowForce: boolean;
+  readonly sealedCredentials: string | null;
+  readonly sealedWebhookSecret: string;
+  readonly lastAttemptAt: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly lastError: string | null;
+  /** Consecutive failed syncs (drives the back-off). */
+  readonly failures: number;
+  /** Epoch milliseconds. */
+  readonly nextRunAt: number;
+  readonly createdAt: string;
+}
+
+export interface MirrorStore {
+  create(
+    repoId: number,
+    mirror: { url: string; intervalMs: number; allowForce: boolean; sealedCredentials: string | null; sealedWebhookSecret: string; nextRunAt: number },
+  ): Promise<void>;
+  byRepoId(repoId: number): Promise<Mirror | undefined>;
+  list(): Promise<Mirror[]>;
+  /** Mirrors whose next run is at or before `now`. */
+  due(now: number): Promise<Mirror[]>;
+  recordSuccess(repoId: number, at: string, nextRunAt: number): Promise<void>;
+  recordFailure(repoId: number, at: string, error: string, nextRunAt: number): Promise<void>;
+  setWebhookSecret(repoId: number, sealed: string): Promise<void>;
+  remove(repoId: number): Promise<boolean>;
+}
+
 /** Everything persistent except repository contents. One per process; closed on shutdown. */
 export interface Stores {
   readonly users: UserStore;
@@ -109,6 +142,7 @@ export interface Stores {
   readonly repos: RepoStore;
   readonly grants: GrantStore;
   readonly tokens: TokenStore;
+  readonly mirrors: MirrorStore;
   readonly sessions: SessionStore;
   close(): void;
 }

@@ -14,6 +14,8 @@ export interface RunOptions {
   /** Non-zero exit is returned instead of thrown. */
   readonly allowFailure?: boolean;
   readonly signal?: AbortSignal;
+  /** Sees standard error as it arrives (progress lines). */
+  readonly onStderr?: (chunk: Buffer) => void;
 }
 
 /**
@@ -27,7 +29,10 @@ export function runProcess(executable: string, args: readonly string[], options:
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.stderr?.on('data', (b: Buffer) => {
+      err.push(b);
+      options.onStderr?.(b);
+    });
     child.on('error', (e) => reject(new FerryError('FERRY_VCS_FAILED', `could not run ${executable}: ${e.message}`, { cause: e })));
     child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8');

@@ -1,4 +1,5 @@
 import { coreSchema } from './001-core.js';
+import { mirrorsSchema } from './002-mirrors.js';
 import { webSessionsSchema } from './003-web-sessions.js';
 import { publicationsSchema } from './004-publications.js';
 
@@ -14,6 +15,7 @@ export interface Migration {
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: coreSchema },
+  { version: 2, name: 'mirrors', sql: mirrorsSchema },
   { version: 3, name: 'web sessions', sql: webSessionsSchema },
   { version: 4, name: 'publications', sql: publicationsSchema },
 ];

@@ -78,7 +78,7 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
 }
 
 async function canWrite(app: App, subject: Subject, repo: Repo): Promise<boolean> {
-  return (await pushRefusal(app.policy, subject, repo.path)) === undefined;
+  return (await pushRefusal(app.policy, subject, repo.path, app.stores.mirrors)) === undefined;
 }
 
 /**
@@ -106,7 +106,7 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     throw err;
   }
   if (wire.access === 'write') {
-    const refusal = await pushRefusal(app.policy, subject, path);
+    const refusal = await pushRefusal(app.policy, subject, path, app.stores.mirrors);
     if (refusal) throw subject.kind === 'anonymous' ? signIn() : refusal;
   }
   if (repo.kind !== wire.vcs) {

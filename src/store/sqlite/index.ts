@@ -2,6 +2,7 @@ import { openSqlite } from '../../db/sqlite.js';
 import type { Stores } from '../types.js';
 import { SqliteGrantStore } from './grants.js';
 import { SqliteKeyStore } from './keys.js';
+import { SqliteMirrorStore } from './mirrors.js';
 import { SqliteRepoStore } from './repos.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
@@ -15,6 +16,7 @@ export function openSqliteStores(path: string): Stores {
     repos: new SqliteRepoStore(db),
     grants: new SqliteGrantStore(db),
     tokens: new SqliteTokenStore(db),
+    mirrors: new SqliteMirrorStore(db),
     sessions: new SqliteSessionStore(db),
     close: () => db.close(),
   };

@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError } from '../domain/errors.js';
+import { runProcess } from '../vcs/process.js';
+import type { SourceAccess } from './access.js';
+import type { TransferProgress } from './progress.js';
+import { compareMaps, describeDifferences, lastWords, type RemoteVcs, type SyncOutcome } from './remote.js';
+import type { ImportSource } from './url-safety.js';
+
+/**
+ * Mercurial sources. Every hg process runs with Ferry's HGRCPATH plus the run's own file (no
+ * subrepos, no user config) and HGRCSKIPREPO, so neither the source's nor the copy's .hg/hgrc is
+ * read: a source's hooks and extensions never run here.
+ */
+export class HgRemote implements RemoteVcs {
+  readonly kind = 'hg' as const;
+
+  constructor(private readonly hg: string) {}
+
+  async probe(source: ImportSource, access: SourceAccess): Promise<boolean> {
+    if (source.scheme === 'file') return existsSync(join(source.location, '.hg'));
+    const r = await runProcess(this.hg, ['identify', '--id', '--', source.location], { env: access.hgEnv, signal: access.signal, allowFailure: true });
+    return r.code === 0;
+  }
+
+  async clone(source: ImportSource, dest: string, access: SourceAccess, progress: TransferProgress): Promise<void> {
+    await runProcess(this.hg, ['clone', '--noupdate', '--', source.location, dest], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
+  }
+
+  async finish(source: ImportSource, dest: string, options: { keepRemote: boolean }): Promise<void> {
+    const hgrc = join(dest, '.hg', 'hgrc');
+    await rm(hgrc, { force: true });
+    if (options.keepRemote) await writeFile(hgrc, `[paths]\ndefault = ${source.location}\n`);
+  }
+
+  async verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string> {
+    const env = access.hgEnv;
+    // Independent read-only questions, asked at once: hg's start-up cost dominates small repos.
+    const [, missing, extra, bookmarks, phases, local, count] = await Promise.all([
+      runProcess(this.hg, ['-R', dest, 'verify', '--quiet'], { env }).catch((err: unknown) => {
+        throw new FerryError('FERRY_VERIFY_FAILED', `hg verify failed on the copy: ${lastWords(err)}`, { cause: err });
+      }),
+      this.nodes(dest, 'incoming', source, access),
+      this.nodes(dest, 'outgoing', source, access),
+      this.compareListkeys(source, dest, 'bookmarks', access),
+      this.compareListkeys(source, dest, 'phases', access),
+      // A local source can be read directly: compare what the wire does not list.
+      source.scheme === 'file' ? Promise.all(LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access))) : Promise.resolve([]),
+      runProcess(this.hg, ['-R', dest, 'log', '-r', 'all()', '-T', '{branch}\n'], { env }),
+    ]);
+    const diffs: string[] = [];
+    if (missing.length > 0) diffs.push(`${missing.length} changeset(s) of the source missing in the copy (${missing.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
+    if (extra.length > 0) diffs.push(`${extra.length} changeset(s) in the copy but not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`);
+    diffs.push(...bookmarks, ...phases, ...local.flat());
+    if (diffs.length > 0) {
+      throw new FerryError('FERRY_VERIFY_FAILED', `the copy differs from ${source.display}: ${describeDifferences(diffs)}`, { data: { diffs } });
+    }
+    const branches = count.stdout.toString('utf8').split('\n').filter(Boolean);
+    return `${branches.length} changesets, ${new Set(branches).size} branches, verified`;
+  }
+
+  private async compareListkeys(source: ImportSource, dest: string, namespace: 'bookmarks' | 'phases', access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.listkeys(source.location, namespace, access), this.listkeys(dest, namespace, access)]);
+    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', theirs, ours);
+  }
+
+  private async compareView(sourceDir: string, dest: string, [what, args]: readonly [string, readonly string[]], access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.lines(sourceDir, args, access), this.lines(dest, args, access)]);
+    return compareMaps(what, theirs, ours);
+  }
+
+  async pull(source: ImportSource, dir: string, access: SourceAccess, _options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
+    const before = await this.state(dir, access);
+    const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
+    const [after, gone] = await Promise.all([this.state(dir, access), this.nodes(dir, 'outgoing', source, access)]);
+    const out = r.stdout.toString('utf8');
+    const added = /added (\d+) changesets?/.exec(out)?.[1];
+    const notes: string[] = [];
+    const divergent = [...out.matchAll(/divergent bookmark (\S+) stored as (\S+)/g)].map((m) => `${m[1]} (kept as ${m[2]})`);
+    if (divergent.length > 0) notes.push(`upstream moved bookmark(s) ${divergent.join(', ')} to a diverging changeset`);
+    if (gone.length > 0) notes.push(`the mirror keeps ${gone.length} changeset(s) the source no longer has (rewritten or stripped upstream)`);
+    return {
+      changed: before !== after,
+      summary: before === after ? 'no changes' : added ? `${added} changeset(s) added` : 'phases or bookmarks updated',
+      ...(notes.length > 0 ? { warning: notes.join('; ') } : {}),
+    };
+  }
+
+  private async nodes(dest: string, direction: 'incoming' | 'outgoing', source: ImportSource, access: SourceAccess): Promise<string[]> {
+    const r = await runProcess(this.hg, ['-R', dest, direction, '--quiet', '-T', '{node}\n', '--', source.location], { env: access.hgEnv, signal: access.signal, allowFailure: true });
+    if (r.code === 1) return [];
+    if (r.code !== 0) throw new FerryError('FERRY_VERIFY_FAILED', `hg ${direction} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    return r.stdout.toString('utf8').split('\n').filter(Boolean);
+  }
+
+  private async listkeys(location: string, namespace: 'bookmarks' | 'phases', access: SourceAccess): Promise<Map<string, string>> {
+    const r = await runProcess(this.hg, ['debugpushkey', location, namespace], { env: access.hgEnv, signal: access.signal });
+    const map = new Map<string, string>();
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      const [key, value] = line.split('\t');
+      if (key && value !== undefined && key !== 'publishing') map.set(key, value);
+    }
+    return map;
+  }
+
+  private async lines(repo: string, args: readonly string[], access: SourceAccess): Promise<Map<string, string>> {
+    const r = await runProcess(this.hg, ['-R', repo, ...args], { env: access.hgEnv, signal: access.signal });
+    const map = new Map<string, string>();
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      const at = line.lastIndexOf(' ');
+      if (at > 0) map.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return map;
+  }
+
+  /** Heads, bookmarks and phase roots: what a pull can change. */
+  private async state(dir: string, access: SourceAccess): Promise<string> {
+    const [heads, bookmarks, phases] = await Promise.all([
+      runProcess(this.hg, ['-R', dir, 'log', '-r', 'heads(all())', '-T', '{node} {phase}\n'], { env: access.hgEnv, signal: access.signal }),
+      this.listkeys(dir, 'bookmarks', access),
+      this.listkeys(dir, 'phases', access),
+    ]);
+    return `${heads.stdout.toString('utf8')}|${[...bookmarks].join()}|${[...phases].join()}`;
+  }
+}
+
+/** Views compared directly when the source is on this disk: branch heads (incl. closed) and tags. */
+const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [
+  ['branch', ['branches', '--closed', '-T', '{branch}{if(closed, " (closed)")} {node}\n']],
+  ['head', ['heads', '--closed', '-T', '{node} {branch}\n']],
+  ['tag', ['tags', '-T', '{tag} {node}\n']],
+];

@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError } from '../domain/errors.js';
+import type { RepoKind } from '../domain/repo-kind.js';
+import type { RepoPath } from '../domain/repo-path.js';
+import type { RepoEvents } from '../events/repo-events.js';
+import type { RepositoryService } from '../services/repositories.js';
+import type { Repo, RepoStore } from '../store/types.js';
+import { runProcess } from '../vcs/process.js';
+import type { SourceCredentials } from './access.js';
+import { TransferProgress, type ProgressOutput } from './progress.js';
+import { lastWords } from './remote.js';
+import type { MirrorService } from './service.js';
+import type { Sources } from './sources.js';
+import { parseImportUrl } from './url-safety.js';
+
+export interface ImportRequest {
+  readonly url: string;
+  readonly path: RepoPath;
+  /** An explicit --hg/--git; otherwise asked of the source. */
+  readonly kind?: RepoKind;
+  readonly credentials: SourceCredentials;
+  readonly isPublic: boolean;
+  /** Keep the source URL in the copy's config (hg [paths] default, git remote origin). */
+  readonly keepRemote: boolean;
+  readonly mirror?: { readonly intervalMs: number; readonly allowForce: boolean };
+  /** Local paths and file:// read the server's disk: true only for admins (the CLI). */
+  readonly allowLocal: boolean;
+  /** A terminal is attached (ssh may ask for a passphrase). */
+  readonly interactive: boolean;
+  readonly progress: ProgressOutput;
+}
+
+export interface ImportOutcome {
+  readonly repo: Repo;
+  readonly summary: string;
+  /** The mirror's webhook secret, shown once. */
+  readonly webhookSecret?: string;
+}
+
+/**
+ * One import: reach the source with the run's own credentials, clone into a temporary directory
+ * inside the data dir, drop the source's config, verify against the source, then move the copy
+ * into place in one rename. Whatever happens, the temporary copy and the secrets are removed.
+ */
+export class Importer {
+  constructor(
+    private readonly deps: {
+      readonly repositories: RepositoryService;
+      readonly repos: RepoStore;
+      readonly mirrors: MirrorService;
+      readonly events: RepoEvents;
+      readonly sources: Sources;
+      readonly sshKeygen: string;
+    },
+  ) {}
+
+  async run(request: ImportRequest): Promise<ImportOutcome> {
+    const source = parseImportUrl(request.url, { allowLocal: request.allowLocal });
+    const clash = await this.deps.repos.overlapping(request.path);
+    if (clash) {
+      throw new FerryError('FERRY_REPO_EXISTS', clash.path === request.path ? `repository ${request.path} already exists` : `cannot import to ${request.path}: ${clash.path} is in the way; repositories may not nest`, {
+        data: { path: request.path, clash: clash.path },
+      });
+    }
+    const credentials = await this.mirrorCredentials(request);
+    const sources = this.deps.sources;
+    await mkdir(sources.tempRoot, { recursive: true, mode: 0o700 });
+    const work = await mkdtemp(join(sources.tempRoot, 'import-'));
+    const access = await sources.open(source, request.credentials, request.interactive).catch(async (err: unknown) => {
+      await rm(work, { recursive: true, force: true });
+      throw err;
+    });
+    try {
+      const kind = request.kind ?? (await sources.detect(source, access));
+      const remote = sources.remotes[kind];
+      const dest = join(work, 'repo');
+      const progress = new TransferProgress(`import ${request.path}`, work, request.progress);
+      progress.start();
+      try {
+        await remote.clone(source, dest, access, progress);
+      } catch (err) {
+        progress.stop('failed');
+        const words = lastWords(err);
+        const hint =
+          /authoriz|authenticat|could not read (Username|Password)|401|403/i.test(words) && source.scheme !== 'ssh' && source.scheme !== 'file'
+            ? ' (set FERRY_IMPORT_USER and FERRY_IMPORT_PASSWORD for a private source)'
+            : /Permission denied \(publickey/.test(words)
+              ? ' (give a key the source accepts with --identity KEYFILE, or load it in an ssh agent)'
+              : '';
+        throw new FerryError('FERRY_IMPORT_FAILED', `could not fetch ${source.display}: ${words}${hint}`, { cause: err });
+      }
+      progress.stop('fetched');
+      await remote.finish(source, dest, { keepRemote: request.keepRemote });
+      const summary = await remote.verify(source, dest, access);
+      const repo = await this.deps.repositories.adopt(request.path, kind, dest, { isPublic: request.isPublic });
+      let webhookSecret: string | undefined;
+      if (request.mirror) {
+        try {
+          webhookSecret = await this.deps.mirrors.create(repo, { url: request.url, ...request.mirror, credentials });
+        } catch (err) {
+          await this.deps.repositories.remove(repo.path).catch(() => undefined);
+          throw err;
+        }
+      }
+      await this.deps.events.emitChanged({ repo, cause: 'import' });
+      return { repo, summary: `${kind} ${summary}`, ...(webhookSecret !== undefined ? { webhookSecret } : {}) };
+    } finally {
+      await access.dispose();
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** What a mirror keeps for its unattended syncs: the key's text (it must have no passphrase), user, password. */
+  private async mirrorCredentials(request: ImportRequest): Promise<SourceCredentials> {
+    if (!request.mirror) return {};
+    const { identityFile, user, password } = request.credentials;
+    let sshKey: string | undefined;
+    if (identityFile !== undefined) {
+      const check = await runProcess(this.deps.sshKeygen, ['-y', '-P', '', '-f', identityFile], { allowFailure: true });
+      if (check.code !== 0) {
+        throw new FerryError(
+          'FERRY_INVALID_INPUT',
+          `${identityFile} cannot be used for a mirror: it has a passphrase or is not a private key (a mirror syncs unattended; give it a dedicated key without a passphrase)`,
+        );
+      }
+      sshKey = await readFile(identityFile, 'utf8');
+    }
+    return { ...(sshKey !== undefined ? { sshKey } : {}), ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+  }
+}

@@ -1,0 +1,212 @@
+import { randomBytes, createHmac, timingSafeEqual } from 'node:crypto';
+import { FerryError, describeError } from '../domain/errors.js';
+import type { RepoPath } from '../domain/repo-path.js';
+import type { RepoEvents } from '../events/repo-events.js';
+import type { Logger } from '../log/logger.js';
+import type { RepositoryService } from '../services/repositories.js';
+import type { Mirror, MirrorStore, Repo, RepoStore } from '../store/types.js';
+import type { SourceCredentials } from './access.js';
+import { NO_PROGRESS, TransferProgress, type ProgressOutput } from './progress.js';
+import type { SyncOutcome } from './remote.js';
+import type { SecretBox } from './secret-box.js';
+import type { Sources } from './sources.js';
+import { parseImportUrl } from './url-safety.js';
+
+const MAX_BACKOFF_MS = 24 * 3_600_000;
+
+export interface MirrorSettings {
+  readonly url: string;
+  readonly intervalMs: number;
+  readonly allowForce: boolean;
+  readonly credentials: SourceCredentials;
+}
+
+/** Pull mirrors: registration, syncing (with back-off), webhook secrets. */
+export class MirrorService {
+  private readonly running = new Map<number, Promise<SyncOutcome>>();
+  private readonly again = new Set<number>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly deps: {
+      readonly store: MirrorStore;
+      readonly repos: RepoStore;
+      readonly repositories: RepositoryService;
+      readonly events: RepoEvents;
+      readonly box: SecretBox;
+      readonly sources: Sources;
+      readonly log: Logger;
+    },
+  ) {}
+
+  /** Registers `repo` as a mirror; returns the webhook secret (shown once). */
+  async create(repo: Repo, settings: MirrorSettings): Promise<string> {
+    const secret = newSecret();
+    const creds = settings.credentials;
+    const stored: SourceCredentials = {
+      ...(creds.sshKey !== undefined ? { sshKey: creds.sshKey } : {}),
+      ...(creds.user !== undefined ? { user: creds.user } : {}),
+      ...(creds.password !== undefined ? { password: creds.password } : {}),
+    };
+    await this.deps.store.create(repo.id, {
+      url: settings.url,
+      intervalMs: settings.intervalMs,
+      allowForce: settings.allowForce,
+      sealedCredentials: Object.keys(stored).length > 0 ? this.deps.box.seal(JSON.stringify(stored), context(repo.id, 'credentials')) : null,
+      sealedWebhookSecret: this.deps.box.seal(secret, context(repo.id, 'webhook')),
+      nextRunAt: Date.now() + settings.intervalMs,
+    });
+    return secret;
+  }
+
+  async byPath(path: RepoPath): Promise<Mirror | undefined> {
+    const repo = await this.deps.repos.byPath(path);
+    return repo && this.deps.store.byRepoId(repo.id);
+  }
+
+  async isMirror(repo: Pick<Repo, 'id'>): Promise<boolean> {
+    return (await this.deps.store.byRepoId(repo.id)) !== undefined;
+  }
+
+  list(): Promise<Mirror[]> {
+    return this.deps.store.list();
+  }
+
+  async remove(path: RepoPath): Promise<void> {
+    const mirror = await this.require(path);
+    await this.running.get(mirror.repo.id)?.catch(() => undefined);
+    await this.deps.store.remove(mirror.repo.id);
+  }
+
+  async rotateSecret(path: RepoPath): Promise<string> {
+    const mirror = await this.require(path);
+    const secret = newSecret();
+    await this.deps.store.setWebhookSecret(mirror.repo.id, this.deps.box.seal(secret, context(mirror.repo.id, 'webhook')));
+    return secret;
+  }
+
+  /**
+   * True when a webhook request carries the mirror's secret: GitHub's `X-Hub-Signature-256:
+   * sha256=HMAC`, Gitea/Gogs `X-Gitea-Signature`/`X-Gogs-Signature: HMAC`, GitLab's
+   * `X-Gitlab-Token: SECRET`, or `Authorization: Bearer SECRET`.
+   */
+  webhookAuthorized(mirror: Mirror, headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer): boolean | 'missing' {
+    const secret = this.deps.box.open(mirror.sealedWebhookSecret, context(mirror.repo.id, 'webhook'));
+    const hmac = createHmac('sha256', secret).update(body).digest('hex');
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const hub = header('x-hub-signature-256');
+    if (hub !== undefined) return same(hub.trim().toLowerCase(), `sha256=${hmac}`);
+    const gitea = header('x-gitea-signature') ?? header('x-gogs-signature');
+    if (gitea !== undefined) return same(gitea.trim().toLowerCase(), hmac);
+    const gitlab = header('x-gitlab-token');
+    if (gitlab !== undefined) return same(gitlab, secret);
+    const auth = header('authorization');
+    if (auth !== undefined && /^Bearer\s+/i.test(auth)) return same(auth.replace(/^Bearer\s+/i, ''), secret);
+    return 'missing';
+  }
+
+  /** Syncs now and waits; a sync already running for this mirror is joined, not doubled. */
+  async sync(path: RepoPath, options: { allowForce?: boolean; progress?: ProgressOutput } = {}): Promise<SyncOutcome> {
+    const mirror = await this.require(path);
+    return this.start(mirror, options);
+  }
+
+  /** Asks for a sync without waiting (webhooks): one more run follows a running one. */
+  requestSync(mirror: Mirror): void {
+    if (this.running.has(mirror.repo.id)) {
+      this.again.add(mirror.repo.id);
+      return;
+    }
+    this.start(mirror, {}).catch(() => undefined);
+  }
+
+  /** Starts every due mirror not already syncing, at most `limit` at once across calls. */
+  async runDue(limit: number): Promise<void> {
+    if (this.shutdown.signal.aborted) return;
+    for (const mirror of await this.deps.store.due(Date.now())) {
+      if (this.running.size >= limit) return;
+      if (!this.running.has(mirror.repo.id)) this.start(mirror, {}).catch(() => undefined);
+    }
+  }
+
+  /** Stops syncs in flight (their hg/git are killed; nothing half-done is kept by hg or git). */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private start(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }): Promise<SyncOutcome> {
+    const current = this.running.get(mirror.repo.id);
+    if (current) return current;
+    const run = this.runSync(mirror, options).finally(() => {
+      this.running.delete(mirror.repo.id);
+      if (this.again.delete(mirror.repo.id) && !this.shutdown.signal.aborted) this.requestSync(mirror);
+    });
+    this.running.set(mirror.repo.id, run);
+    return run;
+  }
+
+  private async runSync(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }): Promise<SyncOutcome> {
+    const { repo } = mirror;
+    const sources = this.deps.sources;
+    const started = new Date().toISOString();
+    const progress = new TransferProgress(`sync ${repo.path}`, this.deps.repositories.directoryOf(repo), options.progress ?? NO_PROGRESS);
+    try {
+      const source = parseImportUrl(mirror.url, { allowLocal: true });
+      const credentials: SourceCredentials = mirror.sealedCredentials
+        ? (JSON.parse(this.deps.box.open(mirror.sealedCredentials, context(repo.id, 'credentials'))) as SourceCredentials)
+        : {};
+      const access = await sources.open(source, credentials, false);
+      let outcome: SyncOutcome;
+      progress.start();
+      try {
+        outcome = await sources.remotes[repo.kind].pull(
+          source,
+          this.deps.repositories.directoryOf(repo),
+          { ...access, signal: this.shutdown.signal },
+          { allowForce: options.allowForce ?? mirror.allowForce },
+          progress,
+        );
+      } finally {
+        await access.dispose();
+      }
+      progress.stop(outcome.summary);
+      if (outcome.changed) await this.deps.events.emitChanged({ repo, cause: 'sync' });
+      if (outcome.refused !== undefined) throw new FerryError('FERRY_IMPORT_FAILED', `sync of ${repo.path} refused: ${outcome.refused}`);
+      await this.deps.store.recordSuccess(repo.id, started, Date.now() + mirror.intervalMs);
+      this.deps.log.info({ repo: repo.path, summary: outcome.summary, warning: outcome.warning }, 'mirror synced');
+      return outcome;
+    } catch (err) {
+      progress.stop('failed');
+      const failures = mirror.failures + 1;
+      const delay = Math.min(mirror.intervalMs * 2 ** Math.min(failures, 20), Math.max(MAX_BACKOFF_MS, mirror.intervalMs));
+      const message = describeError(err);
+      await this.deps.store.recordFailure(repo.id, started, message, Date.now() + delay).catch(() => undefined);
+      this.deps.log.warn({ repo: repo.path, err: message, failures, retryInMs: delay }, 'mirror sync failed');
+      throw err instanceof FerryError ? err : new FerryError('FERRY_IMPORT_FAILED', `sync of ${repo.path} failed: ${message}`, { cause: err });
+    }
+  }
+
+  private async require(path: RepoPath): Promise<Mirror> {
+    const mirror = await this.byPath(path);
+    if (!mirror) throw new FerryError('FERRY_NOT_FOUND', `${path} is not a mirror (ferry mirror list shows the mirrors)`, { data: { path } });
+    return mirror;
+  }
+}
+
+function context(repoId: number, what: 'credentials' | 'webhook'): string {
+  return `ferry-mirror:${repoId}:${what}`;
+}
+
+function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function same(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
