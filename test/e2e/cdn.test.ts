@@ -5,17 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { runOk, startFerry, tempDir, type FerryServer } from './harness.js';
+import { runOk, startFerry, tempDir, type FerryServer, PLAIN_GIT_ENV } from './harness.js';
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@test',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@test',
-};
+const GIT_ENV = PLAIN_GIT_ENV;
 const HG_ENV = { ...process.env, HGRCPATH: '/dev/null', HGPLAIN: '1', HGUSER: 't <t@test>' };
 
 const git = (args: string[], cwd: string) => runOk('git', args, { cwd, env: GIT_ENV });

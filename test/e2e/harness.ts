@@ -255,3 +255,14 @@ export async function makeHgRepo(client: Client, count = 3, dir?: string): Promi
   }
   return repo;
 }
+
+/** git with no system or user configuration and a fixed identity, for making test content. */
+export const PLAIN_GIT_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@test',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@test',
+};

@@ -3,17 +3,9 @@ import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync, mkdirS
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { addUser, ferryCli, runOk, startFerry, tempDir } from './harness.js';
+import { addUser, ferryCli, runOk, startFerry, tempDir, PLAIN_GIT_ENV } from './harness.js';
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@test',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@test',
-};
+const GIT_ENV = PLAIN_GIT_ENV;
 const git = (args: string[], cwd: string) => runOk('git', args, { cwd, env: GIT_ENV });
 
 async function commit(work: string, files: Record<string, string>, message: string): Promise<string> {

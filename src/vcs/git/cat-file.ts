@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
+import { ProcessPool } from '../process-pool.js';
 
 export interface GitObject {
   readonly oid: string;
@@ -81,56 +82,10 @@ export class GitCatFile {
   }
 }
 
-/** An LRU pool of cat-file processes, one per repository directory. */
-export class GitCatFilePool {
-  private readonly procs = new Map<string, GitCatFile>();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly executable: string,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly max = 16,
-    private readonly idleMs = 5 * 60_000,
-  ) {
-    this.timer = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
-    this.timer.unref();
-  }
-
-  get(repoDir: string): GitCatFile {
-    let proc = this.procs.get(repoDir);
-    if (proc && !proc.alive) proc = undefined;
-    this.procs.delete(repoDir);
-    if (!proc) {
-      while (this.procs.size >= this.max) {
-        const [oldest, p] = this.procs.entries().next().value as [string, GitCatFile];
-        this.procs.delete(oldest);
-        p.close();
-      }
-      proc = new GitCatFile(this.executable, repoDir, this.env);
-    }
-    this.procs.set(repoDir, proc);
-    return proc;
-  }
-
-  drop(repoDir: string): void {
-    this.procs.get(repoDir)?.close();
-    this.procs.delete(repoDir);
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    for (const p of this.procs.values()) p.close();
-    this.procs.clear();
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [dir, p] of this.procs) {
-      if (now - p.lastUsed > this.idleMs || !p.alive) {
-        p.close();
-        this.procs.delete(dir);
-      }
-    }
+/** A least-recently-used pool of GitCatFile processes, one per repository directory. */
+export class GitCatFilePool extends ProcessPool<GitCatFile> {
+  constructor(executable: string, env: NodeJS.ProcessEnv, max = 16, idleMs = 5 * 60_000) {
+    super((repoDir) => new GitCatFile(executable, repoDir, env), max, idleMs);
   }
 }
 

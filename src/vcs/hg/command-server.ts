@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
+import { ProcessPool } from '../process-pool.js';
 
 export interface CommandResult {
   readonly out: Buffer;
@@ -134,65 +135,9 @@ export class HgCommandServer {
   }
 }
 
-/**
- * A least-recently-used pool of command servers, one per repository directory. Idle servers
- * are closed after `idleMs`; the least recently used one goes when the pool is full.
- */
-export class HgCommandServerPool {
-  private readonly servers = new Map<string, HgCommandServer>();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly executable: string,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly max = 16,
-    private readonly idleMs = 5 * 60_000,
-  ) {
-    this.timer = setInterval(() => this.sweep(), Math.min(idleMs, 60_000));
-    this.timer.unref();
-  }
-
-  /** The server for `repoDir`, started on first use. */
-  get(repoDir: string): HgCommandServer {
-    let server = this.servers.get(repoDir);
-    if (server && !server.alive) {
-      this.servers.delete(repoDir);
-      server = undefined;
-    }
-    if (server) {
-      this.servers.delete(repoDir);
-      this.servers.set(repoDir, server);
-      return server;
-    }
-    while (this.servers.size >= this.max) {
-      const [oldest, s] = this.servers.entries().next().value as [string, HgCommandServer];
-      this.servers.delete(oldest);
-      s.close();
-    }
-    server = new HgCommandServer(this.executable, repoDir, this.env);
-    this.servers.set(repoDir, server);
-    return server;
-  }
-
-  /** Forgets the server of a removed or moved repository. */
-  drop(repoDir: string): void {
-    this.servers.get(repoDir)?.close();
-    this.servers.delete(repoDir);
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    for (const s of this.servers.values()) s.close();
-    this.servers.clear();
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [dir, s] of this.servers) {
-      if (now - s.lastUsed > this.idleMs || !s.alive) {
-        s.close();
-        this.servers.delete(dir);
-      }
-    }
+/** A least-recently-used pool of HgCommandServer processes, one per repository directory. */
+export class HgCommandServerPool extends ProcessPool<HgCommandServer> {
+  constructor(executable: string, env: NodeJS.ProcessEnv, max = 16, idleMs = 5 * 60_000) {
+    super((repoDir) => new HgCommandServer(executable, repoDir, env), max, idleMs);
   }
 }
