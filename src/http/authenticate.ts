@@ -4,6 +4,7 @@ import { FerryError } from '../domain/errors.js';
 import { verifyPassword } from '../services/passwords.js';
 import { lookupToken } from '../services/tokens.js';
 import type { Stores } from '../store/types.js';
+import { ClientAddresses } from './client-address.js';
 import { FailedLoginLimiter } from './login-limiter.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="Ferry", charset="UTF-8"';
@@ -18,6 +19,7 @@ export class HttpAuthenticator {
     private readonly stores: Pick<Stores, 'users' | 'tokens'>,
     /** Shared with the web sign-in form: one failed-login count per address for all of HTTP. */
     readonly limiter: FailedLoginLimiter = new FailedLoginLimiter(),
+    readonly clients: ClientAddresses = new ClientAddresses(),
   ) {}
 
   async subjectOf(req: IncomingMessage): Promise<Subject> {
@@ -29,7 +31,7 @@ export class HttpAuthenticator {
     const colon = decoded.indexOf(':');
     const name = colon < 0 ? decoded : decoded.slice(0, colon);
     const secret = colon < 0 ? '' : decoded.slice(colon + 1);
-    const client = req.socket.remoteAddress ?? 'unknown';
+    const client = this.clients.of(req);
     this.limiter.check(client);
     const subject = await this.verify(name, secret);
     if (!subject) {

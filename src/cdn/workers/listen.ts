@@ -40,6 +40,7 @@ export async function listenHttp(app: App, http: Server): Promise<HttpListener> 
       void app.stores.repos.byId(repoId).then((repo) => repo && app.events.emitChanged({ repo, cause: 'admin' }));
     },
     () => app.log.info({ workers: count }, 'cdn workers ready'),
+    app.httpAuth.clients.secret,
   );
   attachCdn(app, pool);
   pool.start();

@@ -6,6 +6,7 @@ import type { Config } from '../../config/load.js';
 import type { Logger } from '../../log/logger.js';
 import type { Repo } from '../../store/types.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
+import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
@@ -37,6 +38,7 @@ export class CdnWorkerPool {
     private readonly log: Logger,
     private readonly onStale: (repoId: number) => void,
     private readonly onAllReady: () => void = () => {},
+    private readonly forwardSecret = '',
   ) {}
 
   start(): void {
@@ -103,6 +105,7 @@ export class CdnWorkerPool {
       FERRY_DATA: this.config.dataDir,
       [PRIMARY_PORT_ENV]: String(this.primaryPort),
       [WORKER_BUDGET_ENV]: String(Math.floor(this.config.cdn.memory / this.count)),
+      [FORWARD_SECRET_ENV]: this.forwardSecret,
     };
     const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const worker: Worker = { child, ready: false };

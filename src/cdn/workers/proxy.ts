@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FORWARDED_CLIENT_HEADER, vouchFor } from '../../http/client-address.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
 
@@ -6,10 +7,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  * Forwards a request a CDN worker received but does not own (a browser reusing a /cdn connection
  * for a page) to the primary's internal port, streaming both ways.
  */
-export function proxyToPrimary(port: number, agent: Agent, req: IncomingMessage, res: ServerResponse): void {
+export function proxyToPrimary(port: number, secret: string, agent: Agent, req: IncomingMessage, res: ServerResponse): void {
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  headers[FORWARDED_CLIENT_HEADER] = vouchFor(secret, req.socket.remoteAddress ?? 'unknown');
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (pres) => {
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(pres.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;

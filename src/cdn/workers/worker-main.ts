@@ -11,9 +11,12 @@ import { sendError } from '../../http/errors.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
+import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
+const forwardSecret = process.env[FORWARD_SECRET_ENV] ?? '';
+delete process.env[FORWARD_SECRET_ENV];
 const base = loadConfig(resolveDataDir(undefined, process.env), process.env);
 const config = Object.freeze({ ...base, cdn: Object.freeze({ ...base.cdn, memory: Number(process.env[WORKER_BUDGET_ENV] ?? base.cdn.memory) }) });
 const app = createApp(config, { onStale: (repo) => send({ t: 'stale', repoId: repo.id }) });
@@ -29,7 +32,7 @@ const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
 const server = createServer((req, res) => {
   route.handle(req, res, new URL('http://ferry.invalid/')).then(
     (handled) => {
-      if (!handled) proxyToPrimary(primaryPort, agent, req, res);
+      if (!handled) proxyToPrimary(primaryPort, forwardSecret, agent, req, res);
     },
     (err: unknown) => sendError(res, err),
   );

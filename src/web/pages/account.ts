@@ -45,7 +45,7 @@ export async function signin(ctx: PageContext): Promise<void> {
   checkCsrf(ctx, form);
   const next = safeNext(form.get('next'));
   const name = form.get('name') ?? '';
-  const client = req.socket.remoteAddress ?? 'unknown';
+  const client = ctx.app.httpAuth.clients.of(req);
   const limiter = ctx.app.httpAuth.limiter;
   const again = (message: string, status: number): void =>
     sendHtml(req, res, status, signinForm(ctx, form.get('csrf') ?? '', next, message, name), { 'Cache-Control': 'no-store' });
