@@ -146,4 +146,42 @@ describe('pull mirrors', () => {
       await upstream.stop();
     }
   });
+
+  it('imports a git repo from another Ferry over SSH with --identity, every ref equal, no secret or remote kept', async () => {
+    const upstream = await startFerry();
+    try {
+      const owner = await addUser(upstream, 'owner', { admin: true });
+      const work = join(tempDir('ferry-gitsrc-'), 'lib');
+      await runOk('git', ['init', '-q', '-b', 'main', work], { env: owner.env });
+      for (const n of [1, 2, 3]) {
+        writeFileSync(join(work, `f${n}.txt`), `${n}\n`);
+        await runOk('git', ['-C', work, 'add', '-A'], { env: owner.env });
+        await runOk('git', ['-C', work, 'commit', '-q', '-m', `c${n}`], { env: owner.env });
+      }
+      await runOk('git', ['-C', work, 'tag', '-a', 'v1.0.0', '-m', 'release'], { env: owner.env });
+      await runOk('git', ['-C', work, 'branch', 'feature', 'HEAD~1'], { env: owner.env });
+      const sshUrl = `ssh://git@127.0.0.1:${upstream.sshPort}/lib.git`;
+      await runOk('git', ['-C', work, 'push', '-q', sshUrl, 'main', 'feature', 'v1.0.0'], { env: owner.env });
+
+      const r = await srv.cli(['import', sshUrl, 'up/lib', '--identity', owner.key.privatePath]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^imported up\/lib from ssh:\/\/127\.0\.0\.1:\d+\/lib\.git: git .*verified/m);
+      const copy = join(srv.dataDir, 'repos', 'up', 'lib');
+      const refs = async (args: string[]) =>
+        (await runOk('git', args, { env: owner.env })).stdout.trim().split('\n').map((l) => l.replace(/\s+/, ' ')).filter((l) => !/ HEAD$/.test(l)).sort();
+      assert.deepEqual(
+        await refs(['-C', copy, 'for-each-ref', '--format=%(objectname) %(refname)']),
+        await refs(['ls-remote', sshUrl]).then((l) => l.filter((x) => !x.endsWith('^{}'))),
+      );
+      assert.equal((await run('git', ['-C', copy, 'fsck', '--no-progress'])).code, 0);
+      assert.deepEqual(readdirSync(join(srv.dataDir, 'tmp')), [], 'the temporary ssh settings are gone');
+      const config = readFileSync(join(copy, 'config'), 'utf8');
+      assert.doesNotMatch(config, /127\.0\.0\.1|ssh:|remote/, 'the copy keeps no path to the old host');
+      const keyText = readFileSync(owner.key.privatePath, 'utf8').split('\n')[1] as string;
+      assert.equal((await run('grep', ['-rlF', keyText, srv.dataDir])).stdout, '', 'a one-off import keeps no copy of the key');
+    } finally {
+      await upstream.stop();
+    }
+  });
 });
+
