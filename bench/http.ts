@@ -9,7 +9,7 @@
  *   npm run build && node dist/bench/http.js [--runs 3] [--only TEXT (operations whose name has it)]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,12 +17,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
+import { prepareReferenceSshd, SSHD } from './reference-sshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FERRY = join(ROOT, 'bin', 'ferry.js');
 const CORPUS = process.env.FERRY_CORPUS ?? '/tmp/ferry-corpus';
 const CORPUS_SCRIPT = resolve(ROOT, '..', 'shared', 'corpus', 'corpus.sh');
-const SSHD = '/usr/sbin/sshd';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '3' }, only: { type: 'string', default: '' } } });
 const RUNS = Math.max(1, Number(opts.runs));
@@ -182,30 +182,9 @@ async function main(): Promise<void> {
   // OpenSSH on loopback for the git reference.
   const sshDir = join(work, 'sshd');
   mkdirSync(sshDir, { mode: 0o700 });
-  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshDir, 'host_key')]);
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshDir, 'client_key')]);
-  writeFileSync(join(sshDir, 'authorized_keys'), readFileSync(join(sshDir, 'client_key.pub')));
-  const sshPort = await freePort();
-  writeFileSync(
-    join(sshDir, 'sshd_config'),
-    [
-      `Port ${sshPort}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(sshDir, 'host_key')}`,
-      `PidFile ${join(sshDir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(sshDir, 'authorized_keys')}`,
-      'PermitRootLogin yes',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'PrintMotd no',
-      '',
-    ].join('\n'),
-  );
-  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const sshd = start(SSHD, ['-D', '-e', '-f', join(sshDir, 'sshd_config')], process.env);
+  const { port: sshPort, args: sshdArgs } = await prepareReferenceSshd(sshDir, readFileSync(join(sshDir, 'client_key.pub'), 'utf8'));
+  const sshd = start(SSHD, sshdArgs, process.env);
   await waitForPort(sshPort, 'sshd');
   const gitSshEnv = {
     ...clientEnv,

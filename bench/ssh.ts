@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareReferenceSshd, SSHD } from './reference-sshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CORPUS = process.env.FERRY_CORPUS ?? '/tmp/ferry-corpus';
@@ -26,7 +27,7 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): 
 }
 
 function ensureTools(): void {
-  if (!existsSync('/usr/sbin/sshd')) {
+  if (!existsSync(SSHD)) {
     console.log('installing openssh-server for the reference');
     sh('apt-get', ['update', '-q']);
     sh('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'openssh-server'], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
@@ -100,29 +101,8 @@ async function main(): Promise<void> {
   const ferryPort = Number(/ssh listening on [^\s]*:(\d+)/.exec(ferry.output())?.[1]);
 
   // OpenSSH reference: sshd on loopback running hg -R … serve --stdio for root.
-  const sshdDir = join(work, 'sshd');
-  mkdirSync(sshdDir, { mode: 0o700 });
-  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshdDir, 'host_key')]);
-  writeFileSync(join(sshdDir, 'authorized_keys'), readFileSync(`${key}.pub`));
-  const sshdPort = 20000 + Math.floor(Math.random() * 20000);
-  writeFileSync(
-    join(sshdDir, 'sshd_config'),
-    [
-      `Port ${sshdPort}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(sshdDir, 'host_key')}`,
-      `AuthorizedKeysFile ${join(sshdDir, 'authorized_keys')}`,
-      'PermitRootLogin yes',
-      'StrictModes no',
-      'UsePAM no',
-      'PasswordAuthentication no',
-      `PidFile ${join(sshdDir, 'sshd.pid')}`,
-      'LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
-  mkdirSync('/run/sshd', { recursive: true });
-  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(sshdDir, 'sshd_config')], { stdio: 'ignore' });
+  const { port: sshdPort, args: sshdArgs } = await prepareReferenceSshd(join(work, 'sshd'), readFileSync(`${key}.pub`, 'utf8'));
+  const sshd = spawn(SSHD, sshdArgs, { stdio: 'ignore' });
   children.push(sshd);
   const refRepos = join(work, 'ref-repos');
   copyRepo(join(refRepos, 'big'));
