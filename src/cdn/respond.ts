@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Reply, RequestHead } from '../http/reply.js';
 import type { Blob, Encoding } from './blob.js';
 import { isActiveContent } from './content-type.js';
 
@@ -12,12 +12,26 @@ export interface BlobResponse {
 }
 
 /**
- * Answers GET/HEAD for one blob with everything HTTP offers: a strong ETag per representation,
- * If-None-Match → 304, a single byte Range (416 when unsatisfiable), a precompressed br/gzip form
- * when the client takes it and it is smaller.
+ * The answer to GET/HEAD for one blob with everything HTTP offers: a strong ETag per
+ * representation, If-None-Match → 304, a single byte Range (416 when unsatisfiable), a
+ * precompressed br/gzip form when the client takes it and it is smaller. Synchronous once the
+ * compressed form exists (every request but the first for a file version).
  */
-export async function sendBlob(req: IncomingMessage, res: ServerResponse, blob: Blob, options: BlobResponse): Promise<void> {
-  const headers: OutgoingHttpHeaders = {
+export function blobReply(req: RequestHead, blob: Blob, options: BlobResponse): Reply | Promise<Reply> {
+  const range = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  const useRange = range !== undefined && (ifRange === undefined || ifRange === blob.etag);
+  const encoding = blob.compressible && !useRange ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  if (encoding) {
+    const ready = blob.ready(encoding);
+    if (ready === undefined) return Promise.resolve(blob.encoded(encoding)).then((encoded) => replyWith(req, blob, options, encoded ? { encoding, body: encoded } : undefined, useRange));
+    return replyWith(req, blob, options, ready ? { encoding, body: ready } : undefined, useRange);
+  }
+  return replyWith(req, blob, options, undefined, useRange);
+}
+
+function replyWith(req: RequestHead, blob: Blob, options: BlobResponse, encoded: { encoding: Encoding; body: Buffer } | undefined, useRange: boolean): Reply {
+  const headers: Record<string, string | number> = {
     'Content-Type': blob.contentType,
     'Cache-Control': options.cacheControl,
     'X-Ferry-Commit': options.commit,
@@ -29,31 +43,20 @@ export async function sendBlob(req: IncomingMessage, res: ServerResponse, blob: 
     headers['Access-Control-Expose-Headers'] = 'ETag, X-Ferry-Commit, Content-Length, Content-Range';
   }
   if (!options.trusted && isActiveContent(blob.contentType)) headers['Content-Security-Policy'] = 'sandbox';
-  const range = req.headers.range;
-  const ifRange = req.headers['if-range'];
-  const useRange = range !== undefined && (ifRange === undefined || ifRange === blob.etag);
+  if (blob.compressible) headers.Vary = 'Accept-Encoding';
   let body = blob.data;
   let etag = blob.etag;
-  if (blob.compressible) {
-    headers.Vary = 'Accept-Encoding';
-    const encoding = useRange ? undefined : chooseEncoding(req.headers['accept-encoding']);
-    if (encoding) {
-      const ready = blob.ready(encoding);
-      const encoded = ready !== undefined ? ready : await blob.encoded(encoding);
-      if (encoded) {
-        body = encoded;
-        etag = `"${blob.hash}-${encoding === 'br' ? 'br' : 'gz'}"`;
-        headers['Content-Encoding'] = encoding;
-      }
-    }
+  if (encoded) {
+    body = encoded.body;
+    etag = `"${blob.hash}-${encoded.encoding === 'br' ? 'br' : 'gz'}"`;
+    headers['Content-Encoding'] = encoded.encoding;
   }
   headers.ETag = etag;
   if (matchesNoneMatch(req.headers['if-none-match'], etag, blob.hash)) {
     delete headers['Content-Type'];
-    res.writeHead(304, headers).end();
-    return;
+    return { status: 304, headers };
   }
-  const head = req.method === 'HEAD';
+  const range = req.headers.range;
   if (useRange && range !== undefined) {
     const r = parseRange(range, body.length);
     if (r === 'unsatisfiable') {
@@ -62,18 +65,16 @@ export async function sendBlob(req: IncomingMessage, res: ServerResponse, blob: 
       delete headers['Content-Security-Policy'];
       const msg = `range ${range} is outside the file (${body.length} bytes)\n`;
       headers['Content-Length'] = Buffer.byteLength(msg);
-      res.writeHead(416, headers).end(head ? undefined : msg);
-      return;
+      return { status: 416, headers, body: msg };
     }
     if (r) {
       headers['Content-Range'] = `bytes ${r.start}-${r.end}/${body.length}`;
       headers['Content-Length'] = r.end - r.start + 1;
-      res.writeHead(206, headers).end(head ? undefined : body.subarray(r.start, r.end + 1));
-      return;
+      return { status: 206, headers, body: body.subarray(r.start, r.end + 1) };
     }
   }
   headers['Content-Length'] = body.length;
-  res.writeHead(200, headers).end(head ? undefined : body);
+  return { status: 200, headers, body };
 }
 
 function chooseEncoding(accept: string | undefined): Encoding | undefined {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { RequestHead } from './reply.js';
 import { ANONYMOUS, type Subject } from '../access/subject.js';
 import { FerryError } from '../domain/errors.js';
 import { verifyPassword } from '../services/passwords.js';
@@ -22,7 +22,7 @@ export class HttpAuthenticator {
     readonly clients: ClientAddresses = new ClientAddresses(),
   ) {}
 
-  async subjectOf(req: IncomingMessage): Promise<Subject> {
+  async subjectOf(req: RequestHead): Promise<Subject> {
     const header = req.headers.authorization;
     if (header === undefined || header === '') return ANONYMOUS;
     const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);

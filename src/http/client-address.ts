@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { RequestHead } from './reply.js';
 
 /** Set by a CDN worker on a request it hands back to the primary: `SECRET ADDRESS`. */
 export const FORWARDED_CLIENT_HEADER = 'x-ferry-forwarded-client';
@@ -19,7 +19,7 @@ export class ClientAddresses {
     this.secret = secret;
   }
 
-  of(req: IncomingMessage): string {
+  of(req: RequestHead): string {
     const own = req.socket.remoteAddress ?? 'unknown';
     const header = req.headers[FORWARDED_CLIENT_HEADER];
     if (typeof header !== 'string') return own;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { FerryError, type ErrorCode } from '../domain/errors.js';
+import { writeReply, type Reply } from './reply.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   FERRY_USAGE: 400,
@@ -28,30 +29,35 @@ export function statusOf(err: unknown): number {
   return err instanceof FerryError ? (STATUS[err.code] ?? 500) : 500;
 }
 
+export interface ErrorReplyOptions {
+  readonly json?: boolean;
+  readonly headers?: Record<string, string>;
+  /** Also as the reason phrase: Mercurial prints only that. */
+  readonly reason?: boolean;
+}
+
 /** Plain-text error for VCS clients and curl; JSON where the client asked for it. */
-export function sendError(
-  res: ServerResponse,
-  err: unknown,
-  options: { json?: boolean; headers?: Record<string, string>; /** also as the reason phrase: Mercurial prints only that */ reason?: boolean } = {},
-): void {
+export function sendError(res: ServerResponse, err: unknown, options: ErrorReplyOptions = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  writeReply(res, errorReply(err, options));
+}
+
+/** The answer `sendError` sends, for writers other than node's ServerResponse. */
+export function errorReply(err: unknown, options: ErrorReplyOptions = {}): Reply {
   const status = statusOf(err);
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const body = options.json ? `${JSON.stringify({ error: { code, message } })}\n` : `${message}\n`;
-  const reason = options.reason ? reasonPhrase(message) : undefined;
   const headers = {
     'Content-Type': options.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'X-Content-Type-Options': 'nosniff',
     ...(options.headers ?? {}),
   };
-  if (reason) res.writeHead(status, reason, headers);
-  else res.writeHead(status, headers);
-  res.end(body);
+  return options.reason ? { status, reason: reasonPhrase(message), headers, body } : { status, headers, body };
 }
 
 /** A message as an HTTP reason phrase: printable ASCII on one line. */

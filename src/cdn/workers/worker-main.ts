@@ -6,8 +6,9 @@ import { Agent, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { createApp } from '../../main.js';
-import { cdnRoute } from '../../http/routes/cdn.js';
+import { answerCdn, type CdnRouteDeps } from '../../http/routes/cdn.js';
 import { sendError } from '../../http/errors.js';
+import { writeReply } from '../../http/reply.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
@@ -20,19 +21,22 @@ delete process.env[FORWARD_SECRET_ENV];
 const base = loadConfig(resolveDataDir(undefined, process.env), process.env);
 const config = Object.freeze({ ...base, cdn: Object.freeze({ ...base.cdn, memory: Number(process.env[WORKER_BUDGET_ENV] ?? base.cdn.memory) }) });
 const app = createApp(config, { onStale: (repo) => send({ t: 'stale', repoId: repo.id }) });
-const route = cdnRoute({
+const deps: CdnRouteDeps = {
   cdn: app.cdn,
   policy: app.policy,
   repos: app.cdnRepos,
   authenticator: app.httpAuth,
   trusted: trustedRepos(config),
   log: app.log,
-});
+};
 const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
+// Connections the fast lane does not take (another method, a body, a page): node's server, which
+// answers /cdn the same way and sends everything else to the primary.
 const server = createServer((req, res) => {
-  route.handle(req, res, new URL('http://ferry.invalid/')).then(
-    (handled) => {
-      if (!handled) proxyToPrimary(primaryPort, forwardSecret, agent, req, res);
+  answerCdn(deps, req).then(
+    (reply) => {
+      if (reply) writeReply(res, reply);
+      else proxyToPrimary(primaryPort, forwardSecret, agent, req, res);
     },
     (err: unknown) => sendError(res, err),
   );
@@ -62,11 +66,12 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
 });
 // The primary going away (or asking us to stop) ends the worker once its requests are answered.
 const stop = () => {
-  server.close(() => {
+  const nodeServerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  void nodeServerClosed.then(() => {
     app.close();
     process.exit(0);
   });
-  server.closeIdleConnections();
   setTimeout(() => process.exit(0), 30_000).unref();
 };
 process.on('disconnect', stop);

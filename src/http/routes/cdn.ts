@@ -1,15 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { repoNotFound, type AccessPolicy } from '../../access/policy.js';
 import type { Subject } from '../../access/subject.js';
 import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
 import type { CdnService, ResolvedRef } from '../../cdn/service.js';
-import { sendBlob } from '../../cdn/respond.js';
+import { blobReply } from '../../cdn/respond.js';
 import { parseCdnUrl } from '../../cdn/url.js';
 import type { Logger } from '../../log/logger.js';
 import type { Repo, RepoStore } from '../../store/types.js';
 import { BASIC_CHALLENGE, type HttpAuthenticator } from '../authenticate.js';
-import { sendError, statusOf } from '../errors.js';
+import { errorReply, statusOf } from '../errors.js';
+import { writeReply, type Reply, type RequestHead } from '../reply.js';
 import type { HttpRoute } from '../route.js';
 
 export interface CdnRouteDeps {
@@ -30,48 +30,60 @@ export function cdnRoute(deps: CdnRouteDeps): HttpRoute {
   return {
     name: 'cdn',
     async handle(req, res) {
-      const target = req.url ?? '/';
-      if (!(target === '/cdn' || target.startsWith('/cdn/') || target.startsWith('/cdn?'))) return false;
-      let subject: Subject | undefined;
-      try {
-        if (req.method === 'OPTIONS') {
-          res.writeHead(204, {
-            'Access-Control-Allow-Origin': '*',
-            'Access-Control-Allow-Methods': 'GET, HEAD',
-            'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Range, Authorization',
-            'Access-Control-Max-Age': '86400',
-          });
-          res.end();
-          return true;
-        }
-        if (req.method !== 'GET' && req.method !== 'HEAD') {
-          const body = 'the CDN answers GET and HEAD only\n';
-          res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff' });
-          res.end(body);
-          return true;
-        }
-        const url = parseCdnUrl(target);
-        if (!url) return false;
-        subject = await deps.authenticator.subjectOf(req);
-        await serve(deps, req, res, subject, url.head, url.afterAt, url.directory);
-      } catch (err) {
-        if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
-        sendCdnError(res, err, subject);
-      }
+      const reply = await answerCdn(deps, req);
+      if (!reply) return false;
+      writeReply(res, reply);
       return true;
     },
   };
 }
 
+/**
+ * The CDN's answer to a request, or undefined when the target is not a CDN URL (the next route
+ * looks). Never throws: errors become their answers here.
+ */
+export async function answerCdn(deps: CdnRouteDeps, req: RequestHead): Promise<Reply | undefined> {
+  const target = req.url ?? '/';
+  if (!(target === '/cdn' || target.startsWith('/cdn/') || target.startsWith('/cdn?'))) return undefined;
+  let subject: Subject | undefined;
+  try {
+    if (req.method === 'OPTIONS') return PREFLIGHT;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return METHOD_NOT_ALLOWED;
+    const url = parseCdnUrl(target);
+    if (!url) return undefined;
+    subject = await deps.authenticator.subjectOf(req);
+    return await serve(deps, req, subject, url.head, url.afterAt, url.directory);
+  } catch (err) {
+    if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
+    return cdnErrorReply(err, subject);
+  }
+}
+
+const PREFLIGHT: Reply = {
+  status: 204,
+  headers: {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, HEAD',
+    'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Range, Authorization',
+    'Access-Control-Max-Age': '86400',
+  },
+};
+
+const METHOD_NOT_ALLOWED_BODY = 'the CDN answers GET and HEAD only\n';
+const METHOD_NOT_ALLOWED: Reply = {
+  status: 405,
+  headers: { Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': METHOD_NOT_ALLOWED_BODY.length, 'X-Content-Type-Options': 'nosniff' },
+  body: METHOD_NOT_ALLOWED_BODY,
+};
+
 async function serve(
   deps: CdnRouteDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: RequestHead,
   subject: Subject,
   head: readonly string[],
   afterAt: readonly string[] | undefined,
   directory: boolean,
-): Promise<void> {
+): Promise<Reply> {
   let repo: Repo;
   let refName: string | undefined;
   let file: readonly string[];
@@ -105,16 +117,15 @@ async function serve(
   if (directory || filePath === '') {
     const listing = snapshot.listing(filePath);
     if (!listing) throw new NotFoundError(`no directory /${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
-    await sendBlob(req, res, listing, options);
-    return;
+    return blobReply(req, listing, options);
   }
   const node = snapshot.files.get(filePath);
   if (!node) {
     if (snapshot.dirs.has(filePath)) {
-      const q = (req.url ?? '').indexOf('?');
-      const location = `${(req.url ?? '').slice(0, q < 0 ? undefined : q)}/${q < 0 ? '' : (req.url ?? '').slice(q)}`;
-      res.writeHead(301, { Location: location, 'Content-Length': 0, 'X-Content-Type-Options': 'nosniff' }).end();
-      return;
+      const target = req.url ?? '';
+      const q = target.indexOf('?');
+      const location = `${target.slice(0, q < 0 ? undefined : q)}/${q < 0 ? '' : target.slice(q)}`;
+      return { status: 301, headers: { Location: location, 'Content-Length': 0, 'X-Content-Type-Options': 'nosniff' } };
     }
     throw new NotFoundError(`no file ${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
   }
@@ -124,7 +135,7 @@ async function serve(
       `${filePath} is ${node.size} bytes, over the CDN's limit ([cdn] max_file_size); clone the repository to get it`,
     );
   }
-  await sendBlob(req, res, node.blob, options);
+  return blobReply(req, node.blob, options);
 }
 
 /** Same answer as `policy.authorize(…, 'read')`, with the CDN's one-statement repo lookup. */
@@ -151,13 +162,12 @@ function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {
 }
 
 /** 401 with a challenge when an anonymous caller may be missing credentials; else the usual mapping. */
-function sendCdnError(res: ServerResponse, err: unknown, subject: Subject | undefined): void {
+function cdnErrorReply(err: unknown, subject: Subject | undefined): Reply {
   const status = statusOf(err);
   const anonymous = subject === undefined || subject.kind === 'anonymous';
   if (status === 401 || (anonymous && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND')) {
     const auth = err instanceof FerryError && err.code === 'FERRY_AUTH_REQUIRED' ? err : new FerryError('FERRY_AUTH_REQUIRED', 'sign in to read this repository (HTTP Basic with a token)');
-    sendError(res, auth, { headers: { 'WWW-Authenticate': BASIC_CHALLENGE } });
-  } else {
-    sendError(res, err);
+    return errorReply(auth, { headers: { 'WWW-Authenticate': BASIC_CHALLENGE } });
   }
+  return errorReply(err);
 }
