@@ -3,8 +3,12 @@
  * Ferry's /cdn vs nginx serving the same files from a tmpfs, same machine, same run, same load
  * generator (wrk). Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
- *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--workers N]
+ *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N]
  *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process)
+ *
+ * Each case runs nginx and Ferry alternately, --rounds times each, and compares the medians: on a
+ * 2-core machine shared with the load generator one run swings by ±20%, and alternating keeps a
+ * slow spell of the machine from landing on one side only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +28,7 @@ const FILES = [
   { label: '100 KB', path: 'dist/ferry-widgets.min.js' },
 ];
 
-const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, workers: { type: 'string', default: '0' } } });
+const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '0' } } });
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -97,6 +101,12 @@ function wrk(url: string, gzip: boolean): WrkResult {
   const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
   if (/Non-2xx or 3xx responses/.test(out) || !Number.isFinite(rps)) throw new Error(`wrk against ${url} saw errors:\n${out}`);
   return { rps, p99ms };
+}
+
+/** The median requests/s and, separately, the median p99 of several runs. */
+function medianOf(runs: readonly WrkResult[]): WrkResult {
+  const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  return { rps: mid(runs.map((r) => r.rps)), p99ms: mid(runs.map((r) => r.p99ms)) };
 }
 
 async function main(): Promise<void> {
@@ -175,14 +185,23 @@ http {
   }
 
   for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
-  console.log(`\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}\n`);
+  console.log(
+    `\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}; ` +
+      `medians of ${opts.rounds} alternating runs each\n`,
+  );
   console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
   const ratios: number[] = [];
   const p99ratios: number[] = [];
   for (const f of FILES) {
     for (const gzip of [false, true]) {
-      const n = wrk(nginxUrl(f.path), gzip);
-      const c = wrk(ferryUrl(f.path), gzip);
+      const nginxRuns: WrkResult[] = [];
+      const ferryRuns: WrkResult[] = [];
+      for (let round = 0; round < Number(opts.rounds); round++) {
+        nginxRuns.push(wrk(nginxUrl(f.path), gzip));
+        ferryRuns.push(wrk(ferryUrl(f.path), gzip));
+      }
+      const n = medianOf(nginxRuns);
+      const c = medianOf(ferryRuns);
       ratios.push(c.rps / n.rps);
       p99ratios.push(c.p99ms / n.p99ms);
       console.log(

@@ -9,6 +9,9 @@ import { createApp } from '../../main.js';
 import { answerCdn, type CdnRouteDeps } from '../../http/routes/cdn.js';
 import { sendError } from '../../http/errors.js';
 import { writeReply } from '../../http/reply.js';
+import { FastHttpLane } from './fast-http.js';
+import { HotAnswers } from './hot-answers.js';
+import { REPO_LOOKUP_TTL_MS } from '../repo-lookup.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
@@ -43,24 +46,32 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
+// Answers reused for identical request heads: an eighth of the worker's memory budget at most.
+const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
+const lane = new FastHttpLane(
+  (req) => answerCdn(deps, req),
+  server,
+  (err) => app.log.error({ err }, 'cdn connection failed'),
+  hot,
+);
 
 process.on('message', (message: ToWorker, handle?: Socket) => {
   switch (message.t) {
     case 'conn':
       if (!handle) return;
-      handle.unshift(Buffer.from(message.head, 'base64'));
-      server.emit('connection', handle);
-      handle.resume();
+      lane.attach(handle, Buffer.from(message.head, 'base64'));
       return;
     case 'changed':
       void app.stores.repos.byId(message.repoId).then(async (repo) => {
         if (repo) await app.cdn.repoChanged(repo);
+        hot.invalidate();
         send({ t: 'ack', id: message.id });
       });
       return;
     case 'removed':
       app.cdn.forget(message.repoId);
       app.cdnRepos.clear();
+      hot.invalidate();
       return;
   }
 });
@@ -68,7 +79,7 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
 const stop = () => {
   const nodeServerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  void nodeServerClosed.then(() => {
+  void Promise.all([nodeServerClosed, lane.close()]).then(() => {
     app.close();
     process.exit(0);
   });

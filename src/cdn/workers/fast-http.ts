@@ -1,0 +1,310 @@
+import { once } from 'node:events';
+import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Reply, RequestHead } from '../../http/reply.js';
+import { wireBytes, type HotAnswers } from './hot-answers.js';
+import { rewrap } from './rewrap.js';
+
+/** The longest request head read here; a longer one is answered 431. */
+const MAX_HEAD = 16 * 1024;
+/** An idle keep-alive connection is closed after this long (node's server uses the same). */
+const IDLE_MS = 65_000;
+
+const REQUEST_LINE = /^(GET|HEAD) (\/cdn\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Headers whose repeats are dropped (as node does), not joined with ", ". */
+const FIRST_WINS = new Set(['authorization', 'host', 'range', 'if-range', 'x-ferry-forwarded-client']);
+
+/** Answers a parsed request; undefined hands the connection, this request included, to node's server. */
+export type FastAnswer = (req: RequestHead) => Promise<Reply | undefined>;
+
+interface FastRequest extends RequestHead {
+  readonly method: 'GET' | 'HEAD';
+  readonly url: string;
+  readonly keepAlive: boolean;
+  /** HTTP/1.0 keep-alive must be confirmed in the answer. */
+  readonly http10: boolean;
+}
+
+/**
+ * HTTP/1.1 for the CDN's hot path: GET and HEAD of `/cdn/…` with no body, parsed and answered
+ * straight on the socket, one request after the other (pipelining keeps its order). Through node's
+ * server a worker answered about a third as many small files per second (bench/cdn.ts); this is
+ * where a CDN worker spends its time.
+ * Anything else on a connection — another method or path, a body, an upgrade, a head this strict
+ * parser refuses — hands the connection, unread bytes included, to node's server for good.
+ */
+export class FastHttpLane {
+  private readonly connections = new Set<FastConnection>();
+  private closing = false;
+
+  constructor(
+    private readonly answer: FastAnswer,
+    private readonly fallback: Server,
+    private readonly onError: (err: unknown) => void,
+    private readonly hot?: HotAnswers,
+  ) {}
+
+  /** Serves `socket`, whose first bytes (`initial`) were already read by the primary. */
+  attach(socket: Socket, initial: Buffer): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, () => this.connections.delete(connection));
+    this.connections.add(connection);
+    connection.start(initial);
+  }
+
+  /** Ends idle connections now and busy ones after their answer; resolves when all are gone. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.connections].map((c) => c.close()));
+  }
+}
+
+class FastConnection {
+  private pending: Buffer | undefined;
+  private busy = false;
+  private closing = false;
+  private handedOver = false;
+  private readonly onData = (chunk: Buffer) => this.onChunk(chunk, false);
+  private readonly onSocketError = () => this.socket.destroy();
+  private readonly onIdle = () => this.socket.destroy();
+
+  private socket: Socket;
+  /** Reads land in SHARED_READ_BUFFER (else: 'data' events, one Buffer each). */
+  private readonly sharedReads: boolean;
+
+  constructor(
+    received: Socket,
+    private readonly answer: FastAnswer,
+    private readonly fallback: Server,
+    private readonly onError: (err: unknown) => void,
+    private readonly hot: HotAnswers | undefined,
+    private readonly onGone: () => void,
+  ) {
+    const reading = rewrap(received, {
+      buffer: SHARED_READ_BUFFER,
+      callback: (length, buffer) => {
+        this.onChunk((buffer as Buffer).subarray(0, length), true);
+        return true;
+      },
+    });
+    this.socket = reading ?? received;
+    this.sharedReads = reading !== undefined;
+    if (!reading) this.socket.on('data', this.onData);
+  }
+
+  start(initial: Buffer): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(IDLE_MS, this.onIdle);
+    socket.on('error', this.onSocketError);
+    socket.once('close', this.onGone);
+    this.pending = initial.length > 0 ? initial : undefined;
+    void this.pump();
+    socket.resume();
+  }
+
+  /** `borrowed`: `chunk` is the shared read buffer, overwritten by the next read; keep a copy. */
+  private onChunk(chunk: Buffer, borrowed: boolean): void {
+    if (!this.busy && !this.pending && this.answerHot(chunk)) return;
+    this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : borrowed ? Buffer.from(chunk) : chunk;
+    if (!this.busy) void this.pump();
+    else if (this.pending.length > MAX_HEAD) this.socket.pause(); // a pipelined flood waits in the kernel
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.handedOver) return;
+    if (!this.busy) this.socket.end();
+    if (!this.socket.destroyed) await once(this.socket, 'close');
+  }
+
+  /** Answers every complete request head buffered, in order. */
+  private async pump(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.pending && !this.socket.destroyed) {
+        const buffer = this.pending;
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0 || end + 4 > MAX_HEAD) {
+          if (buffer.length > MAX_HEAD) this.refuse(431, 'the request head is over 16 KB\n');
+          return;
+        }
+        const head = buffer.toString('latin1', 0, end);
+        const hot = this.closing ? undefined : this.hot?.get(head);
+        if (hot) {
+          this.consume(end);
+          this.socket.write(hot.bytes(httpDate()));
+        } else {
+          const req = parseRequestHead(head, this.socket.remoteAddress);
+          if (!req) return this.handOver();
+          const generation = this.hot?.generation ?? 0;
+          const reply = await this.answer(req).catch((err: unknown) => {
+            this.onError(err);
+            return INTERNAL_ERROR;
+          });
+          if (!reply) return this.handOver();
+          this.consume(end);
+          if (this.socket.destroyed) return;
+          const keepAlive = req.keepAlive && !this.closing;
+          const headUntilDate = serializeHead(reply, req, keepAlive);
+          const body = req.method === 'HEAD' || reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+          this.socket.write(wireBytes(headUntilDate, httpDate(), body));
+          if (!keepAlive) {
+            this.socket.end();
+            return;
+          }
+          if (this.hot && reusable(req, reply)) this.hot.put(head, generation, headUntilDate, body);
+        }
+        if (this.socket.writableNeedDrain) await once(this.socket, 'drain').catch(() => undefined);
+      }
+    } catch (err) {
+      this.onError(err);
+      this.socket.destroy();
+    } finally {
+      this.busy = false;
+      if (this.handedOver) {
+        // node's server owns the socket now
+      } else if (this.closing && !this.socket.destroyed) this.socket.end();
+      else if (this.socket.isPaused() && !this.socket.destroyed) this.socket.resume();
+    }
+  }
+
+  /** Drops the request whose head ends at `end` from `pending` (data that came while it was answered stays). */
+  private consume(end: number): void {
+    const rest = (this.pending as Buffer).subarray(end + 4);
+    this.pending = rest.length > 0 ? rest : undefined;
+  }
+
+  /**
+   * The common case without a detour: `chunk` is exactly one request head whose answer is hot.
+   * Anything else (part of a head, pipelined requests, a miss) goes the long way, through pump.
+   */
+  private answerHot(chunk: Buffer): boolean {
+    if (!this.hot || this.closing) return false;
+    const end = chunk.length - 4;
+    if (end < 0 || chunk[end] !== 13 || chunk.indexOf('\r\n\r\n') !== end) return false;
+    const hot = this.hot.get(chunk.toString('latin1', 0, end));
+    if (!hot) return false;
+    this.socket.write(hot.bytes(httpDate()));
+    if (this.socket.writableNeedDrain) {
+      this.busy = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.busy = false;
+        if (this.closing) this.socket.end();
+        else if (this.pending) void this.pump();
+        else this.socket.resume();
+      });
+    }
+    return true;
+  }
+
+  private refuse(status: number, message: string): void {
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${message.length}\r\nConnection: close\r\n\r\n`;
+    this.socket.end(head + message, 'latin1');
+  }
+
+  /** node's server takes the connection from the request at the front of `pending` on. */
+  private handOver(): void {
+    const own = this.socket;
+    this.handedOver = true;
+    own.pause();
+    own.off('data', this.onData);
+    own.off('error', this.onSocketError);
+    own.off('close', this.onGone);
+    own.setTimeout(0);
+    own.off('timeout', this.onIdle);
+    this.onGone();
+    // node's server reads with streams: a socket reading into the shared buffer is wrapped anew.
+    const socket = this.sharedReads ? rewrap(own) : own;
+    if (!socket) {
+      own.destroy();
+      return;
+    }
+    if (this.pending) socket.unshift(this.pending);
+    this.pending = undefined;
+    this.fallback.emit('connection', socket);
+    socket.resume();
+  }
+}
+
+/** The status line and headers of `reply`, up to the `Date` value the writer adds. */
+function serializeHead(reply: Reply, req: FastRequest, keepAlive: boolean): string {
+  let head = `HTTP/1.1 ${reply.status} ${reply.reason ?? STATUS_CODES[reply.status] ?? ''}\r\n`;
+  for (const name in reply.headers) {
+    if (name === 'Content-Length') continue;
+    const value = String(reply.headers[name]);
+    if (BAD_VALUE.test(value)) throw new Error(`header ${name} holds a character HTTP does not allow`);
+    head += `${name}: ${value}\r\n`;
+  }
+  if (reply.status !== 204 && reply.status !== 304) head += `Content-Length: ${reply.body === undefined ? 0 : Buffer.byteLength(reply.body)}\r\n`;
+  if (!keepAlive) head += 'Connection: close\r\n';
+  else if (req.http10) head += 'Connection: keep-alive\r\n';
+  return `${head}Date: `;
+}
+
+/** Anonymous, plain answers may be reused for the same head; credentials are checked every time. */
+function reusable(req: FastRequest, reply: Reply): boolean {
+  return (reply.status === 200 || reply.status === 304) && req.headers.authorization === undefined && reply.reason === undefined;
+}
+
+/** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+const INTERNAL_ERROR: Reply = {
+  status: 500,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  body: 'internal error; the server log has details\n',
+};
+
+/**
+ * A request head this lane answers, or undefined for node's server to handle (and to refuse when
+ * malformed): anything but GET/HEAD of /cdn/…, a body, an upgrade, obsolete line folding,
+ * characters HTTP forbids, HTTP/1.1 without Host.
+ */
+export function parseRequestHead(head: string, remoteAddress: string | undefined): FastRequest | undefined {
+  const lineEnd = head.indexOf('\r\n');
+  const m = REQUEST_LINE.exec(lineEnd < 0 ? head : head.slice(0, lineEnd));
+  if (!m) return undefined;
+  const headers: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders;
+  const fields = headers as Record<string, string>;
+  for (let pos = lineEnd < 0 ? head.length : lineEnd + 2; pos < head.length; ) {
+    let next = head.indexOf('\r\n', pos);
+    if (next < 0) next = head.length;
+    const line = head.slice(pos, next);
+    pos = next + 2;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
+    const existing = fields[name];
+    if (existing === undefined) fields[name] = value;
+    else if (!FIRST_WINS.has(name)) fields[name] = `${existing}, ${value}`;
+  }
+  const http10 = m[3] === '0';
+  if (fields['transfer-encoding'] !== undefined || fields.upgrade !== undefined || fields.expect !== undefined) return undefined;
+  if (fields['content-length'] !== undefined) return undefined;
+  if (!http10 && fields.host === undefined) return undefined;
+  const connection = (fields.connection ?? '').toLowerCase();
+  const keepAlive = http10 ? /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection) : !/(?:^|,)\s*close\s*(?:,|$)/.test(connection);
+  return { method: m[1] as 'GET' | 'HEAD', url: m[2] as string, headers, socket: { remoteAddress }, keepAlive, http10 };
+}
+
+let dateText = '';
+let dateSecond = 0;
+
+/** The `Date` header, made once a second. */
+function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}

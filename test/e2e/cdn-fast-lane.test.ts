@@ -1,0 +1,148 @@
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { addUser, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+
+const LIB = `export const answer = 42;\n${'// padding that compresses well\n'.repeat(100)}`;
+
+/** Sends `raw` on one connection (its last request asks to close) and reads until the server closes it. */
+async function exchange(port: number, raw: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(raw);
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+/** Splits a byte stream of HTTP/1.1 responses (Content-Length framed; HEAD answers named in `heads`). */
+function splitResponses(stream: string, heads: readonly number[] = []): { status: number; headers: Map<string, string>; body: string }[] {
+  const out: { status: number; headers: Map<string, string>; body: string }[] = [];
+  let rest = stream;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    assert.ok(end > 0, `a response head in ${JSON.stringify(rest.slice(0, 200))}`);
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
+    const length = heads.includes(out.length) ? 0 : Number(headers.get('content-length') ?? 0);
+    out.push({ status: Number(statusLine?.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return out;
+}
+
+describe('CDN workers answer HTTP/1.1 themselves', () => {
+  let ferry: FerryServer;
+  let alice: Client;
+  let work: string;
+  let base: string;
+  const git = (args: string[]) => alice.git(args);
+
+  async function commitAndPush(file: string, text: string): Promise<void> {
+    writeFileSync(join(work, file), text);
+    await git(['-C', work, 'add', '-A']);
+    await git(['-C', work, 'commit', '-q', '-m', `${file}: ${text.slice(0, 20)}`]);
+    const push = await git(['-C', work, 'push', '-q', `ssh://git@127.0.0.1:${ferry.sshPort}/site/lib`, 'main']);
+    assert.equal(push.code, 0, push.stderr);
+  }
+
+  before(async () => {
+    ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n', env: { FERRY_LOG_LEVEL: 'info' } });
+    for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
+    assert.match(ferry.output(), /cdn workers ready/);
+    alice = await addUser(ferry, 'alice', { admin: true });
+    await ferry.cliOk(['repo', 'create', 'site/lib', '--git', '--public']);
+    work = join(tempDir('ferry-fast-lane-'), 'w');
+    assert.equal((await git(['init', '-q', '-b', 'main', work])).code, 0);
+    writeFileSync(join(work, 'b.txt'), 'bee\n');
+    await commitAndPush('lib.js', LIB);
+    base = `${ferry.baseUrl}/cdn/site/lib@main`;
+  });
+  after(() => ferry?.stop());
+
+  it('keeps connections alive for curl, answers HEAD and HTTP/1.0, and hands other requests on to the primary', async () => {
+    const twice = await runOk('curl', ['-sS', '-v', `${base}/lib.js`, `${base}/b.txt`]);
+    assert.equal(twice.stdout, `${LIB}bee\n`);
+    assert.match(twice.stderr, /Re-using existing connection/);
+    assert.match(twice.stderr, /< Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT/);
+
+    const head = await runOk('curl', ['-sS', '-I', `${base}/lib.js`]);
+    assert.match(head.stdout, /^HTTP\/1\.1 200 OK/);
+    assert.match(head.stdout, new RegExp(`Content-Length: ${Buffer.byteLength(LIB)}\\r\\n`, 'i'));
+
+    const old = await runOk('curl', ['-sS', '-0', '-D', '-', `${base}/b.txt`]);
+    assert.match(old.stdout, /Connection: close\r\n/i);
+    assert.ok(old.stdout.endsWith('\r\n\r\nbee\n'));
+
+    const gz = await runOk('curl', ['-sS', '--compressed', '-D', '-', `${base}/lib.js`]);
+    assert.match(gz.stdout, /Content-Encoding: (gzip|br)\r\n/i);
+    assert.ok(gz.stdout.endsWith(`\r\n\r\n${LIB}`));
+
+    // One connection: a CDN file (a worker takes the connection), a POST (405 from node's server in
+    // the worker), a page (answered by the primary through the worker), a CDN file again.
+    const w = ['-s', '-o', '/dev/null', '-w', '%{http_code} %{num_connects}\\n'];
+    const mixed = await runOk('curl', [...w, `${base}/b.txt`, '--next', ...w, '-X', 'POST', `${base}/b.txt`, '--next', ...w, `${ferry.baseUrl}/healthz`, '--next', ...w, `${base}/b.txt`]);
+    assert.equal(mixed.stdout, '200 1\n405 0\n200 0\n200 0\n');
+
+    const big = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${base}/b.txt`, '--next', '-s', '-o', '/dev/null', '-w', ' %{http_code}', '-H', `X-Big: ${'x'.repeat(17_000)}`, `${base}/b.txt`]);
+    assert.equal(big.stdout, '200 431');
+  });
+
+  it('answers pipelined requests in order, HEAD without a body, and the rest after a hand-over', async () => {
+    const port = ferry.httpPort;
+    const req = (method: string, path: string, extra = '') => `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`;
+    const stream = await exchange(
+      port,
+      req('GET', '/cdn/site/lib@main/b.txt') +
+        req('HEAD', '/cdn/site/lib@main/lib.js') +
+        req('GET', '/cdn/site/lib@main/nope.txt') +
+        req('GET', '/cdn/site/lib@main/lib.js', 'Range: bytes=0-5\r\n') +
+        req('GET', '/healthz') +
+        req('GET', '/cdn/site/lib@main/b.txt', 'Connection: close\r\n'),
+    );
+    const answers = splitResponses(stream, [1]);
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.body]),
+      [
+        [200, 'bee\n'],
+        [200, ''],
+        [404, `no file nope.txt in site/lib at ${answers[0]?.headers.get('x-ferry-commit')?.slice(0, 12)}\n`],
+        [206, 'export'],
+        [200, 'ok\n'],
+        [200, 'bee\n'],
+      ],
+    );
+    assert.equal(answers[1]?.headers.get('content-length'), String(Buffer.byteLength(LIB)));
+  });
+
+  it('serves a push on the first request after it returns, though the old file was just answered many times', async () => {
+    let previous = 'bee\n';
+    for (const version of ['two', 'three', 'four']) {
+      for (let i = 0; i < 5; i++) assert.equal(await (await fetch(`${base}/b.txt`)).text(), previous);
+      previous = `${version}\n`;
+      await commitAndPush('b.txt', `${version}\n`);
+      assert.equal(await (await fetch(`${base}/b.txt`)).text(), `${version}\n`);
+      assert.equal(await (await fetch(`${base}/b.txt`)).text(), `${version}\n`);
+    }
+  });
+
+  it('stops answering the anonymous soon after the repo is made private from the CLI', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${base}/lib.js`)).status, 200);
+    await ferry.cliOk(['repo', 'set', 'site/lib', '--private']);
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      status = (await fetch(`${base}/lib.js`)).status;
+      if (status === 200) await sleep(100);
+    }
+    assert.equal(status, 401, 'the CDN kept serving a private repo to the anonymous');
+    const token = (await ferry.cliOk(['token', 'add', 'alice', '--read-only'])).stdout.trim().split(/\s+/).pop() as string;
+    const signedIn = await runOk('curl', ['-sS', '-u', `alice:${token}`, `${base}/lib.js`]);
+    assert.equal(signedIn.stdout, LIB);
+    await ferry.cliOk(['repo', 'set', 'site/lib', '--public']);
+  });
+});

@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { parseRequestHead } from '../../src/cdn/workers/fast-http.js';
+import { HotAnswers, wireBytes } from '../../src/cdn/workers/hot-answers.js';
+
+const head = (...lines: string[]) => lines.join('\r\n');
+
+describe('CDN fast lane: request heads', () => {
+  it('takes GET and HEAD of /cdn/… with lower-case header names, keep-alive by version', () => {
+    const get = parseRequestHead(head('GET /cdn/a/b@main/x.js?v=1 HTTP/1.1', 'Host: h', 'Accept-Encoding: gzip, br', 'X-Many: 1', 'x-many: 2'), '10.0.0.1');
+    assert.ok(get);
+    assert.equal(get.method, 'GET');
+    assert.equal(get.url, '/cdn/a/b@main/x.js?v=1');
+    assert.equal(get.headers['accept-encoding'], 'gzip, br');
+    assert.equal(get.headers['x-many'], '1, 2');
+    assert.equal(get.socket.remoteAddress, '10.0.0.1');
+    assert.equal(get.keepAlive, true);
+    assert.equal(parseRequestHead(head('HEAD /cdn/a@1/x HTTP/1.1', 'Host: h', 'Connection: close'), undefined)?.keepAlive, false);
+    const old = parseRequestHead('GET /cdn/a@1/x HTTP/1.0', undefined);
+    assert.equal(old?.keepAlive, false);
+    assert.equal(old?.http10, true);
+    assert.equal(parseRequestHead(head('GET /cdn/a@1/x HTTP/1.0', 'Connection: Keep-Alive'), undefined)?.keepAlive, true);
+  });
+
+  it('keeps the first of repeated credentials and ranges, as node does', () => {
+    const req = parseRequestHead(head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Authorization: Basic one', 'Authorization: Basic two', 'Range: bytes=0-1', 'Range: bytes=5-'), undefined);
+    assert.equal(req?.headers.authorization, 'Basic one');
+    assert.equal(req?.headers.range, 'bytes=0-1');
+  });
+
+  it("leaves node's server everything else: other methods and paths, bodies, upgrades, folding, bad bytes, no Host", () => {
+    const refused = [
+      head('POST /cdn/a@1/x HTTP/1.1', 'Host: h'),
+      head('OPTIONS /cdn/a@1/x HTTP/1.1', 'Host: h'),
+      head('GET /healthz HTTP/1.1', 'Host: h'),
+      head('GET /cdn HTTP/1.1', 'Host: h'),
+      head('GET /cdn?x HTTP/1.1', 'Host: h'),
+      head('GET http://h/cdn/a@1/x HTTP/1.1', 'Host: h'),
+      head('GET /cdn/a@1/x HTTP/2.0', 'Host: h'),
+      head('GET /cdn/a@1/x HTTP/1.1'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Content-Length: 0'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Transfer-Encoding: chunked'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Upgrade: websocket', 'Connection: Upgrade'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Expect: 100-continue'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'X-Folded: a', ' b'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Bad Name: a'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'X: a\nInjected: b'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'X: nul\0'),
+      head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', ': no name'),
+      'GET /cdn/a@1/x\tHTTP/1.1\r\nHost: h',
+      'GET /cdn/a b HTTP/1.1\r\nHost: h',
+    ];
+    for (const text of refused) assert.equal(parseRequestHead(text, undefined), undefined, JSON.stringify(text));
+  });
+});
+
+describe('CDN fast lane: hot answers', () => {
+  it('reuses an answer for the same head until the TTL, then forgets it', () => {
+    let now = 1000;
+    const hot = new HotAnswers(1_000_000, 1000, () => now);
+    hot.put('GET /cdn/a', hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', Buffer.from('body'));
+    assert.equal(hot.get('GET /cdn/a')?.bytes('D1').toString(), 'HTTP/1.1 200 OK\r\nDate: D1\r\n\r\nbody');
+    assert.equal(hot.get('GET /cdn/b'), undefined);
+    now += 999;
+    assert.ok(hot.get('GET /cdn/a'));
+    now += 1;
+    assert.equal(hot.get('GET /cdn/a'), undefined);
+    assert.equal(hot.size, 0);
+  });
+
+  it('drops everything on a change, and never keeps an answer computed across one', () => {
+    const hot = new HotAnswers(1_000_000, 1000);
+    hot.put('k1', hot.generation, 'H', undefined);
+    const before = hot.generation;
+    hot.invalidate();
+    assert.equal(hot.get('k1'), undefined);
+    hot.put('k2', before, 'H', undefined); // answered with the old refs, finished after the change
+    assert.equal(hot.get('k2'), undefined);
+    hot.put('k3', hot.generation, 'H', undefined);
+    assert.ok(hot.get('k3'));
+  });
+
+  it('holds at most maxBytes, dropping the oldest first, and never one answer over a quarter of it', () => {
+    const hot = new HotAnswers(10_000, 60_000);
+    const body = Buffer.alloc(1000);
+    for (let i = 0; i < 20; i++) hot.put(`k${i}`, hot.generation, 'H', body);
+    assert.ok(hot.size < 20 && hot.size > 0);
+    assert.equal(hot.get('k0'), undefined);
+    assert.ok(hot.get('k19'));
+    hot.put('huge', hot.generation, 'H', Buffer.alloc(3000));
+    assert.equal(hot.get('huge'), undefined);
+  });
+
+  it('writes the head, the date and the body as one buffer, remade only when the date changes', () => {
+    const hot = new HotAnswers(1_000_000, 1000);
+    hot.put('k', hot.generation, 'HTTP/1.1 304 Not Modified\r\nDate: ', undefined);
+    const answer = hot.get('k');
+    assert.ok(answer);
+    assert.equal(answer.bytes('D1'), answer.bytes('D1'));
+    assert.notEqual(answer.bytes('D1'), answer.bytes('D2'));
+    assert.equal(wireBytes('HTTP/1.1 200 OK\r\nDate: ', 'D', Buffer.from('x')).toString(), 'HTTP/1.1 200 OK\r\nDate: D\r\n\r\nx');
+  });
+});
