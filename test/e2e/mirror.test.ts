@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 import { eventually, makeGitSource, type GitSource } from './git-source.js';
 import { startGitHttp, type Remote } from './remotes.js';
@@ -121,6 +122,9 @@ describe('pull mirrors', () => {
       const r = await srv.cli(['import', owner.sshUrl('proj'), 'up/proj', '--identity', owner.key.privatePath, '--mirror']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^imported up\/proj from ssh:\/\/127\.0\.0\.1:\d+\/proj: hg 3 changesets, 1 branches, verified/m);
+      // The server may be running the new mirror's first scheduled sync, with its own temporary
+      // settings, at this moment: those go when it ends.
+      for (let i = 0; i < 50 && readdirSync(join(srv.dataDir, 'tmp')).length > 0; i++) await sleep(100);
       assert.deepEqual(readdirSync(join(srv.dataDir, 'tmp')), [], 'the temporary ssh settings are gone');
       const keyText = readFileSync(owner.key.privatePath, 'utf8').split('\n')[1] as string;
       assert.equal((await run('grep', ['-rlF', keyText, srv.dataDir])).stdout, '', 'the private key is stored only sealed');
