@@ -24,6 +24,7 @@ import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
+import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
 
@@ -48,6 +49,7 @@ export interface App {
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
   readonly hgHttp: HgHttpBackend;
+  readonly hgCloneBundles: HgCloneBundles;
   /** Counters served at /metrics. */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
@@ -81,6 +83,16 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   const httpAuth = new HttpAuthenticator(stores);
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
+  const hgCloneBundles = new HgCloneBundles({
+    hgExecutable: config.hg.executable,
+    env: hg.env,
+    dir: join(config.dataDir, 'hg-bundles'),
+    keyFile: join(config.dataDir, 'secrets', 'hg-bundles.key'),
+    minStoreSize: config.hg.clone_bundle_min_size,
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+  });
+  events.onRemoved(({ repo }) => void hgCloneBundles.forget(repo));
   const cdn = new CdnService(new VcsReader({ hg, git }), {
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,
@@ -107,6 +119,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     browsers,
     httpAuth,
     hgHttp,
+    hgCloneBundles,
     metrics: new Metrics(),
     cdn,
     publisher,

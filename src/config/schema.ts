@@ -25,6 +25,7 @@ export const SETTINGS = {
     executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },
     chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program (empty: never use chg)' },
     http_workers: { type: 'integer', default: 0, doc: 'most hgweb processes serving hg over HTTP (0: one per core, at most 4)' },
+    clone_bundle_min_size: { type: 'size', default: '4MB', doc: 'repos whose store is at least this big get a pre-made stream clone bundle for full clones over HTTP (0: never)' },
   },
   git: {
     executable: { type: 'string', default: '/usr/bin/git', doc: 'the git program' },

@@ -3,6 +3,7 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoute } from '../http/routes/health.js';
 import { wireRoute } from '../http/routes/wire.js';
+import { cloneBundleRoute } from '../http/routes/hg-clone-bundles.js';
 import { metricsRoute } from '../http/routes/metrics.js';
 import { countResponses, instrumentRoutes } from '../http/instrument.js';
 import type { HttpRoute } from '../http/route.js';
@@ -27,7 +28,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {

@@ -12,6 +12,7 @@ import { sendError, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { classifyWire, type WireRequest } from '../wire/classify.js';
 import { forwardToHgweb } from '../wire/hg-proxy.js';
+import { cloneBundleManifest } from './hg-clone-bundles.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
 
@@ -42,16 +43,31 @@ export function wireRoute(app: App): HttpRoute {
   };
 }
 
+/** Where clients reach this server: `[http] base_url`, else the Host they used. */
+function publicBase(app: App, req: IncomingMessage): string {
+  if (app.config.http.base_url !== '') return app.config.http.base_url;
+  const host = typeof req.headers.host === 'string' && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${app.config.http.port}`;
+  return `http://${host}`;
+}
+
 async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
   const subject = await app.httpAuth.subjectOf(req);
   const repo = await authorizedRepo(app, subject, wire);
   const mayPush = await canWrite(app, subject, repo);
   const afterPush = async () => app.events.emitChanged({ repo, cause: 'push' });
   if (wire.vcs === 'hg') {
+    if (wire.command === 'clonebundles' || wire.command === 'clonebundles_manifest') {
+      const manifest = await cloneBundleManifest(app.hgCloneBundles, repo, subject, publicBase(app, req));
+      res.writeHead(200, { 'Content-Type': 'application/mercurial-0.1', 'Content-Length': Buffer.byteLength(manifest) }).end(manifest);
+      return;
+    }
+    // Clone bundles are offered (and built, the first time) when a client asks what the repo can do.
+    const offered = wire.command === 'capabilities' && (await cloneBundleManifest(app.hgCloneBundles, repo, subject, '')) !== '';
     await forwardToHgweb(app.hgHttp, req, res, url, {
       repo: repo.path,
       push: mayPush,
       beforeEnd: wire.access === 'write' ? afterPush : undefined,
+      rewrite: offered ? (body) => Buffer.concat([body, Buffer.from(' clonebundles')]) : undefined,
     });
     return;
   }

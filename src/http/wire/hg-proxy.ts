@@ -26,6 +26,8 @@ export interface HgForward {
   readonly push: boolean;
   /** Runs after a successful response body, before the client gets its last bytes. */
   readonly beforeEnd?: () => Promise<void>;
+  /** Rewrites a successful (small) response body before it is sent, e.g. to add a capability. */
+  readonly rewrite?: (body: Buffer) => Buffer;
 }
 
 /**
@@ -68,6 +70,14 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   for (const [name, value] of Object.entries(answer.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || name === 'server') continue;
     out[name] = value;
+  }
+  if (forward.rewrite && status === 200) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of answer) chunks.push(chunk as Buffer);
+    const body = forward.rewrite(Buffer.concat(chunks));
+    out['content-length'] = body.length;
+    res.writeHead(status, answer.statusMessage ?? '', out).end(body);
+    return;
   }
   res.writeHead(status, answer.statusMessage ?? '', out);
   await relayBody(answer, res, { beforeLast: status === 200 ? forward.beforeEnd : undefined });

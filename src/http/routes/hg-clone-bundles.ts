@@ -1,0 +1,75 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { AccessPolicy } from '../../access/policy.js';
+import { ANONYMOUS, type Subject } from '../../access/subject.js';
+import type { Repo, Stores } from '../../store/types.js';
+import type { HgCloneBundles } from '../../vcs/hg/clone-bundles.js';
+import type { HttpRoute } from '../route.js';
+
+export const CLONE_BUNDLE_PREFIX = '/-/hg-clone-bundles/';
+
+export interface CloneBundleRouteDeps {
+  readonly bundles: HgCloneBundles;
+  readonly policy: AccessPolicy;
+  readonly stores: Pick<Stores, 'repos' | 'users'>;
+}
+
+/** How a manifest names who asked, for the signature and the access check at fetch. */
+export function subjectKey(subject: Subject): string | undefined {
+  if (subject.kind === 'anonymous') return 'anonymous';
+  if (subject.kind === 'user') return `user:${subject.user.id}`;
+  return undefined;
+}
+
+/**
+ * The clone bundle manifest for `repo` as `subject` may use it: one stream bundle, at a signed
+ * URL under `base`; empty (the client clones the usual way) when there is none yet.
+ */
+export async function cloneBundleManifest(bundles: HgCloneBundles, repo: Repo, subject: Subject, base: string): Promise<string> {
+  const key = subjectKey(subject);
+  const bundle = key === undefined ? undefined : await bundles.offer(repo);
+  if (!bundle || key === undefined) return '';
+  return `${base}${CLONE_BUNDLE_PREFIX}${repo.id}/${bundle.name}?${bundles.sign(repo.id, bundle.name, key)} BUNDLESPEC=${bundle.spec}\n`;
+}
+
+/**
+ * `GET /-/hg-clone-bundles/REPO_ID/NAME?for=…&expires=…&sig=…`: a bundle file, to the holder of a
+ * URL Ferry signed, if the subject it was signed for may still read the repo.
+ */
+export function cloneBundleRoute(deps: CloneBundleRouteDeps): HttpRoute {
+  return {
+    name: 'hg-clone-bundles',
+    async handle(req, res, url) {
+      if (!url.pathname.startsWith(CLONE_BUNDLE_PREFIX)) return false;
+      const m = /^(\d+)\/([0-9a-f]{24}\.hg)$/.exec(url.pathname.slice(CLONE_BUNDLE_PREFIX.length));
+      const refuse = (status: number, message: string) => {
+        res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message), 'X-Content-Type-Options': 'nosniff' }).end(message);
+        return true;
+      };
+      if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return refuse(404, 'no such clone bundle\n');
+      const repoId = Number(m[1]);
+      const name = m[2] as string;
+      const key = deps.bundles.verify(repoId, name, url.searchParams);
+      if (key === undefined) return refuse(403, 'this clone bundle link is not valid (expired or altered): clone again to get a new one\n');
+      const repo = await deps.stores.repos.byId(repoId);
+      const subject = repo ? await subjectOf(deps, key) : undefined;
+      if (!repo || !subject || (await deps.policy.levelOn(subject, repo)) === 'none') return refuse(404, 'no such clone bundle\n');
+      const bundle = await deps.bundles.find(repoId, name);
+      if (!bundle) return refuse(404, 'this clone bundle was replaced by a newer one: clone again\n');
+      res.writeHead(200, { 'Content-Type': 'application/mercurial-0.1', 'Content-Length': bundle.size, 'Cache-Control': 'private, no-store' });
+      if (req.method === 'HEAD') {
+        res.end();
+        return true;
+      }
+      await pipeline(createReadStream(bundle.path), res).catch(() => res.destroy());
+      return true;
+    },
+  };
+}
+
+async function subjectOf(deps: CloneBundleRouteDeps, key: string): Promise<Subject | undefined> {
+  if (key === 'anonymous') return ANONYMOUS;
+  const id = /^user:(\d+)$/.exec(key)?.[1];
+  const user = id === undefined ? undefined : await deps.stores.users.byId(Number(id));
+  return user ? { kind: 'user', user, readOnly: true } : undefined;
+}

@@ -1,0 +1,95 @@
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { addUser, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+
+describe('hg clone bundles over HTTP', () => {
+  let ferry: FerryServer;
+  let alice: Client;
+  let work: string;
+  let aliceToken: string;
+  const bundlesReady = () => ferry.output().split('\n').filter((l) => l.includes('hg clone bundle: ready')).length;
+  const url = (token: string, user = 'alice') => `http://${user}:${token}@127.0.0.1:${ferry.httpPort}/team/big`;
+  const tokenOf = async (user: string) => (await ferry.cliOk(['token', 'add', user, '--read-only'])).stdout.trim().split(/\s+/).pop() as string;
+
+  async function waitForBundles(count: number): Promise<void> {
+    for (let i = 0; i < 100 && bundlesReady() < count; i++) await sleep(100);
+    assert.equal(bundlesReady(), count, ferry.output());
+  }
+
+  async function cloneOver(source: string): Promise<{ output: string; dir: string }> {
+    const dir = join(tempDir('ferry-cb-clone-'), 'c');
+    const clone = await alice.hg(['clone', '-U', source, dir]);
+    assert.equal(clone.code, 0, clone.stderr);
+    assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
+    return { output: clone.stdout + clone.stderr, dir };
+  }
+
+  const tipOf = async (dir: string) => (await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout;
+
+  before(async () => {
+    ferry = await startFerry({ toml: '[hg]\nclone_bundle_min_size = "1KB"\n', env: { FERRY_LOG_LEVEL: 'info' } });
+    alice = await addUser(ferry, 'alice', { admin: true });
+    await ferry.cliOk(['repo', 'create', 'team/big']);
+    work = await makeHgRepo(alice, 30);
+    const push = await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')]);
+    assert.equal(push.code, 0, push.stderr);
+    aliceToken = await tokenOf('alice');
+  });
+  after(() => ferry?.stop());
+
+  it('builds a stream bundle on the first clone and seeds later clones with it, then pulls what came after', async () => {
+    const first = await cloneOver(url(aliceToken));
+    assert.doesNotMatch(first.output, /applying clone bundle/);
+    await waitForBundles(1);
+
+    const second = await cloneOver(url(aliceToken));
+    assert.match(second.output, /applying clone bundle from http:\/\/127\.0\.0\.1:\d+\/-\/hg-clone-bundles\//);
+    assert.match(second.output, /finished applying clone bundle/);
+    assert.equal(await tipOf(second.dir), await tipOf(work));
+
+    // A push makes the bundle stale: clones still start from it and pull the new changeset.
+    writeFileSync(join(work, 'after.txt'), 'after the bundle\n');
+    await alice.hg(['-R', work, 'commit', '-A', '-m', 'after the bundle']);
+    assert.equal((await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')])).code, 0);
+    const third = await cloneOver(url(aliceToken));
+    assert.match(third.output, /applying clone bundle/);
+    assert.match(third.output, /added 1 changesets/);
+    assert.equal(await tipOf(third.dir), await tipOf(work));
+    await waitForBundles(2);
+    const fourth = await cloneOver(url(aliceToken));
+    assert.match(fourth.output, /applying clone bundle/);
+    assert.match(fourth.output, /no changes found/);
+
+    // Clients that turn clone bundles off clone the usual way.
+    const plain = join(tempDir('ferry-cb-plain-'), 'c');
+    const off = await alice.hg(['clone', '-U', '--config', 'ui.clonebundles=false', url(aliceToken), plain]);
+    assert.doesNotMatch(off.stdout + off.stderr, /clone bundle/);
+    assert.equal(await tipOf(plain), await tipOf(work));
+  });
+
+  it('signs bundle links for one reader, checks access again at fetch, and refuses altered links', async () => {
+    await ferry.cliOk(['user', 'add', 'carol']);
+    await ferry.cliOk(['grant', 'carol', 'team/big', 'read']);
+    const carolToken = await tokenOf('carol');
+    const manifest = (await runOk('curl', ['-sS', '-u', `carol:${carolToken}`, `${ferry.baseUrl}/team/big?cmd=clonebundles`])).stdout;
+    const link = /^(http:\S+) BUNDLESPEC=none-v2;stream=v2/.exec(manifest)?.[1];
+    assert.ok(link, manifest);
+    const status = async (target: string) => (await runOk('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', target])).stdout;
+    assert.equal(await status(link), '200', 'the signed link works without credentials');
+    assert.equal(await status(link.replace(/sig=[^&]+/, 'sig=AAAA')), '403');
+    assert.equal(await status(link.replace('for=user%3A', 'for=user%3A9')), '403');
+    const refused = await run('curl', ['-s', `${link.replace(/sig=[^&]+/, 'sig=AAAA')}`]);
+    assert.match(refused.stdout, /not valid \(expired or altered\): clone again/);
+
+    await ferry.cliOk(['revoke', 'carol', 'team/big']);
+    assert.equal(await status(link), '404', 'a reader whose grant was revoked cannot fetch the bundle any more');
+
+    // Nobody without access learns a link: the manifest is behind the same check as the repo.
+    const bobToken = (await ferry.cliOk(['user', 'add', 'bob']), await tokenOf('bob'));
+    assert.equal(await status(`http://bob:${bobToken}@127.0.0.1:${ferry.httpPort}/team/big?cmd=clonebundles`), '404');
+    assert.equal(await status(`${ferry.baseUrl}/team/big?cmd=clonebundles`), '401');
+  });
+});
