@@ -1,7 +1,10 @@
 /**
  * HTTP transport benchmark, one run, ratios against references measured in the same run:
  *   - hg clone and push of big-hg (3000 changesets) through Ferry's HTTP vs `hg serve` on the
- *     same repo with the same server hgrc (also 4 clones at once);
+ *     same repo with the same server hgrc (also 4 clones at once). Ferry seeds full clones from
+ *     a pre-made stream clone bundle (hg's clonebundles; `hg serve` has none unless an operator
+ *     makes and hosts one), so the clone is measured twice: as a client gets it, and with
+ *     `--config ui.clonebundles=false` on the client, which leaves the HTTP layers alone;
  *   - git clone and push of big-git through Ferry's HTTP vs git over OpenSSH (sshd on loopback,
  *     installed here when missing, temporary config).
  * Push = the whole history into an empty repository. Each figure is the median of --runs.
@@ -205,6 +208,15 @@ async function main(): Promise<void> {
   await timed('hg', ['identify', ferryUrl('bench/big-hg')], clientEnv);
   await timed('hg', ['identify', refServe.url], clientEnv);
 
+  // Ferry builds the clone bundle in the background after the first capabilities request.
+  const manifestUrl = `http://127.0.0.1:${httpPort}/bench/big-hg?cmd=clonebundles`;
+  const auth = { Authorization: `Basic ${Buffer.from(`bench:${token}`).toString('base64')}` };
+  for (let i = 0; ; i++) {
+    if ((await (await fetch(manifestUrl, { headers: auth })).text()) !== '') break;
+    if (i > 600) throw new Error('Ferry never offered a clone bundle for bench/big-hg');
+    await sleep(100);
+  }
+
   const rows: { what: string; ferry: number; ref: number; refName: string }[] = [];
   const dest = () => mkdtempSync(join(work, 'clone-'));
   const measure = async (what: string, refName: string, ferryRun: (i: number) => Promise<number>, refRun: (i: number) => Promise<number>) => {
@@ -231,6 +243,13 @@ async function main(): Promise<void> {
     'hg serve',
     () => timed('hg', ['clone', '-q', '-U', ferryUrl('bench/big-hg'), join(dest(), 'c')], clientEnv),
     () => timed('hg', ['clone', '-q', '-U', refServe.url, join(dest(), 'c')], clientEnv),
+  );
+  const noBundles = ['--config', 'ui.clonebundles=false'];
+  await measure(
+    'hg clone big-hg, clone bundles off',
+    'hg serve',
+    () => timed('hg', ['clone', '-q', '-U', ...noBundles, ferryUrl('bench/big-hg'), join(dest(), 'c')], clientEnv),
+    () => timed('hg', ['clone', '-q', '-U', ...noBundles, refServe.url, join(dest(), 'c')], clientEnv),
   );
   const parallel = async (url: string) => {
     const t0 = process.hrtime.bigint();
