@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { createServer as createHttpServer, request } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Reply, RequestHead } from '../../src/http/reply.js';
+import { FastHttpLane } from '../../src/cdn/workers/fast-http.js';
+import { HotAnswers } from '../../src/cdn/workers/hot-answers.js';
+
+interface Exchange {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One request on a keep-alive connection of `agent`-less node http, so heads are identical each time. */
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, method, headers: { Connection: 'keep-alive', ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/**
+ * The lane on a real TCP server, both ways it can read: into the shared buffer (the connection's
+ * handle wrapped anew), and through 'data' events (here forced by the first request already
+ * waiting in the socket's read buffer, which wrapping would lose).
+ */
+for (const mode of ['shared buffer', 'data events'] as const) {
+  describe(`CDN fast lane over TCP (${mode})`, () => {
+    let server: Server;
+    let port: number;
+    let lane: FastHttpLane;
+    let hot: HotAnswers;
+    const answered: string[] = [];
+    const fallback = createHttpServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`fallback ${req.method} ${req.url}`));
+
+    before(async () => {
+      hot = new HotAnswers(1_000_000, 60_000);
+      const answer = async (req: RequestHead): Promise<Reply | undefined> => {
+        answered.push(`${req.method} ${req.url}`);
+        if (req.url === '/cdn/not-mine') return undefined;
+        const body = `file ${req.url}`;
+        return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length }, body };
+      };
+      lane = new FastHttpLane(answer, fallback, (err) => assert.fail(String(err)), hot);
+      server = createServer({ pauseOnConnect: true }, (socket: Socket) => {
+        if (mode === 'shared buffer') lane.attach(socket, Buffer.alloc(0));
+        else
+          socket.once('readable', () => {
+            assert.ok(socket.readableLength > 0, 'a request waits in the read buffer');
+            lane.attach(socket, Buffer.alloc(0));
+          });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      port = (server.address() as AddressInfo).port;
+    });
+    after(async () => {
+      await lane.close();
+      server.close();
+    });
+
+    it('answers, reuses hot answers for identical heads, and keeps the Date header current', async () => {
+      const before = answered.length;
+      const first = await get(port, '/cdn/a.js');
+      const second = await get(port, '/cdn/a.js');
+      assert.deepEqual([first.status, first.body, second.body], [200, 'file /cdn/a.js', 'file /cdn/a.js']);
+      assert.match(String(second.headers.date), /GMT$/);
+      assert.equal(answered.filter((a, i) => i >= before && a === 'GET /cdn/a.js').length, 1, 'the second answer came from the hot answers');
+      hot.invalidate();
+      await get(port, '/cdn/a.js');
+      assert.equal(answered.filter((a, i) => i >= before && a === 'GET /cdn/a.js').length, 2, 'a change makes the lane ask again');
+    });
+
+    it('answers HEAD with the length and no body, and hands other requests to node’s server', async () => {
+      const head = await get(port, '/cdn/b.js', {}, 'HEAD');
+      assert.equal(head.headers['content-length'], String('file /cdn/b.js'.length));
+      assert.equal(head.body, '');
+      const post = await get(port, '/cdn/b.js', {}, 'POST');
+      assert.equal(post.body, 'fallback POST /cdn/b.js');
+      const notMine = await get(port, '/cdn/not-mine');
+      assert.equal(notMine.body, 'fallback GET /cdn/not-mine');
+    });
+  });
+}
