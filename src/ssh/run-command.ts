@@ -11,6 +11,7 @@ import { repoFingerprint } from '../vcs/fingerprint.js';
 import type { HgServe } from '../vcs/hg/serve.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
+import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
 import type { SshCommand } from './command.js';
 
 export interface CommandContext {
@@ -37,7 +38,10 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const { repo } = await authorizeKind(ctx, command.path, 'hg');
       const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors);
       const dir = ctx.app.repositories.directoryOf(repo);
-      const spec = ctx.hgServe.serve(dir, refusal ? { denyWrites: `ferry: ${refusal.message}` } : {});
+      // Bundle links point at the HTTP server: offered only where its public URL is configured.
+      const base = ctx.app.config.http.base_url;
+      const cloneBundles = base === '' ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
+      const spec = ctx.hgServe.serve(dir, { ...(refusal ? { denyWrites: `ferry: ${refusal.message}` } : {}), cloneBundles });
       return bridgeWatching(ctx, repo, spec, refusal === undefined);
     }
     case 'git': {

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -63,6 +65,10 @@ describe('hg clone bundles over HTTP', () => {
     assert.match(fourth.output, /applying clone bundle/);
     assert.match(fourth.output, /no changes found/);
 
+    // Over SSH, bundle links need a public HTTP URL ([http] base_url); without one, none are offered.
+    const overSsh = await cloneOver(alice.sshUrl('team/big'));
+    assert.doesNotMatch(overSsh.output, /clone bundle/);
+
     // Clients that turn clone bundles off clone the usual way.
     const plain = join(tempDir('ferry-cb-plain-'), 'c');
     const off = await alice.hg(['clone', '-U', '--config', 'ui.clonebundles=false', url(aliceToken), plain]);
@@ -91,5 +97,46 @@ describe('hg clone bundles over HTTP', () => {
     const bobToken = (await ferry.cliOk(['user', 'add', 'bob']), await tokenOf('bob'));
     assert.equal(await status(`http://bob:${bobToken}@127.0.0.1:${ferry.httpPort}/team/big?cmd=clonebundles`), '404');
     assert.equal(await status(`${ferry.baseUrl}/team/big?cmd=clonebundles`), '401');
+  });
+});
+
+/** A port nothing listens on right now, for a server whose public URL must be known before it starts. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('hg clone bundles over SSH, with [http] base_url set', () => {
+  it('offers the bundle to ssh clones, with a link to the HTTP server signed for the ssh user', async () => {
+    const port = await freePort();
+    const ferry = await startFerry({
+      toml: `[http]\nbase_url = "http://127.0.0.1:${port}"\n[hg]\nclone_bundle_min_size = "1KB"\n`,
+      env: { FERRY_LOG_LEVEL: 'info', FERRY_HTTP_PORT: String(port) },
+    });
+    try {
+      const alice = await addUser(ferry, 'alice', { admin: true });
+      await ferry.cliOk(['repo', 'create', 'team/big']);
+      const work = await makeHgRepo(alice, 30);
+      assert.equal((await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')])).code, 0);
+      const clone = async () => {
+        const dir = join(tempDir('ferry-cb-ssh-'), 'c');
+        const r = await alice.hg(['clone', '-U', alice.sshUrl('team/big'), dir]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
+        assert.equal((await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout, (await alice.hg(['-R', work, 'log', '-r', 'tip', '-T', '{node}'])).stdout);
+        return r.stdout + r.stderr;
+      };
+      assert.doesNotMatch(await clone(), /clone bundle/);
+      for (let i = 0; i < 100 && !ferry.output().includes('hg clone bundle: ready'); i++) await sleep(100);
+      const seeded = await clone();
+      assert.match(seeded, new RegExp(`applying clone bundle from http://127\\.0\\.0\\.1:${port}/-/hg-clone-bundles/\\d+/[0-9a-f]{24}\\.hg\\?for=user%3A`));
+      assert.match(seeded, /finished applying clone bundle/);
+    } finally {
+      await ferry.stop();
+    }
   });
 });

@@ -17,6 +17,45 @@ def deny(ui, repo, hooktype, **kwargs):
     return True
 `;
 
+/**
+ * Clone bundles over SSH: `hg serve --stdio` answers capabilities itself, so this extension adds
+ * `clonebundles` and answers the command with the manifest Ferry computed for the session
+ * (signed links for the session's reader) — only when Ferry set one in the environment.
+ */
+const CLONE_BUNDLES_PY = `# Written by Ferry on every start; edits are overwritten.
+from mercurial import encoding, extensions, wireprotov1server, wireprototypes
+
+MANIFEST = b'FERRY_CLONEBUNDLES_MANIFEST'
+
+
+def capabilities(orig, repo, proto):
+    caps = orig(repo, proto)
+    if encoding.environ.get(MANIFEST):
+        caps.append(b'clonebundles')
+    return caps
+
+
+def extsetup(ui):
+    extensions.wrapfunction(wireprotov1server, '_capabilities', capabilities)
+    entry = wireprotov1server.commands[b'clonebundles']
+    original = entry.func
+
+    def clonebundles(repo, proto):
+        manifest = encoding.environ.get(MANIFEST)
+        if manifest:
+            return wireprototypes.bytesresponse(manifest)
+        return original(repo, proto)
+
+    entry.func = clonebundles
+`;
+
+function serveHgrc(extensionPath: string): string {
+  return `# Written by Ferry on every start; edits are overwritten. Added to HGRCPATH for every ssh session.
+[extensions]
+ferry_clonebundles = ${extensionPath}
+`;
+}
+
 function readOnlyHgrc(hooksPath: string): string {
   return `# Written by Ferry on every start; edits are overwritten. Added to HGRCPATH for read-only sessions.
 [hooks]
@@ -47,6 +86,7 @@ export interface HgServeOptions {
  */
 export class HgServe {
   private readonly hgrcPath: string;
+  private readonly serveHgrcPath: string;
   private readonly readOnlyHgrcPath: string;
   private readonly chgSocket: string;
   private readonly chgDir: string;
@@ -59,6 +99,10 @@ export class HgServe {
     writeFileSync(hooks, HOOKS_PY);
     this.readOnlyHgrcPath = join(etc, 'hgrc-read-only');
     writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks));
+    const extension = join(etc, 'ferry_clonebundles.py');
+    writeFileSync(extension, CLONE_BUNDLES_PY);
+    this.serveHgrcPath = join(etc, 'hgrc-serve');
+    writeFileSync(this.serveHgrcPath, serveHgrc(extension));
     this.hgrcPath = options.env.HGRCPATH ?? join(etc, 'hgrc');
     this.chgHgrcPath = join(etc, 'hgrc-chg');
     writeFileSync(this.chgHgrcPath, CHG_HGRC);
@@ -75,11 +119,16 @@ export class HgServe {
     rmSync(this.chgDir, { recursive: true, force: true });
   }
 
-  /** `hg -R DIR serve --stdio`; `denyWrites` is the one-line refusal a write attempt prints. */
-  serve(dir: string, access: { readonly denyWrites?: string }): ProcessSpec {
-    const env: NodeJS.ProcessEnv = { ...this.options.env, HGRCPATH: this.hgrcPath };
+  /**
+   * `hg -R DIR serve --stdio`; `denyWrites` is the one-line refusal a write attempt prints;
+   * `cloneBundles` the clone bundle manifest offered to this session (none when empty).
+   */
+  serve(dir: string, access: { readonly denyWrites?: string; readonly cloneBundles?: string }): ProcessSpec {
+    const base = [this.hgrcPath, this.serveHgrcPath].join(delimiter);
+    const env: NodeJS.ProcessEnv = { ...this.options.env, HGRCPATH: base };
+    if (access.cloneBundles) env.FERRY_CLONEBUNDLES_MANIFEST = access.cloneBundles;
     if (access.denyWrites !== undefined) {
-      env.HGRCPATH = [this.hgrcPath, this.readOnlyHgrcPath].join(delimiter);
+      env.HGRCPATH = [base, this.readOnlyHgrcPath].join(delimiter);
       env.FERRY_DENY_MESSAGE = access.denyWrites.replace(/[\r\n\0]/g, ' ');
     }
     const args = ['-R', dir, 'serve', '--stdio'];
