@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
 describe('hg clone bundles over HTTP', () => {
   let ferry: FerryServer;
@@ -135,6 +135,21 @@ describe('hg clone bundles over SSH, with [http] base_url set', () => {
       const seeded = await clone();
       assert.match(seeded, new RegExp(`applying clone bundle from http://127\\.0\\.0\\.1:${port}/-/hg-clone-bundles/\\d+/[0-9a-f]{24}\\.hg\\?for=user%3A`));
       assert.match(seeded, /finished applying clone bundle/);
+
+      // A read-only deploy key (a CI runner) gets its own link; removing the key stops it.
+      const ci = await makeClient(ferry, 'ci');
+      const added = await ferry.cliOk(['deploy-key', 'add', 'team/big', ci.key.publicPath]);
+      const fingerprint = /SHA256:\S+/.exec(added.stdout)?.[0] as string;
+      const dir = join(tempDir('ferry-cb-ci-'), 'c');
+      const byCi = await ci.hg(['clone', '-U', ci.sshUrl('team/big'), dir]);
+      assert.equal(byCi.code, 0, byCi.stderr);
+      const link = /applying clone bundle from (\S+)/.exec(byCi.stdout + byCi.stderr)?.[1];
+      assert.ok(link?.includes('for=deploy%3ASHA256'), byCi.stdout + byCi.stderr);
+      assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
+      const status = async () => (await runOk('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', link as string])).stdout;
+      assert.equal(await status(), '200');
+      await ferry.cliOk(['deploy-key', 'rm', 'team/big', fingerprint]);
+      assert.equal(await status(), '404');
     } finally {
       await ferry.stop();
     }

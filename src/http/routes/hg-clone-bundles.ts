@@ -11,14 +11,14 @@ export const CLONE_BUNDLE_PREFIX = '/-/hg-clone-bundles/';
 export interface CloneBundleRouteDeps {
   readonly bundles: HgCloneBundles;
   readonly policy: AccessPolicy;
-  readonly stores: Pick<Stores, 'repos' | 'users'>;
+  readonly stores: Pick<Stores, 'repos' | 'users' | 'keys'>;
 }
 
 /** How a manifest names who asked, for the signature and the access check at fetch. */
-export function subjectKey(subject: Subject): string | undefined {
+export function subjectKey(subject: Subject): string {
   if (subject.kind === 'anonymous') return 'anonymous';
   if (subject.kind === 'user') return `user:${subject.user.id}`;
-  return undefined;
+  return `deploy:${subject.fingerprint}`;
 }
 
 /**
@@ -27,8 +27,8 @@ export function subjectKey(subject: Subject): string | undefined {
  */
 export async function cloneBundleManifest(bundles: HgCloneBundles, repo: Repo, subject: Subject, base: string): Promise<string> {
   const key = subjectKey(subject);
-  const bundle = key === undefined ? undefined : await bundles.offer(repo);
-  if (!bundle || key === undefined) return '';
+  const bundle = await bundles.offer(repo);
+  if (!bundle) return '';
   return `${base}${CLONE_BUNDLE_PREFIX}${repo.id}/${bundle.name}?${bundles.sign(repo.id, bundle.name, key)} BUNDLESPEC=${bundle.spec}\n`;
 }
 
@@ -52,7 +52,7 @@ export function cloneBundleRoute(deps: CloneBundleRouteDeps): HttpRoute {
       const key = deps.bundles.verify(repoId, name, url.searchParams);
       if (key === undefined) return refuse(403, 'this clone bundle link is not valid (expired or altered): clone again to get a new one\n');
       const repo = await deps.stores.repos.byId(repoId);
-      const subject = repo ? await subjectOf(deps, key) : undefined;
+      const subject = repo ? await subjectOf(deps, key, repo) : undefined;
       if (!repo || !subject || (await deps.policy.levelOn(subject, repo)) === 'none') return refuse(404, 'no such clone bundle\n');
       const bundle = await deps.bundles.find(repoId, name);
       if (!bundle) return refuse(404, 'this clone bundle was replaced by a newer one: clone again\n');
@@ -67,8 +67,14 @@ export function cloneBundleRoute(deps: CloneBundleRouteDeps): HttpRoute {
   };
 }
 
-async function subjectOf(deps: CloneBundleRouteDeps, key: string): Promise<Subject | undefined> {
+async function subjectOf(deps: CloneBundleRouteDeps, key: string, repo: Repo): Promise<Subject | undefined> {
   if (key === 'anonymous') return ANONYMOUS;
+  if (key.startsWith('deploy:')) {
+    // A deploy key reads only its own repo, and only while it is still there.
+    const fingerprint = key.slice('deploy:'.length);
+    const found = (await deps.stores.keys.listForRepo(repo.id)).find((k) => k.fingerprint === fingerprint && k.owner.kind === 'deploy');
+    return found?.owner.kind === 'deploy' ? { kind: 'deploy-key', repo, write: false, fingerprint } : undefined;
+  }
   const id = /^user:(\d+)$/.exec(key)?.[1];
   const user = id === undefined ? undefined : await deps.stores.users.byId(Number(id));
   return user ? { kind: 'user', user, readOnly: true } : undefined;
