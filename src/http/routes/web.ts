@@ -20,6 +20,7 @@ import { loadStaticAssets, type StaticAsset } from '../../web/static.js';
 import { statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { sessionOf } from '../session-subject.js';
+import { publicBaseUrl } from '../public-url.js';
 
 const WIRE = /\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/;
 const OTHER_AREAS = /^\/(api|cdn)(\/|$)|^\/(healthz|metrics)$/;
@@ -40,8 +41,7 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
       if (url.searchParams.has('cmd') || WIRE.test(url.pathname) || OTHER_AREAS.test(url.pathname)) return false;
       if (url.pathname.startsWith('/-/static/')) return sendStatic(req, res, url, assets);
       const signedIn = await sessionOf(req, app.stores);
-      const base = app.config.http.base_url !== '' ? app.config.http.base_url : `http://${req.headers.host ?? `${app.config.http.listen}:${app.config.http.port}`}`;
-      const ctx: PageContext = { app, req, res, url, subject: signedIn?.subject ?? ANONYMOUS, signedIn, baseUrl: base, sshPort: sshPort(), assets };
+      const ctx: PageContext = { app, req, res, url, subject: signedIn?.subject ?? ANONYMOUS, signedIn, baseUrl: publicBaseUrl(app.config, req), sshPort: sshPort(), assets };
       try {
         return await dispatch(ctx, method);
       } catch (err) {

@@ -13,6 +13,7 @@ import type { HttpRoute } from '../route.js';
 import { classifyWire, type WireRequest } from '../wire/classify.js';
 import { forwardToHgweb } from '../wire/hg-proxy.js';
 import { cloneBundleManifest } from './hg-clone-bundles.js';
+import { publicBaseUrl } from '../public-url.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
 
@@ -43,13 +44,6 @@ export function wireRoute(app: App): HttpRoute {
   };
 }
 
-/** Where clients reach this server: `[http] base_url`, else the Host they used. */
-function publicBase(app: App, req: IncomingMessage): string {
-  if (app.config.http.base_url !== '') return app.config.http.base_url;
-  const host = typeof req.headers.host === 'string' && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${app.config.http.port}`;
-  return `http://${host}`;
-}
-
 async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
   const subject = await app.httpAuth.subjectOf(req);
   const repo = await authorizedRepo(app, subject, wire);
@@ -57,12 +51,12 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
   const afterPush = async () => app.events.emitChanged({ repo, cause: 'push' });
   if (wire.vcs === 'hg') {
     if (wire.command === 'clonebundles' || wire.command === 'clonebundles_manifest') {
-      const manifest = await cloneBundleManifest(app.hgCloneBundles, repo, subject, publicBase(app, req));
+      const manifest = await cloneBundleManifest(app.hgCloneBundles, repo, subject, publicBaseUrl(app.config, req));
       res.writeHead(200, { 'Content-Type': 'application/mercurial-0.1', 'Content-Length': Buffer.byteLength(manifest) }).end(manifest);
       return;
     }
     // Clone bundles are offered (and built, the first time) when a client asks what the repo can do.
-    const offered = wire.command === 'capabilities' && (await cloneBundleManifest(app.hgCloneBundles, repo, subject, '')) !== '';
+    const offered = wire.command === 'capabilities' && (await app.hgCloneBundles.offer(repo)) !== undefined;
     await forwardToHgweb(app.hgHttp, req, res, url, {
       repo: repo.path,
       push: mayPush,
