@@ -4,6 +4,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import type { Repo } from '../../store/types.js';
+import { repoFingerprint } from '../fingerprint.js';
 import { runProcess } from '../process.js';
 
 /** A stream clone bundle ready to be fetched. */
@@ -110,13 +111,11 @@ export class HgCloneBundles {
     return this.key;
   }
 
-  /** Names the repo's current state (changelog, phases, bookmarks), or undefined when too small or empty. */
+  /** Names the repo's current state (repoFingerprint: changelog, phases, bookmarks…), or undefined when too small or empty. */
   private async stateOf(repo: Repo): Promise<string | undefined> {
     const dir = this.options.directoryOf(repo);
-    const changelog = await stat(join(dir, '.hg', 'store', '00changelog.i')).catch(() => undefined);
-    if (!changelog) return undefined;
-    const extra = await Promise.all(['store/phaseroots', 'bookmarks'].map((f) => stat(join(dir, '.hg', f)).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
-    const state = createHash('sha256').update(`${changelog.size}:${changelog.mtimeMs}:${changelog.ino}|${extra.join('|')}`).digest('hex').slice(0, 24);
+    if (!existsSync(join(dir, '.hg', 'store', '00changelog.i'))) return undefined;
+    const state = createHash('sha256').update(await repoFingerprint('hg', dir)).digest('hex').slice(0, 24);
     let known = this.sizes.get(repo.id);
     if (known?.state !== state) {
       known = { state, size: await treeSize(join(dir, '.hg', 'store')) };
