@@ -9,7 +9,6 @@ export class HotAnswer {
   constructor(
     readonly headUntilDate: string,
     readonly body: Buffer | undefined,
-    readonly generation: number,
     readonly at: number,
   ) {}
 
@@ -60,7 +59,7 @@ export class HotAnswers {
   get(head: string): HotAnswer | undefined {
     const entry = this.entries.get(head);
     if (!entry) return undefined;
-    if (entry.generation !== this.current || this.now() - entry.at >= this.ttlMs) {
+    if (this.now() - entry.at >= this.ttlMs) {
       this.remove(head, entry);
       return undefined;
     }
@@ -77,11 +76,11 @@ export class HotAnswers {
       const first = this.entries.entries().next().value as [string, HotAnswer];
       this.remove(first[0], first[1]);
     }
-    this.entries.set(head, new HotAnswer(headUntilDate, body, generation, this.now()));
+    this.entries.set(head, new HotAnswer(headUntilDate, body, this.now()));
     this.bytes += size;
   }
 
-  /** Something a repo serves changed: nothing answered so far is reused. */
+  /** Something a repo serves changed: nothing answered so far is reused (every entry goes; `put` keeps only the current generation's). */
   invalidate(): void {
     this.current++;
     this.entries.clear();
