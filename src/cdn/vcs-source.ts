@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
+import { repoFingerprint } from '../vcs/fingerprint.js';
 import { runProcess } from '../vcs/process.js';
 import { parseTar, type TarEntry } from './tar.js';
 
@@ -35,10 +34,8 @@ export class VcsReader {
    * A cheap summary of the files that change when refs move (no process): lets the CDN notice
    * changes made behind Ferry's back (an admin pushing straight into the directory).
    */
-  async fingerprint(repo: RepoSource): Promise<string> {
-    const files = repo.kind === 'git' ? ['HEAD', 'packed-refs', 'refs/heads', 'refs/tags'] : ['.hg/store/00changelog.i', '.hg/bookmarks', '.hg/store/phaseroots'];
-    const stats = await Promise.all(files.map((f) => stat(join(repo.dir, f)).then((s) => `${s.size}:${s.mtimeMs}:${s.ino}`, () => '-')));
-    return stats.join('|');
+  fingerprint(repo: RepoSource): Promise<string> {
+    return repoFingerprint(repo.kind, repo.dir);
   }
 
   /** The full id of a commit given by a full or abbreviated hex id, or undefined. */
