@@ -7,27 +7,32 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
+const bundlesReady = (ferry: FerryServer) => ferry.output().split('\n').filter((l) => l.includes('hg clone bundle: ready')).length;
+
+/** Waits (bounded) until the server has logged `count` finished bundles. */
+async function waitForBundles(ferry: FerryServer, count: number): Promise<void> {
+  for (let i = 0; i < 100 && bundlesReady(ferry) < count; i++) await sleep(100);
+  assert.equal(bundlesReady(ferry), count, ferry.output());
+}
+
+/** `hg clone -U SOURCE` by `client` into a new dir, which must verify; its output and dir. */
+async function cloneVerified(client: Client, source: string): Promise<{ output: string; dir: string }> {
+  const dir = join(tempDir('ferry-cb-clone-'), 'c');
+  const clone = await client.hg(['clone', '-U', source, dir]);
+  assert.equal(clone.code, 0, clone.stderr);
+  assert.equal((await client.hg(['-R', dir, 'verify', '-q'])).code, 0);
+  return { output: clone.stdout + clone.stderr, dir };
+}
+
 describe('hg clone bundles over HTTP', () => {
   let ferry: FerryServer;
   let alice: Client;
   let work: string;
   let aliceToken: string;
-  const bundlesReady = () => ferry.output().split('\n').filter((l) => l.includes('hg clone bundle: ready')).length;
   const url = (token: string, user = 'alice') => `http://${user}:${token}@127.0.0.1:${ferry.httpPort}/team/big`;
   const tokenOf = async (user: string) => (await ferry.cliOk(['token', 'add', user, '--read-only'])).stdout.trim().split(/\s+/).pop() as string;
 
-  async function waitForBundles(count: number): Promise<void> {
-    for (let i = 0; i < 100 && bundlesReady() < count; i++) await sleep(100);
-    assert.equal(bundlesReady(), count, ferry.output());
-  }
-
-  async function cloneOver(source: string): Promise<{ output: string; dir: string }> {
-    const dir = join(tempDir('ferry-cb-clone-'), 'c');
-    const clone = await alice.hg(['clone', '-U', source, dir]);
-    assert.equal(clone.code, 0, clone.stderr);
-    assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
-    return { output: clone.stdout + clone.stderr, dir };
-  }
+  const cloneOver = (source: string) => cloneVerified(alice, source);
 
   const tipOf = async (dir: string) => (await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout;
 
@@ -45,7 +50,7 @@ describe('hg clone bundles over HTTP', () => {
   it('builds a stream bundle on the first clone and seeds later clones with it, then pulls what came after', async () => {
     const first = await cloneOver(url(aliceToken));
     assert.doesNotMatch(first.output, /applying clone bundle/);
-    await waitForBundles(1);
+    await waitForBundles(ferry, 1);
 
     const second = await cloneOver(url(aliceToken));
     assert.match(second.output, /applying clone bundle from http:\/\/127\.0\.0\.1:\d+\/-\/hg-clone-bundles\//);
@@ -60,7 +65,7 @@ describe('hg clone bundles over HTTP', () => {
     assert.match(third.output, /applying clone bundle/);
     assert.match(third.output, /added 1 changesets/);
     assert.equal(await tipOf(third.dir), await tipOf(work));
-    await waitForBundles(2);
+    await waitForBundles(ferry, 2);
     const fourth = await cloneOver(url(aliceToken));
     assert.match(fourth.output, /applying clone bundle/);
     assert.match(fourth.output, /no changes found/);
@@ -122,16 +127,14 @@ describe('hg clone bundles over SSH, with [http] base_url set', () => {
       await ferry.cliOk(['repo', 'create', 'team/big']);
       const work = await makeHgRepo(alice, 30);
       assert.equal((await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')])).code, 0);
+      const tipOf = async (dir: string) => (await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout;
       const clone = async () => {
-        const dir = join(tempDir('ferry-cb-ssh-'), 'c');
-        const r = await alice.hg(['clone', '-U', alice.sshUrl('team/big'), dir]);
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
-        assert.equal((await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout, (await alice.hg(['-R', work, 'log', '-r', 'tip', '-T', '{node}'])).stdout);
-        return r.stdout + r.stderr;
+        const { output, dir } = await cloneVerified(alice, alice.sshUrl('team/big'));
+        assert.equal(await tipOf(dir), await tipOf(work));
+        return output;
       };
       assert.doesNotMatch(await clone(), /clone bundle/);
-      for (let i = 0; i < 100 && !ferry.output().includes('hg clone bundle: ready'); i++) await sleep(100);
+      await waitForBundles(ferry, 1);
       const seeded = await clone();
       assert.match(seeded, new RegExp(`applying clone bundle from http://127\\.0\\.0\\.1:${port}/-/hg-clone-bundles/\\d+/[0-9a-f]{24}\\.hg\\?for=user%3A`));
       assert.match(seeded, /finished applying clone bundle/);
@@ -140,12 +143,9 @@ describe('hg clone bundles over SSH, with [http] base_url set', () => {
       const ci = await makeClient(ferry, 'ci');
       const added = await ferry.cliOk(['deploy-key', 'add', 'team/big', ci.key.publicPath]);
       const fingerprint = /SHA256:\S+/.exec(added.stdout)?.[0] as string;
-      const dir = join(tempDir('ferry-cb-ci-'), 'c');
-      const byCi = await ci.hg(['clone', '-U', ci.sshUrl('team/big'), dir]);
-      assert.equal(byCi.code, 0, byCi.stderr);
-      const link = /applying clone bundle from (\S+)/.exec(byCi.stdout + byCi.stderr)?.[1];
-      assert.ok(link?.includes('for=deploy%3ASHA256'), byCi.stdout + byCi.stderr);
-      assert.equal((await alice.hg(['-R', dir, 'verify', '-q'])).code, 0);
+      const byCi = await cloneVerified(ci, ci.sshUrl('team/big'));
+      const link = /applying clone bundle from (\S+)/.exec(byCi.output)?.[1];
+      assert.ok(link?.includes('for=deploy%3ASHA256'), byCi.output);
       const status = async () => (await runOk('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', link as string])).stdout;
       assert.equal(await status(), '200');
       await ferry.cliOk(['deploy-key', 'rm', 'team/big', fingerprint]);
