@@ -3,8 +3,9 @@
  * Ferry's /cdn vs nginx serving the same files from a tmpfs, same machine, same run, same load
  * generator (wrk). Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
- *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N]
- *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process)
+ *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N] [--only '100 KB']
+ *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process;
+ *   --only: the cases whose '<size> <plain|gzip>' label holds this text)
  *
  * Each case runs nginx and Ferry alternately, --rounds times each, and compares the medians: on a
  * 2-core machine shared with the load generator one run swings by ±20%, and alternating keeps a
@@ -28,7 +29,7 @@ const FILES = [
   { label: '100 KB', path: 'dist/ferry-widgets.min.js' },
 ];
 
-const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '0' } } });
+const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '0' }, only: { type: 'string', default: '' } } });
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -194,6 +195,7 @@ http {
   const p99ratios: number[] = [];
   for (const f of FILES) {
     for (const gzip of [false, true]) {
+      if (!`${f.label} ${gzip ? 'gzip' : 'plain'}`.includes(opts.only)) continue;
       const nginxRuns: WrkResult[] = [];
       const ferryRuns: WrkResult[] = [];
       for (let round = 0; round < Number(opts.rounds); round++) {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Ferry and its tests need on a fresh Debian machine, skipping what is there.
-#   scripts/install-deps.sh          runtime: mercurial, git, openssh-client, node modules, build
+#   scripts/install-deps.sh          runtime: mercurial, git, openssh-client, a C compiler for the
+#                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want=(mercurial:hg git:git openssh-client:ssh curl:curl)
+want=(mercurial:hg git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium)
 fi
@@ -20,5 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The zero-copy addon (native/, built by npm ci too): again when its source is newer.
+if [ ! -f build/Release/zero_copy.node ] || [ native/zero_copy.c -nt build/Release/zero_copy.node ] || [ binding.gyp -nt build/Release/zero_copy.node ]; then
+  npm run --silent build:native >/dev/null
 fi
 npm run --silent build

@@ -131,6 +131,20 @@ describe('CDN workers answer HTTP/1.1 themselves', () => {
     }
   });
 
+  it('sends a large file whole on one connection, plain and gzip, and the pushed version right after a push', async () => {
+    const big = (version: string) => `/* ${version} */\n${Array.from({ length: 4000 }, (_, i) => `export const v${i} = ${(i * 7919) % 10007};`).join('\n')}\n`;
+    await commitAndPush('big.js', big('one'));
+    const urls = Array.from({ length: 6 }, () => `${base}/big.js`);
+    for (const compressed of [[], ['--compressed']]) {
+      const again = await runOk('curl', ['-sS', '-v', ...compressed, ...urls]);
+      assert.equal(again.stdout, big('one').repeat(urls.length));
+      assert.equal(again.stderr.match(/Re-using existing connection|Reusing existing/g)?.length, urls.length - 1, 'one connection');
+    }
+    for (let i = 0; i < 5; i++) assert.equal(await (await fetch(`${base}/big.js`)).text(), big('one'));
+    await commitAndPush('big.js', big('two'));
+    assert.equal(await (await fetch(`${base}/big.js`)).text(), big('two'));
+  });
+
   it('stops answering the anonymous soon after the repo is made private from the CLI', async () => {
     for (let i = 0; i < 5; i++) assert.equal((await fetch(`${base}/lib.js`)).status, 200);
     await ferry.cliOk(['repo', 'set', 'site/lib', '--private']);

@@ -39,6 +39,7 @@ for (const mode of ['shared buffer', 'data events'] as const) {
     let lane: FastHttpLane;
     let hot: HotAnswers;
     const answered: string[] = [];
+    let bigBody = `/* v1 */${'x'.repeat(64 * 1024)}`;
     const fallback = createHttpServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`fallback ${req.method} ${req.url}`));
 
     before(async () => {
@@ -46,7 +47,7 @@ for (const mode of ['shared buffer', 'data events'] as const) {
       const answer = async (req: RequestHead): Promise<Reply | undefined> => {
         answered.push(`${req.method} ${req.url}`);
         if (req.url === '/cdn/not-mine') return undefined;
-        const body = `file ${req.url}`;
+        const body = req.url === '/cdn/big.js' ? bigBody : `file ${req.url}`;
         return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length }, body };
       };
       lane = new FastHttpLane(answer, fallback, (err) => assert.fail(String(err)), hot);
@@ -77,6 +78,14 @@ for (const mode of ['shared buffer', 'data events'] as const) {
       hot.invalidate();
       await get(port, '/cdn/a.js');
       assert.equal(answered.filter((a, i) => i >= before && a === 'GET /cdn/a.js').length, 2, 'a change makes the lane ask again');
+    });
+
+    it('sends a large hot answer whole every time (from memory, zero-copy), and the new one after a change', async () => {
+      for (let i = 0; i < 20; i++) assert.equal((await get(port, '/cdn/big.js')).body, bigBody);
+      assert.ok(hot.zeroCopyCount > 0, 'the large answer is sent from a memfd');
+      bigBody = `/* v2 */${'y'.repeat(70 * 1024)}`;
+      hot.invalidate();
+      for (let i = 0; i < 3; i++) assert.equal((await get(port, '/cdn/big.js')).body, bigBody);
     });
 
     it('answers HEAD with the length and no body, and hands other requests to node’s server', async () => {

@@ -2,9 +2,11 @@ import { once } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
-import { wireBytes, type HotAnswers } from './hot-answers.js';
+import { wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
+import type { MemfdBytes } from './zero-copy.js';
 
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** The longest request head read here; a longer one is answered 431. */
 const MAX_HEAD = 16 * 1024;
 /** An idle keep-alive connection is closed after this long (node's server uses the same). */
@@ -72,6 +74,9 @@ class FastConnection {
   private readonly onData = (chunk: Buffer) => this.onChunk(chunk, false);
   private readonly onSocketError = () => this.socket.destroy();
   private readonly onIdle = () => this.socket.destroy();
+  /** The hot answer this connection sent last, for the request head it answered. */
+  private lastHot: HotAnswer | undefined;
+  private lastHead: Buffer | undefined;
 
   private socket: Socket;
   /** Reads land in SHARED_READ_BUFFER (else: 'data' events, one Buffer each). */
@@ -129,7 +134,7 @@ class FastConnection {
     try {
       while (this.pending && !this.socket.destroyed) {
         const buffer = this.pending;
-        const end = buffer.indexOf('\r\n\r\n');
+        const end = buffer.indexOf(HEAD_END);
         if (end < 0 || end + 4 > MAX_HEAD) {
           if (buffer.length > MAX_HEAD) this.refuse(431, 'the request head is over 16 KB\n');
           return;
@@ -138,7 +143,7 @@ class FastConnection {
         const hot = this.closing ? undefined : this.hot?.get(head);
         if (hot) {
           this.consume(end);
-          this.socket.write(hot.bytes(httpDate()));
+          sendHot(this.socket, hot);
         } else {
           const req = parseRequestHead(head, this.socket.remoteAddress);
           if (!req) return this.handOver();
@@ -186,11 +191,18 @@ class FastConnection {
    */
   private answerHot(chunk: Buffer): boolean {
     if (!this.hot || this.closing) return false;
-    const end = chunk.length - 4;
-    if (end < 0 || chunk[end] !== 13 || chunk.indexOf('\r\n\r\n') !== end) return false;
-    const hot = this.hot.get(chunk.toString('latin1', 0, end));
-    if (!hot) return false;
-    this.socket.write(hot.bytes(httpDate()));
+    let hot = this.lastHot;
+    if (hot && this.hot.stillHot(hot) && chunk.equals(this.lastHead as Buffer)) {
+      // the same head as last time on this connection (a client polling one file): no lookup
+    } else {
+      const end = chunk.length - 4;
+      if (end < 0 || chunk[end] !== 13 || chunk.indexOf(HEAD_END) !== end) return false;
+      hot = this.hot.get(chunk.toString('latin1', 0, end));
+      this.lastHot = hot;
+      this.lastHead = hot ? Buffer.from(chunk) : undefined;
+      if (!hot) return false;
+    }
+    sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
       this.busy = true;
       this.socket.pause();
@@ -231,6 +243,15 @@ class FastConnection {
     this.fallback.emit('connection', socket);
     socket.resume();
   }
+}
+
+/** A hot answer: from its memfd when it has one and the socket is free (the rest, if any, copied), else copied. */
+function sendHot(socket: Socket, hot: HotAnswer): void {
+  const date = httpDate();
+  const file = hot.file(date);
+  const sent = file?.sendOn(socket);
+  if (sent === undefined) socket.write(hot.bytes(date));
+  else if (sent < (file as MemfdBytes).length) socket.write(hot.bytes(date).subarray(sent));
 }
 
 /** The status line and headers of `reply`, up to the `Date` value the writer adds. */

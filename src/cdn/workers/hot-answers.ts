@@ -1,24 +1,58 @@
+import { MemfdBytes, zeroCopyPays } from './zero-copy.js';
+
 /**
  * An answer as the fast lane writes it: the status line and headers up to the `Date` value (the
- * only part that changes), the body, and the whole thing as one buffer for the current date.
+ * only part that changes), and the body. It is sent as one buffer made once per date (once a
+ * second), or, when `zeroCopy` and the body is large enough, from a memfd made once per date.
  */
 export class HotAnswer {
   private wire: Buffer | undefined;
   private wireDate = '';
+  private memfd: MemfdBytes | undefined;
+  private memfdDate = '';
+  private gone = false;
 
   constructor(
     readonly headUntilDate: string,
     readonly body: Buffer | undefined,
     readonly at: number,
+    /** Whether this answer may hold a memfd (HotAnswers bounds how many do). */
+    readonly zeroCopy: boolean,
   ) {}
 
-  /** The bytes to send, made once per `date` (once a second): one write, one system call. */
+  /** The whole answer; kept for the next send unless it lives in a memfd. */
   bytes(date: string): Buffer {
-    if (this.wire === undefined || this.wireDate !== date) {
-      this.wire = wireBytes(this.headUntilDate, date, this.body);
+    if (this.wireDate === date && this.wire) return this.wire;
+    const wire = wireBytes(this.headUntilDate, date, this.body);
+    if (!this.zeroCopy) {
+      this.wire = wire;
       this.wireDate = date;
     }
-    return this.wire;
+    return wire;
+  }
+
+  /** The whole answer in a memfd, or undefined for an answer sent by copy. */
+  file(date: string): MemfdBytes | undefined {
+    if (!this.zeroCopy) return undefined;
+    if (this.memfdDate !== date) {
+      this.memfd?.close();
+      this.memfd = MemfdBytes.from(wireBytes(this.headUntilDate, date, this.body));
+      this.memfdDate = date;
+    }
+    return this.memfd;
+  }
+
+  /** No longer among the hot answers (replaced, expired, evicted or invalidated). */
+  get closed(): boolean {
+    return this.gone;
+  }
+
+  /** Leaves the hot answers, letting go of the memfd, if any. */
+  close(): void {
+    this.gone = true;
+    this.memfd?.close();
+    this.memfd = undefined;
+    this.memfdDate = '';
   }
 }
 
@@ -38,17 +72,20 @@ export function wireBytes(headUntilDate: string, date: string, body: Buffer | un
  * (`invalidate`), so a push is never answered from here with what it replaced; the TTL bounds how
  * long a change made by another process (a repo made private from the CLI) goes unseen, as the
  * CDN's repo lookup does. `maxBytes` bounds what entries hold (and keep alive of snapshots already
- * dropped); the oldest entries go first.
+ * dropped); the oldest entries go first. At most `maxFiles` entries hold a memfd (file descriptors
+ * are limited); the others are copied when sent.
  */
 export class HotAnswers {
   private readonly entries = new Map<string, HotAnswer>();
   private bytes = 0;
+  private files = 0;
   private current = 0;
 
   constructor(
     private readonly maxBytes: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly maxFiles = 256,
   ) {}
 
   /** Taken before answering: an answer computed across an invalidation is not kept. */
@@ -66,6 +103,11 @@ export class HotAnswers {
     return entry;
   }
 
+  /** Whether `entry`, got earlier, may still be sent for the same head (as `get` would answer). */
+  stillHot(entry: HotAnswer): boolean {
+    return !entry.closed && this.now() - entry.at < this.ttlMs;
+  }
+
   put(head: string, generation: number, headUntilDate: string, body: Buffer | undefined): void {
     if (generation !== this.current) return;
     const size = sizeOf(head, headUntilDate, body);
@@ -76,15 +118,24 @@ export class HotAnswers {
       const first = this.entries.entries().next().value as [string, HotAnswer];
       this.remove(first[0], first[1]);
     }
-    this.entries.set(head, new HotAnswer(headUntilDate, body, this.now()));
+    const zeroCopy = body !== undefined && this.files < this.maxFiles && zeroCopyPays(body.length);
+    if (zeroCopy) this.files++;
+    this.entries.set(head, new HotAnswer(headUntilDate, body, this.now(), zeroCopy));
     this.bytes += size;
   }
 
   /** Something a repo serves changed: nothing answered so far is reused (every entry goes; `put` keeps only the current generation's). */
   invalidate(): void {
     this.current++;
+    for (const entry of this.entries.values()) entry.close();
     this.entries.clear();
     this.bytes = 0;
+    this.files = 0;
+  }
+
+  /** Entries sent from a memfd. */
+  get zeroCopyCount(): number {
+    return this.files;
   }
 
   get size(): number {
@@ -94,10 +145,12 @@ export class HotAnswers {
   private remove(head: string, entry: HotAnswer): void {
     this.entries.delete(head);
     this.bytes -= sizeOf(head, entry.headUntilDate, entry.body);
+    entry.close();
+    if (entry.zeroCopy) this.files--;
   }
 }
 
-/** The request head, and the answer twice (its parts, and the buffer made from them). */
+/** The request head, and the answer twice (its parts, and the buffer or memfd made from them). */
 function sizeOf(head: string, headUntilDate: string, body: Buffer | undefined): number {
   return head.length + 2 * (headUntilDate.length + (body?.length ?? 0)) + 200;
 }

@@ -1,0 +1,111 @@
+/*
+ * Zero-copy sends for the CDN's hot answers (src/cdn/workers/zero-copy.ts).
+ *
+ * node can only write() a Buffer to a socket, which copies every byte into the kernel; nginx
+ * sendfile()s from the page cache instead. Here an answer is put once into a memfd (anonymous
+ * memory behind a file descriptor, no disk), and each time it is sent, sendfile() from that memfd
+ * hands the socket references to its pages: nothing is copied, one system call per answer.
+ *
+ * The send is non-blocking and synchronous; the caller uses it only while libuv has nothing
+ * queued on the socket, and writes whatever did not fit the usual way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#endif
+
+/* Any argument node-api cannot read as asked is a caller's mistake: throw. */
+#define CHECK(ok)                                                                  \
+  do {                                                                             \
+    if (!(ok)) {                                                                   \
+      napi_throw_type_error(env, "ERR_ZERO_COPY_ARGUMENTS", "zero_copy: bad arguments"); \
+      return NULL;                                                                 \
+    }                                                                              \
+  } while (0)
+
+static napi_value number(napi_env env, int64_t value) {
+  napi_value result;
+  if (napi_create_int64(env, value, &result) != napi_ok) return NULL;
+  return result;
+}
+
+/* memfdFrom(bytes: Buffer): a new memfd holding a copy of `bytes`, or -errno. */
+static napi_value memfd_from(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data;
+  size_t length;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok);
+  CHECK(argc >= 1);
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &length) == napi_ok);
+#ifdef __linux__
+  int fd = memfd_create("ferry-cdn-body", MFD_CLOEXEC);
+  if (fd < 0) return number(env, -errno);
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = write(fd, (const char *)data + done, length - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return number(env, -err);
+    }
+    done += (size_t)n;
+  }
+  return number(env, fd);
+#else
+  (void)data;
+  (void)length;
+  return number(env, -ENOSYS);
+#endif
+}
+
+/*
+ * sendFile(socketFd, fileFd, length): sends the first `length` bytes of `fileFd` on the socket
+ * without blocking. Returns how many went out (fewer than `length` when the socket's buffer
+ * filled), or -errno when the socket failed before any did.
+ */
+static napi_value send_file(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t sock, file;
+  int64_t length;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok);
+  CHECK(argc >= 3);
+  CHECK(napi_get_value_int32(env, argv[0], &sock) == napi_ok);
+  CHECK(napi_get_value_int32(env, argv[1], &file) == napi_ok);
+  CHECK(napi_get_value_int64(env, argv[2], &length) == napi_ok);
+  CHECK(length >= 0);
+#ifdef __linux__
+  off_t offset = 0;
+  while (offset < length) {
+    /* The socket is libuv's, non-blocking: sendfile stops where its buffer is full. */
+    ssize_t n = sendfile(sock, file, &offset, (size_t)(length - offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return number(env, offset > 0 ? (int64_t)offset : -errno);
+    }
+    if (n == 0) break;
+  }
+  return number(env, offset);
+#else
+  (void)sock;
+  (void)file;
+  return number(env, -ENOSYS);
+#endif
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "memfdFrom", NAPI_AUTO_LENGTH, memfd_from, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "memfdFrom", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "sendFile", NAPI_AUTO_LENGTH, send_file, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sendFile", fn) != napi_ok) return NULL;
+  return exports;
+}
