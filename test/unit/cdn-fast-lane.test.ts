@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { createServer as createHttpServer, request } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Reply, RequestHead } from '../../src/http/reply.js';
 import { FastHttpLane } from '../../src/cdn/workers/fast-http.js';
@@ -99,3 +100,35 @@ for (const mode of ['shared buffer', 'data events'] as const) {
     });
   });
 }
+
+describe('CDN fast lane: idle connections', () => {
+  it('closes a connection idle for the idle time, and not one that keeps asking', async () => {
+    const answer = async (): Promise<Reply> => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'ok' });
+    const lane = new FastHttpLane(answer, createHttpServer(), (err) => assert.fail(String(err)), undefined, 300);
+    const server = createServer({ pauseOnConnect: true }, (socket: Socket) => lane.attach(socket, Buffer.alloc(0)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const open = async () => {
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('data', () => {});
+      return { socket, ask: () => socket.write('GET /cdn/x HTTP/1.1\r\nHost: h\r\n\r\n'), closed: () => closed };
+    };
+    const idle = await open();
+    const busy = await open();
+    idle.ask();
+    const started = Date.now();
+    while (Date.now() - started < 700) {
+      busy.ask();
+      await sleep(50);
+    }
+    assert.ok(idle.closed(), 'the idle connection was closed');
+    assert.ok(!busy.closed(), 'the busy one was not');
+    busy.socket.destroy();
+    await lane.close();
+    server.close();
+  });
+});
