@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "zero_copy",
-      "sources": ["native/zero_copy.c"],
+      "target_name": "cdn_syscalls",
+      "sources": ["native/cdn_syscalls.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

@@ -1,17 +1,20 @@
 /*
- * Zero-copy sends for the CDN's hot answers (src/cdn/workers/zero-copy.ts).
+ * System calls node does not offer, for the CDN workers (src/cdn/workers/syscalls.ts).
  *
- * node can only write() a Buffer to a socket, which copies every byte into the kernel; nginx
+ * Zero-copy sends for hot answers (zero-copy.ts): node can only write() a Buffer to a socket, which copies every byte into the kernel; nginx
  * sendfile()s from the page cache instead. Here an answer is put once into a memfd (anonymous
  * memory behind a file descriptor, no disk), and each time it is sent, sendfile() from that memfd
  * hands the socket references to its pages: nothing is copied, one system call per answer.
  *
  * The send is non-blocking and synchronous; the caller uses it only while libuv has nothing
  * queued on the socket, and writes whatever did not fit the usual way.
+ *
+ * Yielding the core (yield-cpu.ts): sched_yield() once per event-loop turn that answered requests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <node_api.h>
+#include <sched.h>
 #include <stdint.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -23,7 +26,7 @@
 #define CHECK(ok)                                                                  \
   do {                                                                             \
     if (!(ok)) {                                                                   \
-      napi_throw_type_error(env, "ERR_ZERO_COPY_ARGUMENTS", "zero_copy: bad arguments"); \
+      napi_throw_type_error(env, "ERR_CDN_SYSCALLS_ARGUMENTS", "cdn_syscalls: bad arguments"); \
       return NULL;                                                                 \
     }                                                                              \
   } while (0)
@@ -101,11 +104,19 @@ static napi_value send_file(napi_env env, napi_callback_info info) {
 #endif
 }
 
+/* yieldCpu(): lets another runnable task on this core run first; 0, or -errno. */
+static napi_value yield_cpu(napi_env env, napi_callback_info info) {
+  (void)info;
+  return number(env, sched_yield() == 0 ? 0 : -errno);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "memfdFrom", NAPI_AUTO_LENGTH, memfd_from, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "memfdFrom", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "sendFile", NAPI_AUTO_LENGTH, send_file, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sendFile", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "yieldCpu", NAPI_AUTO_LENGTH, yield_cpu, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "yieldCpu", fn) != napi_ok) return NULL;
   return exports;
 }

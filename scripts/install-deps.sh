@@ -22,8 +22,9 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-# The zero-copy addon (native/, built by npm ci too): again when its source is newer.
-if [ ! -f build/Release/zero_copy.node ] || [ native/zero_copy.c -nt build/Release/zero_copy.node ] || [ binding.gyp -nt build/Release/zero_copy.node ]; then
+# The CDN workers' addon (native/, built by npm ci too): again when its source is newer.
+addon=build/Release/cdn_syscalls.node
+if [ ! -f $addon ] || [ native/cdn_syscalls.c -nt $addon ] || [ binding.gyp -nt $addon ]; then
   npm run --silent build:native >/dev/null
 fi
 npm run --silent build

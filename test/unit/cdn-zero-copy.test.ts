@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { HotAnswers } from '../../src/cdn/workers/hot-answers.js';
-import { MemfdBytes, ZERO_COPY_MIN_BYTES, zeroCopyUnavailable } from '../../src/cdn/workers/zero-copy.js';
+import { cdnSyscalls, cdnSyscallsUnavailable } from '../../src/cdn/workers/syscalls.js';
+import { MemfdBytes, ZERO_COPY_MIN_BYTES } from '../../src/cdn/workers/zero-copy.js';
 
 /** A connected pair over loopback: the server's socket and the client's. */
 async function socketPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
@@ -46,8 +47,9 @@ function sendAll(socket: Socket, file: MemfdBytes, bytes: Buffer): number | unde
 }
 
 describe('CDN zero-copy sends', () => {
-  it('has its native addon built (npm ci builds native/zero_copy.c)', () => {
-    assert.equal(zeroCopyUnavailable, undefined);
+  it('has its native addon built (npm ci builds native/cdn_syscalls.c)', () => {
+    assert.equal(cdnSyscallsUnavailable, undefined);
+    assert.equal(cdnSyscalls?.yieldCpu(), 0);
   });
 
   it('sends a memfd’s bytes exactly, several times, on a socket', async () => {

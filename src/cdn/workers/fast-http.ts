@@ -5,6 +5,7 @@ import type { Reply, RequestHead } from '../../http/reply.js';
 import { wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
 import type { MemfdBytes } from './zero-copy.js';
+import { yieldAfterThisTurn } from './yield-cpu.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** The longest request head read here; a longer one is answered 431. */
@@ -134,6 +135,7 @@ class FastConnection {
   /** `borrowed`: `chunk` is the shared read buffer, overwritten by the next read; keep a copy. */
   private onChunk(chunk: Buffer, borrowed: boolean): void {
     this.idleSweeps = 0;
+    yieldAfterThisTurn();
     if (!this.busy && !this.pending && this.answerHot(chunk)) return;
     this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : borrowed ? Buffer.from(chunk) : chunk;
     if (!this.busy) void this.pump();

@@ -16,7 +16,7 @@ import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } f
 import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
-import { zeroCopyUnavailable } from './zero-copy.js';
+import { cdnSyscallsUnavailable } from './syscalls.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
@@ -89,5 +89,5 @@ const stop = () => {
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 process.on('SIGINT', () => {});
-if (zeroCopyUnavailable) app.log.warn({ reason: zeroCopyUnavailable }, 'cdn: the zero-copy addon did not load (npm run build:native builds it); large files are copied to each connection');
+if (cdnSyscallsUnavailable) app.log.warn({ reason: cdnSyscallsUnavailable }, 'cdn: the native addon did not load (npm run build:native builds it); large files are copied to each connection');
 send({ t: 'ready' });

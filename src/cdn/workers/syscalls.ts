@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+
+/** native/cdn_syscalls.c, built by `npm ci` (binding.gyp): system calls node does not offer. */
+export interface CdnSyscalls {
+  /** A new memfd holding a copy of `bytes`, or -errno. */
+  memfdFrom(bytes: Buffer): number;
+  /** Sends the first `length` bytes of `fileFd` on the socket without blocking: how many went, or -errno. */
+  sendFile(socketFd: number, fileFd: number, length: number): number;
+  /** sched_yield(): 0, or -errno. */
+  yieldCpu(): number;
+}
+
+/** From dist/src/cdn/workers/ to the package root, where node-gyp builds. */
+const ADDON_PATH = '../../../../build/Release/cdn_syscalls.node';
+
+function load(): { addon?: CdnSyscalls; reason?: string } {
+  try {
+    return { addon: createRequire(import.meta.url)(ADDON_PATH) as CdnSyscalls };
+  } catch (err) {
+    return { reason: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err) };
+  }
+}
+
+const loaded = load();
+
+/** The addon, or undefined where it did not load (another OS, a failed build): callers do without. */
+export const cdnSyscalls: CdnSyscalls | undefined = loaded.addon;
+
+/** Why the addon did not load, or undefined. */
+export const cdnSyscallsUnavailable: string | undefined = loaded.reason;
