@@ -24,16 +24,16 @@ export class HotAnswer {
   bytes(date: string): Buffer {
     if (this.wireDate === date && this.wire) return this.wire;
     const wire = wireBytes(this.headUntilDate, date, this.body);
-    if (!this.zeroCopy) {
+    if (!this.memfd) {
       this.wire = wire;
       this.wireDate = date;
     }
     return wire;
   }
 
-  /** The whole answer in a memfd, or undefined for an answer sent by copy. */
+  /** The whole answer in a memfd, or undefined for an answer sent by copy (or closed). */
   file(date: string): MemfdBytes | undefined {
-    if (!this.zeroCopy) return undefined;
+    if (!this.zeroCopy || this.gone) return undefined;
     if (this.memfdDate !== date) {
       this.memfd?.close();
       this.memfd = MemfdBytes.from(wireBytes(this.headUntilDate, date, this.body));
