@@ -1,10 +1,11 @@
 /*
  * System calls node does not offer, for the CDN workers (src/cdn/workers/syscalls.ts).
  *
- * Zero-copy sends for hot answers (zero-copy.ts): node can only write() a Buffer to a socket, which copies every byte into the kernel; nginx
- * sendfile()s from the page cache instead. Here an answer is put once into a memfd (anonymous
- * memory behind a file descriptor, no disk), and each time it is sent, sendfile() from that memfd
- * hands the socket references to its pages: nothing is copied, one system call per answer.
+ * Zero-copy sends for hot answers (zero-copy.ts): node can only write() a Buffer to a socket,
+ * which copies every byte into the kernel; nginx sendfile()s from the page cache instead. Here an
+ * answer is put once into a memfd (anonymous memory behind a file descriptor, no disk), and each
+ * time it is sent, sendfile() from that memfd hands the socket references to its pages: nothing
+ * is copied, one system call per answer.
  *
  * The send is non-blocking and synchronous; the caller uses it only while libuv has nothing
  * queued on the socket, and writes whatever did not fit the usual way.
@@ -20,6 +21,59 @@
 #ifdef __linux__
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#endif
+
+/*
+ * The system calls themselves, in plain C: a result >= 0, or -errno. Where Linux's memfd and
+ * sendfile are missing, both answer -ENOSYS and the callers copy instead.
+ */
+#ifdef __linux__
+/* A new memfd holding a copy of `length` bytes at `data`. */
+static int64_t memfd_copy(const void *data, size_t length) {
+  int fd = memfd_create("ferry-cdn-body", MFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = write(fd, (const char *)data + done, length - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return -err;
+    }
+    done += (size_t)n;
+  }
+  return fd;
+}
+
+/* The first `length` bytes of `file` on `sock`, without blocking: how many went out. */
+static int64_t send_file_prefix(int sock, int file, int64_t length) {
+  off_t offset = 0;
+  while (offset < length) {
+    /* The socket is libuv's, non-blocking: sendfile stops where its buffer is full. */
+    ssize_t n = sendfile(sock, file, &offset, (size_t)(length - offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return offset > 0 ? (int64_t)offset : -errno;
+    }
+    if (n == 0) break;
+  }
+  return offset;
+}
+#else
+static int64_t memfd_copy(const void *data, size_t length) {
+  (void)data;
+  (void)length;
+  return -ENOSYS;
+}
+
+static int64_t send_file_prefix(int sock, int file, int64_t length) {
+  (void)sock;
+  (void)file;
+  (void)length;
+  return -ENOSYS;
+}
 #endif
 
 /* Any argument node-api cannot read as asked is a caller's mistake: throw. */
@@ -46,26 +100,7 @@ static napi_value memfd_from(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok);
   CHECK(argc >= 1);
   CHECK(napi_get_buffer_info(env, argv[0], &data, &length) == napi_ok);
-#ifdef __linux__
-  int fd = memfd_create("ferry-cdn-body", MFD_CLOEXEC);
-  if (fd < 0) return number(env, -errno);
-  size_t done = 0;
-  while (done < length) {
-    ssize_t n = write(fd, (const char *)data + done, length - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return number(env, -err);
-    }
-    done += (size_t)n;
-  }
-  return number(env, fd);
-#else
-  (void)data;
-  (void)length;
-  return number(env, -ENOSYS);
-#endif
+  return number(env, memfd_copy(data, length));
 }
 
 /*
@@ -84,24 +119,7 @@ static napi_value send_file(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[1], &file) == napi_ok);
   CHECK(napi_get_value_int64(env, argv[2], &length) == napi_ok);
   CHECK(length >= 0);
-#ifdef __linux__
-  off_t offset = 0;
-  while (offset < length) {
-    /* The socket is libuv's, non-blocking: sendfile stops where its buffer is full. */
-    ssize_t n = sendfile(sock, file, &offset, (size_t)(length - offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return number(env, offset > 0 ? (int64_t)offset : -errno);
-    }
-    if (n == 0) break;
-  }
-  return number(env, offset);
-#else
-  (void)sock;
-  (void)file;
-  return number(env, -ENOSYS);
-#endif
+  return number(env, send_file_prefix(sock, file, length));
 }
 
 /* yieldCpu(): lets another runnable task on this core run first; 0, or -errno. */

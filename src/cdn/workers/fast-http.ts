@@ -4,9 +4,9 @@ import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
 import { wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
-import type { MemfdBytes } from './zero-copy.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
 
+/** Where a request head ends. */
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** The longest request head read here; a longer one is answered 431. */
 const MAX_HEAD = 16 * 1024;
@@ -273,8 +273,8 @@ function sendHot(socket: Socket, hot: HotAnswer): void {
   const date = httpDate();
   const file = hot.file(date);
   const sent = file?.sendOn(socket);
-  if (sent === undefined) socket.write(hot.bytes(date));
-  else if (sent < (file as MemfdBytes).length) socket.write(hot.bytes(date).subarray(sent));
+  if (file === undefined || sent === undefined) socket.write(hot.bytes(date));
+  else if (sent < file.length) socket.write(hot.bytes(date).subarray(sent));
 }
 
 /** The status line and headers of `reply`, up to the `Date` value the writer adds. */
