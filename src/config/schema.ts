@@ -38,6 +38,9 @@ export const SETTINGS = {
   },
   limits: {
     shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },
+    head_timeout: { type: 'duration', default: '20s', doc: 'longest an HTTP request head may take to arrive, from its first byte to its blank line (408 after)' },
+    body_timeout: { type: 'duration', default: '60s', doc: 'longest an HTTP request body may stall (no byte arriving while Ferry waits for one); the connection is closed after' },
+    ssh_handshake_timeout: { type: 'duration', default: '20s', doc: 'longest an SSH connection may take from connect to signed-in (banner, key exchange, authentication)' },
   },
   mirrors: {
     key: { type: 'string', default: '', doc: 'key sealing mirror credentials (base64 of 32 bytes; empty: secrets/mirror.key in the data dir)' },

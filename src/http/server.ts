@@ -1,11 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import { sendError, statusOf } from './errors.js';
 import type { HttpRoute } from './route.js';
+import { createBoundedServer, type HttpTimeouts } from './connection-limits.js';
 
 /** Dispatches each request to the first route that takes it; errors meet one edge here. */
-export function createHttpServer(routes: readonly HttpRoute[], log: Logger): Server {
-  const server = createServer((req, res) => {
+export function createHttpServer(routes: readonly HttpRoute[], log: Logger, timeouts: HttpTimeouts): Server {
+  return createBoundedServer(timeouts, (req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://ferry.invalid');
@@ -18,11 +19,6 @@ export function createHttpServer(routes: readonly HttpRoute[], log: Logger): Ser
       sendError(res, err);
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  // A push may upload for longer than Node's default 5 minutes; headersTimeout still bounds slow headers.
-  server.requestTimeout = 0;
-  return server;
 }
 
 async function dispatch(routes: readonly HttpRoute[], req: Parameters<HttpRoute['handle']>[0], res: Parameters<HttpRoute['handle']>[1], url: URL): Promise<void> {

@@ -1,6 +1,7 @@
 import { FerryError } from '../domain/errors.js';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
+import { httpTimeoutsOf } from '../http/connection-limits.js';
 import { healthRoute } from '../http/routes/health.js';
 import { wireRoute } from '../http/routes/wire.js';
 import { cloneBundleRoute } from '../http/routes/hg-clone-bundles.js';
@@ -33,7 +34,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 
 export async function startServers(app: App): Promise<RunningServer> {
   let sshPort = app.config.ssh.port;
-  const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log);
+  const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
     await app.hgHttp.stop();

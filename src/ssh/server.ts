@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import ssh2, { type Connection } from 'ssh2';
 import type { Subject } from '../access/subject.js';
@@ -11,7 +11,6 @@ import { loadHostKeys } from './host-keys.js';
 import { handleSession } from './session.js';
 
 const MAX_AUTH_ATTEMPTS = 10;
-const AUTH_TIMEOUT_MS = 30_000;
 
 export interface SshServer {
   readonly port: number;
@@ -35,6 +34,21 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   };
   let host = app.config.ssh.public_host;
 
+  // Connect → banner → key exchange → signed in, within [limits] ssh_handshake_timeout, or the
+  // socket goes (ssh2 waits for a banner for ever, and its end() waits on a client that never
+  // reads). Keyed by the client's address and port, as ssh2 reports them.
+  const handshaking = new Map<string, () => void>();
+  const handshakeMs = app.config.limits.ssh_handshake_timeout;
+  const listener = createNetServer((socket: Socket) => {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    const deadline = setTimeout(() => socket.destroy(), handshakeMs);
+    handshaking.set(key, () => clearTimeout(deadline));
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      handshaking.delete(key);
+    });
+    server.injectSocket(socket);
+  });
   const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
     // Aborted when the connection goes away, so no program outlives its client.
@@ -43,7 +57,9 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
     connections.add(tracked);
     let subject: Subject | undefined;
     let failures = 0;
-    const authTimer = setTimeout(() => client.end(), AUTH_TIMEOUT_MS);
+    const signedIn = () => {
+      handshaking.get(`${info.ip}|${info.port}`)?.();
+    };
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
       checkPublicKey(app.stores.keys, ctx).then(
@@ -65,7 +81,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
         },
       );
     });
-    client.on('ready', () => clearTimeout(authTimer));
+    client.on('ready', signedIn);
     client.on('session', (accept, reject) => {
       if (stopping || subject === undefined) return reject();
       handleSession(accept(), {
@@ -91,22 +107,22 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
     client.on('error', (err) => app.log.debug({ err: err.message, ip: info.ip }, 'ssh connection error'));
     client.on('close', () => {
       gone.abort();
-      clearTimeout(authTimer);
       connections.delete(tracked);
       checkIdle();
     });
   });
   server.on('error', (err: Error) => app.log.error({ err }, 'ssh server error'));
-  server.listen(app.config.ssh.port, app.config.ssh.listen);
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  listener.on('error', (err: Error) => app.log.error({ err }, 'ssh server error'));
+  listener.listen(app.config.ssh.port, app.config.ssh.listen);
+  await once(listener, 'listening');
+  const port = (listener.address() as AddressInfo).port;
   if (host === '') host = `${app.config.ssh.listen}:${port}`;
 
   return {
     port,
     async stop(graceMs) {
       stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const c of connections) if (c.busy === 0) c.client.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);

@@ -14,6 +14,10 @@ const MAX_HEAD = 16 * 1024;
 const IDLE_MS = 65_000;
 /** Idle connections are looked for this many times per IDLE_MS (so closed up to 1/13 of it late). */
 const IDLE_SWEEPS = 13;
+/** The longest a request head may take from its first byte to its end ([limits] head_timeout). */
+const HEAD_MS = 20_000;
+/** A head is looked at this many times per head timeout at least. */
+const HEAD_SWEEPS = 4;
 
 const REQUEST_LINE = /^(GET|HEAD) (\/cdn\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
@@ -55,11 +59,17 @@ export class FastHttpLane {
     private readonly onError: (err: unknown) => void,
     private readonly hot?: HotAnswers,
     idleMs = IDLE_MS,
+    headMs = HEAD_MS,
   ) {
+    const every = Math.ceil(Math.min(idleMs / IDLE_SWEEPS, headMs / HEAD_SWEEPS));
+    this.limits = { idleSweeps: Math.ceil(idleMs / every), headSweeps: Math.ceil(headMs / every) };
     this.sweeper = setInterval(() => {
       for (const connection of this.connections) connection.sweep();
-    }, Math.ceil(idleMs / IDLE_SWEEPS)).unref();
+    }, every).unref();
   }
+
+  /** How many sweeps a connection may stay idle, and a request head stay incomplete. */
+  private readonly limits: SweepLimits;
 
   /** Serves `socket`, whose first bytes (`initial`) were already read by the primary. */
   attach(socket: Socket, initial: Buffer): void {
@@ -67,7 +77,7 @@ export class FastHttpLane {
       socket.destroy();
       return;
     }
-    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, () => this.connections.delete(connection));
+    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, this.limits, () => this.connections.delete(connection));
     this.connections.add(connection);
     connection.start(initial);
   }
@@ -80,6 +90,11 @@ export class FastHttpLane {
   }
 }
 
+interface SweepLimits {
+  readonly idleSweeps: number;
+  readonly headSweeps: number;
+}
+
 class FastConnection {
   private pending: Buffer | undefined;
   private busy = false;
@@ -89,6 +104,8 @@ class FastConnection {
   private readonly onSocketError = () => this.socket.destroy();
   /** Sweeps since the last read or drain; reset on every request, so a plain store. */
   private idleSweeps = 0;
+  /** Sweeps while part of a request head waited here; a head that trickles in is refused (408). */
+  private headSweeps = 0;
   /** The hot answer this connection sent last, for the request head it answered. */
   private lastHot: HotAnswer | undefined;
   private lastHead: Buffer | undefined;
@@ -103,6 +120,7 @@ class FastConnection {
     private readonly fallback: Server,
     private readonly onError: (err: unknown) => void,
     private readonly hot: HotAnswers | undefined,
+    private readonly limits: SweepLimits,
     private readonly onGone: () => void,
   ) {
     const reading = rewrap(received, {
@@ -127,9 +145,23 @@ class FastConnection {
     socket.resume();
   }
 
-  /** Closes the connection when nothing was read or drained for more than IDLE_SWEEPS sweeps. */
+  /**
+   * Closes the connection when nothing was read or drained for too many sweeps, and refuses a
+   * request head still incomplete after its time (however often its bytes come: one byte a second
+   * is not progress).
+   */
   sweep(): void {
-    if (++this.idleSweeps > IDLE_SWEEPS) this.socket.destroy();
+    if (this.pending !== undefined && !this.busy && !this.handedOver) {
+      if (++this.headSweeps > this.limits.headSweeps) {
+        this.pending = undefined;
+        this.refuse(408, 'the request head took too long to arrive\n');
+        setTimeout(() => this.socket.destroy(), 1_000).unref();
+        return;
+      }
+    } else {
+      this.headSweeps = 0;
+    }
+    if (++this.idleSweeps > this.limits.idleSweeps) this.socket.destroy();
   }
 
   /** `borrowed`: `chunk` is the shared read buffer, overwritten by the next read; keep a copy. */
@@ -207,6 +239,7 @@ class FastConnection {
   private consume(end: number): void {
     const rest = (this.pending as Buffer).subarray(end + 4);
     this.pending = rest.length > 0 ? rest : undefined;
+    this.headSweeps = 0;
   }
 
   /**
@@ -328,6 +361,8 @@ export function parseRequestHead(head: string, remoteAddress: string | undefined
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
     const existing = fields[name];
+    // A second Host is refused (400) by node's server, which checks framing (RFC 9112 section 3.2).
+    if (existing !== undefined && name === 'host') return undefined;
     if (existing === undefined) fields[name] = value;
     else if (!FIRST_WINS.has(name)) fields[name] = `${existing}, ${value}`;
   }

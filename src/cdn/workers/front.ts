@@ -33,7 +33,14 @@ function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
   let size = 0;
   const onError = () => socket.destroy();
   socket.on('error', onError);
-  socket.setTimeout(http.headersTimeout, () => socket.destroy());
+  socket.once('close', () => clearTimeout(deadline));
+  // The first request head must arrive whole within the head timeout (node's headersTimeout),
+  // however its bytes trickle in: a deadline, not an idle timer.
+  const deadline = setTimeout(() => {
+    socket.off('data', onData);
+    socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 41\r\nConnection: close\r\n\r\nthe request head took too long to arrive\n', 'latin1');
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  }, http.headersTimeout);
   const onData = (chunk: Buffer) => {
     chunks.push(chunk);
     size += chunk.length;
@@ -44,7 +51,7 @@ function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
     if (cdn && !complete && size < MAX_PEEK) return; // wait for the rest of the request head
     socket.off('data', onData);
     socket.pause();
-    socket.setTimeout(0);
+    clearTimeout(deadline);
     const worker = cdn && complete ? pool.pick() : undefined;
     if (worker) {
       // Nothing more may be read here once the handle is on its way to the worker.

@@ -2,7 +2,8 @@
  * A CDN worker process, forked by `ferry serve`: holds its own snapshots and answers /cdn on the
  * connections the primary hands it; anything else on those connections goes to the primary.
  */
-import { Agent, createServer } from 'node:http';
+import { Agent } from 'node:http';
+import { createBoundedServer, httpTimeoutsOf } from '../../http/connection-limits.js';
 import type { Socket } from 'node:net';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { createApp } from '../../main.js';
@@ -36,7 +37,8 @@ const deps: CdnRouteDeps = {
 const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
 // Connections the fast lane does not take (another method, a body, a page): node's server, which
 // answers /cdn the same way and sends everything else to the primary.
-const server = createServer((req, res) => {
+const timeouts = httpTimeoutsOf(config);
+const server = createBoundedServer(timeouts, (req, res) => {
   answerCdn(deps, req).then(
     (reply) => {
       if (reply) writeReply(res, reply);
@@ -45,8 +47,6 @@ const server = createServer((req, res) => {
     (err: unknown) => sendError(res, err),
   );
 });
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 66_000;
 // Answers reused for identical request heads: an eighth of the worker's memory budget at most.
 const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
 const lane = new FastHttpLane(
@@ -54,6 +54,8 @@ const lane = new FastHttpLane(
   server,
   (err) => app.log.error({ err }, 'cdn connection failed'),
   hot,
+  undefined,
+  timeouts.headMs,
 );
 
 process.on('message', (message: ToWorker, handle?: Socket) => {
