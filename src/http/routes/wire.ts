@@ -59,6 +59,7 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
     const offered = wire.command === 'capabilities' && (await app.hgCloneBundles.offer(repo)) !== undefined;
     await forwardToHgweb(app.hgHttp, req, res, url, {
       repo: repo.path,
+      command: wire.command,
       push: mayPush,
       beforeEnd: wire.access === 'write' ? afterPush : undefined,
       rewrite: offered ? (body) => Buffer.concat([body, Buffer.from(' clonebundles')]) : undefined,

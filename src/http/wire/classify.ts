@@ -38,7 +38,8 @@ export type WireRequest =
  */
 export function classifyWire(method: string, url: URL, headers: IncomingHttpHeaders): WireRequest | undefined {
   const pathname = url.pathname;
-  const cmd = url.searchParams.get('cmd');
+  const cmd = hgCommandOf(url);
+  if (cmd === AMBIGUOUS) return undefined;
   if (cmd !== null) {
     if (!HG_COMMANDS.has(cmd) || (method !== 'GET' && method !== 'POST' && method !== 'HEAD')) return undefined;
     const write = HG_WRITE_COMMANDS.has(cmd) || (cmd === 'batch' && batchWrites(url, headers));
@@ -55,6 +56,20 @@ export function classifyWire(method: string, url: URL, headers: IncomingHttpHead
     }
   }
   return undefined;
+}
+
+const AMBIGUOUS = Symbol('ambiguous');
+
+/**
+ * The `cmd` hgweb will act on. hgweb reads the query into a multidict whose lookup returns the
+ * LAST value (mercurial/hgweb/request.py, multidict.__getitem__), where URLSearchParams.get
+ * returns the first: a request naming two different commands is no wire request at all (it would
+ * let `?cmd=capabilities&cmd=log` past Ferry's check and into hgweb's HTML pages).
+ */
+function hgCommandOf(url: URL): string | null | typeof AMBIGUOUS {
+  const all = url.searchParams.getAll('cmd');
+  if (all.length === 0) return null;
+  return all.every((c) => c === all[0]) ? (all[0] as string) : AMBIGUOUS;
 }
 
 function accessOf(service: GitService): 'read' | 'write' {
@@ -74,6 +89,7 @@ function batchWrites(url: URL, headers: IncomingHttpHeaders): boolean {
     if (typeof part !== 'string') break;
     encoded += part;
   }
-  const cmds = [url.searchParams.get('cmds') ?? '', new URLSearchParams(encoded).get('cmds') ?? ''].join(';');
+  // Every value, wherever it comes from: hgweb acts on one of them (the last), Ferry on all.
+  const cmds = [...url.searchParams.getAll('cmds'), ...new URLSearchParams(encoded).getAll('cmds')].join(';');
   return cmds.split(';').some((op) => HG_WRITE_COMMANDS.has(op.trim().split(' ')[0] ?? ''));
 }

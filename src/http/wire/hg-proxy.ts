@@ -22,6 +22,8 @@ const HOP_BY_HOP = new Set([
 
 export interface HgForward {
   readonly repo: RepoPath;
+  /** The wire command Ferry authorised: the only `cmd` hgweb gets. */
+  readonly command: string;
   /** The caller may push: hgweb checks this again for every write command. */
   readonly push: boolean;
   /** Runs after a successful response body, before the client gets its last bytes. */
@@ -30,9 +32,32 @@ export interface HgForward {
   readonly rewrite?: (body: Buffer) => Buffer;
 }
 
+/** Headers of every answer relayed from hgweb: none of it is a page to render. */
+const RELAYED_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox" } as const;
+
+/**
+ * What hgweb answers to a wire command (mercurial/wireprototypes.py HGTYPE, HGTYPE2, HGERRTYPE;
+ * text/plain for errors of hgweb's and of Ferry's hgweb script).
+ */
+const WIRE_TYPES = /^(application\/(mercurial-0\.[12]|hg-error)|text\/plain)(;|$)/i;
+
+/**
+ * The query hgweb gets: the command Ferry authorised, once, and the client's other arguments
+ * re-encoded (hgweb parses `&`-separated, percent-decoded pairs as URLSearchParams does; `style`,
+ * which only picks hgweb's HTML templates, is dropped).
+ */
+export function hgwebQuery(url: URL, command: string): string {
+  const params = new URLSearchParams();
+  params.set('cmd', command);
+  for (const [name, value] of url.searchParams) if (name !== 'cmd' && name !== 'style') params.append(name, value);
+  return `?${params.toString()}`;
+}
+
 /**
  * Forwards an authorized hg wire request to the hgweb server and streams both bodies with
- * backpressure. Only the query string travels: the repository is named by Ferry, not the URL.
+ * backpressure. Only the query string travels, rebuilt by Ferry (hgwebQuery): the repository is
+ * named by Ferry, not the URL. An answer that is not the wire protocol's (an HTML page of hgweb's
+ * own) is never relayed: 502.
  */
 export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessage, res: ServerResponse, url: URL, forward: HgForward): Promise<void> {
   const hasBody = req.method === 'POST' || req.method === 'PUT';
@@ -50,7 +75,7 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   headers['x-ferry-repo'] = forward.repo;
   headers['x-ferry-push'] = forward.push ? '1' : '0';
   const lease = await backend.acquire();
-  const upstream = request({ socketPath: lease.socket, method: req.method, path: `/${url.search}`, headers, agent: false });
+  const upstream = request({ socketPath: lease.socket, method: req.method, path: `/${hgwebQuery(url, forward.command)}`, headers, agent: false });
   upstream.once('close', () => lease.release());
   const responded = new Promise<IncomingMessage>((resolve, reject) => {
     upstream.once('response', resolve);
@@ -66,7 +91,12 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   }
   const answer = await responded;
   const status = answer.statusCode ?? 502;
-  const out: OutgoingHttpHeaders = {};
+  if (!WIRE_TYPES.test(String(answer.headers['content-type'] ?? ''))) {
+    answer.destroy();
+    upstream.destroy();
+    throw new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server answered with something other than the wire protocol');
+  }
+  const out: OutgoingHttpHeaders = { ...RELAYED_HEADERS };
   for (const [name, value] of Object.entries(answer.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || name === 'server') continue;
     out[name] = value;

@@ -8,14 +8,15 @@ import { checkCsrf, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
+import { sameOriginPath } from '../same-origin.js';
 
 function secure(ctx: PageContext): boolean {
   return ctx.baseUrl.startsWith('https:');
 }
 
-/** Only local paths: never an open redirect to another site. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+/** Only paths of this site: never an open redirect to another one. */
+function safeNext(ctx: PageContext, next: string | null): string {
+  return sameOriginPath(next, ctx.baseUrl);
 }
 
 function signinForm(ctx: PageContext, token: string, next: string, error?: string, name = ''): SafeHtml {
@@ -35,7 +36,7 @@ function signinForm(ctx: PageContext, token: string, next: string, error?: strin
 export async function signin(ctx: PageContext): Promise<void> {
   const { req, res } = ctx;
   if (req.method === 'GET' || req.method === 'HEAD') {
-    const next = safeNext(ctx.url.searchParams.get('next'));
+    const next = safeNext(ctx, ctx.url.searchParams.get('next'));
     if (ctx.signedIn) return redirect(res, next);
     const token = parseCookies(req).get(SIGNIN_COOKIE) ?? newSigninToken();
     const cookie = `${SIGNIN_COOKIE}=${token}; Path=/-/signin; HttpOnly; SameSite=Strict${secure(ctx) ? '; Secure' : ''}`;
@@ -43,7 +44,7 @@ export async function signin(ctx: PageContext): Promise<void> {
   }
   const form = await readForm(req);
   checkCsrf(ctx, form);
-  const next = safeNext(form.get('next'));
+  const next = safeNext(ctx, form.get('next'));
   const name = form.get('name') ?? '';
   const client = ctx.app.httpAuth.clients.of(req);
   const limiter = ctx.app.httpAuth.limiter;
