@@ -47,7 +47,8 @@ export class VcsReader {
         ? await runProcess(p.executable, ['-C', repo.dir, 'rev-parse', '--verify', '--quiet', `${hex}^{commit}`], { env: p.env, allowFailure: true })
         : await runProcess(p.executable, ['-R', repo.dir, 'log', '-r', `id(${hex})`, '-T', '{node}'], { env: p.env, allowFailure: true });
     const id = r.stdout.toString('utf8').trim();
-    return r.code === 0 && /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
+    // hg's id() matches a prefix of the null revision (`0000`): that is no commit, nothing to serve.
+    return r.code === 0 && /^[0-9a-f]{40,64}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
   }
 
   /** The whole tree of `commit` from one `git archive` / `hg archive` process, parsed in memory. */

@@ -1,4 +1,4 @@
-import { randomBytes, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { FerryError, describeError } from '../domain/errors.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
@@ -85,27 +85,9 @@ export class MirrorService {
     return secret;
   }
 
-  /**
-   * True when a webhook request carries the mirror's secret: GitHub's `X-Hub-Signature-256:
-   * sha256=HMAC`, Gitea/Gogs `X-Gitea-Signature`/`X-Gogs-Signature: HMAC`, GitLab's
-   * `X-Gitlab-Token: SECRET`, or `Authorization: Bearer SECRET`.
-   */
-  webhookAuthorized(mirror: Mirror, headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer): boolean | 'missing' {
-    const secret = this.deps.box.open(mirror.sealedWebhookSecret, context(mirror.repo.id, 'webhook'));
-    const hmac = createHmac('sha256', secret).update(body).digest('hex');
-    const header = (name: string) => {
-      const v = headers[name];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const hub = header('x-hub-signature-256');
-    if (hub !== undefined) return same(hub.trim().toLowerCase(), `sha256=${hmac}`);
-    const gitea = header('x-gitea-signature') ?? header('x-gogs-signature');
-    if (gitea !== undefined) return same(gitea.trim().toLowerCase(), hmac);
-    const gitlab = header('x-gitlab-token');
-    if (gitlab !== undefined) return same(gitlab, secret);
-    const auth = header('authorization');
-    if (auth !== undefined && /^Bearer\s+/i.test(auth)) return same(auth.replace(/^Bearer\s+/i, ''), secret);
-    return 'missing';
+  /** The secret a mirror's webhook requests must prove (WebhookVerifier). */
+  webhookSecret(mirror: Mirror): string {
+    return this.deps.box.open(mirror.sealedWebhookSecret, context(mirror.repo.id, 'webhook'));
   }
 
   /** Syncs now and waits; a sync already running for this mirror is joined, not doubled. */
@@ -203,10 +185,4 @@ function context(repoId: number, what: 'credentials' | 'webhook'): string {
 
 function newSecret(): string {
   return randomBytes(24).toString('base64url');
-}
-
-function same(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -12,11 +12,29 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
+const refused = (): never => {
+  throw new AccessDeniedError('this form expired or came from another site: reload the page and try again');
+};
+
+/**
+ * What can be checked of a form post before its body is read: the browser's Origin, and that the
+ * poster holds a token to match (a session, or the sign-in cookie).
+ */
+export function checkCsrfHead(ctx: PageContext): void {
+  checkOrigin(ctx);
+  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
+  if (expected === '') refused();
+}
+
 /** A form post must come from our own pages: same origin when the browser says, and the right token. */
 export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
-  const refused = (): never => {
-    throw new AccessDeniedError('this form expired or came from another site: reload the page and try again');
-  };
+  checkOrigin(ctx);
+  const sent = form.get('csrf') ?? '';
+  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
+  if (!same(sent, expected)) refused();
+}
+
+function checkOrigin(ctx: PageContext): void {
   const origin = ctx.req.headers.origin;
   if (origin !== undefined && origin !== 'null') {
     let host = '';
@@ -27,9 +45,6 @@ export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
     }
     if (host !== ctx.req.headers.host) refused();
   }
-  const sent = form.get('csrf') ?? '';
-  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
-  if (!same(sent, expected)) refused();
 }
 
 export function newSigninToken(): string {

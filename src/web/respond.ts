@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FerryError } from '../domain/errors.js';
 import type { SafeHtml } from './html.js';
+import { readSmallBody } from '../http/body.js';
 
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
@@ -23,18 +24,17 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
   res.end();
 }
 
-/** Reads an `application/x-www-form-urlencoded` body (at most 64 KiB). */
+/**
+ * Reads an `application/x-www-form-urlencoded` body (at most 64 KiB). The type and the declared
+ * size are checked before a byte of the body is read; callers check who posts (session, origin)
+ * before calling.
+ * @throws FerryError FERRY_INVALID_INPUT (another type), FERRY_TOO_LARGE (over `limit`)
+ */
 export async function readForm(req: IncomingMessage, limit = 64 * 1024): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new FerryError('FERRY_TOO_LARGE', `form too large: at most ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     throw new FerryError('FERRY_INVALID_INPUT', 'expected a form post (application/x-www-form-urlencoded)');
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readSmallBody(req, limit, 'form');
+  return new URLSearchParams(body.toString('utf8'));
 }

@@ -89,15 +89,14 @@ async function serve(
   let file: readonly string[];
   if (afterAt) {
     const path = head.join('/');
-    if (!isRepoPath(path)) throw new NotFoundError(`no repository ${path}`, 'FERRY_REPO_NOT_FOUND', { path });
+    if (!isRepoPath(path)) throw repoNotFound(path);
     repo = await authorizeRead(deps, subject, path as RepoPath);
     const n = afterAt.length > 1 ? await deps.cdn.splitRef(repo, afterAt) : 1;
     refName = afterAt.slice(0, n).join('/');
     file = afterAt.slice(n);
   } else {
-    const found = await longestRepoPrefix(deps, head);
+    const found = await longestRepoPrefix(deps, subject, head);
     repo = found.repo;
-    if ((await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(repo.path);
     file = head.slice(found.length);
   }
   const resolved = await deps.cdn.resolve(repo, refName);
@@ -145,15 +144,19 @@ async function authorizeRead(deps: CdnRouteDeps, subject: Subject, path: RepoPat
   return repo;
 }
 
-async function longestRepoPrefix(deps: CdnRouteDeps, segments: readonly string[]): Promise<{ repo: Repo; length: number }> {
+/**
+ * The longest leading run of `segments` naming a repo the subject may read. Repos it may not see
+ * are passed over as if they did not exist, and the refusal names only what the URL said, so a
+ * private repo and a missing one answer alike.
+ */
+async function longestRepoPrefix(deps: CdnRouteDeps, subject: Subject, segments: readonly string[]): Promise<{ repo: Repo; length: number }> {
   for (let n = segments.length; n > 0; n--) {
     const path = segments.slice(0, n).join('/');
     if (!isRepoPath(path)) continue;
     const repo = await deps.repos.byPath(path as RepoPath);
-    if (repo) return { repo, length: n };
+    if (repo && (await deps.policy.levelOn(subject, repo)) !== 'none') return { repo, length: n };
   }
-  const path = segments.join('/');
-  throw new NotFoundError(`no repository at /${path}`, 'FERRY_REPO_NOT_FOUND', { path });
+  throw repoNotFound(segments.join('/'));
 }
 
 function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {

@@ -1,18 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FerryError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { MirrorService } from '../../mirrors/service.js';
+import { WebhookVerifier, webhookClaimOf } from '../../mirrors/webhook-signature.js';
+import { streamBody } from '../body.js';
 import { sendError } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 
 const PREFIX = '/api/v1/mirrors/';
 const SUFFIX = '/sync';
+/** GitHub caps webhook payloads at 25 MB. */
 const MAX_BODY = 25 * 1024 * 1024;
 
 /**
  * `POST /api/v1/mirrors/PATH/sync`: a source host's push webhook asks for a sync. Authenticated
  * by the mirror's own secret (HMAC-SHA256 signature headers or the plain token); answers 202 and
  * syncs in the background (a sync already running is followed by one more).
+ *
+ * Nothing is read before the head is checked (the path, a signature header, the size), and the
+ * body is never held: it streams through the HMAC. A path with no mirror, or one the signature
+ * does not fit, get the same answer after the same work, so nobody learns which mirrors exist.
  */
 export function mirrorWebhookRoute(mirrors: MirrorService): HttpRoute {
   return {
@@ -34,15 +42,26 @@ async function answer(mirrors: MirrorService, req: IncomingMessage, res: ServerR
     sendError(res, new FerryError('FERRY_USAGE', 'use POST to ask for a sync'), { json: true, headers: { Allow: 'POST' } });
     return;
   }
-  const path = parseRepoPath(decodeURIComponent(rawPath));
-  const body = await readBody(req);
-  const mirror = await mirrors.byPath(path);
-  if (!mirror) throw new FerryError('FERRY_NOT_FOUND', `no mirror at ${path}`);
-  const verdict = mirrors.webhookAuthorized(mirror, req.headers, body);
-  if (verdict === 'missing') {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    throw new FerryError('FERRY_INVALID_INPUT', 'malformed URL escape in the mirror path');
+  }
+  const path = parseRepoPath(decoded);
+  const claim = webhookClaimOf(req.headers);
+  if (!claim) {
     throw new FerryError('FERRY_AUTH_REQUIRED', 'sign the request with the mirror secret (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or Authorization: Bearer)');
   }
-  if (!verdict) throw new FerryError('FERRY_ACCESS_DENIED', 'the signature or token does not match this mirror\'s secret (ferry mirror secret PATH makes a new one)');
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > MAX_BODY) throw new FerryError('FERRY_TOO_LARGE', 'webhook payload over 25 MB');
+  const mirror = await mirrors.byPath(path);
+  // No mirror: the same work with a secret nobody has, then the same answer as a wrong signature.
+  const verifier = new WebhookVerifier(claim, mirror ? mirrors.webhookSecret(mirror) : randomBytes(24).toString('base64url'));
+  await streamBody(req, MAX_BODY, 'webhook payload', (chunk) => verifier.update(chunk));
+  if (!verifier.matches() || !mirror) {
+    throw new FerryError('FERRY_NOT_FOUND', `no mirror at ${path} takes this signature or token: check the URL and the secret (ferry mirror secret PATH makes a new one)`);
+  }
   const event = req.headers['x-github-event'];
   if (event === 'ping') {
     json(res, 200, { status: 'pong' });
@@ -56,15 +75,4 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   const body = `${JSON.stringify(value)}\n`;
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
   res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new FerryError('FERRY_TOO_LARGE', 'webhook payload over 25 MB');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

@@ -100,7 +100,9 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
   const sub = marker < 0 ? undefined : decoded.slice(marker + 3);
   if (!isRepoPath(repoPart)) return false;
   const repoPath = parseRepoPath(repoPart);
-  const repo = await ctx.app.stores.repos.byPath(repoPath);
+  // A repo the visitor may not see is, here as everywhere, no repo at all: no redirect to it.
+  const stored = await ctx.app.stores.repos.byPath(repoPath);
+  const repo = stored && (await ctx.app.policy.levelOn(ctx.subject, stored)) !== 'none' ? stored : undefined;
   if (sub === undefined && (!repo || decoded.endsWith('/'))) {
     if (repo) {
       redirect(ctx.res, repoBase(repoPath));

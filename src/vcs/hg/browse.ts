@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { FerryError } from '../../domain/errors.js';
 import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import type { ByteCache } from '../byte-cache.js';
 import type { HgCommandServer } from './command-server.js';
@@ -64,7 +65,8 @@ export class HgBrowser implements RepoBrowser {
     if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
     const id = r.out.toString('utf8').trim();
-    return r.code === 0 && /^[0-9a-f]{40}$/.test(id) ? id : undefined;
+    // The null revision (what `0000` and an empty repo's tip name) is no commit.
+    return r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
   }
 
   async refNames(): Promise<string[]> {
@@ -128,8 +130,10 @@ export class HgBrowser implements RepoBrowser {
   private async manifest(id: string): Promise<string[]> {
     const cached = this.manifests.get(id);
     if (cached) return cached;
-    const out = await this.server().runOk(['files', '-r', id, '-T', '{path}\\0']);
-    const files = out.toString('utf8').split('\0').filter(Boolean);
+    // `hg files` exits 1 when nothing matches: a commit that removed every file has an empty tree.
+    const r = await this.server().run(['files', '-r', id, '-T', '{path}\\0']);
+    if (r.code !== 0 && !(r.code === 1 && r.out.length === 0)) throw new FerryError('FERRY_VCS_FAILED', `hg files failed: exit ${r.code}`);
+    const files = r.out.toString('utf8').split('\0').filter(Boolean);
     if (this.manifests.size >= 8) this.manifests.delete(this.manifests.keys().next().value as string);
     this.manifests.set(id, files);
     return files;

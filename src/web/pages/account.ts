@@ -4,7 +4,7 @@ import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSessio
 import { verifyPassword } from '../../services/passwords.js';
 import { issueToken } from '../../services/tokens.js';
 import type { PageContext } from '../context.js';
-import { checkCsrf, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
+import { checkCsrf, checkCsrfHead, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
@@ -42,6 +42,7 @@ export async function signin(ctx: PageContext): Promise<void> {
     const cookie = `${SIGNIN_COOKIE}=${token}; Path=/-/signin; HttpOnly; SameSite=Strict${secure(ctx) ? '; Secure' : ''}`;
     return sendHtml(req, res, 200, signinForm(ctx, token, next), { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' });
   }
+  checkCsrfHead(ctx);
   const form = await readForm(req);
   checkCsrf(ctx, form);
   const next = safeNext(ctx, form.get('next'));
@@ -67,9 +68,9 @@ export async function signin(ctx: PageContext): Promise<void> {
 }
 
 export async function signout(ctx: PageContext): Promise<void> {
-  const form = await readForm(ctx.req);
   if (ctx.signedIn) {
-    checkCsrf(ctx, form);
+    checkCsrfHead(ctx);
+    checkCsrf(ctx, await readForm(ctx.req));
     await ctx.app.stores.sessions.remove(ctx.signedIn.idHash);
   }
   const id = parseCookies(ctx.req).get(SESSION_COOKIE);
@@ -111,6 +112,7 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
     return sendHtml(req, res, 200, await settingsPage(ctx, notice));
   }
   if (req.method !== 'POST') return sendHtml(req, res, 405, await settingsPage(ctx, undefined, 'Use the forms on this page.'));
+  checkCsrfHead(ctx);
   const form = await readForm(req);
   checkCsrf(ctx, form);
   try {

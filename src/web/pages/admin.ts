@@ -3,7 +3,7 @@ import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseUserName } from '../../domain/user-name.js';
 import { hashPassword } from '../../services/passwords.js';
 import type { PageContext } from '../context.js';
-import { checkCsrf } from '../csrf.js';
+import { checkCsrf, checkCsrfHead } from '../csrf.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
@@ -39,6 +39,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
   if (!ctx.signedIn?.subject.user.isAdmin) throw new NotFoundError('no such page');
   if (action === '' && (req.method === 'GET' || req.method === 'HEAD')) return sendHtml(req, res, 200, await adminPage(ctx, undefined, ctx.url.searchParams.get('done') ?? undefined));
   if (req.method !== 'POST') throw new NotFoundError('no such page');
+  checkCsrfHead(ctx);
   const form = await readForm(req);
   checkCsrf(ctx, form);
   const { stores, repositories } = ctx.app;
