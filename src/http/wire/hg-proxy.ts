@@ -94,6 +94,9 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   if (!WIRE_TYPES.test(String(answer.headers['content-type'] ?? ''))) {
     answer.destroy();
     upstream.destroy();
+    // hgweb answers a wire command it could not even parse (a missing or malformed argument, bytes
+    // that are not UTF-8) with a bare 500 from Python's server: the request's fault, not Ferry's.
+    if (status >= 500) throw new FerryError('FERRY_INVALID_INPUT', `Mercurial could not read this ${forward.command} request: an argument is missing or malformed`);
     throw new FerryError('FERRY_VCS_FAILED', 'the Mercurial HTTP server answered with something other than the wire protocol');
   }
   const out: OutgoingHttpHeaders = { ...RELAYED_HEADERS };
