@@ -22,6 +22,11 @@ describe('CDN fast lane: request heads', () => {
     assert.equal(parseRequestHead(head('GET /cdn/a@1/x HTTP/1.0', 'Connection: Keep-Alive'), undefined)?.keepAlive, true);
   });
 
+  it("hands a head with a second Host line to node's server, which answers 400 (RFC 9112 section 3.2)", () => {
+    assert.equal(parseRequestHead(head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Host: evil'), undefined), undefined);
+    assert.equal(parseRequestHead(head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'host: h'), undefined), undefined);
+  });
+
   it('keeps the first of repeated credentials and ranges, as node does', () => {
     const req = parseRequestHead(head('GET /cdn/a@1/x HTTP/1.1', 'Host: h', 'Authorization: Basic one', 'Authorization: Basic two', 'Range: bytes=0-1', 'Range: bytes=5-'), undefined);
     assert.equal(req?.headers.authorization, 'Basic one');
