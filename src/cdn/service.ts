@@ -1,8 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import type { Repo } from '../store/types.js';
-import { BlobPool } from './blob.js';
+import { BlobCache } from './blob.js';
 import { maxSatisfying, parseRange } from './semver.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type FileNode } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import type { RefTable, RepoSource, VcsReader } from './vcs-source.js';
 
@@ -18,6 +18,7 @@ export interface ResolvedRef {
 }
 
 export interface CdnOptions {
+  /** Bytes: what the CDN holds (file contents, their compressed forms, file indexes) stays under this. */
   readonly memory: number;
   readonly maxFileSize: number;
   readonly directoryOf: (repo: Repo) => string;
@@ -43,7 +44,9 @@ interface RepoState {
  * request sees either everything old or everything new.
  */
 export class CdnService {
-  readonly pool = new BlobPool();
+  /** File contents by object id, loaded on demand: three quarters of the budget. */
+  readonly blobs: BlobCache;
+  /** File indexes of commits: the other quarter. */
   readonly cache: SnapshotCache;
   private readonly states = new Map<number, Promise<RepoState>>();
   private readonly changing = new Map<number, Promise<void>>();
@@ -52,7 +55,8 @@ export class CdnService {
     private readonly reader: VcsReader,
     private readonly options: CdnOptions,
   ) {
-    this.cache = new SnapshotCache(this.pool, options.memory);
+    this.blobs = new BlobCache(Math.floor((options.memory * 3) / 4));
+    this.cache = new SnapshotCache(Math.floor(options.memory / 4));
   }
 
   /** Resolves REF (undefined: the default branch) or undefined when nothing matches. */
@@ -94,14 +98,22 @@ export class CdnService {
     return 1;
   }
 
+  /** The file index of `commit` (contents are read when a file is asked for). */
   snapshot(repo: Repo, commit: string): Promise<Snapshot> {
     return this.cache.load(`${repo.id}:${commit}`, async () => {
       const started = Date.now();
-      const entries = await this.reader.tree(this.source(repo), commit, this.options.memory);
-      const snapshot = Snapshot.build(commit, entries, this.pool, this.options.maxFileSize);
+      const source = this.source(repo);
+      const entries = await this.reader.listTree(source, commit);
+      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => this.reader.readFile(source, commit, { id: node.id, path }), `${repo.kind}:${node.id}`);
+      const snapshot = Snapshot.build(commit, entries, load, this.options.maxFileSize);
       this.options.log.info({ repo: repo.path, commit, files: snapshot.files.size, bytes: snapshot.fileBytes, ms: Date.now() - started }, 'cdn snapshot built');
       return snapshot;
     });
+  }
+
+  /** Stops the helper processes (git cat-file, hg command servers) the CDN reads with. */
+  close(): void {
+    this.reader.close();
   }
 
   /**
@@ -123,6 +135,7 @@ export class CdnService {
 
   repoRemoved(repo: Repo): void {
     this.forget(repo.id);
+    this.reader.drop(this.options.directoryOf(repo));
   }
 
   forget(repoId: number): void {
@@ -135,11 +148,19 @@ export class CdnService {
     if (!current) return;
     const old = await current.catch(() => undefined);
     const [fingerprint, refs] = await Promise.all([this.reader.fingerprint(this.source(repo)), this.reader.refs(this.source(repo))]);
+    // Branches still served keep their names; deleted ones are forgotten (nothing grows per push).
+    const hot = new Set([...(old?.hot ?? [])].filter((name) => refs.branches.has(name)));
+    const moved = [...hot].map((name) => refs.branches.get(name)).filter((c): c is string => c !== undefined);
+    for (const commit of new Set(moved)) await this.snapshot(repo, commit);
+    this.states.set(repo.id, Promise.resolve({ refs, fingerprint, checkedAt: Date.now(), hot, ids: new Map([...(old?.ids ?? [])].filter(([, v]) => v !== null)) }));
+    // What a branch served before it moved is reachable by commit id only now: built again if asked.
     if (old) {
-      const moved = [...old.hot].map((name) => refs.branches.get(name)).filter((c): c is string => c !== undefined);
-      for (const commit of new Set(moved)) await this.snapshot(repo, commit);
+      const still = new Set([...refs.branches.values(), ...refs.tags.values()]);
+      for (const name of old.hot) {
+        const before = old.refs.branches.get(name);
+        if (before !== undefined && !still.has(before)) this.cache.drop(`${repo.id}:${before}`);
+      }
     }
-    this.states.set(repo.id, Promise.resolve({ refs, fingerprint, checkedAt: Date.now(), hot: old?.hot ?? new Set<string>(), ids: new Map([...(old?.ids ?? [])].filter(([, v]) => v !== null)) }));
   }
 
   private async state(repo: Repo): Promise<RepoState> {

@@ -31,6 +31,7 @@ const deps: CdnRouteDeps = {
   repos: app.cdnRepos,
   authenticator: app.httpAuth,
   trusted: trustedRepos(config),
+  maxFileSize: config.cdn.max_file_size,
   log: app.log,
 };
 const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
