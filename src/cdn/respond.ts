@@ -86,7 +86,8 @@ function replyWith(req: RequestHead, blob: Blob, served: Served, options: BlobRe
   return { status: 200, headers, body };
 }
 
-function chooseEncoding(accept: string | undefined): Encoding | undefined {
+/** The encoding an `Accept-Encoding` value gets for a compressible file: br, else gzip, else none. */
+export function chooseEncoding(accept: string | undefined): Encoding | undefined {
   if (!accept) return undefined;
   let br = false;
   let gz = false;

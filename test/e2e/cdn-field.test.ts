@@ -45,7 +45,7 @@ describe('CDN field reports (issue 12)', () => {
     mkdirSync(join(work, 'img', 'set@2x'), { recursive: true });
     writeFileSync(join(work, 'img', 'x@2x.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
     writeFileSync(join(work, 'img', 'set@2x', 'a.txt'), 'in a directory with @\n');
-    writeFileSync(join(work, '.gitattributes'), '*.txt text eol=crlf\nsubst.txt export-subst\nignored.txt export-ignore\n');
+    writeFileSync(join(work, '.gitattributes'), 'crlf.txt text eol=crlf\nsubst.txt export-subst\nignored.txt export-ignore\n');
     writeFileSync(join(work, 'crlf.txt'), CRLF_TEXT);
     writeFileSync(join(work, 'subst.txt'), SUBST_TEXT);
     writeFileSync(join(work, 'ignored.txt'), 'export-ignore must not hide me\n');

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
-import { wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
+import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
 
@@ -23,6 +23,9 @@ const FIRST_WINS = new Set(['authorization', 'host', 'range', 'if-range', 'x-fer
 
 /** Answers a parsed request; undefined hands the connection, this request included, to node's server. */
 export type FastAnswer = (req: RequestHead) => Promise<Reply | undefined>;
+
+/** Whether a request's credentials (`Authorization`) are good: checked on every request that carries them. */
+export type CredentialCheck = (req: RequestHead) => Promise<boolean>;
 
 interface FastRequest extends RequestHead {
   readonly method: 'GET' | 'HEAD';
@@ -55,6 +58,8 @@ export class FastHttpLane {
     private readonly onError: (err: unknown) => void,
     private readonly hot?: HotAnswers,
     idleMs = IDLE_MS,
+    /** Without it, requests with credentials are never answered from `hot`. */
+    private readonly credentialsOk?: CredentialCheck,
   ) {
     this.sweeper = setInterval(() => {
       for (const connection of this.connections) connection.sweep();
@@ -67,7 +72,7 @@ export class FastHttpLane {
       socket.destroy();
       return;
     }
-    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, () => this.connections.delete(connection));
+    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, () => this.connections.delete(connection), this.credentialsOk);
     this.connections.add(connection);
     connection.start(initial);
   }
@@ -104,6 +109,7 @@ class FastConnection {
     private readonly onError: (err: unknown) => void,
     private readonly hot: HotAnswers | undefined,
     private readonly onGone: () => void,
+    private readonly credentialsOk: CredentialCheck | undefined,
   ) {
     const reading = rewrap(received, {
       buffer: SHARED_READ_BUFFER,
@@ -161,13 +167,20 @@ class FastConnection {
           return;
         }
         const head = buffer.toString('latin1', 0, end);
-        const hot = this.closing ? undefined : this.hot?.get(head);
+        const req = parseRequestHead(head, this.socket.remoteAddress);
+        if (!req) return this.handOver();
+        const key = this.closing ? undefined : this.hot && hotKey(req);
+        const found = key === undefined ? undefined : this.reusable(req, key);
+        const hot = found instanceof Promise ? await found : found;
         if (hot) {
+          if (req.headers.authorization === undefined) {
+            // the next identical head on this connection is answered without parsing (answerHot)
+            this.lastHot = hot;
+            this.lastHead = Buffer.from(buffer.subarray(0, end + 4));
+          }
           this.consume(end);
           sendHot(this.socket, hot);
         } else {
-          const req = parseRequestHead(head, this.socket.remoteAddress);
-          if (!req) return this.handOver();
           const generation = this.hot?.generation ?? 0;
           const reply = await this.answer(req).catch((err: unknown) => {
             this.onError(err);
@@ -184,7 +197,7 @@ class FastConnection {
             this.socket.end();
             return;
           }
-          if (this.hot && reusable(req, reply)) this.hot.put(head, generation, headUntilDate, body);
+          if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body);
         }
         if (this.socket.writableNeedDrain) {
           await once(this.socket, 'drain').catch(() => undefined);
@@ -203,6 +216,21 @@ class FastConnection {
     }
   }
 
+  /**
+   * The reused answer for `key`, if any may be sent for `req`: for a request with credentials,
+   * only once they were checked (wrong ones get their 401 the long way).
+   */
+  private reusable(req: FastRequest, key: string): HotAnswer | undefined | Promise<HotAnswer | undefined> {
+    const hot = this.hot?.get(key);
+    if (!hot || req.headers.authorization === undefined) return hot;
+    const check = this.credentialsOk;
+    if (!check) return undefined;
+    return check(req).then(
+      (ok) => (ok && this.hot?.stillHot(hot) ? hot : undefined),
+      () => undefined,
+    );
+  }
+
   /** Drops the request whose head ends at `end` from `pending` (data that came while it was answered stays). */
   private consume(end: number): void {
     const rest = (this.pending as Buffer).subarray(end + 4);
@@ -215,17 +243,11 @@ class FastConnection {
    */
   private answerHot(chunk: Buffer): boolean {
     if (!this.hot || this.closing) return false;
-    let hot = this.lastHot;
-    if (hot && this.hot.stillHot(hot) && chunk.equals(this.lastHead as Buffer)) {
-      // the same head as last time on this connection (a client polling one file): no lookup
-    } else {
-      const end = chunk.length - 4;
-      if (end < 0 || chunk[end] !== 13 || chunk.indexOf(HEAD_END) !== end) return false;
-      hot = this.hot.get(chunk.toString('latin1', 0, end));
-      this.lastHot = hot;
-      this.lastHead = hot ? Buffer.from(chunk) : undefined;
-      if (!hot) return false;
-    }
+    // The same head, byte for byte, as the last one answered from `hot` on this connection (a
+    // client polling one file; never one with credentials): no parsing, no lookup. Any other head
+    // is parsed and keyed by pump.
+    const hot = this.lastHot;
+    if (!hot || !this.hot.stillHot(hot) || !chunk.equals(this.lastHead as Buffer)) return false;
     sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
       this.busy = true;
@@ -292,9 +314,15 @@ function serializeHead(reply: Reply, req: FastRequest, keepAlive: boolean): stri
   return `${head}Date: `;
 }
 
-/** Anonymous, plain answers may be reused for the same head; credentials are checked every time. */
+/**
+ * Plain 200/304 answers may be reused for requests with the same key. An answer to a request with
+ * credentials only when it is `public` (RFC 9111 §3.5: a shared cache reuses an answer to an
+ * authorized request only then): the same answer anyone gets, never a private repo's file.
+ */
 function reusable(req: FastRequest, reply: Reply): boolean {
-  return (reply.status === 200 || reply.status === 304) && req.headers.authorization === undefined && reply.reason === undefined;
+  if (reply.status !== 200 && reply.status !== 304) return false;
+  if (reply.reason !== undefined) return false;
+  return req.headers.authorization === undefined || /^public\b/.test(String(reply.headers['Cache-Control'] ?? ''));
 }
 
 /** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */

@@ -48,13 +48,19 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
-// Answers reused for identical request heads: an eighth of the worker's memory budget at most.
+// Answers reused for requests that ask the same (hotKey): an eighth of the worker's memory budget at most.
 const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
 const lane = new FastHttpLane(
   (req) => answerCdn(deps, req),
   server,
   (err) => app.log.error({ err }, 'cdn connection failed'),
   hot,
+  undefined,
+  // Credentials are checked on every request that carries them, reused answer or not.
+  (req) => app.httpAuth.subjectOf(req).then(
+    () => true,
+    () => false,
+  ),
 );
 
 process.on('message', (message: ToWorker, handle?: Socket) => {
