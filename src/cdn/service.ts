@@ -104,7 +104,12 @@ export class CdnService {
       const started = Date.now();
       const source = this.source(repo);
       const entries = await this.reader.listTree(source, commit);
-      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => this.reader.readFile(source, commit, { id: node.id, path }), `${repo.kind}:${node.id}`);
+      const read = async (node: FileNode, path: string) => {
+        const data = await this.reader.readFile(source, commit, { id: node.id, path });
+        this.options.log.debug({ repo: repo.path, commit, path, bytes: data.length }, 'cdn file read');
+        return data;
+      };
+      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => read(node, path), `${repo.kind}:${node.id}`);
       const snapshot = Snapshot.build(commit, entries, load, this.options.maxFileSize);
       this.options.log.info({ repo: repo.path, commit, files: snapshot.files.size, bytes: snapshot.fileBytes, ms: Date.now() - started }, 'cdn snapshot built');
       return snapshot;

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +12,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium } from './browser.js';
 import { addUser, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+
+/** The CDN worker processes of a `ferry serve` (its children running worker-main). */
+function workerPids(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('worker-main'));
+}
+
+function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
 
 /** The same bytes, over 1 KB (worth compressing), under names of different types. */
 const SHARED_TEXT = `${'body { color: red }\n'.repeat(100)}`;
@@ -178,12 +188,134 @@ describe('CDN field reports (issue 12)', () => {
     for (const [name, text] of Object.entries(expected)) assert.equal(readFileSync(join(dir, name), 'utf8'), text, `published ${name}`);
   });
 
-  it('item 16: nothing grows per push in the CDN workers (no exit listener per push)', async () => {
-    for (let i = 0; i < 14; i++) {
+  it('item 16: nothing grows per push in the CDN workers (no exit listener, no file descriptor per push)', async () => {
+    const big = `${'/* a file large enough for a memfd */\n'.repeat(1000)}`;
+    const round = async (i: number) => {
       writeFileSync(join(work, 'counter.txt'), `${i}\n`);
+      writeFileSync(join(work, 'big.js'), `${big}// ${i}\n`);
       await commitAndPush(`push ${i}`);
-      assert.equal(await (await fetch(`${base}/counter.txt`)).text(), `${i}\n`);
-    }
+      for (let n = 0; n < 3; n++) {
+        assert.equal(await (await fetch(`${base}/counter.txt`)).text(), `${i}\n`);
+        assert.equal(await (await fetch(`${base}/big.js`)).text(), `${big}// ${i}\n`);
+      }
+    };
+    for (let i = 0; i < 3; i++) await round(i);
+    const workers = workerPids(ferry.process.pid ?? 0);
+    assert.equal(workers.length, 2);
+    const fdsBefore = workers.map(fdCount);
+    for (let i = 3; i < 17; i++) await round(i);
+    const fdsAfter = workers.map(fdCount);
+    for (const [i, before] of fdsBefore.entries()) assert.ok((fdsAfter[i] ?? 0) <= before + 4, `worker ${i}: ${before} fds before 14 pushes, ${fdsAfter[i]} after`);
     assert.doesNotMatch(ferry.output(), /MaxListenersExceededWarning|memory leak detected/);
+  });
+});
+
+/** Bytes that do not compress (what the budget must bound is what is held, compressed forms included). */
+function noise(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+describe('CDN under real traffic (issue 14)', () => {
+  let ferry: FerryServer;
+  let alice: Client;
+  let work: string;
+  let token: string;
+  const FILES = 24;
+  const SIZE = 256 * 1024;
+
+  async function push(repo: string, message: string): Promise<void> {
+    await alice.git(['-C', work, 'add', '-A']);
+    await alice.git(['-C', work, 'commit', '-q', '--allow-empty', '-m', message]);
+    const r = await alice.git(['-C', work, 'push', '-q', `ssh://git@127.0.0.1:${ferry.sshPort}/${repo}`, 'main']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+
+  before(async () => {
+    // 2 MB for both workers: a tree of 6 MB cannot be held, only served.
+    ferry = await startFerry({ toml: '[cdn]\nworkers = 2\nmemory = "2MB"\nmax_file_size = "1MB"\n', env: { FERRY_LOG_LEVEL: 'info' } });
+    for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
+    alice = await addUser(ferry, 'alice', { admin: true });
+    token = (await ferry.cliOk(['token', 'add', 'alice', '--read-only'])).stdout.trim().split(/\s+/).pop() as string;
+    await ferry.cliOk(['repo', 'create', 'big/tree', '--git', '--public']);
+    await ferry.cliOk(['repo', 'create', 'big/private', '--git']);
+    work = join(tempDir('ferry-cdn-big-'), 'w');
+    assert.equal((await alice.git(['init', '-q', '-b', 'main', work])).code, 0);
+    mkdirSync(join(work, 'blobs'));
+    for (let i = 0; i < FILES; i++) writeFileSync(join(work, 'blobs', `b${i}.bin`), noise(SIZE, i));
+    writeFileSync(join(work, 'small.txt'), 'fifteen bytes.\n');
+    writeFileSync(join(work, 'huge.bin'), noise(1_100_000, 99));
+    writeFileSync(join(work, 'app.js'), `export const v = 1;\n${'// pad\n'.repeat(300)}`);
+    await push('big/tree', 'a tree bigger than the budget');
+    await push('big/private', 'the same, private');
+  });
+  after(() => ferry?.stop());
+
+  it('serves every file of a repo bigger than the memory budget; only a file over max_file_size is refused, with 403', async () => {
+    const small = await fetch(`${ferry.baseUrl}/cdn/big/tree@main/small.txt`);
+    assert.equal(small.status, 200, 'a 15-byte file of an over-budget tree');
+    assert.equal(await small.text(), 'fifteen bytes.\n');
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < FILES; i++) {
+        const res = await fetch(`${ferry.baseUrl}/cdn/big/tree@main/blobs/b${i}.bin`);
+        assert.equal(res.status, 200, `b${i}.bin`);
+        assert.ok(Buffer.from(await res.arrayBuffer()).equals(noise(SIZE, i)), `b${i}.bin has its bytes (round ${round})`);
+      }
+    }
+    const huge = await fetch(`${ferry.baseUrl}/cdn/big/tree@main/huge.bin`);
+    assert.equal(huge.status, 403);
+    assert.match(await huge.text(), /huge\.bin is 1100000 bytes, over the CDN's limit of 1000000 bytes \(\[cdn\] max_file_size\); clone the repository/);
+    const listing = (await (await fetch(`${ferry.baseUrl}/cdn/big/tree@main/`)).json()) as { entries: { name: string; size: number }[] };
+    assert.deepEqual(
+      listing.entries.map((e) => [e.name, e.size]),
+      [
+        ['app.js', Buffer.byteLength(`export const v = 1;\n${'// pad\n'.repeat(300)}`)],
+        ['blobs', FILES * SIZE],
+        ['huge.bin', 1_100_000],
+        ['small.txt', 15],
+      ],
+    );
+  });
+
+  it('serves cookie-bearing and credentialed browser requests right, checking the credentials every time', async () => {
+    const url = `${ferry.baseUrl}/cdn/big/tree@main/app.js`;
+    const auth = `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`;
+    for (let i = 0; i < 6; i++) {
+      const headers: Record<string, string> = { 'User-Agent': `Browser/${i}`, Referer: `http://site.test/${i}`, Cookie: `ferry_session=x${i}; theme=dark`, 'Sec-Fetch-Mode': 'no-cors' };
+      const withCookie = await fetch(url, { headers });
+      assert.equal(withCookie.status, 200);
+      assert.match(await withCookie.text(), /^export const v = 1;/);
+      const signedIn = await fetch(url, { headers: { ...headers, Authorization: auth } });
+      assert.equal(signedIn.status, 200);
+      assert.match(await signedIn.text(), /^export const v = 1;/);
+      const wrong = await fetch(url, { headers: { ...headers, Authorization: 'Basic YWxpY2U6d3Jvbmc=' } });
+      assert.equal(wrong.status, 401, 'wrong credentials are refused though the file is public and its answer reused');
+      await wrong.arrayBuffer();
+    }
+    // A private file answered to its reader is never handed to anyone else.
+    const priv = `${ferry.baseUrl}/cdn/big/private@main/small.txt`;
+    for (let i = 0; i < 3; i++) {
+      const mine = await fetch(priv, { headers: { Authorization: auth } });
+      assert.equal(mine.status, 200);
+      assert.equal(mine.headers.get('cache-control'), 'private, max-age=10, must-revalidate');
+      await mine.arrayBuffer();
+      const anonymous = await fetch(priv, { headers: { Cookie: 'ferry_session=x' } });
+      assert.equal(anonymous.status, 401);
+      await anonymous.arrayBuffer();
+    }
+  });
+
+  it('a push invalidates reused answers whatever headers asked for them', async () => {
+    const url = `${ferry.baseUrl}/cdn/big/tree@main/small.txt`;
+    const variants: Record<string, string>[] = [{}, { 'Accept-Encoding': 'gzip, deflate, br, zstd', 'User-Agent': 'A' }, { 'Accept-Encoding': 'identity', Cookie: 'a=b' }];
+    for (const headers of variants) for (let i = 0; i < 3; i++) assert.equal(await (await fetch(url, { headers })).text(), 'fifteen bytes.\n');
+    writeFileSync(join(work, 'small.txt'), 'changed.\n');
+    await push('big/tree', 'change small.txt');
+    for (const headers of variants) assert.equal(await (await fetch(url, { headers: { ...headers, Referer: 'http://after.test/' } })).text(), 'changed.\n');
   });
 });
