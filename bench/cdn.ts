@@ -7,11 +7,13 @@
  *               Accept-Encoding sets), about a third revalidations with the right ETag;
  *   cold      — the first request for a file after a push, and for a tag never served before;
  *   big       — a repo whose tree is bigger than the CDN's memory budget: its small files under
- *               load, and the RSS of the primary and the workers against the budget.
+ *               load, and the RSS of the primary and the workers against the budget;
+ *   soak      — (only when named) the mix for --soak-minutes with a push every 3 s: RSS and open
+ *               file descriptors of the primary and each worker at the start and at the end.
  * Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
  *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N] [--only '100 KB']
- *     [--cases identical,mix,cold,big] [--big-mb 1024] [--memory 300MB]
+ *     [--cases identical,mix,cold,big,soak] [--big-mb 1024] [--memory 300MB] [--soak-minutes 10]
  *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process;
  *   --only: the identical cases whose '<size> <plain|gzip>' label holds this text)
  *
@@ -21,7 +23,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +50,11 @@ const { values: opts } = parseArgs({
     cases: { type: 'string', default: 'identical,mix,cold,big' },
     'big-mb': { type: 'string', default: '1024' },
     memory: { type: 'string', default: '300MB' },
+    'soak-minutes': { type: 'string', default: '10' },
   },
 });
 const CASES = new Set(opts.cases.split(','));
+const SOAK_PUSH_EVERY_MS = 3_000;
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -214,6 +218,7 @@ http {
   if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work);
   if (CASES.has('cold')) await coldCases(ferryPort, gitEnv, work, pushUrl, corpusFiles);
   if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginxUrl, www);
+  if (CASES.has('soak')) await soakCase(ferryUrl, corpusFiles, work, gitEnv, pushUrl, ferry.pid ?? 0);
   await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
 }
 
@@ -375,6 +380,54 @@ async function coldCases(ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: str
   }
   console.log(`\ncold: first request for a file after a push (${afterPush.length}): ${summary(afterPush)}`);
   console.log(`cold: first request at a tag never served (${firstOfTag.length}): ${summary(firstOfTag)}; the tag's other files, first time each: ${summary(restOfTag)}`);
+}
+
+/**
+ * The realistic mix against Ferry alone for --soak-minutes while a commit is pushed every few
+ * seconds (a tag every tenth): nothing may grow per request or per push, so RSS and open file
+ * descriptors of the primary and of each worker must end where they started (± noise).
+ */
+async function soakCase(ferryUrl: (path: string) => string, files: readonly string[], work: string, gitEnv: NodeJS.ProcessEnv, via: string, ferryPid: number): Promise<void> {
+  const origin = new URL(ferryUrl('')).origin;
+  const prefix = new URL(ferryUrl('')).pathname;
+  const paths = files.map((f) => `${prefix}${f.split('/').map(encodeURIComponent).join('/')}`);
+  const script = join(work, 'soak.lua');
+  writeFileSync(script, mixScript(paths, await etagsOf(origin, paths)));
+  const clone = join(work, 'soak-clone');
+  sh('git', ['clone', '-q', via, clone], { env: gitEnv });
+  let pushes = 0;
+  const push = () => {
+    writeFileSync(join(clone, 'soak.txt'), `soak ${pushes}\n`);
+    sh('git', ['-C', clone, 'add', 'soak.txt'], { env: gitEnv });
+    sh('git', ['-C', clone, '-c', 'user.name=bench', '-c', 'user.email=b@b', 'commit', '-q', '-m', `soak ${pushes}`], { env: gitEnv });
+    const tag = pushes % 10 === 0 ? [`soak-${Date.now()}`] : [];
+    if (tag[0]) sh('git', ['-C', clone, 'tag', tag[0]], { env: gitEnv });
+    sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main', ...tag], { env: gitEnv });
+    pushes++;
+  };
+  const processes = () => [ferryPid, ...childPids(ferryPid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'))];
+  const sample = () => processes().map((pid) => ({ pid, rss: rssMb(pid), fds: readdirSync(`/proc/${pid}/fd`).length }));
+  // Warm up: every file served, a few pushes, so the start is measured in the steady state.
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
+  for (let i = 0; i < 3; i++) push();
+  const start = sample();
+  const seconds = Math.round(Number(opts['soak-minutes']) * 60);
+  const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${seconds}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
+  children.push(load);
+  const done = new Promise<void>((resolve) => load.once('exit', () => resolve()));
+  let running = true;
+  void done.then(() => (running = false));
+  while (running) {
+    push();
+    await Promise.race([sleep(SOAK_PUSH_EVERY_MS), done]);
+  }
+  await sleep(2_000);
+  const end = sample();
+  console.log(`\nsoak: ${seconds} s of the realistic mix, ${pushes} pushes (every ${SOAK_PUSH_EVERY_MS / 1000} s, a tag every tenth)`);
+  for (const [i, s] of start.entries()) {
+    const e = end.find((x) => x.pid === s.pid);
+    console.log(`  ${i === 0 ? 'primary ' : `worker ${i}`}  RSS ${s.rss.toFixed(0)} MB -> ${e ? e.rss.toFixed(0) : '(gone)'} MB   fds ${s.fds} -> ${e ? e.fds : '(gone)'}`);
+  }
 }
 
 /** Resident memory of a process, in MB (from /proc). */
