@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
+import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
@@ -330,7 +331,7 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const INTERNAL_ERROR: Reply = {
   status: 500,
-  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...CORS_HEADERS },
   body: 'internal error; the server log has details\n',
 };
 

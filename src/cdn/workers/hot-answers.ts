@@ -23,7 +23,21 @@ export interface KeyedRequest {
 export function hotKey(req: KeyedRequest): string | undefined {
   if (!req.keepAlive) return undefined;
   const h = req.headers;
-  return `${req.method} ${req.url}\n${req.http10 ? '1.0' : '1.1'}\n${chooseEncoding(h['accept-encoding']) ?? ''}\n${h['if-none-match'] ?? ''}\n${h['if-modified-since'] ?? ''}\n${h.range ?? ''}\n${h['if-range'] ?? ''}`;
+  return `${req.method} ${req.url}\n${req.http10 ? '1.0' : '1.1'}\n${negotiated(h['accept-encoding'])}\n${h['if-none-match'] ?? ''}\n${h['if-modified-since'] ?? ''}\n${h.range ?? ''}\n${h['if-range'] ?? ''}`;
+}
+
+/** Browsers send a handful of distinct Accept-Encoding values: each is parsed once. */
+const ENCODINGS = new Map<string, string>();
+
+function negotiated(accept: string | undefined): string {
+  if (accept === undefined) return '';
+  let encoding = ENCODINGS.get(accept);
+  if (encoding === undefined) {
+    encoding = chooseEncoding(accept) ?? '';
+    if (ENCODINGS.size >= 256) ENCODINGS.clear();
+    ENCODINGS.set(accept, encoding);
+  }
+  return encoding;
 }
 
 /**
