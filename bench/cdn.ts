@@ -365,6 +365,7 @@ async function coldCases(ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: str
   const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 20)) === 0).slice(0, 20);
   const url = (ref: string, f: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@${ref}/${f.split('/').map(encodeURIComponent).join('/')}`;
   const afterPush: number[] = [];
+  const changed: number[] = [];
   const firstOfTag: number[] = [];
   const restOfTag: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -374,11 +375,12 @@ async function coldCases(ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: str
     const tag = `cold-${Date.now()}-${i}`;
     sh('git', ['-C', clone, 'tag', tag], { env: gitEnv });
     sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main', tag], { env: gitEnv });
+    changed.push(await timed(url('main', 'cold.txt')));
     for (const f of sample) afterPush.push(await timed(url('main', f)));
     firstOfTag.push(await timed(url(tag, sample[0] as string)));
     for (const f of sample.slice(1)) restOfTag.push(await timed(url(tag, f)));
   }
-  console.log(`\ncold: first request for a file after a push (${afterPush.length}): ${summary(afterPush)}`);
+  console.log(`\ncold: first request after a push for the file it changed (${changed.length}): ${summary(changed)}; for other files (${afterPush.length}): ${summary(afterPush)}`);
   console.log(`cold: first request at a tag never served (${firstOfTag.length}): ${summary(firstOfTag)}; the tag's other files, first time each: ${summary(restOfTag)}`);
 }
 

@@ -105,6 +105,11 @@ export class BlobCache {
     return this.blobs.size;
   }
 
+  /** Whether the blob for `id` is held (without marking it used). */
+  holds(id: string): boolean {
+    return this.blobs.has(id);
+  }
+
   /** The blob for `id` if held (marked as just used), else undefined. */
   peek(id: string): Blob | undefined {
     const blob = this.blobs.get(id);

@@ -1,10 +1,19 @@
 import type { Logger } from '../log/logger.js';
 import type { Repo } from '../store/types.js';
 import { BlobCache } from './blob.js';
+import { isCompressible } from './content-type.js';
 import { maxSatisfying, parseRange } from './semver.js';
 import { Snapshot, type FileNode } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import type { RefTable, RepoSource, VcsReader } from './vcs-source.js';
+
+/** Where a file's bytes are kept in the blob cache: object ids are content hashes within one VCS. */
+function blobKey(repo: Repo, id: string): string {
+  return `${repo.kind}:${id}`;
+}
+
+/** Files read and compressed ahead of the first request after a push, per branch moved. */
+const PREWARM_FILES = 64;
 
 /** Events make pushes visible at once; this bounds how long a change behind Ferry's back goes unseen. */
 const STALE_CHECK_MS = 2_000;
@@ -109,7 +118,7 @@ export class CdnService {
         this.options.log.debug({ repo: repo.path, commit, path, bytes: data.length }, 'cdn file read');
         return data;
       };
-      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => read(node, path), `${repo.kind}:${node.id}`);
+      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => read(node, path), blobKey(repo, node.id));
       const snapshot = Snapshot.build(commit, entries, load, this.options.maxFileSize);
       this.options.log.info({ repo: repo.path, commit, files: snapshot.files.size, bytes: snapshot.fileBytes, ms: Date.now() - started }, 'cdn snapshot built');
       return snapshot;
@@ -155,9 +164,15 @@ export class CdnService {
     const [fingerprint, refs] = await Promise.all([this.reader.fingerprint(this.source(repo)), this.reader.refs(this.source(repo))]);
     // Branches still served keep their names; deleted ones are forgotten (nothing grows per push).
     const hot = new Set([...(old?.hot ?? [])].filter((name) => refs.branches.has(name)));
-    const moved = [...hot].map((name) => refs.branches.get(name)).filter((c): c is string => c !== undefined);
-    for (const commit of new Set(moved)) await this.snapshot(repo, commit);
+    const warm: [Snapshot | undefined, Snapshot][] = [];
+    for (const name of hot) {
+      const commit = refs.branches.get(name) as string;
+      const before = old?.refs.branches.get(name);
+      const snapshot = await this.snapshot(repo, commit);
+      if (before !== commit) warm.push([before === undefined ? undefined : this.cache.get(`${repo.id}:${before}`), snapshot]);
+    }
     this.states.set(repo.id, Promise.resolve({ refs, fingerprint, checkedAt: Date.now(), hot, ids: new Map([...(old?.ids ?? [])].filter(([, v]) => v !== null)) }));
+    for (const [before, after] of warm) if (before) this.prewarm(repo, before, after);
     // What a branch served before it moved is reachable by commit id only now: built again if asked.
     if (old) {
       const still = new Set([...refs.branches.values(), ...refs.tags.values()]);
@@ -165,6 +180,30 @@ export class CdnService {
         const before = old.refs.branches.get(name);
         if (before !== undefined && !still.has(before)) this.cache.drop(`${repo.id}:${before}`);
       }
+    }
+  }
+
+  /**
+   * After a branch moved: the files it changed that were being served (their old bytes are held)
+   * are read and compressed now, in the background, so the first request after the push does not
+   * pay for it (a request meanwhile shares the same read and compression). At most PREWARM_FILES.
+   */
+  private prewarm(repo: Repo, before: Snapshot, after: Snapshot): void {
+    let n = 0;
+    for (const [path, node] of after.files) {
+      if (n >= PREWARM_FILES) return;
+      if (node.kind === 'too-large') continue;
+      const old = before.files.get(path);
+      if (!old || old.kind === 'too-large' || old.id === node.id || !this.blobs.holds(blobKey(repo, old.id))) continue;
+      n++;
+      void Promise.resolve(after.blob(node, path)).then(
+        (blob) => {
+          if (blob.data.length <= 1024 || !isCompressible(Snapshot.contentType(node, blob))) return;
+          void blob.encoded('br');
+          void blob.encoded('gzip');
+        },
+        () => {},
+      );
     }
   }
 
