@@ -87,7 +87,7 @@ describe('CDN freshness and memory', () => {
   });
 
   it('holds file contents within [cdn] memory: least recently used ones are dropped and read again on demand', async () => {
-    const ferry = await startFerry({ toml: '[cdn]\nworkers = 1\nmemory = "300KB"\n', env: { FERRY_LOG_LEVEL: 'debug' } });
+    const ferry = await startFerry({ toml: '[cdn]\nworkers = 1\nmemory = "400KB"\n', env: { FERRY_LOG_LEVEL: 'debug' } });
     try {
       const alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['repo', 'create', 'alice/big', '--public']);
@@ -100,7 +100,7 @@ describe('CDN freshness and memory', () => {
         ids.push((await alice.hg(['-R', dir, 'log', '-r', '.', '-T', '{node}'])).stdout);
       }
       assert.equal((await alice.hg(['-R', dir, 'push'])).code, 0);
-      // Three 100 KB files, room for two (three quarters of 300 KB hold file contents).
+      // Three 100 KB files, room for two (five eighths of 400 KB hold file contents).
       for (const [i, fill] of [[0, 'a'], [1, 'b'], [2, 'c'], [0, 'a'], [0, 'a']] as const) {
         const body = await (await fetch(`${ferry.baseUrl}/cdn/alice/big@${ids[i]}/data.txt`)).text();
         assert.equal(body, fill.repeat(100_000));
