@@ -10,6 +10,10 @@ export interface Program {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** Long-lived readers (git cat-file, hg command servers) kept per VCS, one per repository. */
+const HELPERS_PER_KIND = 4;
+const HELPER_IDLE_MS = 60_000;
+
 /** What the CDN reads from a repository: its refs, commit ids, and the tree of one commit. */
 export interface RefTable {
   readonly branches: ReadonlyMap<string, string>;
@@ -39,8 +43,10 @@ export class VcsReader {
   private readonly commandServers: HgCommandServerPool;
 
   constructor(private readonly programs: Readonly<Record<RepoKind, Program>>) {
-    this.catFiles = new GitCatFilePool(programs.git.executable, programs.git.env);
-    this.commandServers = new HgCommandServerPool(programs.hg.executable, programs.hg.env);
+    // Each CDN worker has its own: few, and closed after a minute unused (an hg command server is a
+    // Python process of some 40 MB, outside the memory budget).
+    this.catFiles = new GitCatFilePool(programs.git.executable, programs.git.env, HELPERS_PER_KIND, HELPER_IDLE_MS);
+    this.commandServers = new HgCommandServerPool(programs.hg.executable, programs.hg.env, HELPERS_PER_KIND, HELPER_IDLE_MS);
   }
 
   async refs(repo: RepoSource): Promise<RefTable> {
