@@ -11,7 +11,7 @@ export interface Program {
 }
 
 /** Long-lived readers (git cat-file, hg command servers) kept per VCS, one per repository. */
-const HELPERS_PER_KIND = 4;
+const HELPERS_PER_KIND = 8;
 const HELPER_IDLE_MS = 60_000;
 
 /** What the CDN reads from a repository: its refs, commit ids, and the tree of one commit. */
@@ -41,6 +41,7 @@ export interface RepoSource {
 export class VcsReader {
   private readonly catFiles: GitCatFilePool;
   private readonly commandServers: HgCommandServerPool;
+  private closed = false;
 
   constructor(private readonly programs: Readonly<Record<RepoKind, Program>>) {
     // Each CDN worker has its own: few, and closed after a minute unused (an hg command server is a
@@ -93,6 +94,16 @@ export class VcsReader {
    * Read by a long-lived `git cat-file --batch` / hg command server per repository.
    */
   async readFile(repo: RepoSource, commit: string, entry: Pick<TreeEntry, 'id' | 'path'>): Promise<Buffer> {
+    try {
+      return await this.readOnce(repo, commit, entry);
+    } catch (err) {
+      // A helper closed under the read (the pool made room for another repository's): once more.
+      if (err instanceof FerryError && err.code === 'FERRY_SHUTTING_DOWN' && !this.closed) return this.readOnce(repo, commit, entry);
+      throw err;
+    }
+  }
+
+  private async readOnce(repo: RepoSource, commit: string, entry: Pick<TreeEntry, 'id' | 'path'>): Promise<Buffer> {
     if (repo.kind === 'git') {
       const object = await this.catFiles.get(repo.dir).read(entry.id);
       if (!object || object.type !== 'blob') throw new FerryError('FERRY_VCS_FAILED', `git object ${entry.id} (${entry.path}) is missing`);
@@ -108,6 +119,7 @@ export class VcsReader {
   }
 
   close(): void {
+    this.closed = true;
     this.catFiles.close();
     this.commandServers.close();
   }
