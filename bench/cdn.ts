@@ -1,18 +1,29 @@
 /**
- * CDN benchmark: requests/s and p99 latency for a 5 KB and a 100 KB file, plain and gzip, through
- * Ferry's /cdn vs nginx serving the same files from a tmpfs, same machine, same run, same load
- * generator (wrk). Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
+ * CDN benchmark: requests/s and p99 latency through Ferry's /cdn vs nginx serving the same files
+ * from a tmpfs, same machine, same run, same load generator (wrk):
+ *   identical — one 5 KB and one 100 KB file, plain and gzip, the same request over and over;
+ *   mix       — real browser traffic: every file of the corpus, headers that vary per request as
+ *               browsers' do (user agents, referers, cookies on half, Sec-Fetch-*, three
+ *               Accept-Encoding sets), about a third revalidations with the right ETag;
+ *   cold      — the first request for a file after a push, and for a tag never served before;
+ *   big       — a repo whose tree is bigger than the CDN's memory budget: its small files under
+ *               load, and the RSS of the primary and the workers against the budget;
+ *   soak      — (only when named) the mix for --soak-minutes with a push every 3 s: RSS and open
+ *               file descriptors of the primary and each worker at the start and at the end.
+ * Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
  *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N] [--only '100 KB']
+ *     [--cases identical,mix,cold,big,soak] [--big-mb 1024] [--memory 300MB] [--soak-minutes 10]
  *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process;
- *   --only: the cases whose '<size> <plain|gzip>' label holds this text)
+ *   --only: the identical cases whose '<size> <plain|gzip>' label holds this text)
  *
  * Each case runs nginx and Ferry alternately, --rounds times each, and compares the medians: on a
  * 2-core machine shared with the load generator one run swings by ±20%, and alternating keeps a
  * slow spell of the machine from landing on one side only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +40,21 @@ const FILES = [
   { label: '100 KB', path: 'dist/ferry-widgets.min.js' },
 ];
 
-const { values: opts } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '0' }, only: { type: 'string', default: '' } } });
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '0' },
+    only: { type: 'string', default: '' },
+    cases: { type: 'string', default: 'identical,mix,cold,big' },
+    'big-mb': { type: 'string', default: '1024' },
+    memory: { type: 'string', default: '300MB' },
+    'soak-minutes': { type: 'string', default: '10' },
+  },
+});
+const CASES = new Set(opts.cases.split(','));
+const SOAK_PUSH_EVERY_MS = 3_000;
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -94,8 +119,8 @@ function wrkWarm(url: string, gzip: boolean): void {
   sh('wrk', ['-t2', `-c${opts.connections}`, '-d1s', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url]);
 }
 
-function wrk(url: string, gzip: boolean): WrkResult {
-  const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url];
+function wrk(url: string, gzip: boolean, script?: string): WrkResult {
+  const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), ...(script ? ['-s', script] : []), url];
   const out = sh('wrk', args);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
@@ -124,7 +149,7 @@ async function main(): Promise<void> {
   sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
   const ferryPort = await freePort();
   const sshPort = await freePort();
-  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn', FERRY_CDN_WORKERS: opts.workers };
+  const ferryEnv = { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: String(sshPort), FERRY_LOG_LEVEL: 'warn', FERRY_CDN_WORKERS: opts.workers, FERRY_CDN_MEMORY: opts.memory };
   // A user with a key, to push over SSH for the freshness measurement.
   const key = join(work, 'id_bench');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
@@ -132,7 +157,7 @@ async function main(): Promise<void> {
   sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'bench', `${key}.pub`]);
   gitEnv.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
   const pushUrl = `ssh://git@127.0.0.1:${sshPort}/bench/widgets`;
-  await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], ferryEnv, /ferry: ready/);
+  const ferry = await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], ferryEnv, /ferry: ready/);
 
   // nginx: the same files from a tmpfs (or a plain temp dir when mounting is refused), gzip_static.
   const www = join(work, 'www');
@@ -143,7 +168,9 @@ async function main(): Promise<void> {
   const tar = spawnSync('git', ['-C', join(CORPUS, 'cdn-git'), 'archive', '--format=tar', 'HEAD'], { env: gitEnv, maxBuffer: 1 << 28 });
   sh('tar', ['-x', '-C', www], { input: tar.stdout });
   chmodSync(www, 0o755);
-  for (const f of FILES) sh('gzip', ['-9', '-k', '-f', join(www, f.path)]);
+  // gzip_static: a .gz beside every file worth compressing, as a site deployed for nginx has.
+  const corpusFiles = sh('git', ['-C', join(CORPUS, 'cdn-git'), 'ls-files'], { env: gitEnv }).split('\n').filter((f) => f !== '' && !/(^|\/)\.(git|hg)/.test(f));
+  for (const f of corpusFiles) if (/\.(js|mjs|cjs|css|json|map|html|svg|txt|md|xml)$/.test(f)) sh('gzip', ['-9', '-k', '-f', join(www, f)]);
   const nginxPort = await freePort();
   const prefix = join(work, 'nginx');
   mkdirSync(join(prefix, 'logs'), { recursive: true });
@@ -161,6 +188,7 @@ http {
   tcp_nopush on;
   keepalive_requests 100000;
   open_file_cache max=1000 inactive=60s;
+  gzip on;
   gzip_static on;
   etag on;
   server {
@@ -185,6 +213,17 @@ http {
     }
   }
 
+  console.log(`\nferry [cdn] memory = ${opts.memory}; cases: ${[...CASES].join(', ')}`);
+  if (CASES.has('identical')) identicalCases(ferryUrl, nginxUrl, where);
+  if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work);
+  if (CASES.has('cold')) await coldCases(ferryPort, gitEnv, work, pushUrl, corpusFiles);
+  if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginxUrl, www);
+  if (CASES.has('soak')) await soakCase(ferryUrl, corpusFiles, work, gitEnv, pushUrl, ferry.pid ?? 0);
+  await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
+}
+
+/** The same request over and over: one small and one larger file, plain and gzip. */
+function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, where: string): void {
   for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
   console.log(
     `\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}; ` +
@@ -212,8 +251,248 @@ http {
     }
   }
   console.log(`\nferry/nginx requests/s: min ${Math.min(...ratios).toFixed(2)}x (target >= 1.00x); p99 ferry/nginx: max ${Math.max(...p99ratios).toFixed(2)}x (target <= 2.00x)`);
+}
 
-  await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
+const ENCODINGS = ['gzip, deflate, br, zstd', 'gzip, deflate', 'identity'];
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+];
+
+/**
+ * A wrk script sending browser-like requests for `paths` (request targets): a random file, one of
+ * three Accept-Encoding sets, a user agent, a referer and Sec-Fetch-* per request, a cookie on
+ * half, and If-None-Match with the ETag `etags[encoding][file]` on about a third.
+ */
+function mixScript(paths: readonly string[], etags: readonly (readonly string[])[]): string {
+  const list = (values: readonly string[]) => `{ ${values.map((v) => JSON.stringify(v)).join(', ')} }`;
+  return `local paths = ${list(paths)}
+local etags = { ${etags.map(list).join(',\n')} }
+local encodings = ${list(ENCODINGS)}
+local agents = ${list(USER_AGENTS)}
+local dests = { "script", "style", "image", "empty" }
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+request = function()
+  local p = math.random(#paths)
+  local e = math.random(#encodings)
+  local h = {
+    ["User-Agent"] = agents[math.random(#agents)],
+    ["Referer"] = "https://app" .. math.random(40) .. ".example/page/" .. math.random(100000),
+    ["Accept"] = "*/*",
+    ["Accept-Language"] = "en-US,en;q=0.9",
+    ["Accept-Encoding"] = encodings[e],
+    ["Sec-Fetch-Dest"] = dests[math.random(#dests)],
+    ["Sec-Fetch-Mode"] = "no-cors",
+    ["Sec-Fetch-Site"] = "cross-site",
+  }
+  if math.random(2) == 1 then h["Cookie"] = "_ga=GA1.2." .. math.random(100000000) .. "; theme=dark; ferry_session=" .. math.random(1000000) end
+  if math.random(3) == 1 and etags[e][p] ~= "" then h["If-None-Match"] = etags[e][p] end
+  return wrk.format("GET", paths[p], h)
+end
+`;
+}
+
+/** Fetches every path with each Accept-Encoding set: the ETags a revalidating browser would hold. */
+async function etagsOf(base: string, paths: readonly string[]): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const encoding of ENCODINGS) {
+    const list: string[] = [];
+    for (const path of paths) {
+      const r = await fetch(`${base}${path}`, { headers: { 'Accept-Encoding': encoding } });
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${base}${path}: ${r.status}`);
+      list.push(r.headers.get('etag') ?? '');
+    }
+    out.push(list);
+  }
+  return out;
+}
+
+/** Runs the browser-like mix against nginx and Ferry alternately; prints medians and ratios. */
+async function runMix(label: string, ferryBase: string, ferryPaths: readonly string[], nginxBase: string, nginxPaths: readonly string[], work: string): Promise<void> {
+  const ferryScript = join(work, `${label}-ferry.lua`);
+  const nginxScript = join(work, `${label}-nginx.lua`);
+  writeFileSync(ferryScript, mixScript(ferryPaths, await etagsOf(ferryBase, ferryPaths)));
+  writeFileSync(nginxScript, mixScript(nginxPaths, await etagsOf(nginxBase, nginxPaths)));
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d2s', '-s', ferryScript, `${ferryBase}/`]);
+  const nginxRuns: WrkResult[] = [];
+  const ferryRuns: WrkResult[] = [];
+  for (let round = 0; round < Number(opts.rounds); round++) {
+    nginxRuns.push(wrk(`${nginxBase}/`, false, nginxScript));
+    ferryRuns.push(wrk(`${ferryBase}/`, false, ferryScript));
+  }
+  const n = medianOf(nginxRuns);
+  const c = medianOf(ferryRuns);
+  console.log(
+    `${label}: ${ferryPaths.length} files, browser-like headers, ~1/3 revalidations: nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99ms.toFixed(2)}ms; ferry ${c.rps.toFixed(0)} req/s p99 ${c.p99ms.toFixed(2)}ms; ` +
+      `ratio ${(c.rps / n.rps).toFixed(2)}x req/s (target >= 1.20x), p99 ${(c.p99ms / n.p99ms).toFixed(2)}x (target <= 1.00x)`,
+  );
+}
+
+/** The realistic mix over every file of the corpus. */
+async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, files: readonly string[], work: string): Promise<void> {
+  const encoded = files.map((f) => f.split('/').map(encodeURIComponent).join('/'));
+  const ferryBase = new URL(ferryUrl('')).origin;
+  const nginxBase = new URL(nginxUrl('')).origin;
+  const ferryPrefix = new URL(ferryUrl('')).pathname;
+  console.log('');
+  await runMix('realistic mix', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work);
+}
+
+/** Milliseconds one GET of `url` takes, start to last byte. */
+async function timed(url: string): Promise<number> {
+  const started = performance.now();
+  const r = await fetch(url);
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+  return performance.now() - started;
+}
+
+function summary(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `median ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms`;
+}
+
+/** The first request for files after a push, and for a tag never served before (Ferry only). */
+async function coldCases(ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, via: string, files: readonly string[]): Promise<void> {
+  const clone = join(work, 'cold-clone');
+  sh('git', ['clone', '-q', via, clone], { env: gitEnv });
+  const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 20)) === 0).slice(0, 20);
+  const url = (ref: string, f: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@${ref}/${f.split('/').map(encodeURIComponent).join('/')}`;
+  const afterPush: number[] = [];
+  const changed: number[] = [];
+  const firstOfTag: number[] = [];
+  const restOfTag: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    writeFileSync(join(clone, 'cold.txt'), `cold ${Date.now()} ${i}\n`);
+    sh('git', ['-C', clone, 'add', 'cold.txt'], { env: gitEnv });
+    sh('git', ['-C', clone, '-c', 'user.name=bench', '-c', 'user.email=b@b', 'commit', '-q', '-m', `cold ${i}`], { env: gitEnv });
+    const tag = `cold-${Date.now()}-${i}`;
+    sh('git', ['-C', clone, 'tag', tag], { env: gitEnv });
+    sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main', tag], { env: gitEnv });
+    changed.push(await timed(url('main', 'cold.txt')));
+    for (const f of sample) afterPush.push(await timed(url('main', f)));
+    firstOfTag.push(await timed(url(tag, sample[0] as string)));
+    for (const f of sample.slice(1)) restOfTag.push(await timed(url(tag, f)));
+  }
+  console.log(`\ncold: first request after a push for the file it changed (${changed.length}): ${summary(changed)}; for other files (${afterPush.length}): ${summary(afterPush)}`);
+  console.log(`cold: first request at a tag never served (${firstOfTag.length}): ${summary(firstOfTag)}; the tag's other files, first time each: ${summary(restOfTag)}`);
+}
+
+/**
+ * The realistic mix against Ferry alone for --soak-minutes while a commit is pushed every few
+ * seconds (a tag every tenth): nothing may grow per request or per push, so RSS and open file
+ * descriptors of the primary and of each worker must end where they started (± noise).
+ */
+async function soakCase(ferryUrl: (path: string) => string, files: readonly string[], work: string, gitEnv: NodeJS.ProcessEnv, via: string, ferryPid: number): Promise<void> {
+  const origin = new URL(ferryUrl('')).origin;
+  const prefix = new URL(ferryUrl('')).pathname;
+  const paths = files.map((f) => `${prefix}${f.split('/').map(encodeURIComponent).join('/')}`);
+  const script = join(work, 'soak.lua');
+  writeFileSync(script, mixScript(paths, await etagsOf(origin, paths)));
+  const clone = join(work, 'soak-clone');
+  sh('git', ['clone', '-q', via, clone], { env: gitEnv });
+  let pushes = 0;
+  const push = () => {
+    writeFileSync(join(clone, 'soak.txt'), `soak ${pushes}\n`);
+    sh('git', ['-C', clone, 'add', 'soak.txt'], { env: gitEnv });
+    sh('git', ['-C', clone, '-c', 'user.name=bench', '-c', 'user.email=b@b', 'commit', '-q', '-m', `soak ${pushes}`], { env: gitEnv });
+    const tag = pushes % 10 === 0 ? [`soak-${Date.now()}`] : [];
+    if (tag[0]) sh('git', ['-C', clone, 'tag', tag[0]], { env: gitEnv });
+    sh('git', ['-C', clone, 'push', '-q', via, 'HEAD:main', ...tag], { env: gitEnv });
+    pushes++;
+  };
+  const processes = () => [ferryPid, ...childPids(ferryPid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'))];
+  const sample = () => processes().map((pid) => ({ pid, rss: rssMb(pid), fds: readdirSync(`/proc/${pid}/fd`).length }));
+  // Warm up: every file served, a few pushes, so the start is measured in the steady state.
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
+  for (let i = 0; i < 3; i++) push();
+  const start = sample();
+  const seconds = Math.round(Number(opts['soak-minutes']) * 60);
+  const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${seconds}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
+  children.push(load);
+  const done = new Promise<void>((resolve) => load.once('exit', () => resolve()));
+  let running = true;
+  void done.then(() => (running = false));
+  while (running) {
+    push();
+    await Promise.race([sleep(SOAK_PUSH_EVERY_MS), done]);
+  }
+  await sleep(2_000);
+  const end = sample();
+  console.log(`\nsoak: ${seconds} s of the realistic mix, ${pushes} pushes (every ${SOAK_PUSH_EVERY_MS / 1000} s, a tag every tenth)`);
+  for (const [i, s] of start.entries()) {
+    const e = end.find((x) => x.pid === s.pid);
+    console.log(`  ${i === 0 ? 'primary ' : `worker ${i}`}  RSS ${s.rss.toFixed(0)} MB -> ${e ? e.rss.toFixed(0) : '(gone)'} MB   fds ${s.fds} -> ${e ? e.fds : '(gone)'}`);
+  }
+}
+
+/** Resident memory of a process, in MB (from /proc). */
+function rssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A repo whose tree (`--big-mb`) is bigger than the CDN's memory budget, with a second commit that
+ * rewrites half of it (history ~1.5x the tree): its small files under the browser-like mix, every
+ * big file fetched once (the blob cache churns), then the RSS of the primary and of each worker.
+ */
+async function bigRepoCase(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, ferryPid: number, nginxUrl: (path: string) => string, www: string): Promise<void> {
+  const tree = join(work, 'big-tree');
+  mkdirSync(join(tree, 'assets'), { recursive: true });
+  mkdirSync(join(tree, 'small'), { recursive: true });
+  const bigFiles = Math.max(1, Math.floor(Number(opts['big-mb']) / 8));
+  for (let i = 0; i < bigFiles; i++) writeFileSync(join(tree, 'assets', `blob${i}.bin`), randomBytes(8 * 1024 * 1024));
+  const small: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const name = `small/file${i}.js`;
+    writeFileSync(join(tree, name), `export const n${i} = ${i};\n${'// some text that compresses\n'.repeat(40 + (i % 60))}`);
+    small.push(name);
+  }
+  const git = (args: string[]) => sh('git', ['-c', 'core.compression=0', '-c', 'pack.compression=0', '-c', 'user.name=bench', '-c', 'user.email=b@b', '-C', tree, ...args], { env: gitEnv });
+  git(['init', '-q', '-b', 'main']);
+  git(['add', '-A']);
+  git(['commit', '-q', '-m', 'big']);
+  for (let i = 0; i < bigFiles; i += 2) writeFileSync(join(tree, 'assets', `blob${i}.bin`), randomBytes(8 * 1024 * 1024));
+  git(['add', '-A']);
+  git(['commit', '-q', '-m', 'rewrite half']);
+  sh(process.execPath, [FERRY, '--data', data, 'repo', 'create', 'bench/big', '--git', '--public']);
+  git(['push', '-q', join(data, 'repos', 'bench', 'big'), 'main']);
+  mkdirSync(join(www, 'big', 'small'), { recursive: true });
+  for (const f of small) {
+    writeFileSync(join(www, 'big', f), readFileSync(join(tree, f)));
+    sh('gzip', ['-9', '-k', '-f', join(www, 'big', f)]);
+  }
+  const ferryBase = `http://127.0.0.1:${ferryPort}`;
+  console.log(`\nbig repo: a ${bigFiles * 8} MB tree (${bigFiles} files of 8 MB, 200 small ones), ${bigFiles * 12} MB of history; [cdn] memory = ${opts.memory}`);
+  for (let i = 0; i < bigFiles; i++) await timed(`${ferryBase}/cdn/bench/big@main/assets/blob${i}.bin`);
+  await runMix('big repo, small files', ferryBase, small.map((f) => `/cdn/bench/big@main/${f}`), new URL(nginxUrl('')).origin, small.map((f) => `/big/${f}`), work);
+  for (let i = 0; i < bigFiles; i++) await timed(`${ferryBase}/cdn/bench/big@main/assets/blob${i}.bin`);
+  const workers = childPids(ferryPid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main');
+    } catch {
+      return false;
+    }
+  });
+  console.log(
+    `big repo: RSS primary ${rssMb(ferryPid).toFixed(0)} MB, workers ${workers.map((pid) => `${rssMb(pid).toFixed(0)} MB`).join(', ') || 'none'} ` +
+      `(budget ${opts.memory} in all, split between the workers; RSS also counts node itself, ~60 MB a process)`,
+  );
 }
 
 /** Push a commit, then poll the branch URL until the new content is served; report ms. */

@@ -126,6 +126,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     cdnRepos,
     close: () => {
       browsers.close();
+      cdn.close();
       void hgHttp.stop();
       publications.close();
       stores.close();

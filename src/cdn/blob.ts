@@ -1,39 +1,31 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
-import { contentTypeOf, isCompressible } from './content-type.js';
+import { looksLikeText } from './content-type.js';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
 export type Encoding = 'br' | 'gzip';
 
-/** Smallest file worth compressing; below this the headers cost more than the savings. */
-const MIN_COMPRESS = 1024;
-
 /**
- * One file version held in memory: the bytes, a strong ETag from their hash, the type, and its
- * gzip and brotli forms — each made once, on first demand, and only kept when smaller.
+ * One file's bytes in memory and what follows from the bytes alone: a strong ETag, whether they
+ * read as text, their gzip and brotli forms (each made once, on first demand, kept when smaller).
+ * Nothing that belongs to a file *name* lives here (the type, whether to compress, CSP): two files
+ * with the same bytes share one Blob and may still be served differently.
  */
 export class Blob {
-  readonly hash: string;
   readonly etag: string;
-  readonly contentType: string;
-  readonly compressible: boolean;
+  private text: boolean | undefined;
   private readonly encodings = new Map<Encoding, Buffer | null | Promise<Buffer | null>>();
 
   constructor(
     readonly data: Buffer,
-    path: string,
-    hash: string,
-    readonly key: string,
-    contentType?: string,
+    /** A content hash (git blob id, hg file node, or sha1 of the bytes). */
+    readonly hash: string,
     private readonly onGrow: (bytes: number) => void = () => {},
   ) {
-    this.hash = hash;
     this.etag = `"${hash}"`;
-    this.contentType = contentType ?? contentTypeOf(path, data);
-    this.compressible = data.length > MIN_COMPRESS && isCompressible(this.contentType);
   }
 
   /** Bytes this blob holds now (grows when compressed forms are added). */
@@ -41,6 +33,12 @@ export class Blob {
     let n = this.data.length + 200;
     for (const v of this.encodings.values()) if (v instanceof Buffer) n += v.length;
     return n;
+  }
+
+  /** Whether the bytes read as UTF-8 text (decided once). */
+  get isText(): boolean {
+    this.text ??= looksLikeText(this.data);
+    return this.text;
   }
 
   /** The encoded form if ready (Buffer), known not worth it (null), or not made yet (undefined). */
@@ -51,7 +49,6 @@ export class Blob {
 
   /** Makes (once) and returns the encoded form, or null when it would not be smaller. */
   encoded(encoding: Encoding): Buffer | null | Promise<Buffer | null> {
-    if (!this.compressible) return null;
     const existing = this.encodings.get(encoding);
     if (existing !== undefined) return existing;
     const work = (encoding === 'br' ? brotliAsync(this.data, brotliOptions(this.data.length)) : gzipAsync(this.data, { level: 9 })).then(
@@ -86,37 +83,83 @@ export function hashOf(data: Buffer): string {
 }
 
 /**
- * Blobs shared between snapshots: a push that changes one file of a thousand makes one new blob;
- * the other 999 (and their compressed forms) are the same objects. Reference-counted by snapshot.
+ * File contents loaded on demand, by object id (content-addressed, so shared between commits and
+ * repos): the most recently used are kept within `budget` bytes, the rest dropped and loaded again
+ * when asked for. Concurrent requests for one id share one load. A Blob handed out stays valid
+ * after it is dropped here (the caller holds it).
  */
-export class BlobPool {
-  private readonly blobs = new Map<string, { blob: Blob; refs: number }>();
+export class BlobCache {
+  /** Map iteration order is insertion order: re-inserting on use keeps the LRU at the front. */
+  private readonly blobs = new Map<string, Blob>();
+  private readonly loading = new Map<string, Promise<Blob>>();
   private total = 0;
 
+  constructor(private readonly budget: number) {}
+
+  /** Bytes held (file contents and their compressed forms). */
   get bytes(): number {
     return this.total;
   }
 
-  acquire(data: Buffer, path: string, contentType?: string): Blob {
-    const key = `${hashOf(data)}${contentType === undefined ? '' : `:${contentType}`}`;
-    const found = this.blobs.get(key);
-    if (found) {
-      found.refs++;
-      return found.blob;
+  get size(): number {
+    return this.blobs.size;
+  }
+
+  /** Whether the blob for `id` is held (without marking it used). */
+  holds(id: string): boolean {
+    return this.blobs.has(id);
+  }
+
+  /** The blob for `id` if held (marked as just used), else undefined. */
+  peek(id: string): Blob | undefined {
+    const blob = this.blobs.get(id);
+    if (blob) {
+      this.blobs.delete(id);
+      this.blobs.set(id, blob);
     }
-    const blob: Blob = new Blob(data, path, key.slice(0, 40), key, contentType, (n) => {
-      if (this.blobs.get(key)?.blob === blob) this.total += n;
-    });
-    this.blobs.set(key, { blob, refs: 1 });
-    this.total += blob.bytes;
     return blob;
   }
 
-  release(blob: Blob): void {
-    const entry = this.blobs.get(blob.key);
-    if (entry?.blob !== blob) return;
-    if (--entry.refs === 0) {
-      this.blobs.delete(blob.key);
+  /**
+   * The blob for `id`: held, being loaded, or loaded now with `load` (then kept if it fits).
+   * `hash` (the ETag's value) is a content hash; `id` defaults to it.
+   */
+  get(hash: string, load: () => Promise<Buffer>, id = hash): Blob | Promise<Blob> {
+    const held = this.peek(id);
+    if (held) return held;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = load().then(
+        (data) => {
+          this.loading.delete(id);
+          const blob: Blob = new Blob(data, hash, (n) => {
+            if (this.blobs.get(id) !== blob) return;
+            this.total += n;
+            this.trim(id);
+          });
+          if (blob.bytes <= this.budget / 2) {
+            this.blobs.set(id, blob);
+            this.total += blob.bytes;
+            this.trim(id);
+          }
+          return blob;
+        },
+        (err: unknown) => {
+          this.loading.delete(id);
+          throw err;
+        },
+      );
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Drops least recently used blobs until the total fits the budget (never `keep`). */
+  private trim(keep: string): void {
+    for (const [id, blob] of this.blobs) {
+      if (this.total <= this.budget) return;
+      if (id === keep) continue;
+      this.blobs.delete(id);
       this.total -= blob.bytes;
     }
   }

@@ -39,16 +39,24 @@ const TYPES: Record<string, string> = {
   mp3: 'audio/mpeg',
 };
 
-/** The Content-Type for a file in a repo: by extension, else text/plain when it reads as UTF-8 text. */
-export function contentTypeOf(path: string, data: Buffer): string {
+/**
+ * The Content-Type a file *name* gives (by extension), or undefined when the name says nothing
+ * and the bytes decide (`typeOf`). The type belongs to the name: two files with the same bytes
+ * (two empty files, `a.css` and `a.txt`) are served with their own types.
+ */
+export function contentTypeOfName(path: string): string | undefined {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
-  const known = dot > 0 ? TYPES[base.slice(dot + 1).toLowerCase()] : undefined;
-  if (known) return known;
-  return looksLikeText(data) ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+  return dot > 0 ? TYPES[base.slice(dot + 1).toLowerCase()] : undefined;
 }
 
-function looksLikeText(data: Buffer): boolean {
+/** The Content-Type of a file: its name's, else text/plain when its bytes read as UTF-8 text. */
+export function typeOf(nameType: string | undefined, isText: () => boolean): string {
+  return nameType ?? (isText() ? 'text/plain; charset=utf-8' : 'application/octet-stream');
+}
+
+/** Whether `data` reads as UTF-8 text (no NUL, valid UTF-8 in its first 8000 bytes). */
+export function looksLikeText(data: Buffer): boolean {
   const head = data.subarray(0, 8000);
   if (head.includes(0)) return false;
   try {

@@ -11,7 +11,7 @@ export interface ExportProgress {
 export interface ExportResult {
   readonly files: number;
   readonly bytes: number;
-  /** Files over [cdn] max_file_size, which the snapshot does not hold and were left out. */
+  /** Files over [cdn] max_file_size, which the CDN does not serve, were left out. */
   readonly skipped: readonly string[];
 }
 
@@ -44,16 +44,18 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
       skipped.push(path);
       return;
     }
+    const data = (await snapshot.blob(node, path)).data;
     if (node.kind === 'symlink') {
       // Only links that stay inside the tree; anything else could expose the host to a web server.
-      const resolved = posix.normalize(posix.join(posix.dirname(path), node.target));
-      if (!node.target.startsWith('/') && !resolved.startsWith('../') && resolved !== '..') await symlink(node.target, target);
+      const linkTarget = data.toString('utf8');
+      const resolved = posix.normalize(posix.join(posix.dirname(path), linkTarget));
+      if (linkTarget !== '' && !linkTarget.startsWith('/') && !resolved.startsWith('../') && resolved !== '..') await symlink(linkTarget, target);
       else skipped.push(path);
       return;
     }
-    await writeFile(target, node.blob.data, { mode: node.executable ? 0o755 : 0o644 });
+    await writeFile(target, data, { mode: node.executable ? 0o755 : 0o644 });
     files++;
-    bytes += node.blob.data.length;
+    bytes += data.length;
     if (files % 500 === 0) progress({ files, bytes, total });
   };
   try {

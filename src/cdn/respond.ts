@@ -1,6 +1,10 @@
 import type { Reply, RequestHead } from '../http/reply.js';
 import type { Blob, Encoding } from './blob.js';
-import { isActiveContent } from './content-type.js';
+import { isActiveContent, isCompressible } from './content-type.js';
+import { CORS_HEADERS } from './cors.js';
+
+/** Smallest file worth compressing; below this the headers cost more than the savings. */
+const MIN_COMPRESS = 1024;
 
 export interface BlobResponse {
   readonly commit: string;
@@ -17,33 +21,38 @@ export interface BlobResponse {
  * precompressed br/gzip form when the client takes it and it is smaller. Synchronous once the
  * compressed form exists (every request but the first for a file version).
  */
-export function blobReply(req: RequestHead, blob: Blob, options: BlobResponse): Reply | Promise<Reply> {
+export function blobReply(req: RequestHead, blob: Blob, contentType: string, options: BlobResponse): Reply | Promise<Reply> {
   const range = req.headers.range;
   const ifRange = req.headers['if-range'];
   const useRange = range !== undefined && (ifRange === undefined || ifRange === blob.etag);
-  const encoding = blob.compressible && !useRange ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  const compressible = blob.data.length > MIN_COMPRESS && isCompressible(contentType);
+  const encoding = compressible && !useRange ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  const served = { contentType, compressible };
   if (encoding) {
     const ready = blob.ready(encoding);
-    if (ready === undefined) return Promise.resolve(blob.encoded(encoding)).then((encoded) => replyWith(req, blob, options, encoded ? { encoding, body: encoded } : undefined, useRange));
-    return replyWith(req, blob, options, ready ? { encoding, body: ready } : undefined, useRange);
+    if (ready === undefined) return Promise.resolve(blob.encoded(encoding)).then((encoded) => replyWith(req, blob, served, options, encoded ? { encoding, body: encoded } : undefined, useRange));
+    return replyWith(req, blob, served, options, ready ? { encoding, body: ready } : undefined, useRange);
   }
-  return replyWith(req, blob, options, undefined, useRange);
+  return replyWith(req, blob, served, options, undefined, useRange);
 }
 
-function replyWith(req: RequestHead, blob: Blob, options: BlobResponse, encoded: { encoding: Encoding; body: Buffer } | undefined, useRange: boolean): Reply {
+/** What the file's name decides about its answer (never kept on the Blob, which other names share). */
+interface Served {
+  readonly contentType: string;
+  readonly compressible: boolean;
+}
+
+function replyWith(req: RequestHead, blob: Blob, served: Served, options: BlobResponse, encoded: { encoding: Encoding; body: Buffer } | undefined, useRange: boolean): Reply {
   const headers: Record<string, string | number> = {
-    'Content-Type': blob.contentType,
+    'Content-Type': served.contentType,
     'Cache-Control': options.cacheControl,
     'X-Ferry-Commit': options.commit,
     'X-Content-Type-Options': 'nosniff',
     'Accept-Ranges': 'bytes',
   };
-  if (options.publicRepo) {
-    headers['Access-Control-Allow-Origin'] = '*';
-    headers['Access-Control-Expose-Headers'] = 'ETag, X-Ferry-Commit, Content-Length, Content-Range';
-  }
-  if (!options.trusted && isActiveContent(blob.contentType)) headers['Content-Security-Policy'] = 'sandbox';
-  if (blob.compressible) headers.Vary = 'Accept-Encoding';
+  if (options.publicRepo) Object.assign(headers, CORS_HEADERS);
+  if (!options.trusted && isActiveContent(served.contentType)) headers['Content-Security-Policy'] = 'sandbox';
+  if (served.compressible) headers.Vary = 'Accept-Encoding';
   let body = blob.data;
   let etag = blob.etag;
   if (encoded) {
@@ -77,7 +86,8 @@ function replyWith(req: RequestHead, blob: Blob, options: BlobResponse, encoded:
   return { status: 200, headers, body };
 }
 
-function chooseEncoding(accept: string | undefined): Encoding | undefined {
+/** The encoding an `Accept-Encoding` value gets for a compressible file: br, else gzip, else none. */
+export function chooseEncoding(accept: string | undefined): Encoding | undefined {
   if (!accept) return undefined;
   let br = false;
   let gz = false;

@@ -1,10 +1,19 @@
 import type { Logger } from '../log/logger.js';
 import type { Repo } from '../store/types.js';
-import { BlobPool } from './blob.js';
+import { BlobCache } from './blob.js';
+import { isCompressible } from './content-type.js';
 import { maxSatisfying, parseRange } from './semver.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type FileNode } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import type { RefTable, RepoSource, VcsReader } from './vcs-source.js';
+
+/** Where a file's bytes are kept in the blob cache: object ids are content hashes within one VCS. */
+function blobKey(repo: Repo, id: string): string {
+  return `${repo.kind}:${id}`;
+}
+
+/** Files read and compressed ahead of the first request after a push, per branch moved. */
+const PREWARM_FILES = 64;
 
 /** Events make pushes visible at once; this bounds how long a change behind Ferry's back goes unseen. */
 const STALE_CHECK_MS = 2_000;
@@ -18,6 +27,7 @@ export interface ResolvedRef {
 }
 
 export interface CdnOptions {
+  /** Bytes: what the CDN holds (file contents, their compressed forms, file indexes) stays under this. */
   readonly memory: number;
   readonly maxFileSize: number;
   readonly directoryOf: (repo: Repo) => string;
@@ -43,7 +53,12 @@ interface RepoState {
  * request sees either everything old or everything new.
  */
 export class CdnService {
-  readonly pool = new BlobPool();
+  /**
+   * File contents by object id, loaded on demand: five eighths of the budget (a CDN worker keeps
+   * its reused answers in one eighth, src/cdn/workers/worker-main.ts).
+   */
+  readonly blobs: BlobCache;
+  /** File indexes of commits: a quarter of the budget. */
   readonly cache: SnapshotCache;
   private readonly states = new Map<number, Promise<RepoState>>();
   private readonly changing = new Map<number, Promise<void>>();
@@ -52,7 +67,8 @@ export class CdnService {
     private readonly reader: VcsReader,
     private readonly options: CdnOptions,
   ) {
-    this.cache = new SnapshotCache(this.pool, options.memory);
+    this.blobs = new BlobCache(Math.floor((options.memory * 5) / 8));
+    this.cache = new SnapshotCache(Math.floor(options.memory / 4));
   }
 
   /** Resolves REF (undefined: the default branch) or undefined when nothing matches. */
@@ -94,14 +110,27 @@ export class CdnService {
     return 1;
   }
 
+  /** The file index of `commit` (contents are read when a file is asked for). */
   snapshot(repo: Repo, commit: string): Promise<Snapshot> {
     return this.cache.load(`${repo.id}:${commit}`, async () => {
       const started = Date.now();
-      const entries = await this.reader.tree(this.source(repo), commit, this.options.memory);
-      const snapshot = Snapshot.build(commit, entries, this.pool, this.options.maxFileSize);
+      const source = this.source(repo);
+      const entries = await this.reader.listTree(source, commit);
+      const read = async (node: FileNode, path: string) => {
+        const data = await this.reader.readFile(source, commit, { id: node.id, path });
+        this.options.log.debug({ repo: repo.path, commit, path, bytes: data.length }, 'cdn file read');
+        return data;
+      };
+      const load = (node: FileNode, path: string) => this.blobs.get(node.id, () => read(node, path), blobKey(repo, node.id));
+      const snapshot = Snapshot.build(commit, entries, load, this.options.maxFileSize);
       this.options.log.info({ repo: repo.path, commit, files: snapshot.files.size, bytes: snapshot.fileBytes, ms: Date.now() - started }, 'cdn snapshot built');
       return snapshot;
     });
+  }
+
+  /** Stops the helper processes (git cat-file, hg command servers) the CDN reads with. */
+  close(): void {
+    this.reader.close();
   }
 
   /**
@@ -123,6 +152,7 @@ export class CdnService {
 
   repoRemoved(repo: Repo): void {
     this.forget(repo.id);
+    this.reader.drop(this.options.directoryOf(repo));
   }
 
   forget(repoId: number): void {
@@ -135,11 +165,49 @@ export class CdnService {
     if (!current) return;
     const old = await current.catch(() => undefined);
     const [fingerprint, refs] = await Promise.all([this.reader.fingerprint(this.source(repo)), this.reader.refs(this.source(repo))]);
-    if (old) {
-      const moved = [...old.hot].map((name) => refs.branches.get(name)).filter((c): c is string => c !== undefined);
-      for (const commit of new Set(moved)) await this.snapshot(repo, commit);
+    // Branches still served keep their names; deleted ones are forgotten (nothing grows per push).
+    const hot = new Set([...(old?.hot ?? [])].filter((name) => refs.branches.has(name)));
+    const warm: [Snapshot | undefined, Snapshot][] = [];
+    for (const name of hot) {
+      const commit = refs.branches.get(name) as string;
+      const before = old?.refs.branches.get(name);
+      const snapshot = await this.snapshot(repo, commit);
+      if (before !== commit) warm.push([before === undefined ? undefined : this.cache.get(`${repo.id}:${before}`), snapshot]);
     }
-    this.states.set(repo.id, Promise.resolve({ refs, fingerprint, checkedAt: Date.now(), hot: old?.hot ?? new Set<string>(), ids: new Map([...(old?.ids ?? [])].filter(([, v]) => v !== null)) }));
+    this.states.set(repo.id, Promise.resolve({ refs, fingerprint, checkedAt: Date.now(), hot, ids: new Map([...(old?.ids ?? [])].filter(([, v]) => v !== null)) }));
+    for (const [before, after] of warm) if (before) this.prewarm(repo, before, after);
+    // What a branch served before it moved is reachable by commit id only now: built again if asked.
+    if (old) {
+      const still = new Set([...refs.branches.values(), ...refs.tags.values()]);
+      for (const name of old.hot) {
+        const before = old.refs.branches.get(name);
+        if (before !== undefined && !still.has(before)) this.cache.drop(`${repo.id}:${before}`);
+      }
+    }
+  }
+
+  /**
+   * After a branch moved: the files it changed that were being served (their old bytes are held)
+   * are read and compressed now, in the background, so the first request after the push does not
+   * pay for it (a request meanwhile shares the same read and compression). At most PREWARM_FILES.
+   */
+  private prewarm(repo: Repo, before: Snapshot, after: Snapshot): void {
+    let n = 0;
+    for (const [path, node] of after.files) {
+      if (n >= PREWARM_FILES) return;
+      if (node.kind === 'too-large') continue;
+      const old = before.files.get(path);
+      if (!old || old.kind === 'too-large' || old.id === node.id || !this.blobs.holds(blobKey(repo, old.id))) continue;
+      n++;
+      void Promise.resolve(after.blob(node, path)).then(
+        (blob) => {
+          if (blob.data.length <= 1024 || !isCompressible(Snapshot.contentType(node, blob))) return;
+          void blob.encoded('br');
+          void blob.encoded('gzip');
+        },
+        () => {},
+      );
+    }
   }
 
   private async state(repo: Repo): Promise<RepoState> {

@@ -1,19 +1,17 @@
-import type { BlobPool } from './blob.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
- * Snapshots by `repoId:commit`, least recently used first out when the blob pool is over the
- * memory budget. Concurrent requests for a snapshot being built share that one build.
+ * Snapshots (file indexes, not contents) by `repoId:commit`, least recently used first out when
+ * their indexes take more than `budget` bytes. Concurrent requests for a snapshot being built
+ * share that one build.
  */
 export class SnapshotCache {
   /** Map iteration order is insertion order: re-inserting on use keeps the LRU at the front. */
   private readonly ready = new Map<string, Snapshot>();
   private readonly building = new Map<string, Promise<Snapshot>>();
+  private total = 0;
 
-  constructor(
-    private readonly pool: BlobPool,
-    private readonly budget: number,
-  ) {}
+  constructor(private readonly budget: number) {}
 
   get(key: string): Snapshot | undefined {
     const snapshot = this.ready.get(key);
@@ -33,7 +31,9 @@ export class SnapshotCache {
       pending = build().then(
         (snapshot) => {
           this.building.delete(key);
+          this.drop(key);
           this.ready.set(key, snapshot);
+          this.total += snapshot.indexBytes;
           this.trim(key);
           return snapshot;
         },
@@ -47,30 +47,33 @@ export class SnapshotCache {
     return pending;
   }
 
-  /** Drops least recently used snapshots until the pool fits the budget (never `keep`). */
+  /** Drops least recently used snapshots until their indexes fit the budget (never `keep`). */
   trim(keep?: string): void {
-    for (const [key, snapshot] of this.ready) {
-      if (this.pool.bytes <= this.budget) return;
-      if (key === keep) continue;
-      this.ready.delete(key);
-      snapshot.release();
+    for (const key of this.ready.keys()) {
+      if (this.total <= this.budget) return;
+      if (key !== keep) this.drop(key);
     }
+  }
+
+  /** Forgets the snapshot at `key`, if held. */
+  drop(key: string): void {
+    const snapshot = this.ready.get(key);
+    if (!snapshot) return;
+    this.ready.delete(key);
+    this.total -= snapshot.indexBytes;
   }
 
   /** Forgets every snapshot whose key starts with `prefix` (a removed or moved repo). */
   dropPrefix(prefix: string): void {
-    for (const [key, snapshot] of this.ready) {
-      if (!key.startsWith(prefix)) continue;
-      this.ready.delete(key);
-      snapshot.release();
-    }
+    for (const key of this.ready.keys()) if (key.startsWith(prefix)) this.drop(key);
   }
 
   get size(): number {
     return this.ready.size;
   }
 
+  /** Bytes the held indexes take (an estimate). */
   get bytes(): number {
-    return this.pool.bytes;
+    return this.total;
   }
 }

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { Blob, BlobPool } from './blob.js';
-import type { TarEntry } from './tar.js';
+import { Blob, hashOf } from './blob.js';
+import { contentTypeOfName, typeOf } from './content-type.js';
+import type { TreeEntry } from './vcs-source.js';
 
 export type TreeNode =
-  | { readonly kind: 'file'; readonly blob: Blob; readonly executable: boolean }
-  | { readonly kind: 'symlink'; readonly target: string; readonly blob: Blob }
+  | {
+      readonly kind: 'file' | 'symlink';
+      /** The object id: what `load` is given, and the ETag. */
+      readonly id: string;
+      readonly size: number;
+      readonly executable: boolean;
+      /** The type the file's name gives (undefined: its bytes decide; a symlink's target is text). */
+      readonly nameType: string | undefined;
+    }
   | { readonly kind: 'too-large'; readonly size: number };
+
+export type FileNode = Extract<TreeNode, { id: string }>;
 
 export interface DirEntry {
   readonly name: string;
@@ -15,14 +25,21 @@ export interface DirEntry {
   readonly files?: number;
 }
 
+/** Reads a file's bytes (from a cache, or the repository). */
+export type BlobLoader = (node: FileNode, path: string) => Blob | Promise<Blob>;
+
 /** `.hg*` and `.git*` never enter a snapshot (nor a published directory). */
 export function isHiddenVcsName(segment: string): boolean {
   return segment.startsWith('.hg') || segment.startsWith('.git');
 }
 
+const SYMLINK_TYPE = 'text/plain; charset=utf-8';
+
 /**
  * The files of one commit, immutable once built: a request resolves its ref to one snapshot and
- * reads only from it, so it can never see a mix of two versions.
+ * reads only from it, so it can never see a mix of two versions. It holds the index (paths,
+ * sizes, object ids), never the contents: those are loaded on demand through `load`, so a tree of
+ * any size can be served within the memory budget.
  */
 export class Snapshot {
   private readonly listings = new Map<string, Blob>();
@@ -31,23 +48,36 @@ export class Snapshot {
     readonly commit: string,
     readonly files: ReadonlyMap<string, TreeNode>,
     readonly dirs: ReadonlyMap<string, readonly DirEntry[]>,
-    private readonly pool: BlobPool,
+    private readonly load: BlobLoader,
     readonly fileBytes: number,
+    /** What the index itself takes in memory (an estimate). */
+    readonly indexBytes: number,
   ) {}
 
-  static build(commit: string, entries: readonly TarEntry[], pool: BlobPool, maxFileSize: number): Snapshot {
+  static build(commit: string, entries: readonly TreeEntry[], load: BlobLoader, maxFileSize: number): Snapshot {
     const files = new Map<string, TreeNode>();
     let bytes = 0;
+    let index = 0;
     for (const e of entries) {
       if (e.path.split('/').some(isHiddenVcsName)) continue;
-      if (e.type === 'file') {
-        bytes += e.data.length;
-        files.set(e.path, e.data.length > maxFileSize ? { kind: 'too-large', size: e.data.length } : { kind: 'file', blob: pool.acquire(e.data, e.path), executable: e.executable });
-      } else if (e.type === 'symlink') {
-        files.set(e.path, { kind: 'symlink', target: e.target, blob: pool.acquire(Buffer.from(e.target, 'utf8'), e.path, 'text/plain; charset=utf-8') });
-      }
+      bytes += e.size;
+      index += 2 * e.path.length + e.id.length + 120;
+      if (e.size > maxFileSize) files.set(e.path, { kind: 'too-large', size: e.size });
+      else files.set(e.path, { kind: e.type, id: e.id, size: e.size, executable: e.executable, nameType: e.type === 'symlink' ? SYMLINK_TYPE : contentTypeOfName(e.path) });
     }
-    return new Snapshot(commit, files, listDirectories(files), pool, bytes);
+    const dirs = listDirectories(files);
+    for (const [dir, list] of dirs) index += 2 * dir.length + 100 * list.length;
+    return new Snapshot(commit, files, dirs, load, bytes, index);
+  }
+
+  /** The bytes of the file at `path` (a file node of this snapshot). */
+  blob(node: FileNode, path: string): Blob | Promise<Blob> {
+    return this.load(node, path);
+  }
+
+  /** The Content-Type of `node` with bytes `blob`: from the name, else from the bytes. */
+  static contentType(node: FileNode, blob: Blob): string {
+    return typeOf(node.nameType, () => blob.isText);
   }
 
   /** The JSON listing of directory `dir` ('' for the root), as a blob (ETag, compression). */
@@ -57,16 +87,9 @@ export class Snapshot {
     const entries = this.dirs.get(dir);
     if (!entries) return undefined;
     const body = Buffer.from(`${JSON.stringify({ commit: this.commit, path: dir === '' ? '/' : `/${dir}/`, entries }, null, 1)}\n`);
-    const blob = this.pool.acquire(body, 'listing.json', 'application/json; charset=utf-8');
+    const blob = new Blob(body, hashOf(body));
     this.listings.set(dir, blob);
     return blob;
-  }
-
-  /** Gives every blob back to the pool; the snapshot must not be used afterwards. */
-  release(): void {
-    for (const node of this.files.values()) if (node.kind !== 'too-large') this.pool.release(node.blob);
-    for (const blob of this.listings.values()) this.pool.release(blob);
-    this.listings.clear();
   }
 }
 
@@ -86,8 +109,8 @@ function listDirectories(files: ReadonlyMap<string, TreeNode>): Map<string, DirE
         siblings.set(name, {
           name,
           type: node.kind === 'symlink' ? 'symlink' : 'file',
-          size: node.kind === 'too-large' ? node.size : node.blob.data.length,
-          hash: node.kind === 'too-large' ? '' : node.blob.hash,
+          size: node.size,
+          hash: node.kind === 'too-large' ? '' : node.id,
         });
       }
     }

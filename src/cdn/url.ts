@@ -8,6 +8,8 @@ export interface CdnUrl {
   readonly afterAt: readonly string[] | undefined;
   /** The URL ends in `/`: a directory listing. */
   readonly directory: boolean;
+  /** Every decoded segment, `@` left where it was (for an `@` that is part of a file name). */
+  readonly segments: readonly string[];
 }
 
 /**
@@ -34,14 +36,15 @@ export function parseCdnUrl(rawTarget: string): CdnUrl | undefined {
     return s;
   });
   if (segments.length === 0) throw bad('name a repository: /cdn/PATH@REF/FILE');
-  // The first `@` not at the start of a segment ends the repo path (`dist/@scope/x.js` is a file path).
+  // The first `@` not at the start of a segment may end the repo path (`dist/@scope/x.js` is a file
+  // path); when what precedes it is no repository, it is part of a file name (`img/x@2x.png`).
   const at = segments.findIndex((s) => s.indexOf('@') > 0);
-  if (at < 0) return { head: segments, afterAt: undefined, directory };
+  if (at < 0) return { head: segments, afterAt: undefined, directory, segments };
   const segment = segments[at] as string;
   const split = segment.indexOf('@');
   const head = [...segments.slice(0, at), segment.slice(0, split)];
   const ref = segment.slice(split + 1);
-  return { head, afterAt: [ref, ...segments.slice(at + 1)], directory };
+  return { head, afterAt: [ref, ...segments.slice(at + 1)], directory, segments };
 }
 
 function bad(message: string): InvalidInputError {

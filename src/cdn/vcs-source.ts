@@ -1,14 +1,18 @@
-import { spawn } from 'node:child_process';
 import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
 import { runProcess } from '../vcs/process.js';
-import { parseTar, type TarEntry } from './tar.js';
+import { GitCatFilePool } from '../vcs/git/cat-file.js';
+import { HgCommandServerPool } from '../vcs/hg/command-server.js';
 
 export interface Program {
   readonly executable: string;
   readonly env: NodeJS.ProcessEnv;
 }
+
+/** Long-lived readers (git cat-file, hg command servers) kept per VCS, one per repository. */
+const HELPERS_PER_KIND = 8;
+const HELPER_IDLE_MS = 60_000;
 
 /** What the CDN reads from a repository: its refs, commit ids, and the tree of one commit. */
 export interface RefTable {
@@ -17,14 +21,34 @@ export interface RefTable {
   readonly defaultBranch: string;
 }
 
+/** One file of a commit, as listed (its contents are read on demand). */
+export interface TreeEntry {
+  readonly path: string;
+  readonly type: 'file' | 'symlink';
+  readonly executable: boolean;
+  /** Bytes (a symlink's: its target's length). */
+  readonly size: number;
+  /** The file's object id (git blob id, hg file node): the same id always names the same bytes. */
+  readonly id: string;
+}
+
 export interface RepoSource {
   readonly kind: RepoKind;
   readonly dir: string;
 }
 
-/** Reads repositories with as few process starts as each VCS allows (one per question). */
+/** Reads repositories with as few process starts as each VCS allows (one per question, or a long-lived helper). */
 export class VcsReader {
-  constructor(private readonly programs: Readonly<Record<RepoKind, Program>>) {}
+  private readonly catFiles: GitCatFilePool;
+  private readonly commandServers: HgCommandServerPool;
+  private closed = false;
+
+  constructor(private readonly programs: Readonly<Record<RepoKind, Program>>) {
+    // Each CDN worker has its own: few, and closed after a minute unused (an hg command server is a
+    // Python process of some 40 MB, outside the memory budget).
+    this.catFiles = new GitCatFilePool(programs.git.executable, programs.git.env, HELPERS_PER_KIND, HELPER_IDLE_MS);
+    this.commandServers = new HgCommandServerPool(programs.hg.executable, programs.hg.env, HELPERS_PER_KIND, HELPER_IDLE_MS);
+  }
 
   async refs(repo: RepoSource): Promise<RefTable> {
     return repo.kind === 'git' ? this.gitRefs(repo.dir) : this.hgRefs(repo.dir);
@@ -51,14 +75,54 @@ export class VcsReader {
     return r.code === 0 && /^[0-9a-f]{40,64}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
   }
 
-  /** The whole tree of `commit` from one `git archive` / `hg archive` process, parsed in memory. */
-  async tree(repo: RepoSource, commit: string, maxBytes: number): Promise<TarEntry[]> {
+  /**
+   * Every file of `commit` with its size and object id, without reading any contents (`git ls-tree
+   * -r -l` / `hg manifest`): what a snapshot holds, however big the tree. Submodules are left out.
+   */
+  async listTree(repo: RepoSource, commit: string): Promise<TreeEntry[]> {
     const p = this.programs[repo.kind];
-    const args =
-      repo.kind === 'git'
-        ? ['-C', repo.dir, 'archive', '--format=tar', commit]
-        : ['-R', repo.dir, 'archive', '-r', commit, '-t', 'tar', '-p', '.', '--config', 'ui.archivemeta=false', '-'];
-    return parseTar(await collect(p, args, maxBytes));
+    if (repo.kind === 'git') {
+      const r = await runProcess(p.executable, ['-C', repo.dir, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit], { env: p.env });
+      return parseLsTree(r.stdout);
+    }
+    const r = await runProcess(p.executable, ['-R', repo.dir, 'manifest', '-r', commit, '-T', '{hash}\\t{flags}\\t{size}\\t{path}\\0'], { env: p.env });
+    return parseHgManifest(r.stdout);
+  }
+
+  /**
+   * The bytes of one file of `commit` exactly as committed: no `.gitattributes` (eol, export-subst,
+   * filters) and no hg encode/decode filters, which `git archive` and `hg archive` would apply.
+   * Read by a long-lived `git cat-file --batch` / hg command server per repository.
+   */
+  async readFile(repo: RepoSource, commit: string, entry: Pick<TreeEntry, 'id' | 'path'>): Promise<Buffer> {
+    try {
+      return await this.readOnce(repo, commit, entry);
+    } catch (err) {
+      // A helper closed under the read (the pool made room for another repository's): once more.
+      if (err instanceof FerryError && err.code === 'FERRY_SHUTTING_DOWN' && !this.closed) return this.readOnce(repo, commit, entry);
+      throw err;
+    }
+  }
+
+  private async readOnce(repo: RepoSource, commit: string, entry: Pick<TreeEntry, 'id' | 'path'>): Promise<Buffer> {
+    if (repo.kind === 'git') {
+      const object = await this.catFiles.get(repo.dir).read(entry.id);
+      if (!object || object.type !== 'blob') throw new FerryError('FERRY_VCS_FAILED', `git object ${entry.id} (${entry.path}) is missing`);
+      return object.data;
+    }
+    return this.commandServers.get(repo.dir).runOk(['cat', '-r', commit, '--', `path:${entry.path}`]);
+  }
+
+  /** Stops the helper processes of a repository that was removed or moved. */
+  drop(dir: string): void {
+    this.catFiles.drop(dir);
+    this.commandServers.drop(dir);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.catFiles.close();
+    this.commandServers.close();
   }
 
   private async gitRefs(dir: string): Promise<RefTable> {
@@ -105,34 +169,25 @@ export class VcsReader {
   }
 }
 
-/** Runs a program and keeps its stdout in memory, refusing (and killing it) past `maxBytes`. */
-function collect(p: Program, args: readonly string[], maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(p.executable, args, { env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let stderr = '';
-    let tooLarge = false;
-    child.stdout.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > maxBytes) {
-        tooLarge = true;
-        child.kill('SIGKILL');
-        return;
-      }
-      chunks.push(b);
-    });
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', (e) => reject(new FerryError('FERRY_VCS_FAILED', `could not run ${p.executable}: ${e.message}`, { cause: e })));
-    child.on('close', (code) => {
-      if (tooLarge) {
-        reject(new FerryError('FERRY_TOO_LARGE', `the tree is larger than the CDN's memory budget ([cdn] memory, ${maxBytes} bytes)`));
-      } else if (code !== 0) {
-        const last = stderr.trim().split('\n').pop() ?? `exit ${code}`;
-        reject(new FerryError('FERRY_VCS_FAILED', `${p.executable.split('/').pop()} archive failed: ${last}`));
-      } else {
-        resolve(Buffer.concat(chunks, size));
-      }
-    });
-  });
+/** `git ls-tree -r -l -z`: `<mode> <type> <id> <size>\t<path>\0` per entry. */
+export function parseLsTree(out: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    const m = /^(\d+) (blob) ([0-9a-f]{40,64}) +(\d+)\t(.+)$/s.exec(record);
+    if (!m) continue; // submodules (commit), and the empty string after the last NUL
+    const mode = m[1] as string;
+    entries.push({ path: m[5] as string, type: mode === '120000' ? 'symlink' : 'file', executable: mode === '100755', size: Number(m[4]), id: m[3] as string });
+  }
+  return entries;
+}
+
+/** `hg manifest -T '{hash}\t{flags}\t{size}\t{path}\0'` (flags: `x` executable, `l` symlink). */
+export function parseHgManifest(out: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    const [id, flags, size, path] = record.split('\t');
+    if (!id || flags === undefined || size === undefined || !path) continue;
+    entries.push({ path, type: flags.includes('l') ? 'symlink' : 'file', executable: flags.includes('x'), size: Number(size), id });
+  }
+  return entries;
 }

@@ -31,8 +31,8 @@ export const SETTINGS = {
     executable: { type: 'string', default: '/usr/bin/git', doc: 'the git program' },
   },
   cdn: {
-    memory: { type: 'size', default: '300MB', doc: 'memory budget for published snapshots' },
-    max_file_size: { type: 'size', default: '50MB', doc: 'largest single file the CDN serves' },
+    memory: { type: 'size', default: '300MB', doc: 'what the CDN holds in memory (file contents read on demand, their compressed forms, file lists), split between the workers; it bounds what is held, not the size of repos served' },
+    max_file_size: { type: 'size', default: '50MB', doc: 'largest single file the CDN serves; a larger one is refused with 403' },
     workers: { type: 'integer', default: 0, doc: 'CDN worker processes (0: one per core)' },
     trusted: { type: 'string', default: '', doc: 'repos (space-separated paths) whose HTML and SVG the CDN serves without the sandbox CSP' },
   },

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   FERRY_MIRROR_READ_ONLY: 'The repository is a pull mirror; it only changes by syncing.',
   FERRY_NOT_FOUND: 'The thing asked for does not exist.',
   FERRY_TOO_LARGE: 'A file or request is over a configured size limit.',
+  FERRY_FILE_TOO_LARGE: 'A file is over the CDN\'s size limit ([cdn] max_file_size); clone the repository to get it.',
   FERRY_SHUTTING_DOWN: 'The server is stopping and accepts no new work.',
 } as const;
 

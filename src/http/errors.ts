@@ -20,6 +20,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FERRY_KEY_EXISTS: 409,
   FERRY_REPO_EXISTS: 409,
   FERRY_TOO_LARGE: 413,
+  /** Not 413, which is about request bodies: a refused file is forbidden, as jsDelivr answers. */
+  FERRY_FILE_TOO_LARGE: 403,
   FERRY_RATE_LIMITED: 429,
   FERRY_SHUTTING_DOWN: 503,
 };

@@ -26,7 +26,7 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App, sshPort: () => number = () => app.config.ssh.port): HttpRoute[] {
-  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), log: app.log });
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
   return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), wireRoute(app), webRoute(app, { sshPort })];

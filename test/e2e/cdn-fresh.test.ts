@@ -86,27 +86,29 @@ describe('CDN freshness and memory', () => {
     }
   });
 
-  it('drops least recently used snapshots over [cdn] memory and rebuilds them on demand', async () => {
-    const ferry = await startFerry({ toml: '[cdn]\nworkers = 1\nmemory = "150KB"\n', env: { FERRY_LOG_LEVEL: 'info' } });
+  it('holds file contents within [cdn] memory: least recently used ones are dropped and read again on demand', async () => {
+    const ferry = await startFerry({ toml: '[cdn]\nworkers = 1\nmemory = "400KB"\n', env: { FERRY_LOG_LEVEL: 'debug' } });
     try {
       const alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['repo', 'create', 'alice/big', '--public']);
       const dir = join(tempDir('ferry-mem-'), 'w');
       await alice.hg(['clone', alice.sshUrl('alice/big'), dir]);
       const ids: string[] = [];
-      for (const fill of ['a', 'b']) {
+      for (const fill of ['a', 'b', 'c']) {
         writeFileSync(join(dir, 'data.txt'), fill.repeat(100_000));
         await alice.hg(['-R', dir, 'commit', '-A', '-m', fill]);
         ids.push((await alice.hg(['-R', dir, 'log', '-r', '.', '-T', '{node}'])).stdout);
       }
       assert.equal((await alice.hg(['-R', dir, 'push'])).code, 0);
-      for (const [i, fill] of [[0, 'a'], [1, 'b'], [0, 'a'], [1, 'b']] as const) {
+      // Three 100 KB files, room for two (five eighths of 400 KB hold file contents).
+      for (const [i, fill] of [[0, 'a'], [1, 'b'], [2, 'c'], [0, 'a'], [0, 'a']] as const) {
         const body = await (await fetch(`${ferry.baseUrl}/cdn/alice/big@${ids[i]}/data.txt`)).text();
         assert.equal(body, fill.repeat(100_000));
       }
-      const builds = (id: string) => ferry.output().split('\n').filter((l) => l.includes('cdn snapshot built') && l.includes(id)).length;
-      assert.equal(builds(ids[0] as string), 2, 'the first snapshot was dropped for the second and rebuilt');
-      assert.equal(builds(ids[1] as string), 2);
+      const lines = (what: string, id: string) => ferry.output().split('\n').filter((l) => l.includes(what) && l.includes(id)).length;
+      assert.equal(lines('cdn file read', ids[0] as string), 2, 'the first file was dropped for the third and read again, once');
+      assert.equal(lines('cdn file read', ids[1] as string), 1);
+      for (const id of ids) assert.equal(lines('cdn snapshot built', id), 1, 'file indexes are small and stay');
     } finally {
       await ferry.stop();
     }

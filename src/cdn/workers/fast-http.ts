@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
-import { wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
+import { CORS_HEADERS } from '../cors.js';
+import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { rewrap } from './rewrap.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
 
@@ -27,6 +28,9 @@ const FIRST_WINS = new Set(['authorization', 'host', 'range', 'if-range', 'x-fer
 
 /** Answers a parsed request; undefined hands the connection, this request included, to node's server. */
 export type FastAnswer = (req: RequestHead) => Promise<Reply | undefined>;
+
+/** Whether a request's credentials (`Authorization`) are good: checked on every request that carries them. */
+export type CredentialCheck = (req: RequestHead) => Promise<boolean>;
 
 interface FastRequest extends RequestHead {
   readonly method: 'GET' | 'HEAD';
@@ -60,6 +64,8 @@ export class FastHttpLane {
     private readonly hot?: HotAnswers,
     idleMs = IDLE_MS,
     headMs = HEAD_MS,
+    /** Without it, requests with credentials are never answered from `hot`. */
+    private readonly credentialsOk?: CredentialCheck,
   ) {
     const every = Math.ceil(Math.min(idleMs / IDLE_SWEEPS, headMs / HEAD_SWEEPS));
     this.limits = { idleSweeps: Math.ceil(idleMs / every), headSweeps: Math.ceil(headMs / every) };
@@ -77,7 +83,7 @@ export class FastHttpLane {
       socket.destroy();
       return;
     }
-    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, this.limits, () => this.connections.delete(connection));
+    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, this.limits, () => this.connections.delete(connection), this.credentialsOk);
     this.connections.add(connection);
     connection.start(initial);
   }
@@ -122,6 +128,7 @@ class FastConnection {
     private readonly hot: HotAnswers | undefined,
     private readonly limits: SweepLimits,
     private readonly onGone: () => void,
+    private readonly credentialsOk: CredentialCheck | undefined,
   ) {
     const reading = rewrap(received, {
       buffer: SHARED_READ_BUFFER,
@@ -193,13 +200,20 @@ class FastConnection {
           return;
         }
         const head = buffer.toString('latin1', 0, end);
-        const hot = this.closing ? undefined : this.hot?.get(head);
+        const req = parseRequestHead(head, this.socket.remoteAddress);
+        if (!req) return this.handOver();
+        const key = this.closing ? undefined : this.hot && hotKey(req);
+        const found = key === undefined ? undefined : this.reusable(req, key);
+        const hot = found instanceof Promise ? await found : found;
         if (hot) {
+          if (req.headers.authorization === undefined) {
+            // the next identical head on this connection is answered without parsing (answerHot)
+            this.lastHot = hot;
+            this.lastHead = Buffer.from(buffer.subarray(0, end + 4));
+          }
           this.consume(end);
           sendHot(this.socket, hot);
         } else {
-          const req = parseRequestHead(head, this.socket.remoteAddress);
-          if (!req) return this.handOver();
           const generation = this.hot?.generation ?? 0;
           const reply = await this.answer(req).catch((err: unknown) => {
             this.onError(err);
@@ -216,7 +230,7 @@ class FastConnection {
             this.socket.end();
             return;
           }
-          if (this.hot && reusable(req, reply)) this.hot.put(head, generation, headUntilDate, body);
+          if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body);
         }
         if (this.socket.writableNeedDrain) {
           await once(this.socket, 'drain').catch(() => undefined);
@@ -235,6 +249,21 @@ class FastConnection {
     }
   }
 
+  /**
+   * The reused answer for `key`, if any may be sent for `req`: for a request with credentials,
+   * only once they were checked (wrong ones get their 401 the long way).
+   */
+  private reusable(req: FastRequest, key: string): HotAnswer | undefined | Promise<HotAnswer | undefined> {
+    const hot = this.hot?.get(key);
+    if (!hot || req.headers.authorization === undefined) return hot;
+    const check = this.credentialsOk;
+    if (!check) return undefined;
+    return check(req).then(
+      (ok) => (ok && this.hot?.stillHot(hot) ? hot : undefined),
+      () => undefined,
+    );
+  }
+
   /** Drops the request whose head ends at `end` from `pending` (data that came while it was answered stays). */
   private consume(end: number): void {
     const rest = (this.pending as Buffer).subarray(end + 4);
@@ -248,17 +277,11 @@ class FastConnection {
    */
   private answerHot(chunk: Buffer): boolean {
     if (!this.hot || this.closing) return false;
-    let hot = this.lastHot;
-    if (hot && this.hot.stillHot(hot) && chunk.equals(this.lastHead as Buffer)) {
-      // the same head as last time on this connection (a client polling one file): no lookup
-    } else {
-      const end = chunk.length - 4;
-      if (end < 0 || chunk[end] !== 13 || chunk.indexOf(HEAD_END) !== end) return false;
-      hot = this.hot.get(chunk.toString('latin1', 0, end));
-      this.lastHot = hot;
-      this.lastHead = hot ? Buffer.from(chunk) : undefined;
-      if (!hot) return false;
-    }
+    // The same head, byte for byte, as the last one answered from `hot` on this connection (a
+    // client polling one file; never one with credentials): no parsing, no lookup. Any other head
+    // is parsed and keyed by pump.
+    const hot = this.lastHot;
+    if (!hot || !this.hot.stillHot(hot) || !chunk.equals(this.lastHead as Buffer)) return false;
     sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
       this.busy = true;
@@ -325,9 +348,15 @@ function serializeHead(reply: Reply, req: FastRequest, keepAlive: boolean): stri
   return `${head}Date: `;
 }
 
-/** Anonymous, plain answers may be reused for the same head; credentials are checked every time. */
+/**
+ * Plain 200/304 answers may be reused for requests with the same key. An answer to a request with
+ * credentials only when it is `public` (RFC 9111 §3.5: a shared cache reuses an answer to an
+ * authorized request only then): the same answer anyone gets, never a private repo's file.
+ */
 function reusable(req: FastRequest, reply: Reply): boolean {
-  return (reply.status === 200 || reply.status === 304) && req.headers.authorization === undefined && reply.reason === undefined;
+  if (reply.status !== 200 && reply.status !== 304) return false;
+  if (reply.reason !== undefined) return false;
+  return req.headers.authorization === undefined || /^public\b/.test(String(reply.headers['Cache-Control'] ?? ''));
 }
 
 /** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */
@@ -335,7 +364,7 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const INTERNAL_ERROR: Reply = {
   status: 500,
-  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...CORS_HEADERS },
   body: 'internal error; the server log has details\n',
 };
 

@@ -1,4 +1,44 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { chooseEncoding } from '../respond.js';
 import { MemfdBytes, zeroCopyPays } from './zero-copy.js';
+
+/** What of a parsed request the key of a reused answer is made from. */
+export interface KeyedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly keepAlive: boolean;
+  readonly http10: boolean;
+}
+
+/**
+ * The key of a request's reusable answer: only what the CDN's answer depends on — method, target,
+ * the encoding `Accept-Encoding` negotiates (not its spelling), the validators (`If-None-Match`,
+ * `If-Modified-Since`), `Range`/`If-Range`, and the HTTP version (HTTP/1.0 keep-alive is
+ * confirmed in the answer). User-Agent, Referer, Cookie, Sec-Fetch-* and the rest vary per browser
+ * and page and change nothing, so they are not in it. Credentials are not in it either: answers are
+ * reused for them only when public (see FastHttpLane), after the credentials were checked.
+ * Undefined for a request whose answer is never reused (one that closes the connection).
+ */
+export function hotKey(req: KeyedRequest): string | undefined {
+  if (!req.keepAlive) return undefined;
+  const h = req.headers;
+  return `${req.method} ${req.url}\n${req.http10 ? '1.0' : '1.1'}\n${negotiated(h['accept-encoding'])}\n${h['if-none-match'] ?? ''}\n${h['if-modified-since'] ?? ''}\n${h.range ?? ''}\n${h['if-range'] ?? ''}`;
+}
+
+/** Browsers send a handful of distinct Accept-Encoding values: each is parsed once. */
+const ENCODINGS = new Map<string, string>();
+
+function negotiated(accept: string | undefined): string {
+  if (accept === undefined) return '';
+  let encoding = ENCODINGS.get(accept);
+  if (encoding === undefined) {
+    encoding = chooseEncoding(accept) ?? '';
+    if (ENCODINGS.size >= 256) ENCODINGS.clear();
+    ENCODINGS.set(accept, encoding);
+  }
+  return encoding;
+}
 
 /**
  * An answer as the fast lane writes it: the status line and headers up to the `Date` value (the
@@ -67,8 +107,8 @@ export function wireBytes(headUntilDate: string, date: string, body: Buffer | un
 }
 
 /**
- * Answers just sent, by the exact bytes of the request head that asked: the same head within
- * `ttlMs` gets the same bytes without parsing or routing again. Any repo change clears all of them
+ * Answers just sent, by `hotKey` of the request that asked: a request with the same key within
+ * `ttlMs` gets the same bytes without routing again. Any repo change clears all of them
  * (`invalidate`), so a push is never answered from here with what it replaced; the TTL bounds how
  * long a change made by another process (a repo made private from the CLI) goes unseen, as the
  * CDN's repo lookup does. `maxBytes` bounds what entries hold (and keep alive of snapshots already
@@ -93,34 +133,34 @@ export class HotAnswers {
     return this.current;
   }
 
-  get(head: string): HotAnswer | undefined {
-    const entry = this.entries.get(head);
+  get(key: string): HotAnswer | undefined {
+    const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (this.now() - entry.at >= this.ttlMs) {
-      this.remove(head, entry);
+      this.remove(key, entry);
       return undefined;
     }
     return entry;
   }
 
-  /** Whether `entry`, got earlier, may still be sent for the same head (as `get` would answer). */
+  /** Whether `entry`, got earlier, may still be sent for the same key (as `get` would answer). */
   stillHot(entry: HotAnswer): boolean {
     return !entry.closed && this.now() - entry.at < this.ttlMs;
   }
 
-  put(head: string, generation: number, headUntilDate: string, body: Buffer | undefined): void {
+  put(key: string, generation: number, headUntilDate: string, body: Buffer | undefined): void {
     if (generation !== this.current) return;
-    const size = sizeOf(head, headUntilDate, body);
+    const size = sizeOf(key, headUntilDate, body);
     if (size > this.maxBytes / 4) return;
-    const old = this.entries.get(head);
-    if (old) this.remove(head, old);
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
     while (this.bytes + size > this.maxBytes) {
       const first = this.entries.entries().next().value as [string, HotAnswer];
       this.remove(first[0], first[1]);
     }
     const zeroCopy = body !== undefined && this.files < this.maxFiles && zeroCopyPays(body.length);
     if (zeroCopy) this.files++;
-    this.entries.set(head, new HotAnswer(headUntilDate, body, this.now(), zeroCopy));
+    this.entries.set(key, new HotAnswer(headUntilDate, body, this.now(), zeroCopy));
     this.bytes += size;
   }
 
@@ -142,15 +182,15 @@ export class HotAnswers {
     return this.entries.size;
   }
 
-  private remove(head: string, entry: HotAnswer): void {
-    this.entries.delete(head);
-    this.bytes -= sizeOf(head, entry.headUntilDate, entry.body);
+  private remove(key: string, entry: HotAnswer): void {
+    this.entries.delete(key);
+    this.bytes -= sizeOf(key, entry.headUntilDate, entry.body);
     entry.close();
     if (entry.zeroCopy) this.files--;
   }
 }
 
-/** The request head, and the answer twice (its parts, and the buffer or memfd made from them). */
-function sizeOf(head: string, headUntilDate: string, body: Buffer | undefined): number {
-  return head.length + 2 * (headUntilDate.length + (body?.length ?? 0)) + 200;
+/** The key, and the answer twice (its parts, and the buffer or memfd made from them). */
+function sizeOf(key: string, headUntilDate: string, body: Buffer | undefined): number {
+  return key.length + 2 * (headUntilDate.length + (body?.length ?? 0)) + 200;
 }

@@ -18,6 +18,8 @@ export function cdnWorkerCount(config: Pick<Config, 'cdn'>): number {
 interface Worker {
   readonly child: ChildProcess;
   ready: boolean;
+  /** `changed` messages this worker has not acknowledged yet, by id: answered when it exits. */
+  readonly waiting: Map<number, () => void>;
 }
 
 /**
@@ -26,7 +28,6 @@ interface Worker {
  */
 export class CdnWorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly acks = new Map<number, () => void>();
   private next = 0;
   private seq = 0;
   private stopping = false;
@@ -61,7 +62,10 @@ export class CdnWorkerPool {
     });
   }
 
-  /** Every worker reloads `repo` and rebuilds what it serves; resolves when all have answered. */
+  /**
+   * Every worker reloads `repo` and rebuilds what it serves; resolves when all have answered (or
+   * exited). Nothing stays behind per call: the worker's one exit listener answers what it left.
+   */
   async changed(repo: Repo): Promise<void> {
     await Promise.all(
       this.workers
@@ -70,13 +74,21 @@ export class CdnWorkerPool {
           (w) =>
             new Promise<void>((resolve) => {
               const id = ++this.seq;
-              this.acks.set(id, resolve);
-              w.child.once('exit', () => this.acks.get(id)?.());
+              w.waiting.set(id, resolve);
               const message: ToWorker = { t: 'changed', id, repoId: repo.id };
-              w.child.send(message);
+              w.child.send(message, (err) => {
+                if (!err) return;
+                w.waiting.delete(id);
+                resolve();
+              });
             }),
         ),
     );
+  }
+
+  /** Pending acknowledgements over all workers (0 when idle; for tests of what may grow). */
+  get waitingCount(): number {
+    return this.workers.reduce((n, w) => n + w.waiting.size, 0);
   }
 
   removed(repo: Repo): void {
@@ -108,21 +120,23 @@ export class CdnWorkerPool {
       [FORWARD_SECRET_ENV]: this.forwardSecret,
     };
     const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-    const worker: Worker = { child, ready: false };
+    const worker: Worker = { child, ready: false, waiting: new Map() };
     this.workers.push(worker);
     child.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
         worker.ready = true;
         if (this.workers.every((w) => w.ready)) this.onAllReady();
       } else if (m.t === 'ack') {
-        this.acks.get(m.id)?.();
-        this.acks.delete(m.id);
+        worker.waiting.get(m.id)?.();
+        worker.waiting.delete(m.id);
       } else if (m.t === 'stale') {
         this.onStale(m.repoId);
       }
     });
     child.on('exit', (code, signal) => {
       worker.ready = false;
+      for (const resolve of worker.waiting.values()) resolve();
+      worker.waiting.clear();
       this.workers.splice(this.workers.indexOf(worker), 1);
       if (this.stopping) return;
       this.log.warn({ code, signal }, 'cdn worker exited; starting another');

@@ -32,6 +32,7 @@ const deps: CdnRouteDeps = {
   repos: app.cdnRepos,
   authenticator: app.httpAuth,
   trusted: trustedRepos(config),
+  maxFileSize: config.cdn.max_file_size,
   log: app.log,
 };
 const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
@@ -47,7 +48,7 @@ const server = createBoundedServer(timeouts, (req, res) => {
     (err: unknown) => sendError(res, err),
   );
 });
-// Answers reused for identical request heads: an eighth of the worker's memory budget at most.
+// Answers reused for requests that ask the same (hotKey): an eighth of the worker's memory budget at most.
 const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
 const lane = new FastHttpLane(
   (req) => answerCdn(deps, req),
@@ -56,6 +57,11 @@ const lane = new FastHttpLane(
   hot,
   undefined,
   timeouts.headMs,
+  // Credentials are checked on every request that carries them, reused answer or not.
+  (req) => app.httpAuth.subjectOf(req).then(
+    () => true,
+    () => false,
+  ),
 );
 
 process.on('message', (message: ToWorker, handle?: Socket) => {

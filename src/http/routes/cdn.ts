@@ -4,7 +4,9 @@ import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
 import type { CdnService, ResolvedRef } from '../../cdn/service.js';
 import { blobReply } from '../../cdn/respond.js';
-import { parseCdnUrl } from '../../cdn/url.js';
+import { Snapshot } from '../../cdn/snapshot.js';
+import { parseCdnUrl, type CdnUrl } from '../../cdn/url.js';
+import { preflightReply, withCors } from '../../cdn/cors.js';
 import type { Logger } from '../../log/logger.js';
 import type { Repo, RepoStore } from '../../store/types.js';
 import { BASIC_CHALLENGE, type HttpAuthenticator } from '../authenticate.js';
@@ -19,9 +21,12 @@ export interface CdnRouteDeps {
   readonly authenticator: HttpAuthenticator;
   /** Repos an admin marked as trusted sites ([cdn] trusted): their HTML/SVG is not sandboxed. */
   readonly trusted: ReadonlySet<string>;
+  /** `[cdn] max_file_size` in bytes, named in the refusal of a larger file. */
+  readonly maxFileSize: number;
   readonly log: Logger;
 }
 
+const LISTING_TYPE = 'application/json; charset=utf-8';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'public, max-age=10, must-revalidate';
 
@@ -47,58 +52,53 @@ export async function answerCdn(deps: CdnRouteDeps, req: RequestHead): Promise<R
   if (!(target === '/cdn' || target.startsWith('/cdn/') || target.startsWith('/cdn?'))) return undefined;
   let subject: Subject | undefined;
   try {
-    if (req.method === 'OPTIONS') return PREFLIGHT;
+    if (req.method === 'OPTIONS') return preflightReply(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') return METHOD_NOT_ALLOWED;
     const url = parseCdnUrl(target);
     if (!url) return undefined;
     subject = await deps.authenticator.subjectOf(req);
-    return await serve(deps, req, subject, url.head, url.afterAt, url.directory);
+    return await serve(deps, req, subject, url);
   } catch (err) {
     if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
-    return cdnErrorReply(err, subject);
+    return withCors(cdnErrorReply(err, subject));
   }
 }
 
-const PREFLIGHT: Reply = {
-  status: 204,
-  headers: {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Methods': 'GET, HEAD',
-    'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Range, Authorization',
-    'Access-Control-Max-Age': '86400',
-  },
-};
-
 const METHOD_NOT_ALLOWED_BODY = 'the CDN answers GET and HEAD only\n';
-const METHOD_NOT_ALLOWED: Reply = {
+const METHOD_NOT_ALLOWED: Reply = withCors({
   status: 405,
   headers: { Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': METHOD_NOT_ALLOWED_BODY.length, 'X-Content-Type-Options': 'nosniff' },
   body: METHOD_NOT_ALLOWED_BODY,
-};
+});
 
-async function serve(
-  deps: CdnRouteDeps,
-  req: RequestHead,
-  subject: Subject,
-  head: readonly string[],
-  afterAt: readonly string[] | undefined,
-  directory: boolean,
-): Promise<Reply> {
-  let repo: Repo;
-  let refName: string | undefined;
-  let file: readonly string[];
-  if (afterAt) {
-    const path = head.join('/');
-    if (!isRepoPath(path)) throw repoNotFound(path);
-    repo = await authorizeRead(deps, subject, path as RepoPath);
-    const n = afterAt.length > 1 ? await deps.cdn.splitRef(repo, afterAt) : 1;
-    refName = afterAt.slice(0, n).join('/');
-    file = afterAt.slice(n);
-  } else {
-    const found = await longestRepoPrefix(deps, subject, head);
-    repo = found.repo;
-    file = head.slice(found.length);
+/** Where a CDN URL points: the repo (readable by the caller), the ref named (if any), the file's segments. */
+interface Located {
+  readonly repo: Repo;
+  readonly refName: string | undefined;
+  readonly file: readonly string[];
+}
+
+/**
+ * `PATH@REF/FILE` when the segments before the first `@` name a repository the caller may read;
+ * otherwise the `@` belongs to a file or directory name (`img/x@2x.png`, no ref: the default
+ * branch) and the repository is the longest leading run of segments naming one.
+ */
+async function locate(deps: CdnRouteDeps, subject: Subject, url: CdnUrl): Promise<Located> {
+  if (url.afterAt) {
+    const path = url.head.join('/');
+    const repo = isRepoPath(path) ? await readable(deps, subject, path as RepoPath) : undefined;
+    if (repo) {
+      const n = url.afterAt.length > 1 ? await deps.cdn.splitRef(repo, url.afterAt) : 1;
+      return { repo, refName: url.afterAt.slice(0, n).join('/'), file: url.afterAt.slice(n) };
+    }
   }
+  const found = await longestRepoPrefix(deps, subject, url.segments);
+  return { repo: found.repo, refName: undefined, file: url.segments.slice(found.length) };
+}
+
+async function serve(deps: CdnRouteDeps, req: RequestHead, subject: Subject, url: CdnUrl): Promise<Reply> {
+  const { repo, refName, file } = await locate(deps, subject, url);
+  const directory = url.directory;
   const resolved = await deps.cdn.resolve(repo, refName);
   if (!resolved) {
     throw new NotFoundError(
@@ -116,7 +116,7 @@ async function serve(
   if (directory || filePath === '') {
     const listing = snapshot.listing(filePath);
     if (!listing) throw new NotFoundError(`no directory /${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
-    return blobReply(req, listing, options);
+    return blobReply(req, listing, LISTING_TYPE, options);
   }
   const node = snapshot.files.get(filePath);
   if (!node) {
@@ -124,24 +124,25 @@ async function serve(
       const target = req.url ?? '';
       const q = target.indexOf('?');
       const location = `${target.slice(0, q < 0 ? undefined : q)}/${q < 0 ? '' : target.slice(q)}`;
-      return { status: 301, headers: { Location: location, 'Content-Length': 0, 'X-Content-Type-Options': 'nosniff' } };
+      const redirect: Reply = { status: 301, headers: { Location: location, 'Content-Length': 0, 'X-Content-Type-Options': 'nosniff' } };
+      return repo.isPublic ? withCors(redirect) : redirect;
     }
     throw new NotFoundError(`no file ${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
   }
   if (node.kind === 'too-large') {
     throw new FerryError(
-      'FERRY_TOO_LARGE',
-      `${filePath} is ${node.size} bytes, over the CDN's limit ([cdn] max_file_size); clone the repository to get it`,
+      'FERRY_FILE_TOO_LARGE',
+      `${filePath} is ${node.size} bytes, over the CDN's limit of ${deps.maxFileSize} bytes ([cdn] max_file_size); clone the repository to get it`,
     );
   }
-  return blobReply(req, node.blob, options);
+  const blob = await snapshot.blob(node, filePath);
+  return blobReply(req, blob, Snapshot.contentType(node, blob), options);
 }
 
-/** Same answer as `policy.authorize(…, 'read')`, with the CDN's one-statement repo lookup. */
-async function authorizeRead(deps: CdnRouteDeps, subject: Subject, path: RepoPath): Promise<Repo> {
+/** The repo at `path` when the caller may read it (as `policy.authorize(…, 'read')`, with the CDN's one-statement lookup). */
+async function readable(deps: CdnRouteDeps, subject: Subject, path: RepoPath): Promise<Repo | undefined> {
   const repo = await deps.repos.byPath(path);
-  if (!repo || (await deps.policy.levelOn(subject, repo)) === 'none') throw repoNotFound(path);
-  return repo;
+  return repo && (await deps.policy.levelOn(subject, repo)) !== 'none' ? repo : undefined;
 }
 
 /**

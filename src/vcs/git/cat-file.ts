@@ -21,6 +21,10 @@ interface Pending {
 export class GitCatFile {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  /** Bytes the object being received needs in all (0: unknown yet). */
+  private needed = 0;
   private readonly pending: Pending[] = [];
   private dead: Error | undefined;
   lastUsed = Date.now();
@@ -56,7 +60,23 @@ export class GitCatFile {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // A large object arrives in many chunks: gather them and join once it is complete (joining on
+    // every chunk copies the object once per chunk).
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
+    if (this.partsLength < this.needed) return;
+    this.buffer = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    this.needed = 0;
+    this.parse();
+    if (this.buffer.length > 0) {
+      this.parts = [this.buffer];
+      this.partsLength = this.buffer.length;
+    }
+  }
+
+  private parse(): void {
     for (;;) {
       const nl = this.buffer.indexOf(10);
       if (nl < 0) return;
@@ -68,7 +88,10 @@ export class GitCatFile {
         continue;
       }
       const size = Number(m[3]);
-      if (this.buffer.length < nl + 1 + size + 1) return;
+      if (this.buffer.length < nl + 1 + size + 1) {
+        this.needed = nl + 1 + size + 1;
+        return;
+      }
       const data = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + size));
       this.buffer = this.buffer.subarray(nl + 1 + size + 1);
       this.pending.shift()?.resolve({ oid: m[1] as string, type: m[2] as GitObject['type'], data });
