@@ -71,7 +71,7 @@ describe('CDN reused answers are keyed on what the answer depends on (issue 14)'
       checks++;
       return req.headers.authorization === undefined || req.headers.authorization === GOOD;
     };
-    lane = new FastHttpLane(answer, fallback, (err) => assert.fail(String(err)), hot, undefined, credentialsOk);
+    lane = new FastHttpLane(answer, fallback, (err) => assert.fail(String(err)), hot, undefined, undefined, credentialsOk);
     server = createServer({ pauseOnConnect: true }, (socket: Socket) => lane.attach(socket, Buffer.alloc(0)));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
