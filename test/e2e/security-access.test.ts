@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, makeHgRepo, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeClient, makeHgRepo, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
 /** An OpenSSH ControlMaster connection for `client`; its commands reuse one authenticated connection. */
 interface Multiplexed {
@@ -137,6 +137,47 @@ describe('security: access decided afresh, keys, limiter', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('grants survive a rename and pass to a stranger\'s repo (grants and deploy keys belong to the repo id; prefix grants stay prefixes)', async () => {
+    const owner = await addUser(server, 'owner', { admin: true });
+    const bob = await addUser(server, 'bobr');
+    const alice = await addUser(server, 'alicer');
+    await server.cliOk(['grant', 'alicer', 'proj/', 'write']);
+    await server.cliOk(['repo', 'create', 'proj/old']);
+    await server.cliOk(['grant', 'bobr', 'proj/old', 'read']);
+    const deploy = await makeClient(server, 'deployr');
+    await server.cliOk(['deploy-key', 'add', 'proj/old', deploy.key.publicPath]);
+    const content = await makeHgRepo(owner, 1);
+    assert.equal((await owner.hg(['-R', content, 'push', owner.sshUrl('proj/old')])).code, 0);
+
+    await server.cliOk(['repo', 'mv', 'proj/old', 'proj/new']);
+    const work = tempDir('ferry-rename-');
+    // The grant and the deploy key moved with the repo; alice's prefix grant still covers proj/.
+    assert.equal((await bob.hg(['clone', bob.sshUrl('proj/new'), join(work, 'bob-new')])).code, 0, 'bob reads the repo at its new path');
+    assert.equal((await deploy.hg(['clone', deploy.sshUrl('proj/new'), join(work, 'deploy-new')])).code, 0, 'the deploy key moved too');
+    assert.match((await server.cliOk(['grant', 'list'])).stdout, /bobr\s+proj\/new\s+read/);
+
+    // alice creates a private repo at the old path: nothing of the old repo's access passes to it.
+    const created = await alice.hg(['init', alice.sshUrl('proj/old')]);
+    assert.equal(created.code, 0, created.stderr);
+    const secret = await makeHgRepo(alice, 1);
+    assert.equal((await alice.hg(['-R', secret, 'push', '-f', alice.sshUrl('proj/old')])).code, 0);
+    const bobOld = await bob.hg(['clone', bob.sshUrl('proj/old'), join(work, 'bob-old')]);
+    assert.notEqual(bobOld.code, 0, 'bob may not read the stranger\'s repo at the old path');
+    assert.match(bobOld.stderr, /does not exist or you may not see it/);
+    const deployOld = await deploy.hg(['clone', deploy.sshUrl('proj/old'), join(work, 'deploy-old')]);
+    assert.notEqual(deployOld.code, 0, 'nor may the deploy key');
+    const bobToken = (await server.cliOk(['token', 'add', 'bobr'])).stdout.trim();
+    const http = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-u', `bobr:${bobToken}`, `${server.baseUrl}/proj/old?cmd=capabilities`]);
+    assert.equal(http.stdout, '404', 'nor over HTTP');
+    assert.doesNotMatch((await bob.ssh(['127.0.0.1'])).stdout, /proj\/old/);
+
+    // Removing the repo removes its grants: a later repo at proj/new inherits nothing either.
+    await server.cliOk(['repo', 'rm', 'proj/new']);
+    assert.doesNotMatch((await server.cliOk(['grant', 'list'])).stdout, /bobr/);
+    await server.cliOk(['repo', 'create', 'proj/new']);
+    assert.notEqual((await bob.hg(['clone', bob.sshUrl('proj/new'), join(work, 'bob-new2')])).code, 0);
   });
 
   it('adding a key that is already registered names its holder (key add, deploy-key add: the one store message the web settings page shows too)', async () => {
