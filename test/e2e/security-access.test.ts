@@ -201,3 +201,79 @@ describe('security: access decided afresh, keys, limiter', () => {
     assert.doesNotMatch(asUser.stderr, /team\/secret|deploy key of/);
   });
 });
+
+/** One request on a fresh connection from `localAddress` (so the CDN workers share them out). */
+function once(port: number, localAddress: string, path: string, auth?: { user: string; secret: string }): Promise<{ status: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const headers: Record<string, string> = { connection: 'close' };
+    if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.secret}`).toString('base64')}`;
+    const req = request({ host: '127.0.0.1', port, path, headers, localAddress, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+describe('security: the failed-login limiter', () => {
+  let server: FerryServer;
+  const tokens: Record<string, string> = {};
+
+  before(async () => {
+    server = await startFerry({ env: { FERRY_CDN_WORKERS: '2' } });
+    await server.cliOk(['repo', 'create', 'team/site', '--git']);
+    for (const name of ['victim', 'mallory', 'carol', 'dora']) {
+      await server.cliOk(['user', 'add', name]);
+      await server.cliOk(['user', 'passwd', name], { input: `${name} has a long password\n` });
+      await server.cliOk(['grant', name, 'team/site', 'read']);
+      tokens[name] = (await server.cliOk(['token', 'add', name])).stdout.trim();
+    }
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('the failed-login limiter: CDN workers keep their own count, a success resets it, unknown users answer fast, and a limited address refuses valid credentials of others', async () => {
+    const port = server.httpPort;
+    const wire = '/team/site/info/refs?service=git-upload-pack';
+    const cdn = '/cdn/team/site@main/x.js';
+    const guess = (i: number) => ({ user: 'victim', secret: `guess-${i}` });
+
+    // 1. One count for the primary and every CDN worker: 25 guesses, alternating /cdn (answered by
+    //    the workers) and the wire (by the primary), each on a new connection: at most 10 evaluated.
+    const spread: number[] = [];
+    for (let i = 0; i < 25; i++) spread.push((await once(port, '127.0.0.2', i % 2 === 0 ? cdn : wire, guess(i))).status);
+    assert.equal(spread.filter((s) => s !== 429).length, 10, `guesses evaluated: ${spread.join(' ')}`);
+    assert.ok(spread.slice(10).every((s) => s === 429), spread.join(' '));
+
+    // 2. A success (the attacker's own token, or own password) resets nothing.
+    const reset: number[] = [];
+    for (let i = 0; i < 8; i++) reset.push((await once(port, '127.0.0.3', wire, guess(i))).status);
+    assert.equal((await once(port, '127.0.0.3', wire, { user: 'mallory', secret: tokens.mallory as string })).status, 200);
+    assert.equal((await once(port, '127.0.0.3', wire, { user: 'mallory', secret: 'mallory has a long password' })).status, 200);
+    for (let i = 8; i < 16; i++) reset.push((await once(port, '127.0.0.3', wire, guess(i))).status);
+    assert.deepEqual(reset, [...Array<number>(10).fill(401), ...Array<number>(6).fill(429)], `after a success: ${reset.join(' ')}`);
+
+    // 3. Equal time for a wrong password of an existing user and of an unknown one (no user enumeration).
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      known.push((await once(port, '127.0.0.4', wire, { user: 'dora', secret: `wrong-${i}` })).ms);
+      unknown.push((await once(port, '127.0.0.4', wire, { user: `nobody${i}`, secret: `wrong-${i}` })).ms);
+    }
+    assert.ok(median(unknown) > median(known) / 2, `unknown user ${median(unknown)} ms vs known ${median(known)} ms`);
+
+    // 4. From an address limited by guesses at other accounts, valid credentials of others still work.
+    for (let i = 0; i < 40; i++) await once(port, '127.0.0.5', wire, { user: `target${i % 4}`, secret: `g${i}` });
+    assert.equal((await once(port, '127.0.0.5', wire, { user: 'target0', secret: 'again' })).status, 429, 'the address is limited');
+    assert.equal((await once(port, '127.0.0.5', wire, { user: 'carol', secret: tokens.carol as string })).status, 200, "another account's token");
+    assert.equal((await once(port, '127.0.0.5', cdn, { user: 'carol', secret: tokens.carol as string })).status !== 429, true, 'also at a CDN worker');
+    // The victim, whose account took 20 guesses from elsewhere, still signs in from another address.
+    assert.equal((await once(port, '127.0.0.6', wire, { user: 'victim', secret: 'victim has a long password' })).status, 200);
+    assert.equal((await once(port, '127.0.0.6', wire, { user: 'victim', secret: tokens.victim as string })).status, 200);
+  });
+});

@@ -8,6 +8,8 @@
  * - `repo_redirects`: the paths a repo was moved away from, answered with the new path until a
  *   repo is created there; removed with the repo.
  * - paths are looked up without regard to case: an index for `path COLLATE NOCASE`.
+ * - `login_failures`: the failed sign-in counts (src/http/login-limiter.ts), in the shape
+ *   rate-limiter-flexible's SQLite store uses, so the primary and the CDN workers count together.
  */
 export const repoIdentitySchema = `
 CREATE TABLE repo_grants (
@@ -35,4 +37,10 @@ CREATE TABLE repo_redirects (
 CREATE INDEX repo_redirects_repo ON repo_redirects(repo_id);
 
 CREATE INDEX repos_path_nocase ON repos(path COLLATE NOCASE);
+
+CREATE TABLE login_failures (
+  key TEXT PRIMARY KEY,
+  points INTEGER NOT NULL DEFAULT 0,
+  expire INTEGER
+);
 `;
