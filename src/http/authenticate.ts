@@ -69,6 +69,6 @@ export class HttpAuthenticator {
     const user = await this.stores.users.byId(token.userId);
     if (!user) return undefined;
     await this.stores.tokens.touch(token.id);
-    return { kind: 'user', user, readOnly: token.readOnly };
+    return { kind: 'user', user, readOnly: token.readOnly, credential: { kind: 'token', id: token.id } };
   }
 }

@@ -39,7 +39,7 @@ export async function checkPublicKey(keys: Pick<KeyStore, 'byBlob'>, ctx: Pick<P
 
 export function subjectOf(key: SshKey): Subject {
   return key.owner.kind === 'user'
-    ? { kind: 'user', user: key.owner.user, readOnly: false }
+    ? { kind: 'user', user: key.owner.user, readOnly: false, credential: { kind: 'key', fingerprint: key.fingerprint } }
     : { kind: 'deploy-key', repo: key.owner.repo, write: key.owner.write, fingerprint: key.fingerprint };
 }
 
