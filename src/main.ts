@@ -8,6 +8,7 @@ import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
+import { FailedLoginLimiter } from './http/login-limiter.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/registry.js';
 import { join } from 'node:path';
@@ -81,7 +82,9 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
-  const httpAuth = new HttpAuthenticator(stores);
+  // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
+  const limiterDb = openSqlite(config.dbPath);
+  const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({
     hgExecutable: config.hg.executable,
@@ -129,6 +132,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
       cdn.close();
       void hgHttp.stop();
       publications.close();
+      limiterDb.close();
       stores.close();
     },
   };

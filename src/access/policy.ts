@@ -1,5 +1,5 @@
 import { atLeast, maxLevel, minLevel, type AccessLevel } from '../domain/access-level.js';
-import { AccessDeniedError, NotFoundError } from '../domain/errors.js';
+import { AccessDeniedError, NotFoundError, RepoMovedError } from '../domain/errors.js';
 import { grantCovers, namespaceOf, type RepoPath } from '../domain/repo-path.js';
 import type { Grant, Repo, Stores } from '../store/types.js';
 import { describeSubject, type Subject } from './subject.js';
@@ -20,7 +20,7 @@ export class AccessPolicy {
       case 'deploy-key':
         return subject.repo.id === repo.id ? (subject.write ? 'write' : 'read') : floor;
       case 'user': {
-        const level = maxLevel(floor, await this.userLevel(subject.user.id, subject.user.isAdmin, subject.user.name, repo.path));
+        const level = maxLevel(floor, await this.userLevel(subject.user.id, subject.user.isAdmin, subject.user.name, repo));
         return subject.readOnly ? minLevel(level, 'read') : level;
       }
     }
@@ -29,16 +29,22 @@ export class AccessPolicy {
   /** May `subject` create a repository at `path` (from a client: `hg init ssh://…`, a git push)? */
   async canCreate(subject: Subject, path: RepoPath): Promise<boolean> {
     if (subject.kind !== 'user' || subject.readOnly) return false;
-    return atLeast(await this.userLevel(subject.user.id, subject.user.isAdmin, subject.user.name, path), 'write');
+    return atLeast(await this.userLevel(subject.user.id, subject.user.isAdmin, subject.user.name, { id: undefined, path }), 'write');
   }
 
   /**
-   * Finds the repo and checks `needed`. A repo the subject may not see answers exactly like a
-   * missing one, so nobody learns which private repos exist.
+   * Finds the repo (without regard to case) and checks `needed`. A repo the subject may not see
+   * answers exactly like a missing one, so nobody learns which private repos exist. Where a repo
+   * was moved away from `path` (and none created since), throws RepoMovedError naming the new
+   * path, but only to a subject who may read it there; to others it is missing.
    */
   async authorize(subject: Subject, path: RepoPath, needed: Exclude<AccessLevel, 'none'>): Promise<{ repo: Repo; level: AccessLevel }> {
     const repo = await this.stores.repos.byPath(path);
     const level = repo ? await this.levelOn(subject, repo) : 'none';
+    if (!repo) {
+      const moved = await this.movedTo(subject, path);
+      if (moved) throw new RepoMovedError(path, moved.path);
+    }
     if (!repo || level === 'none') throw repoNotFound(path);
     if (!atLeast(level, needed)) {
       throw new AccessDeniedError(`${describeSubject(subject)} may only ${level === 'read' ? 'read' : 'write to'} ${path}`, 'FERRY_ACCESS_DENIED', {
@@ -50,6 +56,12 @@ export class AccessPolicy {
     return { repo, level };
   }
 
+  /** The repo moved away from `path` (no repo there now), if the subject may read it. */
+  async movedTo(subject: Subject, path: RepoPath): Promise<Repo | undefined> {
+    const moved = await this.stores.repos.movedFrom(path);
+    return moved && (await this.levelOn(subject, moved)) !== 'none' ? moved : undefined;
+  }
+
   /** Every repo the subject can see, with its level. */
   async visibleRepos(subject: Subject): Promise<{ repo: Repo; level: AccessLevel }[]> {
     const repos = await this.stores.repos.list();
@@ -58,7 +70,7 @@ export class AccessPolicy {
     for (const repo of repos) {
       let level: AccessLevel;
       if (subject.kind === 'user') {
-        level = maxLevel(repo.isPublic ? 'read' : 'none', levelFromGrants(grants, subject.user.isAdmin, subject.user.name, repo.path));
+        level = maxLevel(repo.isPublic ? 'read' : 'none', levelFromGrants(grants, subject.user.isAdmin, subject.user.name, repo));
         if (subject.readOnly) level = minLevel(level, 'read');
       } else {
         level = await this.levelOn(subject, repo);
@@ -68,17 +80,25 @@ export class AccessPolicy {
     return out;
   }
 
-  private async userLevel(userId: number, isAdmin: boolean, name: string, path: RepoPath): Promise<AccessLevel> {
+  private async userLevel(userId: number, isAdmin: boolean, name: string, target: GrantSubjectRepo): Promise<AccessLevel> {
     if (isAdmin) return 'admin';
-    return levelFromGrants(await this.stores.grants.forUser(userId), false, name, path);
+    return levelFromGrants(await this.stores.grants.forUser(userId), false, name, target);
   }
 }
 
-function levelFromGrants(grants: readonly Grant[], isAdmin: boolean, userName: string, path: RepoPath): AccessLevel {
+/** A repo (by id) or, for a repo not created yet, only the path it would have. */
+type GrantSubjectRepo = { readonly id: number | undefined; readonly path: RepoPath };
+
+/**
+ * A grant on one repo covers that repo (by id: it followed any rename); a group grant covers the
+ * paths under its prefix, compared without regard to case.
+ */
+function levelFromGrants(grants: readonly Grant[], isAdmin: boolean, userName: string, repo: GrantSubjectRepo): AccessLevel {
   if (isAdmin) return 'admin';
-  let level: AccessLevel = namespaceOf(path).toLowerCase() === userName.toLowerCase() && path.includes('/') ? 'admin' : 'none';
+  let level: AccessLevel = namespaceOf(repo.path).toLowerCase() === userName.toLowerCase() && repo.path.includes('/') ? 'admin' : 'none';
   for (const grant of grants) {
-    if (grantCovers(grant.target, path)) level = maxLevel(level, grant.level);
+    const covers = grant.repoId !== null ? grant.repoId === repo.id : grantCovers(grant.target, repo.path);
+    if (covers) level = maxLevel(level, grant.level);
   }
   return level;
 }

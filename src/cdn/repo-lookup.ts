@@ -10,6 +10,7 @@ export const REPO_LOOKUP_TTL_MS = 1_000;
  * The CDN's hot-path repo lookup. Under load the SQLite read was the largest single cost of a
  * CDN request (~18% of CPU), so rows are reused for REPO_LOOKUP_TTL_MS: a repo made private,
  * moved or removed by another process (the CLI) is answered correctly at most a second later.
+ * Paths match without regard to case, as in the repo store.
  */
 export class CdnRepoLookup {
   private readonly byPathStatement;
@@ -19,7 +20,7 @@ export class CdnRepoLookup {
     db: SqliteDatabase,
     private readonly now: () => number = Date.now,
   ) {
-    this.byPathStatement = db.prepare(`SELECT ${REPO_COLUMNS} FROM repos WHERE path = ?`);
+    this.byPathStatement = db.prepare(`SELECT ${REPO_COLUMNS} FROM repos WHERE path = ? COLLATE NOCASE`);
   }
 
   async byPath(path: RepoPath): Promise<Repo | undefined> {

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   FERRY_KEY_NOT_FOUND: 'No key with that fingerprint belongs to that user or repository.',
   FERRY_REPO_EXISTS: 'A repository already exists at that path, or the path is inside or above one.',
   FERRY_REPO_NOT_FOUND: 'No repository at that path, or the caller may not see it.',
+  FERRY_REPO_MOVED: 'The repository was moved (ferry repo mv); the message and data.to name its new path. Only said to those who may read it.',
   FERRY_ACCESS_DENIED: 'The caller is known but may not do this.',
   FERRY_AUTH_REQUIRED: 'The caller must sign in first.',
   FERRY_RATE_LIMITED: 'Too many failed attempts; wait before trying again.',
@@ -66,6 +67,16 @@ export class NotFoundError extends FerryError {
 export class ConflictError extends FerryError {
   constructor(message: string, code: ErrorCode, data: Record<string, unknown> = {}) {
     super(code, message, { data });
+  }
+}
+
+/**
+ * A repo was moved away from `from` to `to` (`ferry repo mv`). HTTP answers 301 to the same URL
+ * under `to`; SSH prints `ferry: FROM moved to TO`. Thrown only to a subject who may read `to`.
+ */
+export class RepoMovedError extends FerryError {
+  constructor(from: string, to: string) {
+    super('FERRY_REPO_MOVED', `${from} moved to ${to}`, { data: { from, to } });
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { InvalidInputError } from './errors.js';
+import { ConflictError, InvalidInputError } from './errors.js';
 
 /** Key algorithms Ferry accepts (RSA keys must sign with SHA-2; the SSH server enforces that). */
 export const ACCEPTED_KEY_TYPES = [
@@ -103,4 +103,16 @@ function tokenize(line: string): string[] {
   }
   if (current !== '') tokens.push(current);
   return tokens;
+}
+
+/**
+ * The refusal for a key that is registered already (to anyone: a user, or a repo as a deploy key).
+ * It never says whose: that would tell whoever holds a copy of a public key who uses it and where.
+ */
+export function keyInUseError(fingerprint: string, outcome = 'nothing was added'): ConflictError {
+  return new ConflictError(
+    `key ${fingerprint} is already in use (each key identifies one user or one deploy key); ${outcome}: make a new key with ssh-keygen`,
+    'FERRY_KEY_EXISTS',
+    { fingerprint },
+  );
 }

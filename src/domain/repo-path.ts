@@ -61,9 +61,11 @@ export function parseGrantTarget(input: string): GrantTarget {
   return parseRepoPath(input) as string as GrantTarget;
 }
 
-/** True when `target` (a repo path or a `group/` prefix) covers `path`. */
+/** True when `target` (a repo path or a `group/` prefix) covers `path`, without regard to case. */
 export function grantCovers(target: string, path: string): boolean {
-  return target.endsWith('/') ? path.startsWith(target) : target === path;
+  const t = target.toLowerCase();
+  const p = path.toLowerCase();
+  return t.endsWith('/') ? p.startsWith(t) : t === p;
 }
 
 /** The first segment: the owner's namespace for user-owned repos. */

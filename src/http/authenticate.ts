@@ -1,9 +1,9 @@
 import type { RequestHead } from './reply.js';
 import { ANONYMOUS, type Subject } from '../access/subject.js';
 import { FerryError } from '../domain/errors.js';
-import { verifyPassword } from '../services/passwords.js';
+import { hashPassword, verifyPassword } from '../services/passwords.js';
 import { lookupToken } from '../services/tokens.js';
-import type { Stores } from '../store/types.js';
+import type { Stores, User } from '../store/types.js';
 import { ClientAddresses } from './client-address.js';
 import { FailedLoginLimiter } from './login-limiter.js';
 
@@ -12,13 +12,19 @@ export const BASIC_CHALLENGE = 'Basic realm="Ferry", charset="UTF-8"';
 /**
  * Turns an HTTP request's credentials into a Subject: HTTP Basic with a token (any user name)
  * or a user's password. No credentials is anonymous; wrong credentials is an error (401), never
- * a silent fall-back to anonymous. Failed attempts are rate-limited per client address.
+ * a silent fall-back to anonymous. Credentials are checked again on every request (a removed
+ * token or user is refused on the next request of a keep-alive connection). Failed attempts are
+ * limited by FailedLoginLimiter (per account, per address, shared by every process); a valid
+ * token is never refused for anyone's failures.
  */
 export class HttpAuthenticator {
+  /** A hash to check wrong passwords of unknown users against, so they take as long as known ones. */
+  private decoy: Promise<string> | undefined;
+
   constructor(
     private readonly stores: Pick<Stores, 'users' | 'tokens'>,
-    /** Shared with the web sign-in form: one failed-login count per address for all of HTTP. */
-    readonly limiter: FailedLoginLimiter = new FailedLoginLimiter(),
+    /** Shared with the web sign-in form and, through the database, with the CDN worker processes. */
+    readonly limiter: FailedLoginLimiter = FailedLoginLimiter.inMemory(),
     readonly clients: ClientAddresses = new ClientAddresses(),
   ) {}
 
@@ -31,27 +37,38 @@ export class HttpAuthenticator {
     const colon = decoded.indexOf(':');
     const name = colon < 0 ? decoded : decoded.slice(0, colon);
     const secret = colon < 0 ? '' : decoded.slice(colon + 1);
-    const client = this.clients.of(req);
-    this.limiter.check(client);
-    const subject = await this.verify(name, secret);
-    if (!subject) {
-      this.limiter.fail(client);
-      throw new FerryError('FERRY_AUTH_REQUIRED', 'wrong user name, password or token');
-    }
-    this.limiter.succeed(client);
-    return subject;
+    const byToken = await this.tokenSubject(secret);
+    if (byToken) return byToken;
+    const user = await this.signIn(name, secret, this.clients.of(req));
+    if (!user) throw new FerryError('FERRY_AUTH_REQUIRED', 'wrong user name, password or token');
+    return { kind: 'user', user, readOnly: false };
   }
 
-  private async verify(name: string, secret: string): Promise<Subject | undefined> {
-    const token = await lookupToken(this.stores.tokens, secret);
-    if (token) {
-      const user = await this.stores.users.byId(token.userId);
-      if (!user) return undefined;
-      await this.stores.tokens.touch(token.id);
-      return { kind: 'user', user, readOnly: token.readOnly };
-    }
+  /**
+   * Checks a user name and password (HTTP Basic, the web sign-in form), limited by the failed-login
+   * limiter: throws FerryError FERRY_RATE_LIMITED when this attempt may not be evaluated; returns
+   * undefined for wrong credentials (after the same time whether or not the user exists).
+   */
+  async signIn(name: string, password: string, address: string): Promise<User | undefined> {
+    const attempt = { account: name, address };
+    await this.limiter.check(attempt);
     const user = await this.stores.users.byName(name);
+    const stored = user ? await this.stores.users.passwordHash(user.id) : null;
+    const ok = await verifyPassword(password, stored ?? (await (this.decoy ??= hashPassword('no user has this password; it only spends the time a check takes'))));
+    if (!user || stored === null || !ok) {
+      await this.limiter.fail(attempt);
+      return undefined;
+    }
+    await this.limiter.succeed(attempt);
+    return user;
+  }
+
+  private async tokenSubject(secret: string): Promise<Subject | undefined> {
+    const token = await lookupToken(this.stores.tokens, secret);
+    if (!token) return undefined;
+    const user = await this.stores.users.byId(token.userId);
     if (!user) return undefined;
-    return (await verifyPassword(secret, await this.stores.users.passwordHash(user.id))) ? { kind: 'user', user, readOnly: false } : undefined;
+    await this.stores.tokens.touch(token.id);
+    return { kind: 'user', user, readOnly: token.readOnly, credential: { kind: 'token', id: token.id } };
   }
 }

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { FerryError, type ErrorCode } from '../domain/errors.js';
+import { FerryError, RepoMovedError, type ErrorCode } from '../domain/errors.js';
 import { writeReply, type Reply } from './reply.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  FERRY_REPO_MOVED: 301,
   FERRY_USAGE: 400,
   FERRY_INVALID_INPUT: 400,
   FERRY_INVALID_REPO_PATH: 400,
@@ -36,6 +37,20 @@ export interface ErrorReplyOptions {
   readonly headers?: Record<string, string>;
   /** Also as the reason phrase: Mercurial prints only that. */
   readonly reason?: boolean;
+  /** The request's URL: a moved repo's answer points at the same URL under the new path. */
+  readonly url?: URL;
+}
+
+/**
+ * Where a request for a moved repo goes: the same URL with the old path (matched without regard
+ * to case) replaced by the new one, e.g. `/team/old/info/refs?service=…` → `/team/new/info/refs?…`.
+ * A path-absolute Location (RFC 9110 §10.2.2), which hg, git and browsers resolve.
+ */
+export function movedLocation(err: RepoMovedError, url: URL): string {
+  const from = `/${String(err.data.from)}`;
+  const to = `/${String(err.data.to)}`;
+  const rest = url.pathname.toLowerCase().startsWith(from.toLowerCase()) ? url.pathname.slice(from.length) : '';
+  return `${to}${rest}${url.search}`;
 }
 
 /** Plain-text error for VCS clients and curl; JSON where the client asked for it. */
@@ -54,6 +69,7 @@ export function errorReply(err: unknown, options: ErrorReplyOptions = {}): Reply
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const body = options.json ? `${JSON.stringify({ error: { code, message } })}\n` : `${message}\n`;
   const headers = {
+    ...(err instanceof RepoMovedError && options.url ? { Location: movedLocation(err, options.url), 'Cache-Control': 'no-store' } : {}),
     'Content-Type': options.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'X-Content-Type-Options': 'nosniff',

@@ -16,7 +16,7 @@ export function createHttpServer(routes: readonly HttpRoute[], log: Logger, time
     }
     void dispatch(routes, req, res, url).catch((err: unknown) => {
       if (statusOf(err) === 500) log.error({ err, url: url.pathname }, 'http request failed');
-      sendError(res, err);
+      sendError(res, err, { url });
     });
   });
 }

@@ -59,7 +59,7 @@ export class Importer {
     const source = parseImportUrl(request.url, { allowLocal: request.allowLocal });
     const clash = await this.deps.repos.overlapping(request.path);
     if (clash) {
-      throw new FerryError('FERRY_REPO_EXISTS', clash.path === request.path ? `repository ${request.path} already exists` : `cannot import to ${request.path}: ${clash.path} is in the way; repositories may not nest`, {
+      throw new FerryError('FERRY_REPO_EXISTS', clash.path.toLowerCase() === request.path.toLowerCase() ? `repository ${request.path} already exists` : `cannot import to ${request.path}: ${clash.path} is in the way; repositories may not nest`, {
         data: { path: request.path, clash: clash.path },
       });
     }

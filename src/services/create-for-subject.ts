@@ -8,7 +8,8 @@ import type { RepositoryService } from './repositories.js';
 
 /**
  * Creates a repo on a client's behalf (`hg init ssh://…`, a git push to a new path). When the
- * path would nest with a repo the subject may not see, the refusal does not name that repo.
+ * path is taken (in any case) or would nest with a repo the subject may not see, the refusal does
+ * not name that repo.
  */
 export async function createForSubject(
   deps: { policy: AccessPolicy; repositories: RepositoryService; repos: RepoStore },
@@ -20,7 +21,7 @@ export async function createForSubject(
     return await deps.repositories.create(path, kind, { isPublic: false });
   } catch (err) {
     const clash = isFerryError(err) && err.code === 'FERRY_REPO_EXISTS' ? err.data.clash : undefined;
-    if (typeof clash !== 'string' || clash === path) throw err;
+    if (typeof clash !== 'string') throw err;
     const hidden = await deps.repos.byPath(clash as RepoPath);
     if (hidden && (await deps.policy.levelOn(subject, hidden)) !== 'none') throw err;
     throw new ConflictError(`cannot create ${path}: another repository is at, above or below that path; choose another path`, 'FERRY_REPO_EXISTS', { path });

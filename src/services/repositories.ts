@@ -60,28 +60,30 @@ export class RepositoryService {
 
   async remove(path: RepoPath): Promise<void> {
     const repo = await this.repos.byPath(path);
-    await this.repos.remove(path);
-    const dir = repoDirectory(this.reposDir, path);
-    const trash = join(this.reposDir, '..', 'trash', `${Date.now()}-${path.replaceAll('/', '_')}`);
+    if (!repo) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${path}`, { data: { path } });
+    await this.repos.remove(repo.path);
+    // The directory has the case the repo was created with, whatever case `path` was typed in.
+    const dir = repoDirectory(this.reposDir, repo.path);
+    const trash = join(this.reposDir, '..', 'trash', `${Date.now()}-${repo.path.replaceAll('/', '_')}`);
     await mkdir(dirname(trash), { recursive: true });
     if (existsSync(dir)) {
       await rename(dir, trash);
       await this.pruneEmptyParents(dirname(dir));
     }
     await rm(trash, { recursive: true, force: true });
-    if (repo) this.events.emitRemoved({ repo });
+    this.events.emitRemoved({ repo });
   }
 
   async move(from: RepoPath, to: RepoPath): Promise<Repo> {
     const existing = await this.repos.byPath(from);
     if (!existing) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${from}`, { data: { path: from } });
-    await this.assertFree(to, from);
-    const src = repoDirectory(this.reposDir, from);
+    await this.assertFree(to, existing.path);
+    const src = repoDirectory(this.reposDir, existing.path);
     const dst = repoDirectory(this.reposDir, to);
     await mkdir(dirname(dst), { recursive: true });
     await rename(src, dst);
     try {
-      const moved = await this.repos.rename(from, to);
+      const moved = await this.repos.rename(existing.path, to);
       await this.pruneEmptyParents(dirname(src));
       this.events.emitRemoved({ repo: existing });
       return moved;
@@ -92,11 +94,14 @@ export class RepositoryService {
   }
 
   private async assertFree(path: RepoPath, ignoring?: RepoPath): Promise<void> {
+    // Paths are compared without regard to case: two repos may not differ only in case.
     const clash = await this.repos.overlapping(path);
-    if (!clash || clash.path === ignoring) return;
-    const how = clash.path === path ? 'already exists' : path.startsWith(`${clash.path}/`) ? `is a repository that would contain ${path}` : `would be inside ${path}`;
+    const lower = path.toLowerCase();
+    if (!clash || clash.path.toLowerCase() === ignoring?.toLowerCase()) return;
+    const same = clash.path.toLowerCase() === lower;
+    const how = same ? 'already exists' : lower.startsWith(`${clash.path.toLowerCase()}/`) ? `is a repository that would contain ${path}` : `would be inside ${path}`;
     throw new ConflictError(
-      clash.path === path ? `repository ${path} already exists` : `cannot use ${path}: ${clash.path} ${how}; repositories may not nest`,
+      same ? `repository ${clash.path} already exists${clash.path === path ? '' : ' (paths are matched without regard to case)'}` : `cannot use ${path}: ${clash.path} ${how}; repositories may not nest`,
       'FERRY_REPO_EXISTS',
       { path, clash: clash.path },
     );

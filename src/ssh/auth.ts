@@ -1,5 +1,6 @@
 import ssh2, { type PublicKeyAuthContext } from 'ssh2';
 import type { Subject } from '../access/subject.js';
+import { FerryError } from '../domain/errors.js';
 import type { KeyStore, SshKey } from '../store/types.js';
 import { ACCEPTED_SIGNATURE_KEY_TYPES } from './algorithms.js';
 
@@ -38,6 +39,18 @@ export async function checkPublicKey(keys: Pick<KeyStore, 'byBlob'>, ctx: Pick<P
 
 export function subjectOf(key: SshKey): Subject {
   return key.owner.kind === 'user'
-    ? { kind: 'user', user: key.owner.user, readOnly: false }
+    ? { kind: 'user', user: key.owner.user, readOnly: false, credential: { kind: 'key', fingerprint: key.fingerprint } }
     : { kind: 'deploy-key', repo: key.owner.repo, write: key.owner.write, fingerprint: key.fingerprint };
+}
+
+/**
+ * Who the key that signed in on a connection is *now*. Called for every session command (exec,
+ * shell), never cached per connection: a key, user or deploy key removed, an admin demoted, a
+ * repo renamed all take effect on the next command of a live (e.g. ControlMaster) connection.
+ * Throws FerryError FERRY_AUTH_REQUIRED when the key is no longer registered.
+ */
+export async function currentSubject(keys: Pick<KeyStore, 'byBlob'>, blob: Buffer): Promise<Subject> {
+  const key = await keys.byBlob(blob);
+  if (!key) throw new FerryError('FERRY_AUTH_REQUIRED', 'this key is no longer registered with Ferry: add a key with `ferry key add` and reconnect');
+  return subjectOf(key);
 }

@@ -70,7 +70,8 @@ async function hgInit(ctx: CommandContext, path: RepoPath): Promise<number> {
 /** A git push to a path with no repo creates one where the subject may create. */
 async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<Repo> {
   const { policy, repositories, stores } = ctx.app;
-  if (!(await stores.repos.byPath(path)) && (await policy.canCreate(ctx.subject, path))) {
+  // A path a repo moved away from is not created anew by a push: the refusal names the new path.
+  if (!(await stores.repos.byPath(path)) && !(await policy.movedTo(ctx.subject, path)) && (await policy.canCreate(ctx.subject, path))) {
     const repo = await createForSubject({ policy, repositories, repos: stores.repos }, ctx.subject, path, 'git');
     ctx.app.log.info({ path, by: describeSubject(ctx.subject) }, 'created git repository over ssh');
     return repo;

@@ -1,12 +1,11 @@
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import ssh2, { type Connection } from 'ssh2';
-import type { Subject } from '../access/subject.js';
 import { describeSubject } from '../access/subject.js';
 import type { App } from '../main.js';
 import type { HgServe } from '../vcs/hg/serve.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
-import { checkPublicKey } from './auth.js';
+import { checkPublicKey, currentSubject } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 import { handleSession } from './session.js';
 
@@ -55,7 +54,8 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
     const gone = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, gone.signal]);
     connections.add(tracked);
-    let subject: Subject | undefined;
+    /** The key that signed in; who it belongs to is looked up again for every command. */
+    let signedInKey: Buffer | undefined;
     let failures = 0;
     const signedIn = () => {
       handshaking.get(`${info.ip}|${info.port}`)?.();
@@ -66,9 +66,9 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
         (outcome) => {
           if (outcome.kind === 'acceptable') return ctx.accept();
           if (outcome.kind === 'authenticated') {
-            subject = outcome.subject;
+            signedInKey = Buffer.from(ctx.key.data);
             void app.stores.keys.touch(outcome.key.id).catch(() => {});
-            app.log.info({ ip: info.ip, who: describeSubject(subject) }, 'ssh login');
+            app.log.info({ ip: info.ip, who: describeSubject(outcome.subject) }, 'ssh login');
             return ctx.accept();
           }
           app.log.debug({ ip: info.ip, reason: outcome.reason }, 'ssh public key refused');
@@ -83,11 +83,12 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
     });
     client.on('ready', signedIn);
     client.on('session', (accept, reject) => {
-      if (stopping || subject === undefined) return reject();
+      const key = signedInKey;
+      if (stopping || key === undefined) return reject();
       handleSession(accept(), {
         app,
         hgServe,
-        subject,
+        subject: () => currentSubject(app.stores.keys, key),
         host,
         signal,
         track: async (work) => {

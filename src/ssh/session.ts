@@ -13,7 +13,8 @@ const GIT_PROTOCOL = /^version=[0-2](:[a-z0-9=_-]{1,64}){0,4}$/;
 export interface SessionDeps {
   readonly app: App;
   readonly hgServe: HgServe;
-  readonly subject: Subject;
+  /** Who the connection's key belongs to now: asked again for every command (throws once removed). */
+  subject(): Promise<Subject>;
   readonly host: string;
   readonly signal: AbortSignal;
   /** Counts a running command as work in flight (SIGTERM waits for it). */
@@ -51,7 +52,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     started = true;
     const channel = accept();
     void deps.track(
-      whoAmIText(deps.app.policy, deps.subject, deps.host).then(
+      deps.subject().then((subject) => whoAmIText(deps.app.policy, subject, deps.host)).then(
         (text) => finish(channel, 0, pty ? text.replaceAll('\n', '\r\n') : text),
         (err: unknown) => fail(deps, channel, err),
       ),
@@ -62,8 +63,9 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     started = true;
     const channel = accept();
     const work = (async () => {
+      const subject = await deps.subject();
       const command = parseSshCommand(info.command);
-      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject: deps.subject, channel, gitProtocol, signal: deps.signal }, command);
+      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal }, command);
     })();
     void deps.track(work.then((code) => finish(channel, code), (err: unknown) => fail(deps, channel, err)));
   });

@@ -37,7 +37,9 @@ export interface Repo {
 export interface Grant {
   readonly user: UserName;
   readonly userId: number;
-  /** A repo path, or a group prefix ending in `/`. */
+  /** The repo a grant on one repo belongs to (its id: it follows renames); null for a group grant. */
+  readonly repoId: number | null;
+  /** The repo's current path, or a group prefix ending in `/`. */
   readonly target: string;
   readonly level: GrantLevel;
 }
@@ -76,18 +78,27 @@ export interface KeyStore {
 }
 
 export interface RepoStore {
+  /** Throws ConflictError FERRY_REPO_EXISTS when a repo's path differs from `path` only in case. */
   create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean }): Promise<Repo>;
+  /** The repo at `path`, matched without regard to case (it keeps the case it was created with). */
   byPath(path: RepoPath): Promise<Repo | undefined>;
+  /** The repo that was moved away from `path` (by `rename`), while no repo has been created there. */
+  movedFrom(path: RepoPath): Promise<Repo | undefined>;
   byId(id: number): Promise<Repo | undefined>;
   list(): Promise<Repo[]>;
   /** A repo at `path`, inside it (`path/...`), or containing it (a prefix of `path`). */
   overlapping(path: RepoPath): Promise<Repo | undefined>;
   remove(path: RepoPath): Promise<void>;
+  /** Moves the repo (its id, so its grants, keys and mirror go along) and leaves a redirect at `from`. */
   rename(from: RepoPath, to: RepoPath): Promise<Repo>;
   setPublic(path: RepoPath, isPublic: boolean): Promise<Repo>;
 }
 
 export interface GrantStore {
+  /**
+   * Grants `level` on `target`: a repo path (resolved, without regard to case, to the repo's id;
+   * throws NotFoundError FERRY_REPO_NOT_FOUND when no repo is there) or a group prefix ending in `/`.
+   */
   set(userId: number, target: string, level: GrantLevel): Promise<void>;
   remove(userId: number, target: string): Promise<boolean>;
   forUser(userId: number): Promise<Grant[]>;

@@ -25,7 +25,7 @@ describe('ferry admin CLI', () => {
 
     const again = await ferryCli(data, ['key', 'add', 'bob', a.publicPath]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /already registered to user alice; nothing was added/);
+    assert.match(again.stderr, /already in use .*; nothing was added/);
 
     const list = await ferryCli(data, ['key', 'list', 'alice']);
     for (const k of [a, b, c]) assert.ok(list.stdout.includes(k.fingerprint), `${k.fingerprint} listed`);

@@ -15,7 +15,7 @@ describe('ferry deploy-key', () => {
 
     const refused = await ferryCli(data, ['deploy-key', 'add', 'team/app', userKey.publicPath, '--write']);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^ferry: .*already registered to user alice; nothing was added\n$/);
+    assert.match(refused.stderr, /^ferry: key SHA256:\S+ is already in use \(each key identifies one user or one deploy key\); nothing was added: make a new key with ssh-keygen\n$/);
     assert.doesNotMatch((await ferryCli(data, ['deploy-key', 'list', 'team/app'])).stdout, new RegExp(userKey.fingerprint.replace(/[+/]/g, '\\$&')));
 
     const added = await ferryCli(data, ['deploy-key', 'add', 'team/app', deployKey.publicPath]);
@@ -23,9 +23,9 @@ describe('ferry deploy-key', () => {
     assert.match(added.stdout, /added read-only deploy key/);
     const twice = await ferryCli(data, ['deploy-key', 'add', 'team/lib', deployKey.publicPath]);
     assert.equal(twice.code, 1);
-    assert.match(twice.stderr, /already registered/);
+    assert.match(twice.stderr, /already in use/);
     const asUserKey = await ferryCli(data, ['key', 'add', 'alice', deployKey.publicPath]);
     assert.equal(asUserKey.code, 1);
-    assert.match(asUserKey.stderr, /already registered/);
+    assert.match(asUserKey.stderr, /already in use/);
   });
 });

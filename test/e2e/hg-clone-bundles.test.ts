@@ -95,6 +95,16 @@ describe('hg clone bundles over HTTP', () => {
     const refused = await run('curl', ['-s', `${link.replace(/sig=[^&]+/, 'sig=AAAA')}`]);
     assert.match(refused.stdout, /not valid \(expired or altered\): clone again/);
 
+    // A link dies with the token it was issued to (security issue 11.1: a removed token is refused next time).
+    const spare = await tokenOf('carol');
+    const spareManifest = (await runOk('curl', ['-sS', '-u', `carol:${spare}`, `${ferry.baseUrl}/team/big?cmd=clonebundles`])).stdout;
+    const spareLink = /^(http:\S+) BUNDLESPEC=/.exec(spareManifest)?.[1] as string;
+    assert.equal(await status(spareLink), '200');
+    const ids = [...(await ferry.cliOk(['token', 'list', 'carol'])).stdout.matchAll(/^\s*(\d+)\s/gm)].map((m) => m[1] as string);
+    await ferry.cliOk(['token', 'rm', 'carol', ids[ids.length - 1] as string]);
+    assert.equal(await status(spareLink), '404', 'the link of a removed token no longer works');
+    assert.equal(await status(link), '200', 'the link of the token still there does');
+
     await ferry.cliOk(['revoke', 'carol', 'team/big']);
     assert.equal(await status(link), '404', 'a reader whose grant was revoked cannot fetch the bundle any more');
 

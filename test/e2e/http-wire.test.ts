@@ -268,10 +268,11 @@ describe('hg and git over HTTP', () => {
 });
 
 describe('HTTP sign-in limits', () => {
-  it('answers 429 with Retry-After after 10 failed sign-ins from one address, even to right credentials', async () => {
+  it('answers 429 with Retry-After after 10 failed sign-ins for one account from one address, even to the right password; a token still works', async () => {
     const server = await startFerry();
     try {
       await server.cliOk(['user', 'add', 'carol']);
+      await server.cliOk(['user', 'passwd', 'carol'], { input: 'correct horse battery\n' });
       await server.cliOk(['repo', 'create', 'carol/app', '--public']);
       const good = await token(server, 'carol');
       const statuses: string[] = [];
@@ -280,9 +281,11 @@ describe('HTTP sign-in limits', () => {
         statuses.push(r.stdout);
       }
       assert.deepEqual(statuses, [...Array<string>(10).fill('401'), '429']);
-      const limited = await runOk('curl', ['-s', '-D', '-', '-o', '/dev/null', '-u', `carol:${good}`, url(server, 'carol/app?cmd=capabilities')]);
+      const limited = await runOk('curl', ['-s', '-D', '-', '-o', '/dev/null', '-u', 'carol:correct horse battery', url(server, 'carol/app?cmd=capabilities')]);
       assert.match(limited.stdout, /^HTTP\/1\.1 429/);
       assert.match(limited.stdout, /retry-after: \d+/i);
+      const byToken = await runOk('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-u', `carol:${good}`, url(server, 'carol/app?cmd=capabilities')]);
+      assert.equal(byToken.stdout, '200', 'a valid token is never refused for failed guesses');
       const anonymous = await runOk('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', url(server, 'carol/app?cmd=capabilities')]);
       assert.equal(anonymous.stdout, '200', 'reading a public repo needs no sign-in');
     } finally {

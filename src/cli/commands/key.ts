@@ -1,6 +1,6 @@
 import type { App } from '../../main.js';
 import { ConflictError, UsageError } from '../../domain/errors.js';
-import { parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
+import { keyInUseError, parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
 import { parseUserName } from '../../domain/user-name.js';
 import type { KeyStore, User } from '../../store/types.js';
 import { parseCommand, print, printTable, readInput } from '../io.js';
@@ -61,10 +61,7 @@ export async function assertNoneRegistered(store: KeyStore, keys: readonly Publi
     seen.add(key.fingerprint);
     const existing = await store.byBlob(key.blob);
     if (existing) {
-      const whose = existing.owner.kind === 'user' ? `user ${existing.owner.user.name}` : `a deploy key of ${existing.owner.repo.path}`;
-      throw new ConflictError(`key ${key.fingerprint} is already registered to ${whose}; nothing was added`, 'FERRY_KEY_EXISTS', {
-        fingerprint: key.fingerprint,
-      });
+      throw keyInUseError(key.fingerprint);
     }
   }
 }

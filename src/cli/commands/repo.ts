@@ -53,8 +53,12 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
     }
     case 'mv': {
       const { positionals } = parseCommand(rest, {}, 'ferry repo mv OLD NEW', { min: 2, max: 2 });
-      const moved = await app.repositories.move(parseRepoPath(positionals[0] as string), parseRepoPath(positionals[1] as string));
-      print(`moved ${positionals[0]} to ${moved.path}`);
+      const from = parseRepoPath(positionals[0] as string);
+      const before = await app.stores.repos.byPath(from);
+      const moved = await app.repositories.move(from, parseRepoPath(positionals[1] as string));
+      const old = before?.path ?? from;
+      const recased = old.toLowerCase() === moved.path.toLowerCase();
+      print(`moved ${old} to ${moved.path}${recased ? '' : ` (with its grants, deploy keys and mirror; ${old} redirects there until a repo is created at it)`}`);
       return 0;
     }
     default:

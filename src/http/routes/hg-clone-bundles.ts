@@ -11,13 +11,20 @@ export const CLONE_BUNDLE_PREFIX = '/-/hg-clone-bundles/';
 export interface CloneBundleRouteDeps {
   readonly bundles: HgCloneBundles;
   readonly policy: AccessPolicy;
-  readonly stores: Pick<Stores, 'repos' | 'users' | 'keys'>;
+  readonly stores: Pick<Stores, 'repos' | 'users' | 'keys' | 'tokens'>;
 }
 
-/** How a manifest names who asked, for the signature and the access check at fetch. */
+/**
+ * How a manifest names who asked, for the signature and the access check at fetch: the user and
+ * the token or SSH key they signed in with, so a link dies with its credential.
+ */
 export function subjectKey(subject: Subject): string {
   if (subject.kind === 'anonymous') return 'anonymous';
-  if (subject.kind === 'user') return `user:${subject.user.id}`;
+  if (subject.kind === 'user') {
+    const credential = subject.credential;
+    const via = credential === undefined ? '' : credential.kind === 'token' ? `:token:${credential.id}` : `:key:${credential.fingerprint}`;
+    return `user:${subject.user.id}${via}`;
+  }
   return `deploy:${subject.fingerprint}`;
 }
 
@@ -75,7 +82,10 @@ async function subjectOf(deps: CloneBundleRouteDeps, key: string, repo: Repo): P
     const found = (await deps.stores.keys.listForRepo(repo.id)).find((k) => k.fingerprint === fingerprint && k.owner.kind === 'deploy');
     return found?.owner.kind === 'deploy' ? { kind: 'deploy-key', repo, write: false, fingerprint } : undefined;
   }
-  const id = /^user:(\d+)$/.exec(key)?.[1];
-  const user = id === undefined ? undefined : await deps.stores.users.byId(Number(id));
-  return user ? { kind: 'user', user, readOnly: true } : undefined;
+  const m = /^user:(\d+)(?::(token|key):(.+))?$/.exec(key);
+  const user = m === null ? undefined : await deps.stores.users.byId(Number(m[1]));
+  if (!m || !user) return undefined;
+  if (m[2] === 'token' && !(await deps.stores.tokens.listForUser(user.id)).some((t) => t.id === Number(m[3]))) return undefined;
+  if (m[2] === 'key' && !(await deps.stores.keys.listForUser(user.id)).some((k) => k.fingerprint === m[3])) return undefined;
+  return { kind: 'user', user, readOnly: true };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NotFoundError, InvalidInputError, describeError } from '../../domain/errors.js';
+import { NotFoundError, InvalidInputError, RepoMovedError, describeError } from '../../domain/errors.js';
 import { parseRepoPath, isRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import { ANONYMOUS } from '../../access/subject.js';
@@ -17,7 +17,7 @@ import { repoHome } from '../../web/pages/repo.js';
 import { repoBase, type RepoView } from '../../web/pages/repo-shell.js';
 import { redirect, sendHtml } from '../../web/respond.js';
 import { loadStaticAssets, type StaticAsset } from '../../web/static.js';
-import { statusOf } from '../errors.js';
+import { movedLocation, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { sessionOf } from '../session-subject.js';
 import { publicBaseUrl } from '../public-url.js';
@@ -45,6 +45,11 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
       try {
         return await dispatch(ctx, method);
       } catch (err) {
+        if (err instanceof RepoMovedError && !res.headersSent) {
+          // Not cached: a repo may be created at the old path later, and only readers see the move.
+          res.writeHead(301, { Location: movedLocation(err, url), 'Content-Length': 0, 'Cache-Control': 'no-store' }).end();
+          return true;
+        }
         const status = statusOf(err);
         if (status === 500) app.log.error({ err, url: url.pathname }, 'web page failed');
         if (res.headersSent) {

@@ -35,7 +35,7 @@ export function wireRoute(app: App): HttpRoute {
         const headers: Record<string, string> = {};
         if (statusOf(err) === 401) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
-        sendError(res, err, { headers, reason: wire.vcs === 'hg' });
+        sendError(res, err, { headers, reason: wire.vcs === 'hg', url });
       }
       const op = res.statusCode === 200 ? transferOf(wire) : undefined;
       if (op) app.metrics.transfer(wire.vcs, 'http', op);
@@ -103,7 +103,7 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     path = parseRepoPath(path.slice(0, -'.git'.length));
   }
   // Like over ssh, a git push to a path with no repo creates one (private) where the subject may.
-  if (wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'advertise' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate(subject, path))) {
+  if (wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'advertise' && !(await app.stores.repos.byPath(path)) && !(await app.policy.movedTo(subject, path)) && (await app.policy.canCreate(subject, path))) {
     const created = await app.repositories.create(path, 'git', { isPublic: false });
     app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
     return created;

@@ -1,5 +1,5 @@
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { PublicKey } from '../../domain/public-key.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { keyInUseError, type PublicKey } from '../../domain/public-key.js';
 import { translateSqliteError, type SqliteDatabase } from '../../db/sqlite.js';
 import type { KeyOwner, SshKey, KeyStore } from '../types.js';
 import { repoFromRow } from './repos.js';
@@ -70,18 +70,9 @@ export class SqliteKeyStore implements KeyStore {
           .run(userId, repoId, write ? 1 : 0, key.type, key.blob, key.fingerprint, key.comment).lastInsertRowid,
       );
     } catch (err) {
-      return translateSqliteError(err, () => this.alreadyRegistered(key));
+      return translateSqliteError(err, () => keyInUseError(key.fingerprint, 'it was not added'));
     }
     return keyFromRow(this.db.prepare(`${SELECT} WHERE k.id = ?`).get(id) as KeyRow);
-  }
-
-  private alreadyRegistered(key: PublicKey): ConflictError {
-    const row = this.db.prepare(`${SELECT} WHERE k.fingerprint = ?`).get(key.fingerprint) as KeyRow | undefined;
-    const holder = row ? keyFromRow(row).owner : undefined;
-    const whose = holder === undefined ? '' : holder.kind === 'user' ? ` to user ${holder.user.name}` : ` as a deploy key of ${holder.repo.path}`;
-    return new ConflictError(`key ${key.fingerprint} is already registered${whose}; each key identifies one user or one deploy key`, 'FERRY_KEY_EXISTS', {
-      fingerprint: key.fingerprint,
-    });
   }
 
   async byBlob(blob: Buffer): Promise<SshKey | undefined> {

@@ -1,9 +1,9 @@
-import { FerryError, describeError } from '../../domain/errors.js';
+import { FerryError, describeError, isFerryError } from '../../domain/errors.js';
 import { parsePublicKeys } from '../../domain/public-key.js';
 import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSession } from '../../http/session-subject.js';
-import { verifyPassword } from '../../services/passwords.js';
 import { issueToken } from '../../services/tokens.js';
 import type { PageContext } from '../context.js';
+import type { User } from '../../store/types.js';
 import { checkCsrf, checkCsrfHead, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
@@ -47,22 +47,16 @@ export async function signin(ctx: PageContext): Promise<void> {
   checkCsrf(ctx, form);
   const next = safeNext(ctx, form.get('next'));
   const name = form.get('name') ?? '';
-  const client = ctx.app.httpAuth.clients.of(req);
-  const limiter = ctx.app.httpAuth.limiter;
   const again = (message: string, status: number): void =>
     sendHtml(req, res, status, signinForm(ctx, form.get('csrf') ?? '', next, message, name), { 'Cache-Control': 'no-store' });
+  let user: User | undefined;
   try {
-    limiter.check(client);
+    user = await ctx.app.httpAuth.signIn(name, form.get('password') ?? '', ctx.app.httpAuth.clients.of(req));
   } catch (err) {
-    return again(describeError(err), 429);
+    if (isFerryError(err) && err.code === 'FERRY_RATE_LIMITED') return again(describeError(err), 429);
+    throw err;
   }
-  const user = await ctx.app.stores.users.byName(name);
-  const ok = user !== undefined && (await verifyPassword(form.get('password') ?? '', await ctx.app.stores.users.passwordHash(user.id)));
-  if (!ok || !user) {
-    limiter.fail(client);
-    return again('Wrong user name or password.', 401);
-  }
-  limiter.succeed(client);
+  if (!user) return again('Wrong user name or password.', 401);
   const id = await startSession(ctx.app.stores, user.id);
   redirect(res, next, { 'Set-Cookie': [sessionCookie(id, secure(ctx)), `${SIGNIN_COOKIE}=; Path=/-/signin; Max-Age=0`] });
 }

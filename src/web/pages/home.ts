@@ -46,7 +46,7 @@ export async function homePage(ctx: PageContext): Promise<SafeHtml> {
 
 /** `/team/`: the repos under a prefix, or undefined when the visitor sees none there. */
 export async function groupPage(ctx: PageContext, prefix: string): Promise<SafeHtml | undefined> {
-  const all = (await ctx.app.policy.visibleRepos(ctx.subject)).filter((v) => v.repo.path.startsWith(`${prefix}/`));
+  const all = (await ctx.app.policy.visibleRepos(ctx.subject)).filter((v) => v.repo.path.toLowerCase().startsWith(`${prefix.toLowerCase()}/`));
   if (all.length === 0) return undefined;
   const repos = filtered(ctx, all);
   return layout(ctx, {
