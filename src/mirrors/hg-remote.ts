@@ -70,6 +70,11 @@ export class HgRemote implements RemoteVcs {
     return compareMaps(what, theirs, ours);
   }
 
+  async keepsDrafts(dest: string, access: SourceAccess): Promise<boolean> {
+    const r = await runProcess(this.hg, ['-R', dest, 'log', '-r', 'draft()', '-l', '1', '-T', 'x'], { env: access.hgEnv, signal: access.signal });
+    return r.stdout.length > 0;
+  }
+
   async pull(source: ImportSource, dir: string, access: SourceAccess, _options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
     const before = await this.state(dir, access);
     const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
