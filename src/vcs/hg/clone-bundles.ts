@@ -143,7 +143,9 @@ export class HgCloneBundles {
     if (secret.stdout.length > 0) return;
     log.info({ repo: repo.path }, 'hg clone bundle: building');
     try {
-      await runProcess(hg, ['-R', repoDir, 'bundle', '-q', '--all', '--type', 'none-v2;stream=v2', tmp], { env });
+      // obsolescence=yes: the repo's obsolescence markers travel in the bundle (hg refuses a stream
+      // bundle of a repo that has markers otherwise), so obsolete changesets stay hidden.
+      await runProcess(hg, ['-R', repoDir, 'bundle', '-q', '--all', '--type', 'none-v2;stream=v2;obsolescence=yes', tmp], { env });
       const spec = (await runProcess(hg, ['debugbundle', '--spec', tmp], { env })).stdout.toString().trim();
       await writeFile(join(dir, `${state}.spec`), `${spec}\n`);
       await rename(tmp, join(dir, `${state}.hg`));
