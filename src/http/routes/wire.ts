@@ -52,6 +52,7 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
   const pushOptions = wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'rpc' ? new PushOptionsReader() : undefined;
   const afterPush = async () => {
     const options = pushOptions?.options ?? [];
+    if (options.length > 0) app.log.info({ path: repo.path, by: describeSubject(subject), pushOptions: options }, 'repository changed');
     await app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
   };
   if (wire.vcs === 'hg') {

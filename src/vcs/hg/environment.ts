@@ -5,7 +5,9 @@ import { join } from 'node:path';
  * The transaction hook every hg process loads (it acts only on pushes a client makes, `source`
  * `serve`, so Ferry's own imports and mirror pulls of repos with several heads are untouched):
  * a push may not add a second head to a named branch outside a topic. Work in a topic (evolve's
- * topic extension) may have as many heads as it likes until it is published. A branch that had
+ * topic extension) may have as many heads as it likes until it is published (heads count by
+ * descendance, so a plain client's commit on top of a topic's changeset continues the branch).
+ * A branch that had
  * several heads already may still receive pushes that add none. The message is the one
  * Mercurial's own `experimental.single-head-per-branch` check gives (mercurial/scmutil.py).
  */
@@ -15,7 +17,10 @@ from mercurial.node import short
 
 
 def _heads(repo, branch, without):
-    revs = repo.revs(b'heads((branch(%s) - topic()) - %ld) - closed()', b'literal:' + branch, without)
+    # The branch's changesets outside topics that have no descendant among them: a plain
+    # client's commit on top of a topic's work still continues the branch.
+    outside = b'(branch(%s) - topic() - %ld)'
+    revs = repo.revs((outside + b' - ::parents' + outside + b' - closed()'), b'literal:' + branch, without, b'literal:' + branch, without)
     return list(revs)
 
 
