@@ -37,8 +37,9 @@ const KEEP_PREVIOUS = 1;
 
 /**
  * Pre-made Mercurial clone bundles (the `clonebundles` protocol that ships with Mercurial): a
- * stream bundle of a repo's store (a changegroup bundle for repos with obsolescence markers), made once per repo state in the background, so a full clone
- * copies store files instead of the client re-applying every changeset (3-4x faster here). The
+ * stream bundle of a repo's store (a changegroup bundle for repos with obsolescence markers),
+ * made once per repo state in the background, so a full clone copies store files instead of the
+ * client re-applying every changeset (3-4x faster here). The
  * client applies the bundle, then pulls whatever came after it from the repo as usual.
  * Bundle URLs are signed for one subject and expire; the access check is made again at fetch.
  */
