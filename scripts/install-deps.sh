@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Installs what Ferry and its tests need on a fresh Debian machine, skipping what is there.
-#   scripts/install-deps.sh          runtime: mercurial, git, openssh-client, a C compiler for the
+#   scripts/install-deps.sh          runtime: mercurial (with mercurial-evolve), git, openssh-client, a C compiler for the
 #                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want=(mercurial:hg git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
+want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium)
 fi
 missing=()
+# A pair names a package and the command that shows it is there; `@evolve` means the evolve and
+# topic extensions (Debian's mercurial-evolve, no command of its own) that Ferry's hg loads.
+have() {
+  case "$1" in
+    @evolve) python3 -c 'import hgext3rd.evolve, hgext3rd.topic' >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
 for pair in "${want[@]}"; do
-  command -v "${pair#*:}" >/dev/null 2>&1 || missing+=("${pair%%:*}")
+  have "${pair#*:}" || missing+=("${pair%%:*}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -18,6 +18,7 @@ import { Importer } from './mirrors/importer.js';
 import { SecretBox } from './mirrors/secret-box.js';
 import { MirrorService } from './mirrors/service.js';
 import { Sources } from './mirrors/sources.js';
+import { HgPhases } from './services/hg-phases.js';
 import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Repo, Stores } from './store/types.js';
@@ -38,6 +39,8 @@ export interface App {
   readonly stores: Stores;
   readonly policy: AccessPolicy;
   readonly repositories: RepositoryService;
+  /** Publishing / non-publishing hg repos (the database and each repo's .hg/hgrc). */
+  readonly hgPhases: HgPhases;
   readonly vcs: VcsAdapters;
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
@@ -73,13 +76,14 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const hgPhases = new HgPhases(stores.repos, stores.hgPhases, (repo) => repositories.directoryOf(repo));
   const sources = new Sources(
     { hg: new HgRemote(config.hg.executable), git: new GitRemote(config.git.executable) },
     { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
   );
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
-  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, sshKeygen: 'ssh-keygen' });
+  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
@@ -113,6 +117,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     stores,
     policy,
     repositories,
+    hgPhases,
     vcs,
     hg,
     git,

@@ -1,6 +1,7 @@
 import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
+import { TOPIC_REF_PREFIX } from '../vcs/hg/browse.js';
 import { runProcess } from '../vcs/process.js';
 import { GitCatFilePool } from '../vcs/git/cat-file.js';
 import { HgCommandServerPool } from '../vcs/hg/command-server.js';
@@ -145,19 +146,28 @@ export class VcsReader {
     return { branches, tags, defaultBranch };
   }
 
+  /**
+   * Named branches (each at its tipmost open head outside topics), bookmarks, tags, and evolve
+   * topics as `topic/NAME` (at the topic's tipmost head): mutable refs, like branches.
+   */
   private async hgRefs(dir: string): Promise<RefTable> {
     const p = this.programs.hg;
-    const template = '{node}\\t{branch}\\t{join(tags, "\\x01")}\\t{join(bookmarks, "\\x01")}\\t{ifcontains(rev, revset("head() and not closed()"), "H", "-")}\\t{rev}\\n';
+    const template = '{node}\\t{branch}\\t{join(tags, "\\x01")}\\t{join(bookmarks, "\\x01")}\\t{ifcontains(rev, revset("head() and not closed()"), "H", "-")}\\t{rev}\\t{topic}\\n';
     const r = await runProcess(p.executable, ['-R', dir, 'log', '-r', 'head() or tag() or bookmark()', '-T', template], { env: p.env });
     const branches = new Map<string, string>();
     const tags = new Map<string, string>();
     const branchRev = new Map<string, number>();
     const bookmarks = new Map<string, string>();
+    const topics = new Map<string, { node: string; rev: number }>();
     for (const line of r.stdout.toString('utf8').split('\n')) {
-      const [node, branch, tagList, bookmarkList, head, rev] = line.split('\t');
+      const [node, branch, tagList, bookmarkList, head, rev, topic] = line.split('\t');
       if (!node || !branch || rev === undefined) continue;
       for (const t of (tagList ?? '').split('\x01')) if (t && t !== 'tip') tags.set(t, node);
       for (const b of (bookmarkList ?? '').split('\x01')) if (b) bookmarks.set(b, node);
+      if (topic) {
+        if (head === 'H' && Number(rev) > (topics.get(topic)?.rev ?? -1)) topics.set(topic, { node, rev: Number(rev) });
+        continue;
+      }
       // A named branch serves its tipmost open head (what `hg update BRANCH` picks).
       if (head === 'H' && Number(rev) > (branchRev.get(branch) ?? -1)) {
         branchRev.set(branch, Number(rev));
@@ -165,6 +175,7 @@ export class VcsReader {
       }
     }
     for (const [name, node] of bookmarks) if (!branches.has(name)) branches.set(name, node);
+    for (const [name, { node }] of topics) if (!branches.has(`${TOPIC_REF_PREFIX}${name}`)) branches.set(`${TOPIC_REF_PREFIX}${name}`, node);
     return { branches, tags, defaultBranch: 'default' };
   }
 }

@@ -35,7 +35,7 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
   serve                                  run the SSH and HTTP servers
   user add NAME [--admin] | list | rm NAME | passwd NAME | admin NAME --on|--off
   key add USER [FILE|-] | list [USER] | rm USER FINGERPRINT
-  repo create PATH [--git] [--public] | set PATH --public|--private | list | rm PATH | mv OLD NEW
+  repo create PATH [--git] [--public] | set PATH [--public|--private] [--publishing|--non-publishing] | list | rm PATH | mv OLD NEW
   grant USER PATH|GROUP/ read|write|admin | grant list
   revoke USER PATH|GROUP/
   token add USER [--read-only] [--label TEXT] | list USER | rm USER ID

@@ -5,6 +5,8 @@ export interface RepoChanged {
   readonly repo: Repo;
   /** What moved it: a push over ssh or http, a mirror sync, an import, an admin action. */
   readonly cause: 'push' | 'sync' | 'import' | 'admin';
+  /** A git push's options (`git push -o …`), as the client sent them, for webhooks and logs. */
+  readonly pushOptions?: readonly string[];
 }
 
 export interface RepoRemoved {

@@ -70,20 +70,42 @@ export class HgRemote implements RemoteVcs {
     return compareMaps(what, theirs, ours);
   }
 
-  async pull(source: ImportSource, dir: string, access: SourceAccess, _options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
+  async keepsDrafts(dest: string, access: SourceAccess): Promise<boolean> {
+    const r = await runProcess(this.hg, ['-R', dest, 'log', '-r', 'draft()', '-l', '1', '-T', 'x'], { env: access.hgEnv, signal: access.signal });
+    return r.stdout.length > 0;
+  }
+
+  /**
+   * Pulls what the source has (with its obsolescence markers: changesets the source rewrote with
+   * evolve turn hidden here too). Changesets the copy has and the source no longer shows were
+   * stripped or rewritten upstream without markers: with `allowForce` they are stripped here as
+   * well, otherwise the copy keeps them and the sync is refused, saying so.
+   */
+  async pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
     const before = await this.state(dir, access);
     const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
-    const [after, gone] = await Promise.all([this.state(dir, access), this.nodes(dir, 'outgoing', source, access)]);
+    const gone = await this.nodes(dir, 'outgoing', source, access);
     const out = r.stdout.toString('utf8');
     const added = /added (\d+) changesets?/.exec(out)?.[1];
     const notes: string[] = [];
     const divergent = [...out.matchAll(/divergent bookmark (\S+) stored as (\S+)/g)].map((m) => `${m[1]} (kept as ${m[2]})`);
     if (divergent.length > 0) notes.push(`upstream moved bookmark(s) ${divergent.join(', ')} to a diverging changeset`);
-    if (gone.length > 0) notes.push(`the mirror keeps ${gone.length} changeset(s) the source no longer has (rewritten or stripped upstream)`);
+    const shown = gone.slice(0, 3).map((n) => n.slice(0, 12)).join(', ');
+    let stripped = '';
+    if (gone.length > 0 && options.allowForce) {
+      const revs = gone.flatMap((node) => ['-r', node]);
+      await runProcess(this.hg, ['-R', dir, '--config', 'extensions.strip=', 'strip', '--no-backup', '--hidden', ...revs], { env: access.hgEnv, signal: access.signal });
+      stripped = `${gone.length} changeset(s) the source no longer has removed (${shown})`;
+    }
+    const after = await this.state(dir, access);
+    const summary = before === after ? 'no changes' : [added ? `${added} changeset(s) added` : stripped ? '' : 'phases, bookmarks or obsolescence markers updated', stripped].filter(Boolean).join('; ');
     return {
       changed: before !== after,
-      summary: before === after ? 'no changes' : added ? `${added} changeset(s) added` : 'phases or bookmarks updated',
+      summary,
       ...(notes.length > 0 ? { warning: notes.join('; ') } : {}),
+      ...(gone.length > 0 && !options.allowForce
+        ? { refused: `upstream stripped or rewrote ${gone.length} changeset(s) without obsolescence markers (${shown}); the mirror kept them (sync with --allow-force to follow history rewrites)` }
+        : {}),
     };
   }
 
@@ -114,7 +136,7 @@ export class HgRemote implements RemoteVcs {
     return map;
   }
 
-  /** Heads, bookmarks and phase roots: what a pull can change. */
+  /** Heads, bookmarks and phase roots: what a pull can change (hidden changesets are not heads). */
   private async state(dir: string, access: SourceAccess): Promise<string> {
     const [heads, bookmarks, phases] = await Promise.all([
       runProcess(this.hg, ['-R', dir, 'log', '-r', 'heads(all())', '-T', '{node} {phase}\n'], { env: access.hgEnv, signal: access.signal }),

@@ -4,6 +4,7 @@ import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
+import type { HgPhases } from '../services/hg-phases.js';
 import type { RepositoryService } from '../services/repositories.js';
 import type { Repo, RepoStore } from '../store/types.js';
 import { runProcess } from '../vcs/process.js';
@@ -51,6 +52,7 @@ export class Importer {
       readonly mirrors: MirrorService;
       readonly events: RepoEvents;
       readonly sources: Sources;
+      readonly hgPhases: HgPhases;
       readonly sshKeygen: string;
     },
   ) {}
@@ -93,7 +95,9 @@ export class Importer {
       progress.stop('fetched');
       await remote.finish(source, dest, { keepRemote: request.keepRemote });
       const summary = await remote.verify(source, dest, access);
+      const drafts = remote.keepsDrafts ? await remote.keepsDrafts(dest, access) : false;
       const repo = await this.deps.repositories.adopt(request.path, kind, dest, { isPublic: request.isPublic });
+      if (drafts) await this.deps.hgPhases.set(repo.path, false);
       let webhookSecret: string | undefined;
       if (request.mirror) {
         try {
@@ -104,7 +108,8 @@ export class Importer {
         }
       }
       await this.deps.events.emitChanged({ repo, cause: 'import' });
-      return { repo, summary: `${kind} ${summary}`, ...(webhookSecret !== undefined ? { webhookSecret } : {}) };
+      const phases = drafts ? ', non-publishing (the source shares drafts; ferry repo set --publishing to change)' : '';
+      return { repo, summary: `${kind} ${summary}${phases}`, ...(webhookSecret !== undefined ? { webhookSecret } : {}) };
     } finally {
       await access.dispose();
       await rm(work, { recursive: true, force: true });

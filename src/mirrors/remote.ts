@@ -24,6 +24,11 @@ export interface RemoteVcs {
   finish(source: ImportSource, dest: string, options: { keepRemote: boolean }): Promise<void>;
   /** Throws FERRY_VERIFY_FAILED saying what differs; returns a one-line description of what matched. */
   verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string>;
+  /**
+   * True when the copy holds draft changesets, which only a non-publishing hg source hands out:
+   * the import is then made non-publishing, so they stay draft for every client.
+   */
+  keepsDrafts?(dest: string, access: SourceAccess): Promise<boolean>;
   /** Brings an existing copy up to date without losing anything it has (unless allowForce). */
   pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome>;
 }

@@ -33,6 +33,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
+  await app.hgPhases.reconcile();
   let sshPort = app.config.ssh.port;
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);

@@ -17,8 +17,9 @@ const KILL_AFTER_MS = 2000;
  * `{ end: false }` (the caller sends the exit status, then ends), the channel's data goes to
  * stdin. Both directions use stream backpressure, which ssh2 ties to the SSH window, so a large
  * transfer never piles up in memory. If the client drops, the program is terminated.
+ * `observeInput` sees every chunk the client sends, unchanged (e.g. to read git push options).
  */
-export function bridgeProcess(channel: ServerChannel, spec: ProcessSpec, signal?: AbortSignal): Promise<BridgeResult> {
+export function bridgeProcess(channel: ServerChannel, spec: ProcessSpec, signal?: AbortSignal, observeInput?: (chunk: Buffer) => void): Promise<BridgeResult> {
   return new Promise((resolve) => {
     const child = spawn(spec.executable, [...spec.args], { env: spec.env, cwd: spec.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let clientGone = false;
@@ -38,6 +39,7 @@ export function bridgeProcess(channel: ServerChannel, spec: ProcessSpec, signal?
 
     child.stdout.pipe(channel, { end: false });
     child.stderr.pipe(channel.stderr, { end: false });
+    if (observeInput) channel.on('data', observeInput);
     channel.pipe(child.stdin);
     child.stdin.on('error', () => {
       /* the program stopped reading (it exited); its exit status tells the story */
@@ -49,6 +51,7 @@ export function bridgeProcess(channel: ServerChannel, spec: ProcessSpec, signal?
       if (killTimer) clearTimeout(killTimer);
       channel.removeListener('close', onChannelClose);
       channel.unpipe(child.stdin);
+      if (observeInput) channel.removeListener('data', observeInput);
       signal?.removeEventListener('abort', terminate);
       resolve({ code: code ?? (sig ? 128 + signalNumber(sig) : 1), clientGone });
     });

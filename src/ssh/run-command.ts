@@ -8,6 +8,7 @@ import type { RepoPath } from '../domain/repo-path.js';
 import type { App } from '../main.js';
 import type { Repo } from '../store/types.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
+import { ADVERTISE_PUSH_OPTIONS, PushOptionsReader } from '../vcs/git/push-options.js';
 import type { HgServe } from '../vcs/hg/serve.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
@@ -50,7 +51,11 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const service = command.service.slice('git-'.length);
       const args = service === 'upload-pack' ? [service, '--strict', dir] : [service, dir];
       const env = { ...ctx.app.git.env, ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
-      return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack');
+      if (service !== 'receive-pack') return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, false);
+      const [key, value] = ADVERTISE_PUSH_OPTIONS;
+      const pushOptions = new PushOptionsReader();
+      const pushEnv = { ...env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: value };
+      return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env: pushEnv }, true, pushOptions);
     }
   }
 }
@@ -95,13 +100,14 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  * Bridges the program; when the session could write, compares the repo before and after and
  * announces a change (awaiting listeners, so the CDN is fresh before the client hears "done").
  */
-async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean): Promise<number> {
+async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, pushOptions?: PushOptionsReader): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
-  const result = await bridgeProcess(ctx.channel, spec, ctx.signal);
+  const result = await bridgeProcess(ctx.channel, spec, ctx.signal, pushOptions && ((chunk) => pushOptions.feed(chunk)));
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
-    ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject) }, 'repository changed');
-    await ctx.app.events.emitChanged({ repo, cause: 'push' });
+    const options = pushOptions?.options ?? [];
+    ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject), ...(options.length > 0 ? { pushOptions: options } : {}) }, 'repository changed');
+    await ctx.app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
   }
   return result.code;
 }

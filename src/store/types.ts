@@ -146,6 +146,15 @@ export interface MirrorStore {
   remove(repoId: number): Promise<boolean>;
 }
 
+/** Mercurial phase setting per repo (`ferry repo set PATH --publishing|--non-publishing`). */
+export interface HgPhaseStore {
+  /** True unless the repo was set non-publishing (hg's default is publishing). */
+  publishing(repoId: number): Promise<boolean>;
+  setPublishing(repoId: number, publishing: boolean): Promise<void>;
+  /** Ids of the repos set non-publishing. */
+  nonPublishing(): Promise<number[]>;
+}
+
 /** Everything persistent except repository contents. One per process; closed on shutdown. */
 export interface Stores {
   readonly users: UserStore;
@@ -155,5 +164,6 @@ export interface Stores {
   readonly tokens: TokenStore;
   readonly mirrors: MirrorStore;
   readonly sessions: SessionStore;
+  readonly hgPhases: HgPhaseStore;
   close(): void;
 }

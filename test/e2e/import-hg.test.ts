@@ -60,7 +60,7 @@ describe('ferry import from an hg server', () => {
     const data = tempDir('ferry-data-');
     const r = await ferryCli(data, ['import', serve.url, 'team/app']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^imported team\/app from http:\/\/127\.0\.0\.1:\d+\/: hg 6 changesets, 3 branches, verified \(private\)\n$/);
+    assert.match(r.stdout, /^imported team\/app from http:\/\/127\.0\.0\.1:\d+\/: hg 6 changesets, 3 branches, verified, non-publishing \(the source shares drafts; ferry repo set --publishing to change\) \(private\)\n$/);
     assert.match(r.stderr, /import team\/app: fetched in/);
     const copy = join(data, 'repos', 'team', 'app');
     for (const view of VIEWS) {
@@ -70,7 +70,10 @@ describe('ferry import from an hg server', () => {
     }
     const phases = await client.hg(['-R', copy, 'log', '-r', 'draft()', '-T', '{desc}\n']);
     assert.match(phases.stdout, /feature work/);
-    assert.ok(!existsSync(join(copy, '.hg', 'hgrc')), 'no hgrc naming the old host');
+    // The source shares drafts: the copy is non-publishing (Ferry's phases block), and names no old host.
+    const hgrc = readFileSync(join(copy, '.hg', 'hgrc'), 'utf8');
+    assert.match(hgrc, /\[phases\]\npublish = false/);
+    assert.doesNotMatch(hgrc, /paths|127\.0\.0\.1/);
     assert.deepEqual(readdirSync(join(data, 'tmp')), []);
     const list = await ferryCli(data, ['repo', 'list']);
     assert.match(list.stdout, /team\/app\s+hg\s+private/);
@@ -80,7 +83,7 @@ describe('ferry import from an hg server', () => {
     const data = tempDir('ferry-data-');
     const r = await ferryCli(data, ['import', serve.url, 'kept', '--keep-remote', '--hg', '--public']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(join(data, 'repos', 'kept', '.hg', 'hgrc'), 'utf8'), `[paths]\ndefault = ${serve.url}\n`);
+    assert.match(readFileSync(join(data, 'repos', 'kept', '.hg', 'hgrc'), 'utf8'), new RegExp(`^\\[paths\\]\\ndefault = ${serve.url.replaceAll('.', '\\.')}\\n# ferry:phases begin`));
     const wrongKind = await ferryCli(data, ['import', serve.url, 'asgit', '--git']);
     assert.equal(wrongKind.code, 1);
     assert.match(wrongKind.stderr, /^ferry: could not fetch http:\/\/127\.0\.0\.1:\d+\/: fatal: /m);
@@ -101,7 +104,9 @@ describe('ferry import from an hg server', () => {
       assert.equal(ok.code, 0, ok.stderr);
       assert.ok(proxy.authorizedRequests() > 0);
       assert.deepEqual(readdirSync(join(data, 'tmp')), [], 'the temporary hgrc with [auth] is gone');
-      assert.ok(!existsSync(join(data, 'repos', 'x', '.hg', 'hgrc')));
+      // Only Ferry's phases block (the source shares drafts), no [auth].
+      const hgrc = join(data, 'repos', 'x', '.hg', 'hgrc');
+      assert.doesNotMatch(existsSync(hgrc) ? readFileSync(hgrc, 'utf8') : '', /auth|paths|alice/);
       const grep = await run('grep', ['-rl', 's3cret-pw', data]);
       assert.equal(grep.stdout, '', 'the password is stored nowhere in the data dir');
     } finally {

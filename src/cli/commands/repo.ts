@@ -4,7 +4,7 @@ import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 
 const USAGE =
-  'ferry repo create PATH [--git] [--public] | ferry repo set PATH --public|--private | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
+  'ferry repo create PATH [--git] [--public] | ferry repo set PATH [--public|--private] [--publishing|--non-publishing] | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
 
 export async function repoCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -24,15 +24,27 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'set': {
+      const usage = 'ferry repo set PATH [--public|--private] [--publishing|--non-publishing]';
       const { values, positionals } = parseCommand(
         rest,
-        { public: { type: 'boolean' }, private: { type: 'boolean' } },
-        'ferry repo set PATH --public|--private',
+        { public: { type: 'boolean' }, private: { type: 'boolean' }, publishing: { type: 'boolean' }, 'non-publishing': { type: 'boolean' } },
+        usage,
         { min: 1, max: 1 },
       );
-      if (values.public === values.private) throw new UsageError('usage: ferry repo set PATH --public|--private');
-      const repo = await app.stores.repos.setPublic(parseRepoPath(positionals[0] as string), values.public === true);
-      print(`${repo.path} is now ${repo.isPublic ? 'public' : 'private'}`);
+      const visibility = values.public === true || values.private === true;
+      const phases = values.publishing === true || values['non-publishing'] === true;
+      if ((values.public && values.private) || (values.publishing && values['non-publishing']) || (!visibility && !phases)) {
+        throw new UsageError(`usage: ${usage}`);
+      }
+      const path = parseRepoPath(positionals[0] as string);
+      if (phases) {
+        const repo = await app.hgPhases.set(path, values.publishing === true);
+        print(values.publishing ? `${repo.path} is now publishing (pushed changesets become public)` : `${repo.path} is now non-publishing (pushed drafts stay draft)`);
+      }
+      if (visibility) {
+        const repo = await app.stores.repos.setPublic(path, values.public === true);
+        print(`${repo.path} is now ${repo.isPublic ? 'public' : 'private'}`);
+      }
       return 0;
     }
     case 'list': {

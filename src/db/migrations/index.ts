@@ -2,6 +2,7 @@ import { coreSchema } from './001-core.js';
 import { mirrorsSchema } from './002-mirrors.js';
 import { webSessionsSchema } from './003-web-sessions.js';
 import { publicationsSchema } from './004-publications.js';
+import { hgPhasesSchema } from './005-hg-phases.js';
 import { repoIdentitySchema } from './006-repo-identity.js';
 
 export interface Migration {
@@ -13,12 +14,13 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a migration that has shipped; add the next number.
  * Reserved numbers so parallel work does not collide: 2 mirrors, 3 web sessions, 4 cdn/publish,
- * 5 hg phases (another branch), 6 repo identity (grants by id, redirects, paths without case).
+ * 5 hg phases, 6 repo identity (grants by id, redirects, paths without case).
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: coreSchema },
   { version: 2, name: 'mirrors', sql: mirrorsSchema },
   { version: 3, name: 'web sessions', sql: webSessionsSchema },
   { version: 4, name: 'publications', sql: publicationsSchema },
+  { version: 5, name: 'hg phases', sql: hgPhasesSchema },
   { version: 6, name: 'repo identity', sql: repoIdentitySchema },
 ];

@@ -6,6 +6,7 @@ import { parseRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import type { TransferOp } from '../../metrics/registry.js';
 import type { Repo } from '../../store/types.js';
+import { PushOptionsReader } from '../../vcs/git/push-options.js';
 import { serveGitHttp } from '../wire/git-http-backend.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
 import { sendError, statusOf } from '../errors.js';
@@ -48,7 +49,12 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
   const subject = await app.httpAuth.subjectOf(req);
   const repo = await authorizedRepo(app, subject, wire);
   const mayPush = await canWrite(app, subject, repo);
-  const afterPush = async () => app.events.emitChanged({ repo, cause: 'push' });
+  const pushOptions = wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'rpc' ? new PushOptionsReader() : undefined;
+  const afterPush = async () => {
+    const options = pushOptions?.options ?? [];
+    if (options.length > 0) app.log.info({ path: repo.path, by: describeSubject(subject), pushOptions: options }, 'repository changed');
+    await app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
+  };
   if (wire.vcs === 'hg') {
     if (wire.command === 'clonebundles' || wire.command === 'clonebundles_manifest') {
       const manifest = await cloneBundleManifest(app.hgCloneBundles, repo, subject, publicBaseUrl(app.config, req));
@@ -83,6 +89,7 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
       push: mayPush,
       remoteUser: subject.kind === 'user' ? subject.user.name : 'anonymous',
       beforeEnd: wire.service === 'git-receive-pack' && wire.step === 'rpc' ? afterPush : undefined,
+      ...(pushOptions ? { observeBody: (chunk: Buffer) => pushOptions.feed(chunk) } : {}),
     },
     app.log,
   );

@@ -1,7 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** Mercurial wire protocol commands (wireprotov1server); anything else under `?cmd=` is not ours. */
+/**
+ * Mercurial wire protocol commands (wireprotov1server), and those of the extensions Ferry's hg
+ * loads (evolve's obsolescence-marker discovery, topic's heads); anything else under `?cmd=` is
+ * not ours. An evolve or topic client asks for these over HTTP as over SSH.
+ */
 const HG_COMMANDS = new Set([
+  '_exttopics_heads',
+  'evoext_obshashrange_v1',
   'batch',
   'between',
   'branchmap',

@@ -3,6 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
+import { ADVERTISE_PUSH_OPTIONS } from '../../vcs/git/push-options.js';
 import { relayBody } from './relay.js';
 import type { Logger } from '../../log/logger.js';
 
@@ -18,6 +19,8 @@ export interface GitHttpRequest {
   readonly remoteUser: string;
   /** Runs after a successful response body, before the client gets its last bytes. */
   readonly beforeEnd?: () => Promise<void>;
+  /** Sees every chunk of an identity-encoded request body, unchanged (git push options). */
+  readonly observeBody?: (chunk: Buffer) => void;
 }
 
 const MAX_CGI_HEADER = 16 * 1024;
@@ -44,11 +47,13 @@ export async function serveGitHttp(
     CONTENT_TYPE: req.headers['content-type'] ?? '',
     REMOTE_USER: request.remoteUser,
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
-    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_COUNT: '3',
     GIT_CONFIG_KEY_0: 'http.receivepack',
     GIT_CONFIG_VALUE_0: request.push ? 'true' : 'false',
     GIT_CONFIG_KEY_1: 'http.uploadpack',
     GIT_CONFIG_VALUE_1: 'true',
+    GIT_CONFIG_KEY_2: ADVERTISE_PUSH_OPTIONS[0],
+    GIT_CONFIG_VALUE_2: ADVERTISE_PUSH_OPTIONS[1],
   };
   const length = req.headers['content-length'];
   if (length !== undefined) env.CONTENT_LENGTH = length;
@@ -68,6 +73,7 @@ export async function serveGitHttp(
     if (!res.writableFinished && child.exitCode === null) child.kill('SIGTERM');
   });
   child.stdin.on('error', () => {});
+  if (req.method === 'POST' && request.observeBody && encoding === undefined) req.on('data', request.observeBody);
   if (req.method === 'POST') pipeline(req, child.stdin).catch(() => child.stdin.destroy());
   else child.stdin.end();
 

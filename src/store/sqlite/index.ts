@@ -1,6 +1,7 @@
 import { openSqlite } from '../../db/sqlite.js';
 import type { Stores } from '../types.js';
 import { SqliteGrantStore } from './grants.js';
+import { SqliteHgPhaseStore } from './hg-phases.js';
 import { SqliteKeyStore } from './keys.js';
 import { SqliteMirrorStore } from './mirrors.js';
 import { SqliteRepoStore } from './repos.js';
@@ -18,6 +19,7 @@ export function openSqliteStores(path: string): Stores {
     tokens: new SqliteTokenStore(db),
     mirrors: new SqliteMirrorStore(db),
     sessions: new SqliteSessionStore(db),
+    hgPhases: new SqliteHgPhaseStore(db),
     close: () => db.close(),
   };
 }

@@ -31,7 +31,12 @@ interface Refs {
   readonly branches: RefInfo[];
   readonly tags: RefInfo[];
   readonly bookmarks: RefInfo[];
+  /** Evolve topics, each at its tipmost head, named `topic/NAME` (as the CDN names them). */
+  readonly topics: RefInfo[];
 }
+
+/** How an evolve topic NAME is named as a ref in URLs, web views and the CDN alike: `topic/NAME` (`/cdn/PATH@topic/NAME/FILE`). */
+export const TOPIC_REF_PREFIX = 'topic/';
 
 interface JsonBranch { branch: string; node: string; closed: boolean; active: boolean }
 interface JsonTag { tag: string; node: string; type: string }
@@ -43,7 +48,7 @@ interface JsonBookmark { bookmark: string; node: string }
  */
 export class HgBrowser implements RepoBrowser {
   private refsCache: { stamp: string; refs: Refs } | undefined;
-  private topics: boolean | undefined;
+  private hasTopics: boolean | undefined;
   private readonly manifests = new Map<string, string[]>();
 
   constructor(
@@ -59,8 +64,8 @@ export class HgBrowser implements RepoBrowser {
   }
 
   async resolve(ref: string): Promise<string | undefined> {
-    const { branches, tags, bookmarks } = await this.refs();
-    const named = bookmarks.find((r) => r.name === ref) ?? tags.find((r) => r.name === ref) ?? branches.find((r) => r.name === ref);
+    const { branches, tags, bookmarks, topics } = await this.refs();
+    const named = bookmarks.find((r) => r.name === ref) ?? tags.find((r) => r.name === ref) ?? branches.find((r) => r.name === ref) ?? topics.find((r) => r.name === ref);
     if (named) return named.id;
     if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
@@ -70,8 +75,8 @@ export class HgBrowser implements RepoBrowser {
   }
 
   async refNames(): Promise<string[]> {
-    const { branches, tags, bookmarks } = await this.refs();
-    return [...branches, ...tags, ...bookmarks].map((r) => r.name);
+    const { branches, tags, bookmarks, topics } = await this.refs();
+    return [...branches, ...tags, ...bookmarks, ...topics].map((r) => r.name);
   }
 
   async log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]> {
@@ -122,6 +127,11 @@ export class HgBrowser implements RepoBrowser {
     return (await this.refs()).tags;
   }
 
+  /** Topics (draft work in progress) show with branches on the branches page. */
+  async topics(): Promise<RefInfo[]> {
+    return (await this.refs()).topics;
+  }
+
   /** Bookmarks show with branches on the branches page. */
   async bookmarks(): Promise<RefInfo[]> {
     return (await this.refs()).bookmarks;
@@ -140,11 +150,11 @@ export class HgBrowser implements RepoBrowser {
   }
 
   private async query(revset: string): Promise<CommitInfo[]> {
-    if (this.topics === undefined) {
+    if (this.hasTopics === undefined) {
       const probe = await this.server().run(['log', '-r', 'null', '-T', '{topic}']);
-      this.topics = probe.code === 0;
+      this.hasTopics = probe.code === 0;
     }
-    const out = await this.server().runOk(['log', '-r', revset, '-T', commitTemplate(this.topics)]);
+    const out = await this.server().runOk(['log', '-r', revset, '-T', commitTemplate(this.hasTopics)]);
     return out
       .toString('utf8')
       .split(RS)
@@ -171,7 +181,7 @@ export class HgBrowser implements RepoBrowser {
 
   private stamp(): string {
     const parts: string[] = [];
-    for (const f of ['store/00changelog.i', 'store/00changelog.n', 'bookmarks', 'store/phaseroots', 'cache/branch2-served']) {
+    for (const f of ['store/00changelog.i', 'store/00changelog.n', 'bookmarks', 'store/phaseroots', 'store/obsstore', 'cache/branch2-served']) {
       const p = join(this.dir, '.hg', f);
       if (existsSync(p)) {
         const s = statSync(p);
@@ -194,19 +204,27 @@ export class HgBrowser implements RepoBrowser {
     const jt = (JSON.parse(t.toString('utf8') || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
     const jm = JSON.parse(m.toString('utf8') || '[]') as JsonBookmark[];
     const ids = [...new Set([...jb.map((x) => x.node), ...jt.map((x) => x.node), ...jm.map((x) => x.node)])];
-    const meta = new Map<string, { date: string; summary: string }>();
+    const meta = new Map<string, { date: string; summary: string; topic: string; rev: number }>();
     if (ids.length > 0) {
-      const out = await server.runOk(['log', '-r', 'head() or tag() or bookmark()', '-T', `{node}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
+      // Topic heads come back as branch heads too (topic makes branch heads per branch:topic).
+      const out = await server.runOk(['log', '-r', 'head() or tag() or bookmark()', '-T', `{node}${FS}{date|rfc3339date}${FS}{desc|firstline}${FS}{topic}${FS}{rev}${RS}`]);
       for (const rec of out.toString('utf8').split(RS)) {
-        const [node, date, summary] = rec.split(FS);
-        if (node) meta.set(node, { date: date ?? '', summary: summary ?? '' });
+        const [node, date, summary, topic, rev] = rec.split(FS);
+        if (node) meta.set(node, { date: date ?? '', summary: summary ?? '', topic: topic ?? '', rev: Number(rev) });
       }
     }
     const info = (name: string, id: string, extra: Partial<RefInfo> = {}): RefInfo => ({ name, id, date: meta.get(id)?.date ?? '', summary: meta.get(id)?.summary ?? '', ...extra });
+    const topicHeads = new Map<string, string>();
+    for (const [node, m] of meta) {
+      if (m.topic === '') continue;
+      const known = topicHeads.get(m.topic);
+      if (known === undefined || (meta.get(known)?.rev ?? -1) < m.rev) topicHeads.set(m.topic, node);
+    }
     const refs: Refs = {
-      branches: jb.map((x) => info(x.branch, x.node, { closed: x.closed, isDefault: x.branch === 'default' })),
+      branches: jb.filter((x) => (meta.get(x.node)?.topic ?? '') === '').map((x) => info(x.branch, x.node, { closed: x.closed, isDefault: x.branch === 'default' })),
       tags: jt.map((x) => info(x.tag, x.node)),
       bookmarks: jm.map((x) => info(x.bookmark, x.node)),
+      topics: [...topicHeads].map(([topic, node]) => info(`${TOPIC_REF_PREFIX}${topic}`, node)),
     };
     this.refsCache = { stamp: this.stamp() === stamp ? stamp : '', refs };
     return refs;

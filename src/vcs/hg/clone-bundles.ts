@@ -37,8 +37,9 @@ const KEEP_PREVIOUS = 1;
 
 /**
  * Pre-made Mercurial clone bundles (the `clonebundles` protocol that ships with Mercurial): a
- * stream bundle of a repo's store, made once per repo state in the background, so a full clone
- * copies store files instead of the client re-applying every changeset (3-4x faster here). The
+ * stream bundle of a repo's store (a changegroup bundle for repos with obsolescence markers),
+ * made once per repo state in the background, so a full clone copies store files instead of the
+ * client re-applying every changeset (3-4x faster here). The
  * client applies the bundle, then pulls whatever came after it from the repo as usual.
  * Bundle URLs are signed for one subject and expire; the access check is made again at fetch.
  */
@@ -143,7 +144,7 @@ export class HgCloneBundles {
     if (secret.stdout.length > 0) return;
     log.info({ repo: repo.path }, 'hg clone bundle: building');
     try {
-      await runProcess(hg, ['-R', repoDir, 'bundle', '-q', '--all', '--type', 'none-v2;stream=v2', tmp], { env });
+      await runProcess(hg, ['-R', repoDir, 'bundle', '-q', '--all', '--type', await bundleTypeOf(repoDir), tmp], { env });
       const spec = (await runProcess(hg, ['debugbundle', '--spec', tmp], { env })).stdout.toString().trim();
       await writeFile(join(dir, `${state}.spec`), `${spec}\n`);
       await rename(tmp, join(dir, `${state}.hg`));
@@ -177,6 +178,17 @@ export class HgCloneBundles {
       .sort((a, b) => b.at - a.at)
       .map((f) => f.bundle);
   }
+}
+
+/**
+ * A stream bundle copies the store files, obsolescence markers included, which a client without
+ * evolve cannot take (hg aborts, or warns on every later command). A repo with markers gets a
+ * changegroup bundle instead: its visible changesets, and the markers as an advisory part that
+ * evolve clients apply and others skip — the same result as a clone without a bundle.
+ */
+async function bundleTypeOf(repoDir: string): Promise<string> {
+  const markers = await stat(join(repoDir, '.hg', 'store', 'obsstore')).then((s) => s.size > 0, () => false);
+  return markers ? 'zstd-v2;obsolescence=yes;obsolescence-mandatory=no' : 'none-v2;stream=v2';
 }
 
 /** Bytes of the files under `dir`. */

@@ -2,13 +2,62 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
+ * The transaction hook every hg process loads (it acts only on pushes a client makes, `source`
+ * `serve`, so Ferry's own imports and mirror pulls of repos with several heads are untouched):
+ * a push may not add a second head to a named branch outside a topic. Work in a topic (evolve's
+ * topic extension) may have as many heads as it likes until it is published (heads count by
+ * descendance, so a plain client's commit on top of a topic's changeset continues the branch).
+ * A branch that had
+ * several heads already may still receive pushes that add none. The message is the one
+ * Mercurial's own `experimental.single-head-per-branch` check gives (mercurial/scmutil.py).
+ */
+const SINGLE_HEAD_PY = `# Written by Ferry on every start; edits are overwritten.
+from mercurial import error
+from mercurial.node import short
+
+
+def _heads(repo, branch, without):
+    # The branch's changesets outside topics that have no descendant among them: a plain
+    # client's commit on top of a topic's work still continues the branch.
+    outside = b'(branch(%s) - topic() - %ld)'
+    revs = repo.revs((outside + b' - ::parents' + outside + b' - closed()'), b'literal:' + branch, without, b'literal:' + branch, without)
+    return list(revs)
+
+
+def check(ui, repo, hooktype, source=None, node=None, **kwargs):
+    if source != b'serve' or not node:
+        return False
+    visible = repo.filtered(b'visible')
+    first = repo.unfiltered()[node].rev()
+    new = list(visible.revs(b'(%d:) - topic()', first))
+    for branch in sorted({visible[r].branch() for r in new}):
+        after = _heads(visible, branch, [])
+        before = _heads(visible, branch, new)
+        if len(after) > 1 and len(after) > len(before):
+            nodes = b' '.join(short(visible[r].node()) for r in after)
+            raise error.Abort(
+                b'rejecting multiple heads on branch "%s"' % branch,
+                hint=b'%d heads: %s (merge them, or push your work in a topic)' % (len(after), nodes),
+            )
+    return False
+`;
+
+/**
  * The only Mercurial configuration Ferry's hg processes read: HGRCPATH points at this file, so
  * neither /etc/mercurial nor any user's ~/.hgrc applies, and no client word ever becomes config.
+ * Evolve and topic (Debian's mercurial-evolve) are always loaded, so every process — ssh serve,
+ * chg, hgweb, the command-server pool, imports — understands obsolescence markers and topics.
+ * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
+ * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
-export const FERRY_HGRC = `# Written by Ferry on every start; edits are overwritten.
+export function ferryHgrc(singleHeadHook: string): string {
+  return `# Written by Ferry on every start; edits are overwritten.
 [ui]
 interactive = false
 report_untrusted = false
+[extensions]
+evolve =
+topic =
 [phases]
 publish = true
 [server]
@@ -16,16 +65,22 @@ bundle1 = false
 uncompressed = true
 validate = true
 [experimental]
+evolution = all
+[hooks]
+pretxnclose.ferry-single-head = python:${singleHeadHook}:check
 [web]
 allow-push = *
 push_ssl = false
 `;
+}
 
 export function writeHgrc(dataDir: string): string {
   const dir = join(dataDir, 'etc');
   mkdirSync(dir, { recursive: true });
+  const hook = join(dir, 'ferry_single_head.py');
+  writeFileSync(hook, SINGLE_HEAD_PY);
   const path = join(dir, 'hgrc');
-  writeFileSync(path, FERRY_HGRC);
+  writeFileSync(path, ferryHgrc(hook));
   return path;
 }
 

@@ -35,18 +35,30 @@ apps = collections.OrderedDict()
 apps_lock = threading.Lock()
 
 
+def hgrc_stamp(path):
+    # A repo's .hg/hgrc (its phase setting, written by Ferry) is read when its app is made:
+    # an app made before the file changed is made again.
+    try:
+        st = os.stat(os.path.join(path, '.hg', 'hgrc'))
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        return None
+
+
 def webapp(rel):
-    with apps_lock:
-        app = apps.get(rel)
-        if app is not None:
-            apps.move_to_end(rel)
-            return app
     path = os.path.realpath(os.path.join(ROOT, rel))
+    stamp = hgrc_stamp(path)
+    with apps_lock:
+        cached = apps.get(rel)
+        if cached is not None and cached[1] == stamp:
+            apps.move_to_end(rel)
+            return cached[0]
     if not rel or not path.startswith(ROOT + os.sep):
         raise ValueError('repository outside the repos dir: %r' % rel)
     app = hgweb_mod.hgweb(os.fsencode(path), baseui=baseui)
     with apps_lock:
-        apps[rel] = app
+        apps[rel] = (app, stamp)
+        apps.move_to_end(rel)
         while len(apps) > CACHE_SIZE:
             apps.popitem(last=False)
     return app

@@ -18,6 +18,33 @@ def deny(ui, repo, hooktype, **kwargs):
 `;
 
 /**
+ * Read-only sessions: besides the hooks (a transaction or a pushkey), every wire command an
+ * extension registered with the `push` permission is refused before it runs. hgweb checks that
+ * permission itself; `hg serve --stdio` does not (its checkperm does nothing), so a command that
+ * writes outside a transaction — largefiles' putlfile storing a file — would otherwise run for a
+ * reader. unbundle and pushkey are left to the hooks, which refuse them with the same message.
+ * The refusal is a non-empty answer, so a client waiting to upload never sends its payload.
+ */
+const READ_ONLY_PY = `# Written by Ferry on every start; edits are overwritten.
+from mercurial import encoding, extensions, wireprotov1server, wireprototypes
+
+HOOKED = (b'unbundle', b'pushkey')
+
+
+def dispatch(orig, repo, proto, command):
+    entry = wireprotov1server.commands.get(command)
+    if entry is not None and entry.permission == b'push' and command not in HOOKED:
+        message = encoding.environ.get(b'FERRY_DENY_MESSAGE') or b'ferry: this session may only read'
+        repo.ui.warn(message + b'\\n')
+        return wireprototypes.bytesresponse(message + b'\\n')
+    return orig(repo, proto, command)
+
+
+def extsetup(ui):
+    extensions.wrapfunction(wireprotov1server, 'dispatch', dispatch)
+`;
+
+/**
  * Clone bundles over SSH: `hg serve --stdio` answers capabilities itself, so this extension adds
  * `clonebundles` and answers the command with the manifest Ferry computed for the session
  * (signed links for the session's reader) — only when Ferry set one in the environment.
@@ -56,8 +83,10 @@ ferry_clonebundles = ${extensionPath}
 `;
 }
 
-function readOnlyHgrc(hooksPath: string): string {
+function readOnlyHgrc(hooksPath: string, extensionPath: string): string {
   return `# Written by Ferry on every start; edits are overwritten. Added to HGRCPATH for read-only sessions.
+[extensions]
+ferry_read_only = ${extensionPath}
 [hooks]
 pretxnopen.ferry-read-only = python:${hooksPath}:deny
 prepushkey.ferry-read-only = python:${hooksPath}:deny
@@ -97,8 +126,10 @@ export class HgServe {
     mkdirSync(etc, { recursive: true });
     const hooks = join(etc, 'ferry_hooks.py');
     writeFileSync(hooks, HOOKS_PY);
+    const readOnly = join(etc, 'ferry_read_only.py');
+    writeFileSync(readOnly, READ_ONLY_PY);
     this.readOnlyHgrcPath = join(etc, 'hgrc-read-only');
-    writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks));
+    writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks, readOnly));
     const extension = join(etc, 'ferry_clonebundles.py');
     writeFileSync(extension, CLONE_BUNDLES_PY);
     this.serveHgrcPath = join(etc, 'hgrc-serve');
