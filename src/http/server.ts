@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../log/logger.js';
+import { MAX_REQUEST_HEAD_BYTES } from './limits.js';
 import { sendError, statusOf } from './errors.js';
 import type { HttpRoute } from './route.js';
 
 /** Dispatches each request to the first route that takes it; errors meet one edge here. */
 export function createHttpServer(routes: readonly HttpRoute[], log: Logger): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://ferry.invalid');

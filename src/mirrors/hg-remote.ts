@@ -60,9 +60,14 @@ export class HgRemote implements RemoteVcs {
     return `${branches.length} changesets, ${new Set(branches).size} branches, verified`;
   }
 
+  /**
+   * Compares one pushkey namespace as a client sees it over the wire. For `phases`, a source that
+   * answers `publishing=True` promises every changeset it hands out as public, whatever draft roots
+   * it keeps locally (hg's exchange.py `_pullapplyphases`): its roots are then not expected in the copy.
+   */
   private async compareListkeys(source: ImportSource, dest: string, namespace: 'bookmarks' | 'phases', access: SourceAccess): Promise<string[]> {
     const [theirs, ours] = await Promise.all([this.listkeys(source.location, namespace, access), this.listkeys(dest, namespace, access)]);
-    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', theirs, ours);
+    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', promised(namespace, theirs), promised(namespace, ours));
   }
 
   private async compareView(sourceDir: string, dest: string, [what, args]: readonly [string, readonly string[]], access: SourceAccess): Promise<string[]> {
@@ -99,7 +104,7 @@ export class HgRemote implements RemoteVcs {
     const map = new Map<string, string>();
     for (const line of r.stdout.toString('utf8').split('\n')) {
       const [key, value] = line.split('\t');
-      if (key && value !== undefined && key !== 'publishing') map.set(key, value);
+      if (key && value !== undefined) map.set(key, value);
     }
     return map;
   }
@@ -125,9 +130,21 @@ export class HgRemote implements RemoteVcs {
   }
 }
 
-/** Views compared directly when the source is on this disk: branch heads (incl. closed) and tags. */
+/**
+ * What a pushkey namespace promises a puller: a publishing repo's draft roots become public on the
+ * pulling side (hg's phases.py: "publishing" in listkeys means every pulled changeset is public).
+ */
+export function promised(namespace: 'bookmarks' | 'phases', keys: ReadonlyMap<string, string>): Map<string, string> {
+  if (namespace === 'phases' && /^true$/i.test(keys.get('publishing') ?? '')) return new Map();
+  return new Map([...keys].filter(([key]) => key !== 'publishing'));
+}
+
+/**
+ * Views compared directly when the source is on this disk: branch heads (incl. closed) and tags.
+ * Only what a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets.
+ */
 const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [
   ['branch', ['branches', '--closed', '-T', '{branch}{if(closed, " (closed)")} {node}\n']],
   ['head', ['heads', '--closed', '-T', '{node} {branch}\n']],
-  ['tag', ['tags', '-T', '{tag} {node}\n']],
+  ['tag', ['tags', '-T', '{ifeq(type, "local", "", "{tag} {node}\n")}']],
 ];

@@ -16,6 +16,7 @@ import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } f
 import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
+import { MAX_REQUEST_HEAD_BYTES } from '../../http/limits.js';
 import { cdnSyscallsUnavailable } from './syscalls.js';
 
 const send = (m: FromWorker) => process.send?.(m);
@@ -36,7 +37,7 @@ const deps: CdnRouteDeps = {
 const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
 // Connections the fast lane does not take (another method, a body, a page): node's server, which
 // answers /cdn the same way and sends everything else to the primary.
-const server = createServer((req, res) => {
+const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
   answerCdn(deps, req).then(
     (reply) => {
       if (reply) writeReply(res, reply);

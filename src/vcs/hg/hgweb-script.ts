@@ -10,6 +10,7 @@
  */
 export const HGWEB_SERVER_SCRIPT = String.raw`# Written by Ferry on every start; edits are overwritten.
 import collections
+import http.client
 import os
 import socketserver
 import sys
@@ -30,6 +31,12 @@ baseui.setconfig(b'web', b'allow-push', PUSHER.encode(), b'ferry')
 baseui.setconfig(b'web', b'deny_push', b'', b'ferry')
 baseui.setconfig(b'web', b'push_ssl', b'false', b'ferry')
 baseui.setconfig(b'web', b'allow-pull', b'true', b'ferry')
+# Clients put arguments in the request body instead of X-HgArg-N headers (hg's httppeer uses it
+# when the capability is offered): a pull from a repo with thousands of heads stays one small head.
+baseui.setconfig(b'experimental', b'httppostargs', b'true', b'ferry')
+# Older clients still send one 1 KB X-HgArg header per 25 heads; Python's http.server stops at 100
+# headers (431). Ferry's node server bounds the head's size (MAX_REQUEST_HEAD_BYTES) before this.
+http.client._MAXHEADERS = 1000
 
 apps = collections.OrderedDict()
 apps_lock = threading.Lock()
