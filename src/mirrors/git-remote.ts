@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
+import { fsckLeniency } from '../vcs/git/server-config.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceAccess } from './access.js';
 import type { TransferProgress } from './progress.js';
@@ -46,7 +47,7 @@ export class GitRemote implements RemoteVcs {
   async verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string> {
     const env = access.gitEnv;
     const [, theirs, ours, objects, sourceObjects] = await Promise.all([
-      runProcess(this.git, ['-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
+      runProcess(this.git, [...fsckLeniency(), '-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
         throw new FerryError('FERRY_VERIFY_FAILED', `git fsck failed on the copy: ${lastWords(err)}`, { cause: err });
       }),
       this.remoteRefs(source, access),

@@ -63,7 +63,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     const channel = accept();
     const work = (async () => {
       const command = parseSshCommand(info.command);
-      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject: deps.subject, channel, gitProtocol, signal: deps.signal }, command);
+      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject: deps.subject, channel, gitProtocol, signal: deps.signal, host: deps.host }, command);
     })();
     void deps.track(work.then((code) => finish(channel, code), (err: unknown) => fail(deps, channel, err)));
   });

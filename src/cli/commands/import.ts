@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { printRepoUrls } from './repo.js';
 import type { App } from '../../main.js';
 import { parseDuration } from '../../domain/duration.js';
 import { FerryError, UsageError, describeError } from '../../domain/errors.js';
@@ -76,6 +77,7 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
     progress: process.stderr,
   });
   print(`imported ${outcome.repo.path} from ${source.display}: ${outcome.summary} (${outcome.repo.isPublic ? 'public' : 'private'})`);
+  printRepoUrls(app, outcome.repo);
   if (outcome.webhookSecret !== undefined) printMirrorSetup(app, outcome.repo.path, intervalMs, outcome.webhookSecret);
   return 0;
 }

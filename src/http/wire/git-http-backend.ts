@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
 import { relayBody } from './relay.js';
+import { gitConfigEnv } from '../../vcs/git/server-config.js';
 import type { Logger } from '../../log/logger.js';
 
 export interface GitHttpRequest {
@@ -44,11 +45,10 @@ export async function serveGitHttp(
     CONTENT_TYPE: req.headers['content-type'] ?? '',
     REMOTE_USER: request.remoteUser,
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_0: 'http.receivepack',
-    GIT_CONFIG_VALUE_0: request.push ? 'true' : 'false',
-    GIT_CONFIG_KEY_1: 'http.uploadpack',
-    GIT_CONFIG_VALUE_1: 'true',
+    ...gitConfigEnv([
+      ['http.receivepack', request.push ? 'true' : 'false'],
+      ['http.uploadpack', 'true'],
+    ]),
   };
   const length = req.headers['content-length'];
   if (length !== undefined) env.CONTENT_LENGTH = length;
