@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { addUser, ferryCli, PLAIN_GIT_ENV, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 import { startGitHttp, startHgServe } from './remotes.js';
@@ -81,6 +81,8 @@ describe('field reports: transports and repositories', () => {
       await runOk('hg', ['-R', src, 'commit', '-A', '-m', name], { env: admin.env });
     }
     await runOk('hg', ['-R', src, 'phase', '--public', '-r', '0'], { env: admin.env });
+    // A local tag (.hg/localtags) is the source's own too: no clone carries it.
+    await runOk('hg', ['-R', src, 'tag', '--local', '-r', '1', 'wip'], { env: admin.env });
     assert.equal((await runOk('hg', ['-R', src, 'log', '-r', 'draft()', '-T', 'x'], { env: admin.env })).stdout, 'xx');
     const serve = await startHgServe(src, { publish: true });
     try {
@@ -90,6 +92,8 @@ describe('field reports: transports and repositories', () => {
       assert.match(r.stdout, /hg 3 changesets, 1 branches, verified/);
       const phases = await runOk('hg', ['-R', join(data, 'repos', 'team', 'published'), 'log', '-T', '{phase}\n'], { env: admin.env });
       assert.equal(phases.stdout, 'public\npublic\npublic\n');
+      const local = await ferryCli(data, ['import', src, 'team/local']);
+      assert.equal(local.code, 0, local.stderr);
     } finally {
       await serve.stop();
     }
@@ -99,6 +103,7 @@ describe('field reports: transports and repositories', () => {
     const src = join(tempDir('ferry-heads-'), 'src');
     await runOk('hg', ['init', src], { env: admin.env });
     await runOk('hg', ['-R', src, 'debugbuilddag', `+1:root${' *root'.repeat(400)}`], { env: admin.env });
+    rmSync(join(src, '.hg', 'localtags'), { force: true });
     const imported = await server.cli(['import', src, 'team/heads', '--public']);
     assert.equal(imported.code, 0, imported.stderr);
     const url = `${server.baseUrl}/team/heads`;
