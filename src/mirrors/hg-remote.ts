@@ -75,6 +75,11 @@ export class HgRemote implements RemoteVcs {
     return compareMaps(what, theirs, ours);
   }
 
+  async unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]> {
+    const extra = await this.nodes(dir, 'outgoing', source, access);
+    return extra.length === 0 ? [] : [`${extra.length} changeset(s) not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`];
+  }
+
   async pull(source: ImportSource, dir: string, access: SourceAccess, _options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
     const before = await this.state(dir, access);
     const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });

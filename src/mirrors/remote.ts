@@ -24,6 +24,11 @@ export interface RemoteVcs {
   finish(source: ImportSource, dest: string, options: { keepRemote: boolean }): Promise<void>;
   /** Throws FERRY_VERIFY_FAILED saying what differs; returns a one-line description of what matched. */
   verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string>;
+  /**
+   * What `dir` has that the source does not (changesets, commits), one line each, at most a few:
+   * empty when the repo's history is contained in the source's, so it can become its mirror.
+   */
+  unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]>;
   /** Brings an existing copy up to date without losing anything it has (unless allowForce). */
   pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome>;
 }

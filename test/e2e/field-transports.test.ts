@@ -283,4 +283,64 @@ describe('field reports: transports and repositories', () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stderr, /created git repository root\/git-new \(private\)\n\s+git clone ssh:\/\/127\.0\.0\.1:\d+\/root\/git-new\n/);
   });
+
+  it('turns an imported repo into a mirror of its source (checked first) and back, for hg and git', async () => {
+    const src = join(tempDir('ferry-mirsrc-'), 'src');
+    await runOk('hg', ['init', src], { env: admin.env });
+    writeFileSync(join(src, 'a.txt'), 'a\n');
+    await runOk('hg', ['-R', src, 'commit', '-A', '-m', 'a'], { env: admin.env });
+    const serve = await startHgServe(src);
+    try {
+      await server.cliOk(['import', serve.url, 'team/mirrored']);
+      writeFileSync(join(src, 'b.txt'), 'b\n');
+      await runOk('hg', ['-R', src, 'commit', '-A', '-m', 'b upstream'], { env: admin.env });
+      const made = await server.cli(['import', serve.url, 'team/mirrored', '--mirror']);
+      assert.equal(made.code, 0, made.stderr);
+      assert.match(made.stdout, /team\/mirrored is now a mirror of http:\/\/127\.0\.0\.1:\d+\/: hg history checked against the source, first sync: 1 changeset\(s\) added/);
+      assert.match((await server.cliOk(['mirror', 'list'])).stdout, /team\/mirrored\s+hg\s+http:/);
+      const clone = join(tempDir(), 'c');
+      await runOk('hg', ['clone', admin.sshUrl('team/mirrored'), clone], { env: admin.env });
+      assert.equal(readFileSync(join(clone, 'b.txt'), 'utf8'), 'b\n');
+      writeFileSync(join(clone, 'c.txt'), 'c\n');
+      await runOk('hg', ['-R', clone, 'commit', '-A', '-m', 'c here'], { env: admin.env });
+      const refused = await admin.hg(['-R', clone, 'push', admin.sshUrl('team/mirrored')]);
+      assert.notEqual(refused.code, 0, 'a mirror takes no pushes');
+      const back = await server.cli(['mirror', 'rm', 'team/mirrored', '--keep-repo']);
+      assert.equal(back.code, 0, back.stderr);
+      const pushed = await admin.hg(['-R', clone, 'push', admin.sshUrl('team/mirrored')]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      // Now the repo has a changeset the source lacks: it cannot become its mirror.
+      const diverged = await server.cli(['mirror', 'add', 'team/mirrored', serve.url]);
+      assert.equal(diverged.code, 1);
+      assert.match(diverged.stderr, /team\/mirrored cannot become a mirror of http:\/\/127\.0\.0\.1:\d+\/: it has 1 changeset\(s\) not in the source/);
+      assert.doesNotMatch((await server.cliOk(['mirror', 'list'])).stdout, /team\/mirrored/);
+    } finally {
+      await serve.stop();
+    }
+
+    const root = tempDir('ferry-gitmirsrc-');
+    const work = await gitWork({ 'a.txt': 'a\n' }, { branch: 'main' });
+    await runOk('git', ['clone', '-q', '--bare', work, join(root, 'lib.git')], { env: PLAIN_GIT_ENV });
+    const remote = await startGitHttp(root);
+    try {
+      await server.cliOk(['import', `${remote.url}lib.git`, 'team/gitmirrored']);
+      writeFileSync(join(work, 'b.txt'), 'b\n');
+      await runOk('git', ['-C', work, 'add', '.'], { env: PLAIN_GIT_ENV });
+      await runOk('git', ['-C', work, 'commit', '-q', '-m', 'b upstream'], { env: PLAIN_GIT_ENV });
+      await runOk('git', ['-C', work, 'push', '-q', join(root, 'lib.git'), 'main'], { env: PLAIN_GIT_ENV });
+      const made = await server.cli(['mirror', 'add', 'team/gitmirrored', `${remote.url}lib.git`, '--every', '1h']);
+      assert.equal(made.code, 0, made.stderr);
+      assert.match(made.stdout, /is now a mirror of .*first sync: 1 ref\(s\) updated/);
+      const dir = join(server.dataDir, 'repos', 'team', 'gitmirrored');
+      const refs = await runOk('git', ['-C', dir, 'for-each-ref', '--format=%(refname)'], { env: PLAIN_GIT_ENV });
+      assert.doesNotMatch(refs.stdout, /ferry-mirror-check/, 'the comparison leaves no refs');
+      const tip = (await runOk('git', ['-C', dir, 'log', '-1', '--format=%s', 'main'], { env: PLAIN_GIT_ENV })).stdout.trim();
+      assert.equal(tip, 'b upstream');
+      const missing = await server.cli(['mirror', 'add', 'team/nothing-here', `${remote.url}lib.git`]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no repository at team\/nothing-here; to copy a source into a new repo use ferry import/);
+    } finally {
+      await remote.stop();
+    }
+  });
 });

@@ -76,8 +76,12 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
     interactive: process.stdin.isTTY === true,
     progress: process.stderr,
   });
-  print(`imported ${outcome.repo.path} from ${source.display}: ${outcome.summary} (${outcome.repo.isPublic ? 'public' : 'private'})`);
-  printRepoUrls(app, outcome.repo);
+  if (outcome.adopted) {
+    print(`${outcome.repo.path} is now a mirror of ${source.display}: ${outcome.summary}`);
+  } else {
+    print(`imported ${outcome.repo.path} from ${source.display}: ${outcome.summary} (${outcome.repo.isPublic ? 'public' : 'private'})`);
+    printRepoUrls(app, outcome.repo);
+  }
   if (outcome.webhookSecret !== undefined) printMirrorSetup(app, outcome.repo.path, intervalMs, outcome.webhookSecret);
   return 0;
 }
