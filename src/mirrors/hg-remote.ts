@@ -46,7 +46,9 @@ export class HgRemote implements RemoteVcs {
       this.compareListkeys(source, dest, 'bookmarks', access),
       this.compareListkeys(source, dest, 'phases', access),
       // A local source can be read directly: compare what the wire does not list.
-      source.scheme === 'file' ? Promise.all(LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access))) : Promise.resolve([]),
+      source.scheme === 'file'
+        ? Promise.all([...LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access)), this.compareBranchHeads(source.location, dest, access)])
+        : Promise.resolve([]),
       runProcess(this.hg, ['-R', dest, 'log', '-r', 'all()', '-T', '{branch}\n'], { env }),
     ]);
     const diffs: string[] = [];
@@ -73,6 +75,40 @@ export class HgRemote implements RemoteVcs {
   private async compareView(sourceDir: string, dest: string, [what, args]: readonly [string, readonly string[]], access: SourceAccess): Promise<string[]> {
     const [theirs, ours] = await Promise.all([this.lines(sourceDir, args, access), this.lines(dest, args, access)]);
     return compareMaps(what, theirs, ours);
+  }
+
+  /** Branch heads (closed ones too) and branch tips of what a clone carries: no secret changeset. */
+  private async compareBranchHeads(sourceDir: string, dest: string, access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.branchHeads(sourceDir, access), this.branchHeads(dest, access)]);
+    return [...compareMaps('branch', theirs.branches, ours.branches), ...compareMaps('head', theirs.heads, ours.heads)];
+  }
+
+  /**
+   * hg's branchmap over the non-secret changesets (what `hg serve` shows a puller): a head is a
+   * changeset no child of which is on its branch; a branch's tip is its tipmost open head, else its
+   * tipmost head, and it is closed when every head closes it.
+   */
+  private async branchHeads(repo: string, access: SourceAccess): Promise<{ heads: Map<string, string>; branches: Map<string, string> }> {
+    const template = '{rev} {node} {p1.node} {p2.node} {if(get(extras, "close"), "C", "-")} {branch}\n';
+    const r = await runProcess(this.hg, ['-R', repo, 'log', '-r', 'not secret()', '-T', template], { env: access.hgEnv, signal: access.signal });
+    const rows = r.stdout.toString('utf8').split('\n').filter(Boolean).map((line) => {
+      const [rev, node, p1, p2, close, ...branch] = line.split(' ');
+      return { rev: Number(rev), node: node as string, parents: [p1, p2], closed: close === 'C', branch: branch.join(' ') };
+    });
+    const branchOf = new Map(rows.map((row) => [row.node, row.branch]));
+    const notHead = new Set<string>();
+    for (const row of rows) for (const p of row.parents) if (p !== undefined && branchOf.get(p) === row.branch) notHead.add(p);
+    const heads = new Map<string, string>();
+    const tips = new Map<string, { rev: number; node: string; open: boolean }>();
+    for (const row of rows) {
+      if (notHead.has(row.node)) continue;
+      heads.set(row.node, row.branch);
+      const tip = tips.get(row.branch);
+      const open = !row.closed;
+      if (!tip || (open && !tip.open) || (open === tip.open && row.rev > tip.rev)) tips.set(row.branch, { rev: row.rev, node: row.node, open });
+    }
+    const branches = new Map([...tips].map(([branch, tip]) => [`${branch}${tip.open ? '' : ' (closed)'}`, tip.node]));
+    return { heads, branches };
   }
 
   async unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]> {
@@ -145,11 +181,7 @@ export function promised(namespace: 'bookmarks' | 'phases', keys: ReadonlyMap<st
 }
 
 /**
- * Views compared directly when the source is on this disk: branch heads (incl. closed) and tags.
- * Only what a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets.
+ * Views compared directly when the source is on this disk (besides branch heads): tags. Only what
+ * a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets.
  */
-const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [
-  ['branch', ['branches', '--closed', '-T', '{branch}{if(closed, " (closed)")} {node}\n']],
-  ['head', ['heads', '--closed', '-T', '{node} {branch}\n']],
-  ['tag', ['tags', '-T', '{ifeq(type, "local", "", "{tag} {node}\n")}']],
-];
+const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [['tag', ['tags', '-T', '{ifeq(type, "local", "", "{tag} {node}\n")}']]];

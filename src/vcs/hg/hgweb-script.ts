@@ -31,11 +31,9 @@ baseui.setconfig(b'web', b'allow-push', PUSHER.encode(), b'ferry')
 baseui.setconfig(b'web', b'deny_push', b'', b'ferry')
 baseui.setconfig(b'web', b'push_ssl', b'false', b'ferry')
 baseui.setconfig(b'web', b'allow-pull', b'true', b'ferry')
-# Clients put arguments in the request body instead of X-HgArg-N headers (hg's httppeer uses it
-# when the capability is offered): a pull from a repo with thousands of heads stays one small head.
-baseui.setconfig(b'experimental', b'httppostargs', b'true', b'ferry')
-# Older clients still send one 1 KB X-HgArg header per 25 heads; Python's http.server stops at 100
-# headers (431). Ferry's node server bounds the head's size (MAX_REQUEST_HEAD_BYTES) before this.
+# hg sends a command's arguments as X-HgArg-N headers of 1 KB (25 heads each); Python's http.server
+# stops at 100 headers (431). Ferry's node server bounds the head's size (MAX_REQUEST_HEAD_BYTES)
+# before this. (experimental.httppostargs is not offered: pushes through Ferry's proxy stalled.)
 http.client._MAXHEADERS = 1000
 
 apps = collections.OrderedDict()
