@@ -182,6 +182,7 @@ export function promised(namespace: 'bookmarks' | 'phases', keys: ReadonlyMap<st
 
 /**
  * Views compared directly when the source is on this disk (besides branch heads): tags. Only what
- * a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets.
+ * a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets; `tip`
+ * is whatever changeset is newest there (compared as a changeset, both ways, already).
  */
-const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [['tag', ['tags', '-T', '{ifeq(type, "local", "", "{tag} {node}\n")}']]];
+const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [['tag', ['tags', '-T', '{ifeq(type, "local", "", ifeq(tag, "tip", "", "{tag} {node}\n"))}']]];
