@@ -23,6 +23,7 @@ import { RepositoryService } from './services/repositories.js';
 import { openSqliteStores } from './store/sqlite/index.js';
 import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
+import { settleGitHead } from './vcs/git/head.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
@@ -77,6 +78,10 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const policy = new AccessPolicy(stores);
   const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
   const hgPhases = new HgPhases(stores.repos, stores.hgPhases, (repo) => repositories.directoryOf(repo));
+  // One default branch for clients, the CDN, `ferry publish` and the web: a git HEAD names a branch that exists.
+  events.onChanging(async ({ repo, cause }) => {
+    if (repo.kind === 'git' && cause !== 'admin') await settleGitHead(git, repositories.directoryOf(repo));
+  });
   const sources = new Sources(
     { hg: new HgRemote(config.hg.executable), git: new GitRemote(config.git.executable) },
     { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },

@@ -35,7 +35,7 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
   serve                                  run the SSH and HTTP servers
   user add NAME [--admin] | list | rm NAME | passwd NAME | admin NAME --on|--off
   key add USER [FILE|-] | list [USER] | rm USER FINGERPRINT
-  repo create PATH [--git] [--public] | set PATH [--public|--private] [--publishing|--non-publishing] | list | rm PATH | mv OLD NEW
+  repo create PATH [--git [--object-format sha1|sha256]] [--public] | set PATH [--public|--private] [--publishing|--non-publishing] | list | rm PATH | mv OLD NEW
   grant USER PATH|GROUP/ read|write|admin | grant list
   revoke USER PATH|GROUP/
   token add USER [--read-only] [--label TEXT] | list USER | rm USER ID
@@ -43,7 +43,8 @@ const HELP = `usage: ferry [--data DIR] COMMAND ...
   import URL PATH [--identity KEYFILE] [--mirror [--every DURATION] [--allow-force]] [--hg|--git]
          [--public] [--keep-remote]    (HTTPS: FERRY_IMPORT_USER / FERRY_IMPORT_PASSWORD or a prompt)
   import --from FILE [--jobs N] [options]   lines "URL PATH"; re-runs skip what exists
-  mirror list | sync PATH [--allow-force] | rm PATH | secret PATH
+  mirror list | add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]
+         | sync PATH [--allow-force] | rm PATH [--keep-repo] | secret PATH
   publish PATH [--ref REF] [--dir DIR] | publish --list | publish --remove DIR
 
 The data dir is --data, else $FERRY_DATA, else ./ferry-data.`;

@@ -20,12 +20,22 @@ export interface RepoRemoved {
 export class RepoEvents {
   private readonly emitter = new EventEmitter();
   private readonly changedListeners: ((e: RepoChanged) => Promise<void> | void)[] = [];
+  private readonly settlers: ((e: RepoChanged) => Promise<void>)[] = [];
+
+  /**
+   * Runs `settler` on every change before any listener hears of it (one after the other): repairs
+   * every reader must see, such as a git repo's HEAD following its first branch.
+   */
+  onChanging(settler: (e: RepoChanged) => Promise<void>): void {
+    this.settlers.push(settler);
+  }
 
   onChanged(listener: (e: RepoChanged) => Promise<void> | void): void {
     this.changedListeners.push(listener);
   }
 
   async emitChanged(event: RepoChanged): Promise<void> {
+    for (const settle of this.settlers) await settle(event).catch(() => undefined);
     await Promise.allSettled(this.changedListeners.map((l) => l(event)));
   }
 

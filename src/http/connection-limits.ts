@@ -1,3 +1,4 @@
+import { MAX_REQUEST_HEAD_BYTES } from './limits.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Settings } from '../config/schema.js';
 import { checkFraming } from './framing.js';
@@ -30,6 +31,7 @@ export function createBoundedServer(timeouts: HttpTimeouts, handler: (req: Incom
   const bodies = new BodyStallGuard(timeouts.bodyStallMs);
   const server = createServer(
     {
+      maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
       headersTimeout: timeouts.headMs,
       requestTimeout: 0,
       keepAliveTimeout: KEEP_ALIVE_MS,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
+import { fsckLeniency } from '../vcs/git/server-config.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceAccess } from './access.js';
 import type { TransferProgress } from './progress.js';
@@ -12,6 +13,9 @@ import type { ImportSource } from './url-safety.js';
  * ssh/https/http (and file for an admin's local path) allowed, no hooks, no credential helper and
  * no submodule recursion.
  */
+/** Where `unknownToSource` keeps the source's refs while it compares. */
+const CHECK_NS = 'refs/ferry-mirror-check/';
+
 export class GitRemote implements RemoteVcs {
   readonly kind = 'git' as const;
 
@@ -46,7 +50,7 @@ export class GitRemote implements RemoteVcs {
   async verify(source: ImportSource, dest: string, access: SourceAccess): Promise<string> {
     const env = access.gitEnv;
     const [, theirs, ours, objects, sourceObjects] = await Promise.all([
-      runProcess(this.git, ['-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
+      runProcess(this.git, [...fsckLeniency(), '-C', dest, 'fsck', '--no-progress', '--no-dangling'], { env }).catch((err: unknown) => {
         throw new FerryError('FERRY_VERIFY_FAILED', `git fsck failed on the copy: ${lastWords(err)}`, { cause: err });
       }),
       this.remoteRefs(source, access),
@@ -60,6 +64,31 @@ export class GitRemote implements RemoteVcs {
       throw new FerryError('FERRY_VERIFY_FAILED', `the copy differs from ${source.display}: ${describeDifferences(diffs)}`, { data: { diffs } });
     }
     return `${ours.size} refs, ${objects} objects, verified`;
+  }
+
+  /**
+   * Fetches the source's branches and tags under a private namespace, lists the commits of the
+   * repo's own branches and tags that none of them reach, and drops the namespace again (the
+   * objects stay: the first sync needs them anyway).
+   */
+  async unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]> {
+    const env = access.gitEnv;
+    const fetched = await runProcess(
+      this.git,
+      [...access.gitConfig, '-C', dir, 'fetch', '--no-recurse-submodules', '--no-write-fetch-head', '--no-tags', '--', source.location, `+refs/heads/*:${CHECK_NS}heads/*`, `+refs/tags/*:${CHECK_NS}tags/*`],
+      { env, signal: access.signal, allowFailure: true },
+    );
+    try {
+      if (fetched.code !== 0) {
+        throw new FerryError('FERRY_IMPORT_FAILED', `git fetch from ${source.display} failed: ${lastWords(new FerryError('FERRY_VCS_FAILED', `exit ${fetched.code}`, { data: { stderr: fetched.stderr } }))}`);
+      }
+      const r = await runProcess(this.git, ['-C', dir, 'rev-list', '--branches', '--tags', '--not', `--glob=${CHECK_NS}*`], { env });
+      const extra = r.stdout.toString('utf8').split('\n').filter(Boolean);
+      return extra.length === 0 ? [] : [`${extra.length} commit(s) not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`];
+    } finally {
+      const refs = await runProcess(this.git, ['-C', dir, 'for-each-ref', '--format=delete %(refname)', CHECK_NS], { env, allowFailure: true });
+      await runProcess(this.git, ['-C', dir, 'update-ref', '--stdin'], { env, input: refs.stdout, allowFailure: true });
+    }
   }
 
   async pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {

@@ -46,7 +46,9 @@ export class HgRemote implements RemoteVcs {
       this.compareListkeys(source, dest, 'bookmarks', access),
       this.compareListkeys(source, dest, 'phases', access),
       // A local source can be read directly: compare what the wire does not list.
-      source.scheme === 'file' ? Promise.all(LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access))) : Promise.resolve([]),
+      source.scheme === 'file'
+        ? Promise.all([...LOCAL_VIEWS.map((view) => this.compareView(source.location, dest, view, access)), this.compareBranchHeads(source.location, dest, access)])
+        : Promise.resolve([]),
       runProcess(this.hg, ['-R', dest, 'log', '-r', 'all()', '-T', '{branch}\n'], { env }),
     ]);
     const diffs: string[] = [];
@@ -60,14 +62,58 @@ export class HgRemote implements RemoteVcs {
     return `${branches.length} changesets, ${new Set(branches).size} branches, verified`;
   }
 
+  /**
+   * Compares one pushkey namespace as a client sees it over the wire. For `phases`, a source that
+   * answers `publishing=True` promises every changeset it hands out as public, whatever draft roots
+   * it keeps locally (hg's exchange.py `_pullapplyphases`): its roots are then not expected in the copy.
+   */
   private async compareListkeys(source: ImportSource, dest: string, namespace: 'bookmarks' | 'phases', access: SourceAccess): Promise<string[]> {
     const [theirs, ours] = await Promise.all([this.listkeys(source.location, namespace, access), this.listkeys(dest, namespace, access)]);
-    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', theirs, ours);
+    return compareMaps(namespace === 'phases' ? 'draft root' : 'bookmark', promised(namespace, theirs), promised(namespace, ours));
   }
 
   private async compareView(sourceDir: string, dest: string, [what, args]: readonly [string, readonly string[]], access: SourceAccess): Promise<string[]> {
     const [theirs, ours] = await Promise.all([this.lines(sourceDir, args, access), this.lines(dest, args, access)]);
     return compareMaps(what, theirs, ours);
+  }
+
+  /** Branch heads (closed ones too) and branch tips of what a clone carries: no secret changeset. */
+  private async compareBranchHeads(sourceDir: string, dest: string, access: SourceAccess): Promise<string[]> {
+    const [theirs, ours] = await Promise.all([this.branchHeads(sourceDir, access), this.branchHeads(dest, access)]);
+    return [...compareMaps('branch', theirs.branches, ours.branches), ...compareMaps('head', theirs.heads, ours.heads)];
+  }
+
+  /**
+   * hg's branchmap over the non-secret changesets (what `hg serve` shows a puller): a head is a
+   * changeset no child of which is on its branch; a branch's tip is its tipmost open head, else its
+   * tipmost head, and it is closed when every head closes it.
+   */
+  private async branchHeads(repo: string, access: SourceAccess): Promise<{ heads: Map<string, string>; branches: Map<string, string> }> {
+    const template = '{rev} {node} {p1.node} {p2.node} {if(get(extras, "close"), "C", "-")} {branch}\n';
+    const r = await runProcess(this.hg, ['-R', repo, 'log', '-r', 'not secret()', '-T', template], { env: access.hgEnv, signal: access.signal });
+    const rows = r.stdout.toString('utf8').split('\n').filter(Boolean).map((line) => {
+      const [rev, node, p1, p2, close, ...branch] = line.split(' ');
+      return { rev: Number(rev), node: node as string, parents: [p1, p2], closed: close === 'C', branch: branch.join(' ') };
+    });
+    const branchOf = new Map(rows.map((row) => [row.node, row.branch]));
+    const notHead = new Set<string>();
+    for (const row of rows) for (const p of row.parents) if (p !== undefined && branchOf.get(p) === row.branch) notHead.add(p);
+    const heads = new Map<string, string>();
+    const tips = new Map<string, { rev: number; node: string; open: boolean }>();
+    for (const row of rows) {
+      if (notHead.has(row.node)) continue;
+      heads.set(row.node, row.branch);
+      const tip = tips.get(row.branch);
+      const open = !row.closed;
+      if (!tip || (open && !tip.open) || (open === tip.open && row.rev > tip.rev)) tips.set(row.branch, { rev: row.rev, node: row.node, open });
+    }
+    const branches = new Map([...tips].map(([branch, tip]) => [`${branch}${tip.open ? '' : ' (closed)'}`, tip.node]));
+    return { heads, branches };
+  }
+
+  async unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]> {
+    const extra = await this.nodes(dir, 'outgoing', source, access);
+    return extra.length === 0 ? [] : [`${extra.length} changeset(s) not in the source (${extra.slice(0, 3).map((n) => n.slice(0, 12)).join(', ')})`];
   }
 
   async keepsDrafts(dest: string, access: SourceAccess): Promise<boolean> {
@@ -121,7 +167,7 @@ export class HgRemote implements RemoteVcs {
     const map = new Map<string, string>();
     for (const line of r.stdout.toString('utf8').split('\n')) {
       const [key, value] = line.split('\t');
-      if (key && value !== undefined && key !== 'publishing') map.set(key, value);
+      if (key && value !== undefined) map.set(key, value);
     }
     return map;
   }
@@ -147,9 +193,18 @@ export class HgRemote implements RemoteVcs {
   }
 }
 
-/** Views compared directly when the source is on this disk: branch heads (incl. closed) and tags. */
-const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [
-  ['branch', ['branches', '--closed', '-T', '{branch}{if(closed, " (closed)")} {node}\n']],
-  ['head', ['heads', '--closed', '-T', '{node} {branch}\n']],
-  ['tag', ['tags', '-T', '{tag} {node}\n']],
-];
+/**
+ * What a pushkey namespace promises a puller: a publishing repo's draft roots become public on the
+ * pulling side (hg's phases.py: "publishing" in listkeys means every pulled changeset is public).
+ */
+export function promised(namespace: 'bookmarks' | 'phases', keys: ReadonlyMap<string, string>): Map<string, string> {
+  if (namespace === 'phases' && /^true$/i.test(keys.get('publishing') ?? '')) return new Map();
+  return new Map([...keys].filter(([key]) => key !== 'publishing'));
+}
+
+/**
+ * Views compared directly when the source is on this disk (besides branch heads): tags. Only what
+ * a clone carries: local tags (.hg/localtags) stay with their repo, like secret changesets; `tip`
+ * is whatever changeset is newest there (compared as a changeset, both ways, already).
+ */
+const LOCAL_VIEWS: readonly (readonly [string, readonly string[]])[] = [['tag', ['tags', '-T', '{ifeq(type, "local", "", ifeq(tag, "tip", "", "{tag} {node}\n"))}']]];

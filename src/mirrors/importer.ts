@@ -10,7 +10,7 @@ import type { Repo, RepoStore } from '../store/types.js';
 import { runProcess } from '../vcs/process.js';
 import type { SourceCredentials } from './access.js';
 import { TransferProgress, type ProgressOutput } from './progress.js';
-import { lastWords } from './remote.js';
+import { describeDifferences, lastWords } from './remote.js';
 import type { MirrorService } from './service.js';
 import type { Sources } from './sources.js';
 import { parseImportUrl } from './url-safety.js';
@@ -37,6 +37,8 @@ export interface ImportOutcome {
   readonly summary: string;
   /** The mirror's webhook secret, shown once. */
   readonly webhookSecret?: string;
+  /** An existing repo was made a mirror (nothing was created). */
+  readonly adopted?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export class Importer {
   async run(request: ImportRequest): Promise<ImportOutcome> {
     const source = parseImportUrl(request.url, { allowLocal: request.allowLocal });
     const clash = await this.deps.repos.overlapping(request.path);
+    // `--mirror` onto the repo itself: make it a mirror of the source when its history allows.
+    if (clash && clash.path === request.path && request.mirror) return this.mirrorExisting({ ...request, mirror: request.mirror });
     if (clash) {
       throw new FerryError('FERRY_REPO_EXISTS', clash.path.toLowerCase() === request.path.toLowerCase() ? `repository ${request.path} already exists` : `cannot import to ${request.path}: ${clash.path} is in the way; repositories may not nest`, {
         data: { path: request.path, clash: clash.path },
@@ -113,6 +117,49 @@ export class Importer {
     } finally {
       await access.dispose();
       await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Turns an existing repo into a pull mirror of `request.url` (`ferry mirror add PATH URL`, or
+   * `ferry import URL PATH --mirror` onto it). First checked against the source: it must answer as
+   * a repo of the same kind and have everything the repo has (nothing would be lost or diverge);
+   * then registered and synced once. Throws FERRY_VERIFY_FAILED (history differs),
+   * FERRY_REPO_EXISTS (already a mirror), FERRY_REPO_NOT_FOUND.
+   */
+  async mirrorExisting(request: ImportRequest & { readonly mirror: NonNullable<ImportRequest['mirror']> }): Promise<ImportOutcome> {
+    const source = parseImportUrl(request.url, { allowLocal: request.allowLocal });
+    const repo = await this.deps.repos.byPath(request.path);
+    if (!repo) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${request.path}`, { data: { path: request.path } });
+    if (await this.deps.mirrors.isMirror(repo)) {
+      throw new FerryError('FERRY_REPO_EXISTS', `${repo.path} is already a mirror (ferry mirror list shows its source; ferry mirror rm ${repo.path} first to change it)`, { data: { path: repo.path } });
+    }
+    if (request.kind !== undefined && request.kind !== repo.kind) {
+      throw new FerryError('FERRY_INVALID_INPUT', `${repo.path} is a ${repo.kind} repository; it cannot mirror a ${request.kind} source`);
+    }
+    const credentials = await this.mirrorCredentials(request);
+    const access = await this.deps.sources.open(source, request.credentials, request.interactive);
+    try {
+      const remote = this.deps.sources.remotes[repo.kind];
+      if (!(await remote.probe(source, access))) {
+        throw new FerryError('FERRY_IMPORT_FAILED', `${source.display} does not answer as a ${repo.kind} repository; ${repo.path} is one (check the URL and the credentials)`);
+      }
+      const extra = await remote.unknownToSource(source, this.deps.repositories.directoryOf(repo), access);
+      if (extra.length > 0) {
+        throw new FerryError('FERRY_VERIFY_FAILED', `${repo.path} cannot become a mirror of ${source.display}: it has ${describeDifferences(extra)}; push them to the source first, or import into a new path`, {
+          data: { diffs: extra },
+        });
+      }
+    } finally {
+      await access.dispose();
+    }
+    const webhookSecret = await this.deps.mirrors.create(repo, { url: request.url, ...request.mirror, credentials });
+    try {
+      const outcome = await this.deps.mirrors.sync(repo.path, { progress: request.progress });
+      return { repo, summary: `${repo.kind} history checked against the source, first sync: ${outcome.summary}`, webhookSecret, adopted: true };
+    } catch (err) {
+      await this.deps.mirrors.remove(repo.path).catch(() => undefined);
+      throw err;
     }
   }
 

@@ -29,6 +29,11 @@ export interface RemoteVcs {
    * the import is then made non-publishing, so they stay draft for every client.
    */
   keepsDrafts?(dest: string, access: SourceAccess): Promise<boolean>;
+  /**
+   * What `dir` has that the source does not (changesets, commits), one line each, at most a few:
+   * empty when the repo's history is contained in the source's, so it can become its mirror.
+   */
+  unknownToSource(source: ImportSource, dir: string, access: SourceAccess): Promise<string[]>;
   /** Brings an existing copy up to date without losing anything it has (unless allowForce). */
   pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome>;
 }

@@ -7,7 +7,7 @@ import type { RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
 import { repoDirectory } from '../storage/repo-dirs.js';
 import type { Repo, RepoStore } from '../store/types.js';
-import type { VcsAdapters } from '../vcs/types.js';
+import type { ObjectFormat, VcsAdapters } from '../vcs/types.js';
 
 /** Creating, moving and removing repositories: the database row and the directory, together. */
 export class RepositoryService {
@@ -22,16 +22,16 @@ export class RepositoryService {
     return repoDirectory(this.reposDir, repo.path);
   }
 
-  async create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean }): Promise<Repo> {
+  async create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean; objectFormat?: ObjectFormat }): Promise<Repo> {
     await this.assertFree(path);
     const dir = repoDirectory(this.reposDir, path);
     if (existsSync(dir)) {
       throw new ConflictError(`${dir} already exists on disk but is not a registered repository; move it away first`, 'FERRY_REPO_EXISTS', { path });
     }
-    const repo = await this.repos.create(path, kind, options);
+    const repo = await this.repos.create(path, kind, { isPublic: options.isPublic });
     try {
       await mkdir(dirname(dir), { recursive: true });
-      await this.vcs[kind].init(dir);
+      await this.vcs[kind].init(dir, options.objectFormat ? { objectFormat: options.objectFormat } : {});
     } catch (err) {
       await this.repos.remove(path).catch(() => {});
       await rm(dir, { recursive: true, force: true });

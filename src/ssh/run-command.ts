@@ -2,7 +2,7 @@ import type { ServerChannel } from 'ssh2';
 import { createForSubject } from '../services/create-for-subject.js';
 import { pushRefusal } from '../access/push.js';
 import { describeSubject, type Subject } from '../access/subject.js';
-import { AccessDeniedError, ConflictError } from '../domain/errors.js';
+import { AccessDeniedError, ConflictError, NotFoundError, isFerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { App } from '../main.js';
@@ -12,6 +12,8 @@ import { ADVERTISE_PUSH_OPTIONS, PushOptionsReader } from '../vcs/git/push-optio
 import type { HgServe } from '../vcs/hg/serve.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
+import { gitConfigEnv } from '../vcs/git/server-config.js';
+import { repoUrlLines, repoUrls } from '../services/repo-urls.js';
 import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
 import type { SshCommand } from './command.js';
 
@@ -24,6 +26,8 @@ export interface CommandContext {
   readonly gitProtocol: string | undefined;
   /** Aborted when the server gives up waiting at shutdown. */
   readonly signal: AbortSignal;
+  /** The host (and port) clients reach this server at, as the who-am-I text names it. */
+  readonly host?: string;
 }
 
 /**
@@ -36,7 +40,7 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
     case 'hg-init':
       return hgInit(ctx, command.path);
     case 'hg-serve': {
-      const { repo } = await authorizeKind(ctx, command.path, 'hg');
+      const { repo } = await authorizeKind(ctx, command.path, 'hg').catch((err: unknown) => explainMissing(ctx, command.path, err));
       const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors);
       const dir = ctx.app.repositories.directoryOf(repo);
       // Bundle links point at the HTTP server: offered only where its public URL is configured.
@@ -46,16 +50,24 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       return bridgeWatching(ctx, repo, spec, refusal === undefined);
     }
     case 'git': {
-      const repo = command.service === 'git-receive-pack' ? await gitPushTarget(ctx, command.path) : (await authorizeKind(ctx, command.path, 'git')).repo;
+      const { repo, created } = command.service === 'git-receive-pack' ? await gitPushTarget(ctx, command.path) : { ...(await authorizeKind(ctx, command.path, 'git')), created: false };
       const dir = ctx.app.repositories.directoryOf(repo);
       const service = command.service.slice('git-'.length);
       const args = service === 'upload-pack' ? [service, '--strict', dir] : [service, dir];
-      const env = { ...ctx.app.git.env, ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
-      if (service !== 'receive-pack') return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, false);
-      const [key, value] = ADVERTISE_PUSH_OPTIONS;
-      const pushOptions = new PushOptionsReader();
-      const pushEnv = { ...env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: value };
-      return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env: pushEnv }, true, pushOptions);
+      const env = { ...ctx.app.git.env, ...gitConfigEnv(service === 'receive-pack' ? [ADVERTISE_PUSH_OPTIONS] : []), ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
+      const pushOptions = service === 'receive-pack' ? new PushOptionsReader() : undefined;
+      try {
+        const code = await bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack', pushOptions);
+        if (created && !(await ctx.app.git.isEmpty(dir))) announceCreated(ctx, repo);
+        return code;
+      } finally {
+        // A push that created the repo and failed (another object format, a refused ref, a dropped
+        // connection) leaves nothing behind.
+        if (created && (await ctx.app.git.isEmpty(dir))) {
+          await ctx.app.repositories.remove(repo.path).catch((err: unknown) => ctx.app.log.error({ err, path: repo.path }, 'could not remove a repository whose creating push failed'));
+          ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject) }, 'removed the git repository a failed push had created');
+        }
+      }
     }
   }
 }
@@ -67,24 +79,43 @@ async function hgInit(ctx: CommandContext, path: RepoPath): Promise<number> {
     throw new ConflictError(`repository ${path} already exists`, 'FERRY_REPO_EXISTS', { path });
   }
   if (!(await policy.canCreate(ctx.subject, path))) throw mayNotCreate(ctx.subject, path);
-  await createForSubject({ policy, repositories, repos: ctx.app.stores.repos }, ctx.subject, path, 'hg');
+  const repo = await createForSubject({ policy, repositories, repos: ctx.app.stores.repos }, ctx.subject, path, 'hg');
   ctx.app.log.info({ path, by: describeSubject(ctx.subject) }, 'created hg repository over ssh');
+  announceCreated(ctx, repo);
   return 0;
 }
 
 /** A git push to a path with no repo creates one where the subject may create. */
-async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<Repo> {
+async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<{ repo: Repo; created: boolean }> {
   const { policy, repositories, stores } = ctx.app;
   // A path a repo moved away from is not created anew by a push: the refusal names the new path.
   if (!(await stores.repos.byPath(path)) && !(await policy.movedTo(ctx.subject, path)) && (await policy.canCreate(ctx.subject, path))) {
     const repo = await createForSubject({ policy, repositories, repos: stores.repos }, ctx.subject, path, 'git');
     ctx.app.log.info({ path, by: describeSubject(ctx.subject) }, 'created git repository over ssh');
-    return repo;
+    return { repo, created: true };
   }
   const { repo } = await authorizeKind(ctx, path, 'git');
   const refusal = await pushRefusal(policy, ctx.subject, path, stores.mirrors);
   if (refusal) throw refusal;
-  return repo;
+  return { repo, created: false };
+}
+
+/** Tells the client (on stderr, which hg and git show) where its new repo is. */
+function announceCreated(ctx: CommandContext, repo: Repo): void {
+  const urls = repoUrls(ctx.app.config, repo.path, ctx.host !== undefined ? { sshHost: ctx.host } : {});
+  ctx.channel.stderr.write(`ferry: created ${repo.kind} repository ${repo.path} (${repo.isPublic ? 'public' : 'private'})\n${repoUrlLines(repo.kind, urls).join('\n')}\n`);
+}
+
+/**
+ * `hg push` (or pull) to a path with no repo: where the subject may create one, the refusal says
+ * how (hg's wire protocol has no create-on-push, and `serve --stdio` does not say if it will push).
+ */
+async function explainMissing(ctx: CommandContext, path: RepoPath, err: unknown): Promise<never> {
+  if (isFerryError(err) && err.code === 'FERRY_REPO_NOT_FOUND' && !(await ctx.app.stores.repos.byPath(path)) && (await ctx.app.policy.canCreate(ctx.subject, path))) {
+    const url = repoUrls(ctx.app.config, path, ctx.host !== undefined ? { sshHost: ctx.host } : {}).ssh;
+    throw new NotFoundError(`no repository at ${path} yet; create it with: hg init ${url}  (or push and create at once: hg clone . ${url})`, 'FERRY_REPO_NOT_FOUND', { path });
+  }
+  throw err;
 }
 
 async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind): Promise<{ repo: Repo }> {

@@ -65,7 +65,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     const work = (async () => {
       const subject = await deps.subject();
       const command = parseSshCommand(info.command);
-      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal }, command);
+      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal, host: deps.host }, command);
     })();
     void deps.track(work.then((code) => finish(channel, code), (err: unknown) => fail(deps, channel, err)));
   });

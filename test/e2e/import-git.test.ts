@@ -29,7 +29,7 @@ describe('ferry import from a git server', () => {
     const data = tempDir('ferry-data-');
     const r = await ferryCli(data, ['import', url, 'team/lib', '--public']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^imported team\/lib from http:\/\/127\.0\.0\.1:\d+\/src\.git: git 4 refs, \d+ objects, verified \(public\)\n$/);
+    assert.match(r.stdout, /^imported team\/lib from http:\/\/127\.0\.0\.1:\d+\/src\.git: git 4 refs, \d+ objects, verified \(public\)\n  git clone ssh:\/\/\S+\n  git clone http:\/\/\S+\n$/);
     const copy = join(data, 'repos', 'team', 'lib');
     assert.equal(await refs(copy), await refs(source.bare));
     const count = async (dir: string) => (await runOk('git', ['-C', dir, 'rev-list', '--all', '--objects'])).stdout.split('\n').length;

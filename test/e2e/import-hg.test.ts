@@ -60,7 +60,7 @@ describe('ferry import from an hg server', () => {
     const data = tempDir('ferry-data-');
     const r = await ferryCli(data, ['import', serve.url, 'team/app']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^imported team\/app from http:\/\/127\.0\.0\.1:\d+\/: hg 6 changesets, 3 branches, verified, non-publishing \(the source shares drafts; ferry repo set --publishing to change\) \(private\)\n$/);
+    assert.match(r.stdout, /^imported team\/app from http:\/\/127\.0\.0\.1:\d+\/: hg 6 changesets, 3 branches, verified, non-publishing \(the source shares drafts; ferry repo set --publishing to change\) \(private\)\n  hg clone ssh:\/\/\S+\n  hg clone http:\/\/\S+\n$/);
     assert.match(r.stderr, /import team\/app: fetched in/);
     const copy = join(data, 'repos', 'team', 'app');
     for (const view of VIEWS) {

@@ -9,7 +9,10 @@ import { yieldAfterThisTurn } from './yield-cpu.js';
 
 /** Where a request head ends. */
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-/** The longest request head read here; a longer one is answered 431. */
+/**
+ * The longest request head parsed here. A longer one (an hg client's X-HgArg headers on a
+ * keep-alive connection) goes to node's server, whose limit is MAX_REQUEST_HEAD_BYTES.
+ */
 const MAX_HEAD = 16 * 1024;
 /** An idle keep-alive connection is closed after this long (node's server uses the same). */
 const IDLE_MS = 65_000;
@@ -196,7 +199,7 @@ class FastConnection {
         const buffer = this.pending;
         const end = buffer.indexOf(HEAD_END);
         if (end < 0 || end + 4 > MAX_HEAD) {
-          if (buffer.length > MAX_HEAD) this.refuse(431, 'the request head is over 16 KB\n');
+          if (buffer.length > MAX_HEAD) return this.handOver();
           return;
         }
         const head = buffer.toString('latin1', 0, end);
@@ -297,6 +300,7 @@ class FastConnection {
     return true;
   }
 
+  /** Answers `status` with a plain-text `message` and closes the connection. */
   private refuse(status: number, message: string): void {
     const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${message.length}\r\nConnection: close\r\n\r\n`;
     this.socket.end(head + message, 'latin1');

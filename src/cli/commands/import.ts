@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { printRepoUrls } from './repo.js';
 import type { App } from '../../main.js';
 import { parseDuration } from '../../domain/duration.js';
 import { FerryError, UsageError, describeError } from '../../domain/errors.js';
@@ -75,7 +76,12 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
     interactive: process.stdin.isTTY === true,
     progress: process.stderr,
   });
-  print(`imported ${outcome.repo.path} from ${source.display}: ${outcome.summary} (${outcome.repo.isPublic ? 'public' : 'private'})`);
+  if (outcome.adopted) {
+    print(`${outcome.repo.path} is now a mirror of ${source.display}: ${outcome.summary}`);
+  } else {
+    print(`imported ${outcome.repo.path} from ${source.display}: ${outcome.summary} (${outcome.repo.isPublic ? 'public' : 'private'})`);
+    printRepoUrls(app, outcome.repo);
+  }
   if (outcome.webhookSecret !== undefined) printMirrorSetup(app, outcome.repo.path, intervalMs, outcome.webhookSecret);
   return 0;
 }

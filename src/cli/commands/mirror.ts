@@ -1,10 +1,11 @@
 import type { App } from '../../main.js';
-import { UsageError } from '../../domain/errors.js';
+import { FerryError, UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
-import { formatInterval, printMirrorSetup } from './import.js';
+import { formatInterval, importCommand, printMirrorSetup } from './import.js';
 
-const USAGE = 'ferry mirror list | ferry mirror sync PATH [--allow-force] | ferry mirror rm PATH | ferry mirror secret PATH';
+const ADD_USAGE = 'ferry mirror add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]';
+const USAGE = `ferry mirror list | ${ADD_USAGE} | ferry mirror sync PATH [--allow-force] | ferry mirror rm PATH [--keep-repo] | ferry mirror secret PATH`;
 
 export async function mirrorCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -35,8 +36,29 @@ export async function mirrorCommand(app: App, args: string[]): Promise<number> {
       if (outcome.warning !== undefined) print(`note: ${outcome.warning}`);
       return 0;
     }
+    case 'add': {
+      // An existing repo becomes a mirror: `ferry import URL PATH --mirror` does the checks.
+      const { values, positionals } = parseCommand(
+        rest,
+        { every: { type: 'string' }, 'allow-force': { type: 'boolean' }, identity: { type: 'string' } },
+        ADD_USAGE,
+        { min: 2, max: 2 },
+      );
+      const [pathArg, url] = positionals as [string, string];
+      const path = parseRepoPath(pathArg);
+      if (!(await app.stores.repos.byPath(path))) {
+        throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${path}; to copy a source into a new repo use ferry import ${url} ${path} --mirror`, { data: { path } });
+      }
+      const options = [
+        ...(values.every !== undefined ? ['--every', values.every] : []),
+        ...(values['allow-force'] ? ['--allow-force'] : []),
+        ...(values.identity !== undefined ? ['--identity', values.identity] : []),
+      ];
+      return importCommand(app, [url, path, '--mirror', ...options]);
+    }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry mirror rm PATH', { min: 1, max: 1 });
+      // --keep-repo says what rm always does: the repository stays, as an ordinary one.
+      const { positionals } = parseCommand(rest, { 'keep-repo': { type: 'boolean' } }, 'ferry mirror rm PATH [--keep-repo]', { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       await app.mirrors.remove(path);
       print(`${path} is no longer a mirror; the repository stays and accepts pushes again`);

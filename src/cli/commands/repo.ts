@@ -2,9 +2,12 @@ import type { App } from '../../main.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
+import { repoUrlLines, repoUrls } from '../../services/repo-urls.js';
+import type { Repo } from '../../store/types.js';
 
+const CREATE_USAGE = 'ferry repo create PATH [--git [--object-format sha1|sha256]] [--public]';
 const USAGE =
-  'ferry repo create PATH [--git] [--public] | ferry repo set PATH [--public|--private] [--publishing|--non-publishing] | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
+  'ferry repo create PATH [--git [--object-format sha1|sha256]] [--public] | ferry repo set PATH [--public|--private] [--publishing|--non-publishing] | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
 
 export async function repoCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -12,15 +15,22 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
     case 'create': {
       const { values, positionals } = parseCommand(
         rest,
-        { git: { type: 'boolean' }, hg: { type: 'boolean' }, public: { type: 'boolean' } },
-        'ferry repo create PATH [--git] [--public]',
+        { git: { type: 'boolean' }, hg: { type: 'boolean' }, public: { type: 'boolean' }, 'object-format': { type: 'string' } },
+        CREATE_USAGE,
         { min: 1, max: 1 },
       );
       if (values.git && values.hg) throw new UsageError('choose one of --git and --hg');
+      const format = values['object-format'];
+      if (format !== undefined && format !== 'sha1' && format !== 'sha256') {
+        throw new UsageError(`--object-format takes sha1 or sha256, not ${JSON.stringify(format)}`);
+      }
+      if (format !== undefined && !values.git) throw new UsageError('--object-format applies to git repositories: add --git');
       const repo = await app.repositories.create(parseRepoPath(positionals[0] as string), values.git ? 'git' : 'hg', {
         isPublic: values.public === true,
+        ...(format !== undefined ? { objectFormat: format } : {}),
       });
-      print(`created ${repo.kind} repository ${repo.path} (${repo.isPublic ? 'public' : 'private'})`);
+      print(`created ${repo.kind} repository ${repo.path}${format === 'sha256' ? ' (SHA-256)' : ''} (${repo.isPublic ? 'public' : 'private'})`);
+      printRepoUrls(app, repo);
       return 0;
     }
     case 'set': {
@@ -76,4 +86,9 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
     default:
       throw new UsageError(`usage: ${USAGE}`);
   }
+}
+
+/** Prints how to reach a new repo (every create does). */
+export function printRepoUrls(app: App, repo: Pick<Repo, 'kind' | 'path'>): void {
+  for (const line of repoUrlLines(repo.kind, repoUrls(app.config, repo.path))) print(line);
 }

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pushRefusal } from '../../access/push.js';
 import { describeSubject, type Subject } from '../../access/subject.js';
-import { FerryError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { parseRepoPath } from '../../domain/repo-path.js';
+import { FerryError, InvalidInputError, NotFoundError, isFerryError } from '../../domain/errors.js';
+import { parseRepoPath, type RepoPath } from '../../domain/repo-path.js';
+import { createForSubject } from '../../services/create-for-subject.js';
+import { repoUrls } from '../../services/repo-urls.js';
+import { join } from 'node:path';
 import type { App } from '../../main.js';
 import type { TransferOp } from '../../metrics/registry.js';
 import type { Repo } from '../../store/types.js';
@@ -47,6 +50,10 @@ export function wireRoute(app: App): HttpRoute {
 
 async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
   const subject = await app.httpAuth.subjectOf(req);
+  if (wire.vcs === 'git' && wire.service === 'git-receive-pack') {
+    const path = await creatablePath(app, subject, wire);
+    if (path !== undefined) return pushToCreate(app, req, res, subject, wire, path);
+  }
   const repo = await authorizedRepo(app, subject, wire);
   const mayPush = await canWrite(app, subject, repo);
   const pushOptions = wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'rpc' ? new PushOptionsReader() : undefined;
@@ -109,18 +116,17 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
   if (wire.vcs === 'git' && path.endsWith('.git') && !(await app.stores.repos.byPath(path))) {
     path = parseRepoPath(path.slice(0, -'.git'.length));
   }
-  // Like over ssh, a git push to a path with no repo creates one (private) where the subject may.
-  if (wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'advertise' && !(await app.stores.repos.byPath(path)) && !(await app.policy.movedTo(subject, path)) && (await app.policy.canCreate(subject, path))) {
-    const created = await app.repositories.create(path, 'git', { isPublic: false });
-    app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
-    return created;
-  }
   const signIn = () => new FerryError('FERRY_AUTH_REQUIRED', `sign in to ${wire.access === 'write' ? 'push to' : 'read'} ${path}: use a token (ferry token add) or your password`);
   let repo: Repo;
   try {
     repo = (await app.policy.authorize(subject, path, 'read')).repo;
   } catch (err) {
     if (subject.kind === 'anonymous' && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND') throw signIn();
+    // hg has no create-on-push: where the user may create, say how (only they could see a repo there).
+    if (wire.vcs === 'hg' && isFerryError(err) && err.code === 'FERRY_REPO_NOT_FOUND' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate(subject, path))) {
+      const ssh = repoUrls(app.config, path).ssh;
+      throw new NotFoundError(`no repository at ${path} yet; create it with: hg init ${ssh} (or hg clone . ${ssh})`, 'FERRY_REPO_NOT_FOUND', { path });
+    }
     throw err;
   }
   if (wire.access === 'write') {
@@ -131,6 +137,52 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     throw new NotFoundError(`${path} is a ${repo.kind === 'hg' ? 'Mercurial' : 'Git'} repository; use ${repo.kind} to clone it`, 'FERRY_REPO_NOT_FOUND', { path });
   }
   return repo;
+}
+
+/** A git push to a path with no repo, where the subject may create one (private), as over SSH. */
+async function creatablePath(app: App, subject: Subject, wire: WireRequest): Promise<RepoPath | undefined> {
+  let path = parseRepoPath(wire.rawPath);
+  if (path.endsWith('.git') && !(await app.stores.repos.byPath(path))) path = parseRepoPath(path.slice(0, -'.git'.length));
+  // A path a repo moved away from is not created anew by a push: the refusal names the new path.
+  if ((await app.stores.repos.byPath(path)) || (await app.policy.movedTo(subject, path))) return undefined;
+  return (await app.policy.canCreate(subject, path)) ? path : undefined;
+}
+
+/**
+ * Push-to-create over smart HTTP without leaving anything behind when the push fails. The ref
+ * advertisement comes from an empty, unregistered repo (a client that gives up there — another
+ * object format, a refused credential — creates nothing); the repo is created when the pack
+ * arrives and removed again unless the push left a ref in it.
+ */
+async function pushToCreate(app: App, req: IncomingMessage, res: ServerResponse, subject: Subject, wire: WireRequest & { vcs: 'git' }, path: RepoPath): Promise<void> {
+  const common = { gitProtocol: undefined, push: true, remoteUser: subject.kind === 'user' ? subject.user.name : 'anonymous' };
+  if (wire.step === 'advertise') {
+    const template = await app.git.emptyTemplate(join(app.config.dataDir, 'tmp', 'git-templates'));
+    await serveGitHttp(app.git, template.root, req, res, { ...common, repo: template.name as RepoPath, suffix: '/info/refs', query: `service=${wire.service}` }, app.log);
+    return;
+  }
+  let repo: Repo;
+  try {
+    repo = await createForSubject({ policy: app.policy, repositories: app.repositories, repos: app.stores.repos }, subject, path, 'git');
+  } catch (err) {
+    // Someone else created it meanwhile: an ordinary push, with the ordinary checks.
+    if (isFerryError(err) && err.code === 'FERRY_REPO_EXISTS' && (await app.stores.repos.byPath(path))) {
+      const existing = await authorizedRepo(app, subject, wire);
+      await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: existing.path, suffix: `/${wire.service}`, query: '', push: true, beforeEnd: async () => app.events.emitChanged({ repo: existing, cause: 'push' }) }, app.log);
+      return;
+    }
+    throw err;
+  }
+  app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
+  const dir = app.repositories.directoryOf(repo);
+  try {
+    await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: repo.path, suffix: `/${wire.service}`, query: '', beforeEnd: async () => app.events.emitChanged({ repo, cause: 'push' }) }, app.log);
+  } finally {
+    if (await app.git.isEmpty(dir)) {
+      await app.repositories.remove(repo.path).catch((err: unknown) => app.log.error({ err, path }, 'could not remove a repository whose creating push failed'));
+      app.log.info({ path, by: describeSubject(subject) }, 'removed the git repository a failed push had created');
+    }
+  }
 }
 
 /** One count per client operation: hg getbundle/unbundle; git's ref advertisement (v0 and v2 fetch) and receive-pack. */

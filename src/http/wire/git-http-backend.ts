@@ -5,6 +5,7 @@ import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
 import { ADVERTISE_PUSH_OPTIONS } from '../../vcs/git/push-options.js';
 import { relayBody } from './relay.js';
+import { gitConfigEnv } from '../../vcs/git/server-config.js';
 import type { Logger } from '../../log/logger.js';
 
 export interface GitHttpRequest {
@@ -47,13 +48,11 @@ export async function serveGitHttp(
     CONTENT_TYPE: req.headers['content-type'] ?? '',
     REMOTE_USER: request.remoteUser,
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
-    GIT_CONFIG_COUNT: '3',
-    GIT_CONFIG_KEY_0: 'http.receivepack',
-    GIT_CONFIG_VALUE_0: request.push ? 'true' : 'false',
-    GIT_CONFIG_KEY_1: 'http.uploadpack',
-    GIT_CONFIG_VALUE_1: 'true',
-    GIT_CONFIG_KEY_2: ADVERTISE_PUSH_OPTIONS[0],
-    GIT_CONFIG_VALUE_2: ADVERTISE_PUSH_OPTIONS[1],
+    ...gitConfigEnv([
+      ['http.receivepack', request.push ? 'true' : 'false'],
+      ['http.uploadpack', 'true'],
+      ADVERTISE_PUSH_OPTIONS,
+    ]),
   };
   const length = req.headers['content-length'];
   if (length !== undefined) env.CONTENT_LENGTH = length;

@@ -10,6 +10,7 @@
  */
 export const HGWEB_SERVER_SCRIPT = String.raw`# Written by Ferry on every start; edits are overwritten.
 import collections
+import http.client
 import os
 import socketserver
 import sys
@@ -30,6 +31,10 @@ baseui.setconfig(b'web', b'allow-push', PUSHER.encode(), b'ferry')
 baseui.setconfig(b'web', b'deny_push', b'', b'ferry')
 baseui.setconfig(b'web', b'push_ssl', b'false', b'ferry')
 baseui.setconfig(b'web', b'allow-pull', b'true', b'ferry')
+# hg sends a command's arguments as X-HgArg-N headers of 1 KB (25 heads each); Python's http.server
+# stops at 100 headers (431). Ferry's node server bounds the head's size (MAX_REQUEST_HEAD_BYTES)
+# before this. (experimental.httppostargs is not offered: pushes through Ferry's proxy stalled.)
+http.client._MAXHEADERS = 1000
 
 apps = collections.OrderedDict()
 apps_lock = threading.Lock()
