@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readlink, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, posix, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { InvalidInputError } from '../domain/errors.js';
 import type { Snapshot } from './snapshot.js';
+import { resolveTreeLink } from './tree-links.js';
 
 export interface ExportProgress {
   (done: { files: number; bytes: number; total: number }): void;
@@ -45,9 +46,9 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
       return;
     }
     if (node.kind === 'symlink') {
-      // Only links that stay inside the tree; anything else could expose the host to a web server.
-      const resolved = posix.normalize(posix.join(posix.dirname(path), node.target));
-      if (!node.target.startsWith('/') && !resolved.startsWith('../') && resolved !== '..') await symlink(node.target, target);
+      // Only links that stay inside the tree when followed (through the tree's other links too);
+      // anything else could expose the host to a web server serving the directory.
+      if (resolveTreeLink(snapshot.files, path) !== undefined) await symlink(node.target, target);
       else skipped.push(path);
       return;
     }
