@@ -24,6 +24,8 @@ import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
+import { hgTempDir } from './vcs/hg/spool.js';
+import { RepoRecovery } from './vcs/recovery.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
@@ -50,6 +52,8 @@ export interface App {
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
   readonly hgHttp: HgHttpBackend;
   readonly hgCloneBundles: HgCloneBundles;
+  /** Rolls back what a killed hg or git left mid-write, before a repo is used (src/vcs/recovery.ts). */
+  readonly recovery: RepoRecovery;
   /** Counters served at /metrics. */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
@@ -66,7 +70,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
-  const hg = new HgAdapter(config.hg.executable, hgEnvironment(hgrc));
+  // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
+  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.dataDir) });
   const git = new GitAdapter(config.git.executable, gitEnvironment());
   const vcs: VcsAdapters = { hg, git };
   const events = new RepoEvents();
@@ -120,6 +125,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     httpAuth,
     hgHttp,
     hgCloneBundles,
+    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
     metrics: new Metrics(),
     cdn,
     publisher,

@@ -96,6 +96,7 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  */
 async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
+  await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
   const result = await bridgeProcess(ctx.channel, spec, ctx.signal);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {

@@ -3,10 +3,14 @@
  * a full disk can do. One test per item, named after the bug.
  */
 import { strict as assert } from 'node:assert';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, PLAIN_GIT_ENV, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeClient, makeHgRepo, PLAIN_GIT_ENV, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
 /** Every symlink under `root` (not descending into linked directories). */
 function symlinksUnder(root: string, rel = ''): string[] {
@@ -27,6 +31,62 @@ function realTarget(path: string): string {
   } catch (err) {
     return `(${(err as NodeJS.ErrnoException).code})`;
   }
+}
+
+/** Polls `check` every `everyMs` until it holds or `timeoutMs` passes; returns whether it held. */
+async function waitFor(check: () => boolean, timeoutMs: number, everyMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await sleep(everyMs);
+  }
+  return check();
+}
+
+/** Processes (other than this one) whose command line mentions `text`. */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(text)) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+function spoolFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.startsWith('hg-unbundle-'));
+  } catch {
+    return [];
+  }
+}
+
+/** Commits a file of `mb` MB of random bytes (incompressible) in the hg repo at `local`. */
+async function bigHgCommit(client: Client, local: string, name: string, mb: number): Promise<void> {
+  writeFileSync(join(local, name), randomBytes(mb << 20));
+  await runOk('hg', ['-R', local, 'commit', '-q', '-A', '-m', `add ${name}`], { env: client.env });
+}
+
+/**
+ * Leaves the hg repo at `repoDir` as a killed hg does: a transaction opened (a hook sleeps inside
+ * it), then SIGKILL — journal and a lock naming a dead process stay behind.
+ */
+async function abandonTransaction(client: Client, local: string, repoDir: string): Promise<void> {
+  writeFileSync(join(local, `abandoned-${Date.now()}.txt`), 'x\n');
+  await runOk('hg', ['-R', local, 'commit', '-q', '-A', '-m', 'abandoned'], { env: client.env });
+  const bundle = join(tempDir('ferry-bundle-'), 'one.hg');
+  await runOk('hg', ['-R', local, 'bundle', '-q', '-r', 'tip', '--base', 'tip^', bundle], { env: client.env });
+  const hg = spawn('hg', ['-R', repoDir, 'unbundle', bundle, '--config', 'hooks.pretxnchangegroup=sleep 60'], { env: { ...client.env, HGRCPATH: '' }, stdio: 'ignore' });
+  const journal = join(repoDir, '.hg', 'store', 'journal');
+  assert.ok(await waitFor(() => existsSync(journal), 20_000, 10), 'hg unbundle never opened its transaction');
+  await sleep(300);
+  hg.kill('SIGKILL');
+  await new Promise((r) => hg.once('exit', r));
+  assert.ok(existsSync(journal));
 }
 
 describe('security: repo content, killed servers and full disks (issue 11)', () => {
@@ -113,6 +173,83 @@ describe('security: repo content, killed servers and full disks (issue 11)', () 
       assert.equal(listing.status, 200);
       assert.doesNotMatch(html, /root:x:0:0/);
       assert.match(html, /link<\/span><a[^>]*>chain</, `${repo}: the file list does not mark chain as a link`);
+    }
+  });
+
+  it('kill -9 mid-push: an abandoned transaction and stale locks make every later push fail until hg recover', async () => {
+    const data = tempDir('ferry-killed-');
+    let ferry = await startFerry({ dataDir: data });
+    try {
+      await ferry.cliOk(['user', 'add', 'kim', '--admin']);
+      const kim = await makeClient(ferry, 'kim');
+      await ferry.cliOk(['key', 'add', 'kim', kim.key.publicPath]);
+      const token = (await ferry.cliOk(['token', 'add', 'kim'])).stdout.trim();
+      await ferry.cliOk(['repo', 'create', 'k/hg']);
+      await ferry.cliOk(['repo', 'create', 'k/git', '--git']);
+      const repoDir = join(data, 'repos', 'k', 'hg');
+      const gitDir = join(data, 'repos', 'k', 'git');
+      const hgUrl = (s: FerryServer) => `http://kim:${token}@127.0.0.1:${s.httpPort}/k/hg`;
+      const gitUrl = (s: FerryServer) => `http://kim:${token}@127.0.0.1:${s.httpPort}/k/git`;
+      const verify = async () => run('hg', ['-R', repoDir, 'verify', '-q'], { env: { ...kim.env, HGRCPATH: '' } });
+
+      const local = await makeHgRepo(kim, 1);
+      await runOk('hg', ['-R', local, 'push', hgUrl(ferry)], { env: kim.env });
+      const gitWork = join(tempDir('ferry-git-'), 'w');
+      await runOk('git', ['init', '-q', '-b', 'main', gitWork], { env: kim.env });
+      writeFileSync(join(gitWork, 'a.txt'), 'a\n');
+      await runOk('git', ['-C', gitWork, 'add', '-A'], { env: kim.env });
+      await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'a'], { env: kim.env });
+      await runOk('git', ['-C', gitWork, 'push', '-q', gitUrl(ferry), 'main'], { env: kim.env });
+      // An SSH clone starts a chg server for this data dir.
+      await runOk('hg', ['clone', '-q', kim.sshUrl('k/hg'), join(tempDir('ferry-clone-'), 'c')], { env: kim.env });
+      const spoolsBefore = spoolFiles(tmpdir());
+
+      // 1. Ferry is killed while hgweb is inside a push's transaction: the transaction finishes or
+      //    rolls back, and nothing of Ferry's (hgweb, chg) lives on.
+      await bigHgCommit(kim, local, 'big.bin', 48);
+      const pushing = run('hg', ['-R', local, 'push', hgUrl(ferry)], { env: kim.env });
+      const journal = join(repoDir, '.hg', 'store', 'journal');
+      assert.ok(await waitFor(() => existsSync(journal), 60_000, 5), 'the push never opened a transaction');
+      ferry.process.kill('SIGKILL');
+      await pushing;
+      const left = await waitFor(() => processesMentioning(data).length === 0, 30_000);
+      assert.ok(left, `processes outlived the killed Ferry:\n${processesMentioning(data).join('\n')}`);
+      assert.ok(!existsSync(journal), 'the killed push left an abandoned transaction (journal)');
+      assert.equal((await verify()).code, 0, (await verify()).stderr);
+      assert.deepEqual(spoolFiles(join(data, 'run', 'tmp')), []);
+      assert.deepEqual(spoolFiles(tmpdir()).filter((n) => !spoolsBefore.includes(n)), []);
+
+      ferry = await startFerry({ dataDir: data });
+      await bigHgCommit(kim, local, 'after.bin', 1);
+      const after = await run('hg', ['-R', local, 'push', hgUrl(ferry)], { env: kim.env });
+      assert.equal(after.code, 0, after.stderr);
+
+      // 2. A transaction a killed hg abandoned while Ferry runs is rolled back on first use.
+      await abandonTransaction(kim, local, repoDir);
+      const firstUse = await run('hg', ['-R', local, 'push', hgUrl(ferry)], { env: kim.env });
+      assert.equal(firstUse.code, 0, `push after an abandoned transaction: ${firstUse.stderr}\n${ferry.output()}`);
+      assert.ok(!existsSync(journal));
+      assert.equal((await verify()).code, 0);
+
+      // 3. …and at start, with a git ref lock a killed git left; both repos take pushes again.
+      ferry.process.kill('SIGKILL');
+      await waitFor(() => processesMentioning(data).length === 0, 30_000);
+      await abandonTransaction(kim, local, repoDir);
+      const lock = join(gitDir, 'refs', 'heads', 'main.lock');
+      writeFileSync(lock, '');
+      utimesSync(lock, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+      ferry = await startFerry({ dataDir: data });
+      assert.ok(!existsSync(journal), 'the abandoned transaction was not rolled back at start');
+      assert.equal((await verify()).code, 0);
+      const hgPush = await run('hg', ['-R', local, 'push', hgUrl(ferry)], { env: kim.env });
+      assert.equal(hgPush.code, 0, hgPush.stderr);
+      writeFileSync(join(gitWork, 'b.txt'), 'b\n');
+      await runOk('git', ['-C', gitWork, 'add', '-A'], { env: kim.env });
+      await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'b'], { env: kim.env });
+      const gitPush = await run('git', ['-C', gitWork, 'push', '-q', gitUrl(ferry), 'main'], { env: kim.env });
+      assert.equal(gitPush.code, 0, `git push after a stale lock: ${gitPush.stderr}`);
+    } finally {
+      await ferry.stop('SIGKILL');
     }
   });
 });

@@ -47,6 +47,7 @@ export function wireRoute(app: App): HttpRoute {
 async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
   const subject = await app.httpAuth.subjectOf(req);
   const repo = await authorizedRepo(app, subject, wire);
+  await app.recovery.ready(repo.kind, app.repositories.directoryOf(repo));
   const mayPush = await canWrite(app, subject, repo);
   const afterPush = async () => app.events.emitChanged({ repo, cause: 'push' });
   if (wire.vcs === 'hg') {
