@@ -26,6 +26,7 @@ import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import { hgTempDir } from './vcs/hg/spool.js';
 import { RepoRecovery } from './vcs/recovery.js';
+import { DiskGuard } from './storage/disk-space.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
@@ -54,6 +55,8 @@ export interface App {
   readonly hgCloneBundles: HgCloneBundles;
   /** Rolls back what a killed hg or git left mid-write, before a repo is used (src/vcs/recovery.ts). */
   readonly recovery: RepoRecovery;
+  /** Refuses pushes while the data dir's disk is nearly full ([limits] min_free_disk). */
+  readonly disk: DiskGuard;
   /** Counters served at /metrics. */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
@@ -126,6 +129,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hgHttp,
     hgCloneBundles,
     recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
+    disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
     metrics: new Metrics(),
     cdn,
     publisher,

@@ -38,6 +38,7 @@ export const SETTINGS = {
   },
   limits: {
     shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },
+    min_free_disk: { type: 'size', default: '64MB', doc: 'pushes are refused (reads go on) while the data dir\'s disk has less free space than this, plus twice a push\'s announced size' },
   },
   mirrors: {
     key: { type: 'string', default: '', doc: 'key sealing mirror credentials (base64 of 32 bytes; empty: secrets/mirror.key in the data dir)' },

@@ -22,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FERRY_TOO_LARGE: 413,
   FERRY_RATE_LIMITED: 429,
   FERRY_SHUTTING_DOWN: 503,
+  FERRY_DISK_FULL: 507,
 };
 
 /** The one place an error becomes an HTTP status. */

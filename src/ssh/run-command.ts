@@ -2,13 +2,14 @@ import type { ServerChannel } from 'ssh2';
 import { createForSubject } from '../services/create-for-subject.js';
 import { pushRefusal } from '../access/push.js';
 import { describeSubject, type Subject } from '../access/subject.js';
-import { AccessDeniedError, ConflictError } from '../domain/errors.js';
+import { AccessDeniedError, ConflictError, FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { App } from '../main.js';
 import type { Repo } from '../store/types.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
 import type { HgServe } from '../vcs/hg/serve.js';
+import { removeSpoolsAfterPush } from '../vcs/hg/spool.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
 import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
@@ -36,7 +37,7 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       return hgInit(ctx, command.path);
     case 'hg-serve': {
       const { repo } = await authorizeKind(ctx, command.path, 'hg');
-      const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors);
+      const refusal = (await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors)) ?? diskRefusal(ctx);
       const dir = ctx.app.repositories.directoryOf(repo);
       // Bundle links point at the HTTP server: offered only where its public URL is configured.
       const base = ctx.app.config.http.base_url;
@@ -78,6 +79,7 @@ async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<Repo>
   const { repo } = await authorizeKind(ctx, path, 'git');
   const refusal = await pushRefusal(policy, ctx.subject, path, stores.mirrors);
   if (refusal) throw refusal;
+  ctx.app.disk.assertRoom();
   return repo;
 }
 
@@ -99,11 +101,23 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
   const result = await bridgeProcess(ctx.channel, spec, ctx.signal);
+  if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject) }, 'repository changed');
     await ctx.app.events.emitChanged({ repo, cause: 'push' });
   }
   return result.code;
+}
+
+/** A full disk makes an hg session read-only (it may still pull) with the disk's message. */
+function diskRefusal(ctx: CommandContext): FerryError | undefined {
+  try {
+    ctx.app.disk.assertRoom();
+    return undefined;
+  } catch (err) {
+    if (err instanceof FerryError) return err;
+    throw err;
+  }
 }
 
 function mayNotCreate(subject: Subject, path: RepoPath): AccessDeniedError {

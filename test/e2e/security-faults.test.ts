@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { addUser, makeClient, makeHgRepo, PLAIN_GIT_ENV, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
 /** Every symlink under `root` (not descending into linked directories). */
@@ -252,5 +252,112 @@ describe('security: repo content, killed servers and full disks (issue 11)', () 
       await ferry.stop('SIGKILL');
     }
   });
-});
 
+  it('disk full: a push into a full data dir leaves the repo needing hg recover, and reads with a token answer 500', async (t: TestContext) => {
+    const mountPoint = tempDir('ferry-tmpfs-');
+    const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint]);
+    if (mounted.code !== 0) {
+      t.skip(`cannot mount a 20 MB tmpfs here (${mounted.stderr.trim()}): run as root to test a full disk`);
+      return;
+    }
+    const data = join(mountPoint, 'data');
+    let ferry: FerryServer | undefined;
+    try {
+      ferry = await startFerry({ dataDir: data, env: { FERRY_LIMITS_MIN_FREE_DISK: '2MB' } });
+      const f = ferry;
+      await f.cliOk(['user', 'add', 'dee', '--admin']);
+      const dee = await makeClient(f, 'dee');
+      await f.cliOk(['key', 'add', 'dee', dee.key.publicPath]);
+      const token = (await f.cliOk(['token', 'add', 'dee'])).stdout.trim();
+      await f.cliOk(['repo', 'create', 'd/hg']);
+      await f.cliOk(['repo', 'create', 'd/git', '--git']);
+      const hgDir = join(data, 'repos', 'd', 'hg');
+      const gitDir = join(data, 'repos', 'd', 'git');
+      const hgUrl = `http://dee:${token}@127.0.0.1:${f.httpPort}/d/hg`;
+      const gitUrl = `http://dee:${token}@127.0.0.1:${f.httpPort}/d/git`;
+      const plainHg = { ...dee.env, HGRCPATH: '' };
+      const hgTip = async () => (await runOk('hg', ['-R', hgDir, 'log', '-r', 'tip', '-T', '{node}'], { env: plainHg })).stdout;
+      const gitHead = async () => (await runOk('git', ['--git-dir', gitDir, 'rev-parse', 'refs/heads/main'], { env: PLAIN_GIT_ENV })).stdout.trim();
+      const intact = async (what: string) => {
+        assert.ok(!existsSync(join(hgDir, '.hg', 'store', 'journal')), `${what}: hg repo left with an abandoned transaction`);
+        const verify = await run('hg', ['-R', hgDir, 'verify', '-q'], { env: plainHg });
+        assert.equal(verify.code, 0, `${what}: hg verify: ${verify.stdout}${verify.stderr}`);
+        const fsck = await run('git', ['--git-dir', gitDir, 'fsck', '--no-progress'], { env: PLAIN_GIT_ENV });
+        assert.equal(fsck.code, 0, `${what}: git fsck: ${fsck.stderr}`);
+        assert.deepEqual(readdirSync(join(gitDir, 'objects')).filter((n) => n.startsWith('incoming-')), [], `${what}: git quarantine left`);
+        assert.deepEqual(spoolFiles(join(data, 'run', 'tmp')), [], `${what}: hg spool left`);
+      };
+
+      const local = await makeHgRepo(dee, 1);
+      await runOk('hg', ['-R', local, 'push', hgUrl], { env: dee.env });
+      const gitWork = join(tempDir('ferry-git-'), 'w');
+      await runOk('git', ['init', '-q', '-b', 'main', gitWork], { env: dee.env });
+      writeFileSync(join(gitWork, 'a.txt'), 'a\n');
+      await runOk('git', ['-C', gitWork, 'add', '-A'], { env: dee.env });
+      await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'a'], { env: dee.env });
+      await runOk('git', ['-C', gitWork, 'push', '-q', gitUrl, 'main'], { env: dee.env });
+      const tip = await hgTip();
+      const head = await gitHead();
+
+      // 30 MB pushes into a disk with less than 20 MB free: refused or failed, every repo as it was.
+      await bigHgCommit(dee, local, 'big.bin', 30);
+      const overHttp = await run('hg', ['-R', local, 'push', hgUrl], { env: dee.env });
+      assert.notEqual(overHttp.code, 0);
+      assert.match(overHttp.stdout + overHttp.stderr, /disk is nearly full/);
+      const overSsh = await run('hg', ['-R', local, 'push', dee.sshUrl('d/hg')], { env: dee.env });
+      assert.notEqual(overSsh.code, 0);
+      assert.match(overSsh.stdout + overSsh.stderr, /space|disk/i);
+      writeFileSync(join(gitWork, 'big.bin'), randomBytes(30 << 20));
+      await runOk('git', ['-C', gitWork, 'add', '-A'], { env: dee.env });
+      await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'big'], { env: dee.env });
+      const gitPush = await run('git', ['-C', gitWork, 'push', '-q', gitUrl, 'main'], { env: dee.env });
+      assert.notEqual(gitPush.code, 0);
+      assert.equal(await hgTip(), tip);
+      assert.equal(await gitHead(), head);
+      await intact('after 30 MB pushes');
+
+      // The disk filled to the last byte: reads with a token go on, writes get a clear refusal.
+      const filler = join(mountPoint, 'filler');
+      const fd = openSync(filler, 'w');
+      try {
+        const chunk = Buffer.alloc(1 << 16, 1);
+        for (;;) writeSync(fd, chunk);
+      } catch {
+        /* ENOSPC: the disk is full */
+      } finally {
+        closeSync(fd);
+      }
+      const hgClone = await run('hg', ['clone', '-q', hgUrl, join(tempDir('ferry-read-'), 'c')], { env: dee.env });
+      assert.equal(hgClone.code, 0, `hg clone with a token on a full disk: ${hgClone.stderr}`);
+      const gitClone = await run('git', ['clone', '-q', gitUrl, join(tempDir('ferry-read-'), 'c')], { env: dee.env });
+      assert.equal(gitClone.code, 0, `git clone with a token on a full disk: ${gitClone.stderr}`);
+      const cdn = await fetch(`${f.baseUrl}/cdn/d/hg/file0.txt`, { headers: { Authorization: `Basic ${Buffer.from(`dee:${token}`).toString('base64')}` } });
+      const cdnBody = await cdn.text();
+      assert.equal(cdn.status, 200, cdnBody);
+      assert.equal(cdnBody, 'content 0\n');
+      await runOk('hg', ['-R', local, 'strip', '-q', '--config', 'extensions.strip=', '-r', 'tip'], { env: dee.env });
+      writeFileSync(join(local, 'small.txt'), 'small\n');
+      await runOk('hg', ['-R', local, 'commit', '-q', '-A', '-m', 'small'], { env: dee.env });
+      const small = await run('hg', ['-R', local, 'push', hgUrl], { env: dee.env });
+      assert.notEqual(small.code, 0);
+      assert.match(small.stdout + small.stderr, /disk is nearly full/);
+      const smallSsh = await run('hg', ['-R', local, 'push', dee.sshUrl('d/hg')], { env: dee.env });
+      assert.notEqual(smallSsh.code, 0);
+      assert.match(smallSsh.stdout + smallSsh.stderr, /disk is nearly full/);
+      const gitSsh = await run('git', ['-C', gitWork, 'push', '-q', `ssh://git@127.0.0.1:${f.sshPort}/d/git`, 'main'], { env: dee.env });
+      assert.notEqual(gitSsh.code, 0);
+      assert.match(gitSsh.stderr, /disk is nearly full/, gitSsh.stderr);
+      await intact('on a full disk');
+
+      // Space again: the same push goes through.
+      rmSync(filler);
+      const again = await run('hg', ['-R', local, 'push', hgUrl], { env: dee.env });
+      assert.equal(again.code, 0, again.stderr);
+      await intact('after freeing space');
+    } finally {
+      await ferry?.stop('SIGKILL');
+      await sleep(500);
+      await run('umount', ['-l', mountPoint]);
+    }
+  });
+});

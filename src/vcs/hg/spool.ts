@@ -8,11 +8,16 @@ import { join } from 'node:path';
  * the repository is touched, instead of halfway through a transaction.
  */
 export function hgTempDir(dataDir: string): string {
-  const dir = join(dataDir, 'run', 'tmp');
+  const dir = spoolDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Never empty: hg removes a temp dir's parents while they are empty (streamclone's cleanup).
   writeFileSync(join(dir, 'KEEP'), 'Temporary files of Ferry\'s hg processes. This file keeps the directory from being removed.\n');
   return dir;
+}
+
+/** `DATA/run/tmp`, without creating it. */
+export function spoolDir(dataDir: string): string {
+  return join(dataDir, 'run', 'tmp');
 }
 
 /**
@@ -39,6 +44,14 @@ export function removeOrphanSpools(dir: string): string[] {
 }
 
 /** Every file path some process of this user has open, or undefined without /proc. */
+/**
+ * After a push: hg leaves its spool file behind when the disk filled while spooling (closing the
+ * file flushes, fails again with ENOSPC, and the unlink after it never runs).
+ */
+export function removeSpoolsAfterPush(dataDir: string): void {
+  removeOrphanSpools(spoolDir(dataDir));
+}
+
 function openPaths(): Set<string> | undefined {
   let pids: string[];
   try {
