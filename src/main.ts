@@ -27,6 +27,9 @@ import { settleGitHead } from './vcs/git/head.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
+import { hgTempDir } from './vcs/hg/spool.js';
+import { RepoRecovery } from './vcs/recovery.js';
+import { DiskGuard } from './storage/disk-space.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
@@ -55,6 +58,10 @@ export interface App {
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
   readonly hgHttp: HgHttpBackend;
   readonly hgCloneBundles: HgCloneBundles;
+  /** Rolls back what a killed hg or git left mid-write, before a repo is used (src/vcs/recovery.ts). */
+  readonly recovery: RepoRecovery;
+  /** Refuses pushes while the data dir's disk is nearly full ([limits] min_free_disk). */
+  readonly disk: DiskGuard;
   /** Counters served at /metrics. */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
@@ -71,7 +78,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
-  const hg = new HgAdapter(config.hg.executable, hgEnvironment(hgrc));
+  // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
+  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.dataDir) });
   const git = new GitAdapter(config.git.executable, gitEnvironment());
   const vcs: VcsAdapters = { hg, git };
   const events = new RepoEvents();
@@ -133,6 +141,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     httpAuth,
     hgHttp,
     hgCloneBundles,
+    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
+    disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
     metrics: new Metrics(),
     cdn,
     publisher,

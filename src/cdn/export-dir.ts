@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readlink, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, posix, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { InvalidInputError } from '../domain/errors.js';
 import type { Snapshot } from './snapshot.js';
+import { resolveTreeLink } from './tree-links.js';
 
 export interface ExportProgress {
   (done: { files: number; bytes: number; total: number }): void;
@@ -33,6 +34,9 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
   const total = snapshot.files.size;
   const made = new Set<string>();
   const entries = [...snapshot.files];
+  // Every link's target, read before any is written: whether one stays inside depends on the others.
+  const links = new Map<string, string>();
+  for (const [path, node] of entries) if (node.kind === 'symlink') links.set(path, (await snapshot.blob(node, path)).data.toString('utf8'));
   const write = async ([path, node]: (typeof entries)[number]): Promise<void> => {
     const target = join(building, ...path.split('/'));
     const parent = dirname(target);
@@ -46,10 +50,9 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
     }
     const data = (await snapshot.blob(node, path)).data;
     if (node.kind === 'symlink') {
-      // Only links that stay inside the tree; anything else could expose the host to a web server.
-      const linkTarget = data.toString('utf8');
-      const resolved = posix.normalize(posix.join(posix.dirname(path), linkTarget));
-      if (linkTarget !== '' && !linkTarget.startsWith('/') && !resolved.startsWith('../') && resolved !== '..') await symlink(linkTarget, target);
+      // Only links that stay inside the tree when followed (through the tree's other links too);
+      // anything else could expose the host to a web server serving the directory.
+      if (resolveTreeLink(links, path) !== undefined) await symlink(data.toString('utf8'), target);
       else skipped.push(path);
       return;
     }

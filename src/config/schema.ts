@@ -41,6 +41,7 @@ export const SETTINGS = {
     head_timeout: { type: 'duration', default: '20s', doc: 'longest an HTTP request head may take to arrive, from its first byte to its blank line (408 after)' },
     body_timeout: { type: 'duration', default: '60s', doc: 'longest an HTTP request body may stall (no byte arriving while Ferry waits for one); the connection is closed after' },
     ssh_handshake_timeout: { type: 'duration', default: '20s', doc: 'longest an SSH connection may take from connect to signed-in (banner, key exchange, authentication)' },
+    min_free_disk: { type: 'size', default: '64MB', doc: 'pushes are refused (reads go on) while the data dir\'s disk has less free space than this, plus twice a push\'s announced size' },
   },
   mirrors: {
     key: { type: 'string', default: '', doc: 'key sealing mirror credentials (base64 of 32 bytes; empty: secrets/mirror.key in the data dir)' },

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   FERRY_TOO_LARGE: 'A file or request is over a configured size limit.',
   FERRY_FILE_TOO_LARGE: 'A file is over the CDN\'s size limit ([cdn] max_file_size); clone the repository to get it.',
   FERRY_SHUTTING_DOWN: 'The server is stopping and accepts no new work.',
+  FERRY_DISK_FULL: 'The disk holding the data dir is (nearly) full: writes are refused, reads go on.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -68,7 +68,8 @@ export class HttpAuthenticator {
     if (!token) return undefined;
     const user = await this.stores.users.byId(token.userId);
     if (!user) return undefined;
-    await this.stores.tokens.touch(token.id);
+    // Bookkeeping, best-effort: a full disk must not turn a valid token's reads into errors.
+    await this.stores.tokens.touch(token.id).catch(() => {});
     return { kind: 'user', user, readOnly: token.readOnly, credential: { kind: 'token', id: token.id } };
   }
 }

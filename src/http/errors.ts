@@ -25,6 +25,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FERRY_FILE_TOO_LARGE: 403,
   FERRY_RATE_LIMITED: 429,
   FERRY_SHUTTING_DOWN: 503,
+  FERRY_DISK_FULL: 507,
 };
 
 /** The one place an error becomes an HTTP status. */

@@ -16,6 +16,7 @@ import { trustedRepos } from '../cdn/trusted.js';
 import { webRoute } from '../http/routes/web.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
+import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -33,6 +34,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
+  await recoverRepos(app);
   await app.hgPhases.reconcile();
   let sshPort = app.config.ssh.port;
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log, httpTimeoutsOf(app.config));
@@ -77,6 +79,17 @@ export async function startServers(app: App): Promise<RunningServer> {
       await app.hgHttp.stop();
     },
   };
+}
+
+/**
+ * Before anything is served: roll back what an earlier, killed Ferry left mid-write in any repo,
+ * and remove the push spool files no process has open any more.
+ */
+async function recoverRepos(app: App): Promise<void> {
+  const removed = removeOrphanSpools(hgTempDir(app.config.dataDir));
+  if (removed.length > 0) app.log.warn({ removed }, 'removed push spool files a killed hg left');
+  const repos = await app.stores.repos.list();
+  await app.recovery.recoverAll(repos.map((r) => ({ kind: r.kind, dir: app.repositories.directoryOf(r) })));
 }
 
 /** A port already taken or not allowed becomes a one-line error that says which setting to change. */

@@ -3,6 +3,14 @@ import type { Algorithms } from 'ssh2';
 /**
  * Every algorithm the SSH server offers, listed explicitly: no SHA-1 anywhere (no ssh-rsa
  * signatures, no hmac-sha1, no group1/group14-sha1 key exchange), no CBC ciphers.
+ *
+ * ssh2 1.17 does not honour this list by itself; `patches/ssh2+1.17.0.patch` (applied by
+ * `npm ci`'s postinstall) makes it: the RSA host key was also offered as `ssh-rsa` when that was
+ * left out; `server-sig-algs` (RFC 8308 §3.1) lacked a comma and listed ssh-rsa and ssh-dss;
+ * USERAUTH_PK_OK named `ssh-rsa` instead of the requested rsa-sha2-* (RFC 4252 §7: Dropbear signs
+ * with the name it gets back); and a client's guessed first KEX packet (RFC 4253 §7, Dropbear
+ * sends one) was always thrown away, so key exchange never completed. `ssh-audit`, OpenSSH and
+ * Dropbear check all of it in test/e2e/security-ssh-algorithms.test.ts.
  */
 export const SERVER_ALGORITHMS: Algorithms = {
   kex: [

@@ -2,7 +2,7 @@ import type { ServerChannel } from 'ssh2';
 import { createForSubject } from '../services/create-for-subject.js';
 import { pushRefusal } from '../access/push.js';
 import { describeSubject, type Subject } from '../access/subject.js';
-import { AccessDeniedError, ConflictError, NotFoundError, isFerryError } from '../domain/errors.js';
+import { AccessDeniedError, ConflictError, FerryError, NotFoundError, isFerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { App } from '../main.js';
@@ -10,6 +10,7 @@ import type { Repo } from '../store/types.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
 import { ADVERTISE_PUSH_OPTIONS, PushOptionsReader } from '../vcs/git/push-options.js';
 import type { HgServe } from '../vcs/hg/serve.js';
+import { removeSpoolsAfterPush } from '../vcs/hg/spool.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
 import { gitConfigEnv } from '../vcs/git/server-config.js';
@@ -41,7 +42,7 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       return hgInit(ctx, command.path);
     case 'hg-serve': {
       const { repo } = await authorizeKind(ctx, command.path, 'hg').catch((err: unknown) => explainMissing(ctx, command.path, err));
-      const refusal = await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors);
+      const refusal = (await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors)) ?? diskRefusal(ctx);
       const dir = ctx.app.repositories.directoryOf(repo);
       // Bundle links point at the HTTP server: offered only where its public URL is configured.
       const base = ctx.app.config.http.base_url;
@@ -97,6 +98,7 @@ async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<{ rep
   const { repo } = await authorizeKind(ctx, path, 'git');
   const refusal = await pushRefusal(policy, ctx.subject, path, stores.mirrors);
   if (refusal) throw refusal;
+  ctx.app.disk.assertRoom();
   return { repo, created: false };
 }
 
@@ -133,14 +135,27 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  */
 async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, pushOptions?: PushOptionsReader): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
+  await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
   const result = await bridgeProcess(ctx.channel, spec, ctx.signal, pushOptions && ((chunk) => pushOptions.feed(chunk)));
+  if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];
     ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject), ...(options.length > 0 ? { pushOptions: options } : {}) }, 'repository changed');
     await ctx.app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
   }
   return result.code;
+}
+
+/** A full disk makes an hg session read-only (it may still pull) with the disk's message. */
+function diskRefusal(ctx: CommandContext): FerryError | undefined {
+  try {
+    ctx.app.disk.assertRoom();
+    return undefined;
+  } catch (err) {
+    if (err instanceof FerryError) return err;
+    throw err;
+  }
 }
 
 function mayNotCreate(subject: Subject, path: RepoPath): AccessDeniedError {

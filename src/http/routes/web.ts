@@ -121,6 +121,7 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
     }
   }
   const { repo: found, level } = await ctx.app.policy.authorize(ctx.subject, repoPath, 'read');
+  await ctx.app.recovery.ready(found.kind, ctx.app.repositories.directoryOf(found));
   const view: RepoView = { repo: found, level, browser: ctx.app.browsers.for(found, ctx.app.repositories.directoryOf(found)), base: repoBase(found.path) };
   if (sub === undefined) return page(ctx, await repoHome(ctx, view));
   const slash = sub.indexOf('/');

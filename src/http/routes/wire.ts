@@ -18,6 +18,7 @@ import { classifyWire, type WireRequest } from '../wire/classify.js';
 import { forwardToHgweb } from '../wire/hg-proxy.js';
 import { cloneBundleManifest } from './hg-clone-bundles.js';
 import { publicBaseUrl } from '../public-url.js';
+import { removeSpoolsAfterPush } from '../../vcs/hg/spool.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
 
@@ -41,6 +42,7 @@ export function wireRoute(app: App): HttpRoute {
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
         sendError(res, err, { headers, reason: wire.vcs === 'hg', url });
       }
+      if (wire.vcs === 'hg' && wire.access === 'write') removeSpoolsAfterPush(app.config.dataDir);
       const op = res.statusCode === 200 ? transferOf(wire) : undefined;
       if (op) app.metrics.transfer(wire.vcs, 'http', op);
       return true;
@@ -55,6 +57,8 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
     if (path !== undefined) return pushToCreate(app, req, res, subject, wire, path);
   }
   const repo = await authorizedRepo(app, subject, wire);
+  await app.recovery.ready(repo.kind, app.repositories.directoryOf(repo));
+  if (wire.access === 'write') app.disk.assertRoom(Number(req.headers['content-length'] ?? 0) || 0);
   const mayPush = await canWrite(app, subject, repo);
   const pushOptions = wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'rpc' ? new PushOptionsReader() : undefined;
   const afterPush = async () => {

@@ -49,7 +49,8 @@ interface JsonBookmark { bookmark: string; node: string }
 export class HgBrowser implements RepoBrowser {
   private refsCache: { stamp: string; refs: Refs } | undefined;
   private hasTopics: boolean | undefined;
-  private readonly manifests = new Map<string, string[]>();
+  /** Per changeset: every file path, mapped to whether it is a symlink (hg's `l` flag). */
+  private readonly manifests = new Map<string, Map<string, boolean>>();
 
   constructor(
     private readonly server: () => HgCommandServer,
@@ -103,19 +104,20 @@ export class HgBrowser implements RepoBrowser {
     const files = await this.manifest(id);
     const prefix = path === '' ? '' : `${path}/`;
     const seen = new Map<string, TreeEntry>();
-    for (const f of files) {
+    for (const [f, link] of files) {
       if (!f.startsWith(prefix)) continue;
       const rest = f.slice(prefix.length);
       const slash = rest.indexOf('/');
       const name = slash < 0 ? rest : rest.slice(0, slash);
-      if (!seen.has(name)) seen.set(name, { name, type: slash < 0 ? 'file' : 'dir' });
+      if (!seen.has(name)) seen.set(name, { name, type: slash >= 0 ? 'dir' : link ? 'link' : 'file' });
     }
     if (seen.size === 0 && path !== '') return undefined;
     return sortEntries([...seen.values()]);
   }
 
   async blob(id: string, path: string): Promise<Buffer | undefined> {
-    if (!(await this.manifest(id)).includes(path)) return undefined;
+    // A symlink's blob is its target text (as git's), never the file it points to.
+    if (!(await this.manifest(id)).has(path)) return undefined;
     return this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
   }
 
@@ -137,13 +139,17 @@ export class HgBrowser implements RepoBrowser {
     return (await this.refs()).bookmarks;
   }
 
-  private async manifest(id: string): Promise<string[]> {
+  private async manifest(id: string): Promise<Map<string, boolean>> {
     const cached = this.manifests.get(id);
     if (cached) return cached;
     // `hg files` exits 1 when nothing matches: a commit that removed every file has an empty tree.
-    const r = await this.server().run(['files', '-r', id, '-T', '{path}\\0']);
+    const r = await this.server().run(['files', '-r', id, '-T', '{flags}/{path}\\0']);
     if (r.code !== 0 && !(r.code === 1 && r.out.length === 0)) throw new FerryError('FERRY_VCS_FAILED', `hg files failed: exit ${r.code}`);
-    const files = r.out.toString('utf8').split('\0').filter(Boolean);
+    const files = new Map<string, boolean>();
+    for (const entry of r.out.toString('utf8').split('\0')) {
+      const slash = entry.indexOf('/');
+      if (slash >= 0) files.set(entry.slice(slash + 1), entry.slice(0, slash).includes('l'));
+    }
     if (this.manifests.size >= 8) this.manifests.delete(this.manifests.keys().next().value as string);
     this.manifests.set(id, files);
     return files;

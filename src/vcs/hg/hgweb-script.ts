@@ -5,13 +5,17 @@
  * Mercurial checks that push flag again (`web.allow-push`), so a request Ferry classified as a
  * read can never write.
  *
- * argv: SOCKET REPOS_DIR. It prints `ready` once listening and exits when its stdin closes (Ferry
- * is gone), so no orphan outlives the server.
+ * argv: SOCKET REPOS_DIR. It prints `ready` once listening. When its stdin closes (Ferry is gone,
+ * even killed with SIGKILL) or on SIGTERM, it takes no new request, lets every request in flight
+ * end — a push's transaction commits or rolls back, and hg removes its `hg-unbundle-*` spool
+ * file — then exits (after DRAIN_SECONDS at most), so no orphan outlives the server and no
+ * transaction is abandoned halfway.
  */
 export const HGWEB_SERVER_SCRIPT = String.raw`# Written by Ferry on every start; edits are overwritten.
 import collections
 import http.client
 import os
+import signal
 import socketserver
 import sys
 import threading
@@ -23,6 +27,7 @@ SOCKET = sys.argv[1]
 ROOT = os.path.realpath(sys.argv[2])
 PUSHER = 'ferry-authorized-push'
 CACHE_SIZE = 64
+DRAIN_SECONDS = 600
 
 baseui = uimod.ui.load()
 extensions.loadall(baseui)
@@ -38,6 +43,9 @@ http.client._MAXHEADERS = 1000
 
 apps = collections.OrderedDict()
 apps_lock = threading.Lock()
+active = [0]
+active_changed = threading.Condition()
+draining = threading.Event()
 
 
 def hgrc_stamp(path):
@@ -112,11 +120,36 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def finish_request(self, request, client_address):
         self.RequestHandlerClass(request, ('ferry', 0), self)
 
+    def process_request_thread(self, request, client_address):
+        with active_changed:
+            active[0] += 1
+        try:
+            socketserver.ThreadingMixIn.process_request_thread(self, request, client_address)
+        finally:
+            with active_changed:
+                active[0] -= 1
+                active_changed.notify_all()
+
+
+def drain():
+    if draining.is_set():
+        return
+    draining.set()
+    srv.shutdown()
+    srv.server_close()
+    try:
+        os.unlink(SOCKET)
+    except OSError:
+        pass
+    with active_changed:
+        active_changed.wait_for(lambda: active[0] == 0, timeout=DRAIN_SECONDS)
+    os._exit(0)
+
 
 def watch_parent():
     while sys.stdin.buffer.read(65536):
         pass
-    os._exit(0)
+    drain()
 
 
 if os.path.exists(SOCKET):
@@ -125,7 +158,10 @@ old_umask = os.umask(0o077)
 srv = Server(SOCKET)
 os.umask(old_umask)
 threading.Thread(target=watch_parent, daemon=True).start()
+signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=drain, daemon=True).start())
 sys.stdout.write('ready\n')
 sys.stdout.flush()
 srv.serve_forever()
+# shutdown() came from drain(), which ends the process once the requests in flight are over.
+threading.Event().wait()
 `;

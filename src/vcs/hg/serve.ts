@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ProcessSpec } from '../process-spec.js';
+import { removeWhenGone, type Watchdog } from '../watchdog.js';
 
 /**
  * The in-process hook a read-only session installs: it refuses to open any transaction, so a
@@ -120,6 +121,7 @@ export class HgServe {
   private readonly chgSocket: string;
   private readonly chgDir: string;
   private readonly chgHgrcPath: string;
+  private readonly chgWatchdog: Watchdog | undefined;
 
   constructor(private readonly options: HgServeOptions) {
     const etc = join(options.dataDir, 'etc');
@@ -143,11 +145,14 @@ export class HgServe {
     mkdirSync(this.chgDir, { recursive: true, mode: 0o700 });
     chmodSync(this.chgDir, 0o700);
     this.chgSocket = join(this.chgDir, 'server');
+    // Even if Ferry is killed outright, its chg servers go: the sockets are removed when it dies.
+    this.chgWatchdog = options.chg === '' ? undefined : removeWhenGone([this.chgDir]);
   }
 
   /** Removes the chg sockets, so the warm servers exit (within a second) when Ferry stops. */
   stop(): void {
     rmSync(this.chgDir, { recursive: true, force: true });
+    this.chgWatchdog?.stop();
   }
 
   /**
