@@ -77,7 +77,10 @@ export class HgBrowser implements RepoBrowser {
     if (options.ref !== undefined) {
       const id = await this.resolve(options.ref);
       if (!id) return [];
-      set = `reverse(ancestors(${id}))`;
+      const { branches, tags, bookmarks } = await this.refs();
+      const isNamedBranch = branches.some((b) => b.name === options.ref) && !bookmarks.some((b) => b.name === options.ref) && !tags.some((t) => t.name === options.ref);
+      // `branch(ID)`: the changesets on ID's named branch (hg help revsets), as `hg log -b NAME`.
+      set = isNamedBranch ? `reverse(ancestors(${id}) and branch(${id}))` : `reverse(ancestors(${id}))`;
     }
     return this.query(`limit(${set}, ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
   }
@@ -200,7 +203,7 @@ export class HgBrowser implements RepoBrowser {
     }
     const info = (name: string, id: string, extra: Partial<RefInfo> = {}): RefInfo => ({ name, id, date: meta.get(id)?.date ?? '', summary: meta.get(id)?.summary ?? '', ...extra });
     const refs: Refs = {
-      branches: jb.map((x) => info(x.branch, x.node, { closed: x.closed, isDefault: x.branch === 'default' })),
+      branches: jb.map((x) => info(x.branch, x.node, { closed: x.closed, merged: !x.closed && !x.active, isDefault: x.branch === 'default' })),
       tags: jt.map((x) => info(x.tag, x.node)),
       bookmarks: jm.map((x) => info(x.bookmark, x.node)),
     };
