@@ -73,7 +73,8 @@ describe('web pages in Chromium', () => {
     assert.ok((await page.textContent('#keys'))?.includes(key.fingerprint));
     const listed = await server.cliOk(['key', 'list', 'alice']);
     assert.ok(listed.stdout.includes(key.fingerprint), 'the key is stored for alice');
-    await Promise.all([page.waitForURL(/done=key-removed/), page.click(`#keys form:has(input[value="${key.fingerprint}"]) button`)]);
+    await page.click(`#keys li:has-text("${key.fingerprint}") a:text("Remove")`);
+    await Promise.all([page.waitForURL(/done=key-removed/), page.click('#confirm button[type=submit]')]);
     assert.ok(!(await page.textContent('#keys'))?.includes(key.fingerprint));
     // A token is shown once.
     await page.fill('#label', 'ci');
