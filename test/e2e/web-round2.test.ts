@@ -168,8 +168,8 @@ describe('web UI round two', () => {
     const load = page.locator('#file-0 a.load-diff, .deferred:has-text("big.txt") a.load-diff').first();
     assert.match((await load.getAttribute('href')) ?? '', /\?file=big\.txt$/);
     await page.screenshot({ path: join(SHOTS, `commit-big-phone-dark.png`), fullPage: false });
-    await load.click();
-    assert.match(page.url(), /\?file=big\.txt$/);
+    await Promise.all([page.waitForURL(/\?file=big\.txt$/, { waitUntil: 'load' }), load.click()]);
+    await page.locator('#diff-cut').waitFor();
     assert.equal(await page.locator('table.diff tr').count(), 5000, 'one file capped at 5000 diff lines');
     assert.match((await page.textContent('#diff-cut')) ?? '', /15001 more diff lines/);
     await assertFits(page, '.fhead', 'the file header');
