@@ -21,6 +21,8 @@ export interface RefInfo {
   readonly date: string;
   readonly summary: string;
   readonly closed?: boolean;
+  /** An hg named branch whose head was merged into another branch (`hg branches` calls it inactive). */
+  readonly merged?: boolean;
   readonly isDefault?: boolean;
 }
 
@@ -36,7 +38,11 @@ export interface RepoBrowser {
   resolve(ref: string): Promise<string | undefined>;
   /** All names `resolve` knows, to split `REF/path` when a name holds `/`. */
   refNames(): Promise<string[]>;
-  /** Newest first; `ref` limits to its ancestors, otherwise every branch. */
+  /**
+   * Newest first; `ref` limits to its ancestors, otherwise every branch. When `ref` names an hg
+   * named branch, only that branch's changesets are listed (as `hg log -b NAME`): the ancestors
+   * merged in from other named branches are not.
+   */
   log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]>;
   commit(id: string): Promise<CommitInfo | undefined>;
   /** Unified diff (git style) of the commit against its first parent. */

@@ -1,6 +1,7 @@
 import type { App } from '../../main.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseUserName } from '../../domain/user-name.js';
+import { removeUser, setAdmin } from '../../services/admins.js';
 import { hashPassword } from '../../services/passwords.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { readSecret } from '../secret.js';
@@ -27,14 +28,14 @@ export async function userCommand(app: App, args: string[]): Promise<number> {
     }
     case 'rm': {
       const { positionals } = parseCommand(rest, {}, 'ferry user rm NAME', { min: 1, max: 1 });
-      await app.stores.users.remove(parseUserName(positionals[0] as string));
+      await removeUser(app.stores.users, parseUserName(positionals[0] as string));
       print(`removed user ${positionals[0]} with their keys, tokens and grants`);
       return 0;
     }
     case 'admin': {
       const { values, positionals } = parseCommand(rest, { on: { type: 'boolean' }, off: { type: 'boolean' } }, 'ferry user admin NAME --on|--off', { min: 1, max: 1 });
       if (values.on === values.off) throw new UsageError('usage: ferry user admin NAME --on|--off');
-      await app.stores.users.setAdmin(parseUserName(positionals[0] as string), values.on === true);
+      await setAdmin(app.stores.users, parseUserName(positionals[0] as string), values.on === true);
       print(`${positionals[0]} is ${values.on ? 'now an admin' : 'no longer an admin'}`);
       return 0;
     }

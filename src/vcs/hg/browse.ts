@@ -85,7 +85,10 @@ export class HgBrowser implements RepoBrowser {
     if (options.ref !== undefined) {
       const id = await this.resolve(options.ref);
       if (!id) return [];
-      set = `reverse(ancestors(${id}))`;
+      const { branches, tags, bookmarks } = await this.refs();
+      const isNamedBranch = branches.some((b) => b.name === options.ref) && !bookmarks.some((b) => b.name === options.ref) && !tags.some((t) => t.name === options.ref);
+      // `branch(ID)`: the changesets on ID's named branch (hg help revsets), as `hg log -b NAME`.
+      set = isNamedBranch ? `reverse(ancestors(${id}) and branch(${id}))` : `reverse(ancestors(${id}))`;
     }
     return this.query(`limit(${set}, ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
   }
@@ -227,7 +230,7 @@ export class HgBrowser implements RepoBrowser {
       if (known === undefined || (meta.get(known)?.rev ?? -1) < m.rev) topicHeads.set(m.topic, node);
     }
     const refs: Refs = {
-      branches: jb.filter((x) => (meta.get(x.node)?.topic ?? '') === '').map((x) => info(x.branch, x.node, { closed: x.closed, isDefault: x.branch === 'default' })),
+      branches: jb.filter((x) => (meta.get(x.node)?.topic ?? '') === '').map((x) => info(x.branch, x.node, { closed: x.closed, merged: !x.closed && !x.active, isDefault: x.branch === 'default' })),
       tags: jt.map((x) => info(x.tag, x.node)),
       bookmarks: jm.map((x) => info(x.bookmark, x.node)),
       topics: [...topicHeads].map(([topic, node]) => info(`${TOPIC_REF_PREFIX}${topic}`, node)),

@@ -2,6 +2,7 @@ import { FerryError, describeError, isFerryError } from '../../domain/errors.js'
 import { parsePublicKeys } from '../../domain/public-key.js';
 import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSession } from '../../http/session-subject.js';
 import { issueToken } from '../../services/tokens.js';
+import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import type { User } from '../../store/types.js';
 import { checkCsrf, checkCsrfHead, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
@@ -82,29 +83,69 @@ async function settingsPage(ctx: PageContext, notice?: SafeHtml, error?: string)
 <section class="box"><header><strong>SSH keys</strong></header>
 <ul class="list" id="keys">${keys.length === 0 ? html`<li class="muted">No keys yet.</li>` : keys.map(
       (k) => html`<li><span class="grow"><span class="mono">${k.fingerprint}</span> <span class="badge">${k.type}</span> ${k.comment}<br><span class="muted small">added ${shortDate(k.createdAt)}${k.lastUsedAt ? ` · last used ${shortDate(k.lastUsedAt)}` : ''}</span></span>
-<form class="inline" method="post" action="/-/settings/keys/remove">${csrfField(ctx)}<input type="hidden" name="fingerprint" value="${k.fingerprint}"><button class="danger" type="submit">Remove</button></form></li>`,
+<a class="button danger" href="${confirmUrl('/-/settings/keys/remove', { fingerprint: k.fingerprint })}">Remove</a></li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/settings/keys">${csrfField(ctx)}<label for="key">Add a public key (the contents of a .pub file)</label><textarea id="key" name="key" required placeholder="ssh-ed25519 AAAA… you@laptop"></textarea><div><button class="primary" type="submit">Add key</button></div></form></section>
 <section class="box"><header><strong>Access tokens</strong><span class="muted small">for HTTP clones and pushes (any user name, the token as password)</span></header>
 <ul class="list" id="tokens">${tokens.length === 0 ? html`<li class="muted">No tokens yet.</li>` : tokens.map(
       (t) => html`<li><span class="grow">${t.label || html`<span class="muted">unnamed</span>`} ${t.readOnly ? html`<span class="badge">read-only</span>` : html`<span class="badge">read-write</span>`}<br><span class="muted small">created ${shortDate(t.createdAt)}${t.lastUsedAt ? ` · last used ${shortDate(t.lastUsedAt)}` : ''}</span></span>
-<form class="inline" method="post" action="/-/settings/tokens/remove">${csrfField(ctx)}<input type="hidden" name="id" value="${t.id}"><button class="danger" type="submit">Revoke</button></form></li>`,
+<a class="button danger" href="${confirmUrl('/-/settings/tokens/remove', { id: String(t.id) })}">Revoke</a></li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/settings/tokens">${csrfField(ctx)}<label for="label">New token label</label><input id="label" type="text" name="label" maxlength="100" placeholder="laptop">
 <label><input type="checkbox" name="read_only" value="1"> Read-only</label><div><button class="primary" type="submit">Create token</button></div></form></section>`,
   });
 }
 
-/** `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens. */
+/** Carries a new token across the 303 after its POST, once: HttpOnly, this path only, one minute. */
+const TOKEN_FLASH_COOKIE = 'ferry_new_token';
+
+function tokenFlash(ctx: PageContext, value: string, maxAge: number): string {
+  return `${TOKEN_FLASH_COOKIE}=${value}; Path=/-/settings; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure(ctx) ? '; Secure' : ''}`;
+}
+
+/** GET of a destructive action's URL: its confirmation page (or back to settings when it names nothing). */
+async function confirmRemoval(ctx: PageContext, action: string, userId: number): Promise<void> {
+  const q = ctx.url.searchParams;
+  if (action === 'keys/remove') {
+    const key = (await ctx.app.stores.keys.listForUser(userId)).find((k) => k.fingerprint === q.get('fingerprint'));
+    if (!key) return redirect(ctx.res, '/-/settings');
+    return sendHtml(ctx.req, ctx.res, 200, confirmPage(ctx, {
+      title: 'Remove this SSH key?',
+      question: html`<span class="mono">${key.fingerprint}</span> ${key.comment}: pushes and clones with this key stop working.`,
+      action: '/-/settings/keys/remove', fields: { fingerprint: key.fingerprint }, button: 'Remove key', cancel: '/-/settings',
+    }), { 'Cache-Control': 'no-store' });
+  }
+  const token = (await ctx.app.stores.tokens.listForUser(userId)).find((t) => String(t.id) === q.get('id'));
+  if (!token) return redirect(ctx.res, '/-/settings');
+  return sendHtml(ctx.req, ctx.res, 200, confirmPage(ctx, {
+    title: 'Revoke this token?',
+    question: html`${token.label || 'The unnamed token'} (created ${shortDate(token.createdAt)}): clients using it are refused from now on.`,
+    action: '/-/settings/tokens/remove', fields: { id: String(token.id) }, button: 'Revoke token', cancel: '/-/settings',
+  }), { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens. Every POST answers 303,
+ * so a reload never posts again; removals go through a confirmation page first. A new token is
+ * shown once, on the page the 303 leads to (carried by a one-minute HttpOnly cookie).
+ */
 export async function settings(ctx: PageContext, action: string): Promise<void> {
   const { req, res } = ctx;
   const user = ctx.signedIn?.subject.user;
   if (!user) return redirect(res, `/-/signin?next=${encodeURIComponent('/-/settings')}`);
-  if (action === '' && (req.method === 'GET' || req.method === 'HEAD')) {
+  const reading = req.method === 'GET' || req.method === 'HEAD';
+  if (action === '' && reading) {
     const done = ctx.url.searchParams.get('done');
+    const error = ctx.url.searchParams.get('error') ?? undefined;
+    const fresh = parseCookies(req).get(TOKEN_FLASH_COOKIE);
+    if (done === 'token-created' && fresh && /^[A-Za-z0-9_.-]+$/.test(fresh)) {
+      const notice = html`New token (shown only now, copy it): <code id="new-token">${fresh}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
+      return sendHtml(req, res, 200, await settingsPage(ctx, notice), { 'Cache-Control': 'no-store', 'Set-Cookie': tokenFlash(ctx, '', 0) });
+    }
     const notice = done === 'key-added' ? html`Key added.` : done === 'key-removed' ? html`Key removed.` : done === 'token-revoked' ? html`Token revoked.` : undefined;
-    return sendHtml(req, res, 200, await settingsPage(ctx, notice));
+    return sendHtml(req, res, 200, await settingsPage(ctx, notice, error));
   }
+  if ((action === 'keys/remove' || action === 'tokens/remove') && reading) return confirmRemoval(ctx, action, user.id);
   if (req.method !== 'POST') return sendHtml(req, res, 405, await settingsPage(ctx, undefined, 'Use the forms on this page.'));
   checkCsrfHead(ctx);
   const form = await readForm(req);
@@ -115,22 +156,27 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
         for (const key of parsePublicKeys(form.get('key') ?? '')) await ctx.app.stores.keys.addUserKey(user.id, key);
         return redirect(res, '/-/settings?done=key-added');
       }
-      case 'keys/remove':
-        await ctx.app.stores.keys.removeUserKey(user.id, form.get('fingerprint') ?? '');
+      case 'keys/remove': {
+        const fingerprint = form.get('fingerprint') ?? '';
+        if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/settings/keys/remove', { fingerprint }));
+        await ctx.app.stores.keys.removeUserKey(user.id, fingerprint);
         return redirect(res, '/-/settings?done=key-removed');
+      }
       case 'tokens': {
         const { token } = await issueToken(ctx.app.stores.tokens, user.id, { readOnly: form.get('read_only') === '1', label: (form.get('label') ?? '').slice(0, 100) });
-        const notice = html`New token (shown only now, copy it): <code id="new-token">${token}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
-        return sendHtml(req, res, 200, await settingsPage(ctx, notice), { 'Cache-Control': 'no-store' });
+        return redirect(res, '/-/settings?done=token-created', { 'Set-Cookie': tokenFlash(ctx, token, 60) });
       }
-      case 'tokens/remove':
-        await ctx.app.stores.tokens.remove(user.id, Number.parseInt(form.get('id') ?? '', 10));
+      case 'tokens/remove': {
+        const id = form.get('id') ?? '';
+        if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/settings/tokens/remove', { id }));
+        await ctx.app.stores.tokens.remove(user.id, Number.parseInt(id, 10));
         return redirect(res, '/-/settings?done=token-revoked');
+      }
       default:
         return sendHtml(req, res, 404, await settingsPage(ctx, undefined, 'No such action.'));
     }
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
-    return sendHtml(req, res, 400, await settingsPage(ctx, undefined, describeError(err)));
+    return redirect(res, `/-/settings?error=${encodeURIComponent(describeError(err))}`);
   }
 }

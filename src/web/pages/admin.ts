@@ -1,7 +1,9 @@
 import { FerryError, NotFoundError, describeError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseUserName } from '../../domain/user-name.js';
+import { setAdmin } from '../../services/admins.js';
 import { hashPassword } from '../../services/passwords.js';
+import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import { checkCsrf, checkCsrfHead } from '../csrf.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
@@ -17,7 +19,9 @@ async function adminPage(ctx: PageContext, error?: string, notice?: string): Pro
 <section class="box"><header><strong>Users</strong><span class="spacer"></span><span class="muted small">${users.length}</span></header>
 <ul class="list" id="users">${users.map(
       (u) => html`<li><span class="grow">${u.name} ${u.isAdmin ? html`<span class="badge phase">admin</span>` : ''}<br><span class="muted small">since ${shortDate(u.createdAt)}</span></span>
-<form class="inline" method="post" action="/-/admin/users/admin">${f}<input type="hidden" name="name" value="${u.name}"><input type="hidden" name="admin" value="${u.isAdmin ? '0' : '1'}"><button type="submit">${u.isAdmin ? 'Remove admin' : 'Make admin'}</button></form></li>`,
+${u.isAdmin
+          ? html`<a class="button danger" href="${confirmUrl('/-/admin/users/admin', { name: u.name, admin: '0' })}">Remove admin</a>`
+          : html`<form class="inline" method="post" action="/-/admin/users/admin">${f}<input type="hidden" name="name" value="${u.name}"><input type="hidden" name="admin" value="1"><button type="submit">Make admin</button></form>`}</li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/admin/users">${f}<label for="new-user">New user</label><input id="new-user" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9_.\\-]*">
 <label for="new-password">Password (optional, at least 8 characters)</label><input id="new-password" type="password" name="password" autocomplete="new-password">
@@ -33,11 +37,36 @@ async function adminPage(ctx: PageContext, error?: string, notice?: string): Pro
   });
 }
 
-/** `/-/admin`: users and repositories. Only admins; everyone else gets a plain 404. */
+/** The confirmation page of "Remove admin" (GET `/-/admin/users/admin?name=N&admin=0`). */
+async function confirmRemoveAdmin(ctx: PageContext): Promise<void> {
+  const name = parseUserName(ctx.url.searchParams.get('name') ?? '');
+  const user = await ctx.app.stores.users.byName(name);
+  if (!user?.isAdmin || ctx.url.searchParams.get('admin') !== '0') return redirect(ctx.res, '/-/admin');
+  const self = ctx.signedIn?.subject.user.name === name;
+  sendHtml(ctx.req, ctx.res, 200, confirmPage(ctx, {
+    title: `Remove admin rights from ${name}?`,
+    question: self ? html`You are removing your own admin rights: you will no longer see this admin page.` : html`${name} will no longer manage users and repositories.`,
+    action: '/-/admin/users/admin',
+    fields: { name, admin: '0' },
+    button: 'Remove admin',
+    cancel: '/-/admin',
+  }), { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * `/-/admin`: users and repositories. Only admins; everyone else gets a plain 404. Every POST
+ * answers 303 (to the page, with `done=` or `error=`), so a reload never posts again; removing
+ * admin rights goes through a confirmation page first.
+ */
 export async function admin(ctx: PageContext, action: string): Promise<void> {
   const { req, res } = ctx;
   if (!ctx.signedIn?.subject.user.isAdmin) throw new NotFoundError('no such page');
-  if (action === '' && (req.method === 'GET' || req.method === 'HEAD')) return sendHtml(req, res, 200, await adminPage(ctx, undefined, ctx.url.searchParams.get('done') ?? undefined));
+  const reading = req.method === 'GET' || req.method === 'HEAD';
+  if (action === '' && reading) {
+    const q = ctx.url.searchParams;
+    return sendHtml(req, res, 200, await adminPage(ctx, q.get('error') ?? undefined, q.get('done') ?? undefined));
+  }
+  if (action === 'users/admin' && reading) return confirmRemoveAdmin(ctx);
   if (req.method !== 'POST') throw new NotFoundError('no such page');
   checkCsrfHead(ctx);
   const form = await readForm(req);
@@ -55,8 +84,12 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
       }
       case 'users/admin': {
         const name = parseUserName(form.get('name') ?? '');
-        await stores.users.setAdmin(name, form.get('admin') === '1');
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`${name} is ${form.get('admin') === '1' ? 'now an admin' : 'no longer an admin'}.`)}`);
+        const on = form.get('admin') === '1';
+        if (!on && !isConfirmed(form)) return redirect(res, confirmUrl('/-/admin/users/admin', { name, admin: '0' }));
+        await setAdmin(stores.users, name, on);
+        // Who just gave up their own rights may no longer see /-/admin: send them home, not to a 404.
+        if (!on && name === ctx.signedIn.subject.user.name) return redirect(res, '/');
+        return redirect(res, `/-/admin?done=${encodeURIComponent(`${name} is ${on ? 'now an admin' : 'no longer an admin'}.`)}`);
       }
       case 'repos': {
         const path = parseRepoPath((form.get('path') ?? '').trim());
@@ -73,7 +106,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
         throw new NotFoundError('no such page');
     }
   } catch (err) {
-    if (!(err instanceof FerryError) || err instanceof NotFoundError) throw err;
-    return sendHtml(req, res, 400, await adminPage(ctx, describeError(err)));
+    if (!(err instanceof FerryError) || (err instanceof NotFoundError && err.code === 'FERRY_NOT_FOUND')) throw err;
+    return redirect(res, `/-/admin?error=${encodeURIComponent(describeError(err))}`);
   }
 }

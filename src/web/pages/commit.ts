@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../domain/errors.js';
-import { isPlausibleRef } from '../../vcs/browse.js';
+import { isPlausibleRef, type CommitInfo } from '../../vcs/browse.js';
 import type { PageContext } from '../context.js';
 import { parseDiff, type FileDiff } from '../diff.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
@@ -7,7 +7,14 @@ import { shortDate, shortId, summaryOf } from '../layout.js';
 import { labelBadges } from './log.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 
+/** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
 const MAX_DIFF_LINES = 3000;
+/** A file with more diff lines than this is not rendered on the commit page: it gets a link to its own page. */
+const BIG_FILE_LINES = 1000;
+/** At most this many diff lines of one file are rendered, even on its own page (a 60,000-line file stays a few hundred KB). */
+const MAX_FILE_LINES = 5000;
+/** Longer lines (minified code) are cut here, marked with an ellipsis. */
+const MAX_LINE_CHARS = 1000;
 const OPEN_FILE_LINES = 400;
 
 async function resolveCommit(view: RepoView, id: string): Promise<string> {
@@ -16,52 +23,106 @@ async function resolveCommit(view: RepoView, id: string): Promise<string> {
   return full;
 }
 
-function fileBlock(view: RepoView, id: string, f: FileDiff, index: number): SafeHtml {
-  const name = f.status === 'renamed' || f.status === 'copied' ? `${f.oldPath} → ${f.newPath}` : f.status === 'deleted' ? f.oldPath : f.newPath;
-  const rows = f.lines.map((l) =>
-    l.kind === 'hunk'
-      ? html`<tr class="hunk"><td class="ln"></td><td class="ln"></td><td>${l.text}</td></tr>`
-      : html`<tr class="${l.kind}"><td class="ln">${l.oldNo ?? ''}</td><td class="ln">${l.newNo ?? ''}</td><td class="code">${l.text}</td></tr>`,
-  );
-  const body = f.binary
-    ? html`<p class="markdown muted">Binary file changed.</p>`
-    : f.lines.length === 0
-      ? html`<p class="markdown muted">No content changes.</p>`
-      : html`<div class="code-wrap"><table class="code diff"><tbody>${rows}</tbody></table></div>`;
-  const view_ = f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/files/${id}/${urlPath(f.newPath)}">View file</a>`;
-  return html`<details class="file" id="file-${index}"${f.lines.length <= OPEN_FILE_LINES ? html` open` : ''}><summary><span class="mono">${name}</span> <span class="badge">${f.status}</span> <span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span>${view_}</summary>${body}</details>`;
+function fileName(f: FileDiff): string {
+  return f.status === 'renamed' || f.status === 'copied' ? `${f.oldPath} → ${f.newPath}` : f.status === 'deleted' ? f.oldPath : f.newPath;
 }
 
-/** One commit: message, metadata, parents, and its diff (big diffs truncated, with the raw diff linked). */
+function pathOf(f: FileDiff): string {
+  return f.status === 'deleted' ? f.oldPath : f.newPath;
+}
+
+/** The per-file diff page's URL: works without JavaScript, linked wherever a file's diff is not inline. */
+function fileDiffUrl(view: RepoView, id: string, f: FileDiff): string {
+  return `${view.base}/-/commit/${id}?${new URLSearchParams({ file: pathOf(f) }).toString()}`;
+}
+
+function cut(text: string): string {
+  return text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
+}
+
+function summary(view: RepoView, id: string, f: FileDiff, inDetails = false): SafeHtml {
+  const viewFile = f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/files/${id}/${urlPath(f.newPath)}">View file</a>`;
+  const inner = html`<span class="mono fname">${fileName(f)}</span> <span class="badge">${f.status}</span> <span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span>${viewFile}`;
+  return inDetails ? html`<summary>${inner}</summary>` : html`<div class="fhead">${inner}</div>`;
+}
+
+function diffTable(view: RepoView, id: string, f: FileDiff, limit: number): SafeHtml {
+  const shown = f.lines.slice(0, limit);
+  const rows = shown.map((l) =>
+    l.kind === 'hunk'
+      ? html`<tr class="hunk"><td class="ln"></td><td class="ln"></td><td>${cut(l.text)}</td></tr>`
+      : html`<tr class="${l.kind}"><td class="ln">${l.oldNo ?? ''}</td><td class="ln">${l.newNo ?? ''}</td><td class="code">${cut(l.text)}</td></tr>`,
+  );
+  if (f.binary) return html`<p class="markdown muted">Binary file changed.</p>`;
+  if (f.lines.length === 0) return html`<p class="markdown muted">No content changes.</p>`;
+  const more = f.lines.length - shown.length;
+  return html`<div class="code-wrap"><table class="code diff"><tbody>${rows}</tbody></table></div>${
+    more > 0 ? html`<p class="markdown muted" id="diff-cut">${more} more diff lines of this file not shown. <a href="${view.base}/-/commit/${id}.diff">Raw diff</a>${f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/raw/${id}/${urlPath(f.newPath)}">the file itself</a>`}.</p>` : ''
+  }`;
+}
+
+function fileBlock(view: RepoView, id: string, f: FileDiff, index: number): SafeHtml {
+  return html`<details class="file" id="file-${index}"${f.lines.length <= OPEN_FILE_LINES ? html` open` : ''}>${summary(view, id, f, true)}${diffTable(view, id, f, MAX_FILE_LINES)}</details>`;
+}
+
+/** A file whose diff is not inline: named, with its stats and a link to load its diff on its own page. */
+function deferredBlock(view: RepoView, id: string, f: FileDiff, index: number, why: string): SafeHtml {
+  return html`<div class="file deferred" id="file-${index}">${summary(view, id, f)}<p class="markdown muted">${why} <a class="load-diff" href="${fileDiffUrl(view, id, f)}">Load this file's diff</a>.</p></div>`;
+}
+
+/** Every changed file, named, each linking to its diff (inline anchor or its own page). */
+function fileIndex(view: RepoView, id: string, files: readonly FileDiff[], inline: ReadonlySet<number>): SafeHtml {
+  return html`<details class="file" id="changed-files"${files.length <= 30 ? html` open` : ''}><summary>${files.length} file${files.length === 1 ? '' : 's'} changed</summary><ul class="list">${files.map(
+    (f, i) => html`<li><a class="grow mono" href="${inline.has(i) ? `#file-${i}` : fileDiffUrl(view, id, f)}">${fileName(f)}</a><span class="small"><span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span></span></li>`,
+  )}</ul></details>`;
+}
+
+function header(view: RepoView, commit: CommitInfo, diffUrl: string): SafeHtml {
+  const [first, ...rest] = commit.message.replace(/\s+$/, '').split('\n');
+  return html`<section class="box"><header><strong class="grow">${first ?? ''}</strong></header>
+${rest.join('\n').trim() !== '' ? html`<pre class="message">${rest.join('\n').trim()}</pre>` : ''}
+<dl class="meta"><dt>Commit</dt><dd class="mono">${commit.id}</dd><dt>Author</dt><dd>${commit.author}${commit.email ? html` <span class="muted">&lt;${commit.email}&gt;</span>` : ''}</dd><dt>Date</dt><dd>${shortDate(commit.date)}</dd>
+<dt>Parents</dt><dd>${commit.parents.length === 0 ? html`<span class="muted">none (root)</span>` : commit.parents.map((p) => html`<a class="mono" href="${view.base}/-/commit/${p}">${shortId(p)}</a> `)}</dd>
+${commit.labels.length > 0 ? html`<dt>Refs</dt><dd>${labelBadges(commit.labels)}</dd>` : ''}
+<dt>Browse</dt><dd><a href="${view.base}/-/files/${commit.id}">Files at this commit</a> · <a href="${diffUrl}">Raw diff</a></dd></dl></section>`;
+}
+
+/**
+ * One commit: message, metadata, parents, the list of every changed file, and the diffs. Files
+ * over BIG_FILE_LINES diff lines, and every file once MAX_DIFF_LINES are spent, are named with a
+ * link to their own page (`?file=PATH`), which renders at most MAX_FILE_LINES lines.
+ * @throws NotFoundError for an unknown commit, or a `file` the commit does not touch
+ */
 export async function commitPage(ctx: PageContext, view: RepoView, ref: string): Promise<SafeHtml> {
   const id = await resolveCommit(view, ref);
   const [commit, raw] = await Promise.all([view.browser.commit(id), view.browser.diff(id)]);
   if (!commit) throw new NotFoundError(`no commit ${id}`);
   const files = parseDiff(raw.toString('utf8'));
+  const diffUrl = `${view.base}/-/commit/${id}.diff`;
+  const only = ctx.url.searchParams.get('file');
+  if (only !== null) {
+    const index = files.findIndex((f) => f.newPath === only || f.oldPath === only);
+    const f = files[index];
+    if (!f) throw new NotFoundError(`commit ${shortId(id)} does not change ${JSON.stringify(only.slice(0, 200))}`);
+    const back = html`<p><a href="${view.base}/-/commit/${id}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;
+    const body = html`${header(view, commit, diffUrl)}${back}<div class="file" id="file-${index}">${summary(view, id, f)}${diffTable(view, id, f, MAX_FILE_LINES)}</div>`;
+    return repoPage(ctx, view, 'log', `${pathOf(f)} · ${summaryOf(commit.message) || shortId(id)}`, body);
+  }
   let budget = MAX_DIFF_LINES;
-  const blocks: SafeHtml[] = [];
-  let truncated = 0;
-  files.forEach((f, i) => {
-    if (budget <= 0) {
-      truncated++;
-      return;
-    }
+  const inline = new Set<number>();
+  const blocks = files.map((f, i) => {
+    if (f.lines.length > BIG_FILE_LINES) return deferredBlock(view, id, f, i, `A large diff (${f.lines.length} lines) is not shown here.`);
+    if (budget <= 0) return deferredBlock(view, id, f, i, 'This commit changes a lot; this file is not shown here.');
     budget -= f.lines.length;
-    blocks.push(fileBlock(view, id, f, i));
+    inline.add(i);
+    return fileBlock(view, id, f, i);
   });
   const add = files.reduce((n, f) => n + f.additions, 0);
   const del = files.reduce((n, f) => n + f.deletions, 0);
-  const diffUrl = `${view.base}/-/commit/${id}.diff`;
-  const [first, ...rest] = commit.message.replace(/\s+$/, '').split('\n');
-  const body = html`<section class="box"><header><strong class="grow">${first ?? ''}</strong></header>
-${rest.join('\n').trim() !== '' ? html`<pre class="message">${rest.join('\n').trim()}</pre>` : ''}
-<dl class="meta"><dt>Commit</dt><dd class="mono">${commit.id}</dd><dt>Author</dt><dd>${commit.author}${commit.email ? html` <span class="muted">&lt;${commit.email}&gt;</span>` : ''}</dd><dt>Date</dt><dd>${shortDate(commit.date)}</dd>
-<dt>Parents</dt><dd>${commit.parents.length === 0 ? html`<span class="muted">none (root)</span>` : commit.parents.map((p) => html`<a class="mono" href="${view.base}/-/commit/${p}">${shortId(p)}</a> `)}</dd>
-${commit.labels.length > 0 ? html`<dt>Refs</dt><dd>${labelBadges(commit.labels)}</dd>` : ''}
-<dt>Browse</dt><dd><a href="${view.base}/-/files/${id}">Files at this commit</a> · <a href="${diffUrl}">Raw diff</a></dd></dl></section>
+  const body = html`${header(view, commit, diffUrl)}
 <p class="muted">${files.length} file${files.length === 1 ? '' : 's'} changed, <span class="stat-add">${add} additions</span>, <span class="stat-del">${del} deletions</span></p>
-${blocks}
-${truncated > 0 ? html`<div class="notice">This diff is large: ${truncated} more file${truncated === 1 ? '' : 's'} not shown. <a href="${diffUrl}">See the whole raw diff</a>.</div>` : ''}`;
+${files.length > 1 ? fileIndex(view, id, files, inline) : ''}
+${blocks}`;
   return repoPage(ctx, view, 'log', summaryOf(commit.message) || shortId(id), body);
 }
 

@@ -8,6 +8,9 @@ import { renderMarkdown } from '../markdown.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 
 const MAX_SHOWN = 2 * 1024 * 1024;
+/** Shown in the file view with `<img src=RAW>`; SVG too, never inlined as markup (it may hold script). */
+const IMAGE = /\.(png|jpe?g|gif|webp|svg)$/i;
+const IMAGE_TYPES: Readonly<Record<string, string>> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml' };
 
 /** Splits `REF/dir/file` where REF may itself hold `/` (a git branch `feature/x`). */
 export async function splitRefPath(browser: RepoBrowser, rest: string): Promise<{ ref: string; path: string }> {
@@ -57,7 +60,8 @@ export async function filesPage(ctx: PageContext, view: RepoView, ref: string, p
   const rawUrl = `${base}/-/raw/${urlPath(ref)}/${urlPath(path)}`;
   const tools = html`<span class="spacer"></span><span class="muted small">${bytes.length} bytes</span> <a href="${rawUrl}">Raw</a>`;
   let body: SafeHtml;
-  if (isBinary(bytes)) body = html`<p class="markdown muted">Binary file, not shown. <a href="${rawUrl}">Download it</a>.</p>`;
+  if (IMAGE.test(path)) body = html`<div class="image-view"><img src="${rawUrl}" alt="${path.split('/').pop() ?? path}" id="image"></div>`;
+  else if (isBinary(bytes)) body = html`<p class="markdown muted">Binary file, not shown. <a href="${rawUrl}">Download it</a>.</p>`;
   else if (bytes.length > MAX_SHOWN) body = html`<p class="markdown muted">File too large to show (${bytes.length} bytes). <a href="${rawUrl}">View it raw</a>.</p>`;
   else if (/\.(md|markdown)$/i.test(path) && ctx.url.searchParams.get('plain') !== '1') {
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
@@ -80,8 +84,9 @@ export async function sendRaw(ctx: PageContext, view: RepoView, ref: string, pat
   if (!bytes) throw new NotFoundError(`no file ${JSON.stringify(path.slice(0, 200))} at ${ref}`);
   const name = path.split('/').pop() ?? 'file';
   const binary = isBinary(bytes);
-  const image = /\.(png|jpe?g|gif|webp)$/i.exec(name)?.[1]?.toLowerCase();
-  const type = image ? `image/${image === 'jpg' ? 'jpeg' : image}` : binary ? 'application/octet-stream' : 'text/plain; charset=utf-8';
+  // An SVG opened directly stays inert: the sandbox CSP below forbids its scripts.
+  const image = IMAGE_TYPES[IMAGE.exec(name)?.[1]?.toLowerCase() ?? ''];
+  const type = image ?? (binary ? 'application/octet-stream' : 'text/plain; charset=utf-8');
   ctx.res.writeHead(200, {
     'Content-Type': type,
     'Content-Length': bytes.length,

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../domain/errors.js';
 import type { CommitInfo, RefLabel } from '../../vcs/browse.js';
 import type { PageContext } from '../context.js';
 import { graphCell, layoutGraph } from '../graph.js';
@@ -20,6 +21,8 @@ export async function logPage(ctx: PageContext, view: RepoView): Promise<SafeHtm
   const commits: CommitInfo[] = await view.browser.log({ ref: refParam, offset: (page - 1) * LOG_PAGE_SIZE, limit: LOG_PAGE_SIZE + 1 });
   const hasNext = commits.length > LOG_PAGE_SIZE;
   const shown = commits.slice(0, LOG_PAGE_SIZE);
+  // Past the last page there is nothing to show: a 404, as for any URL that names nothing.
+  if (page > 1 && shown.length === 0) throw new NotFoundError(`the log has no page ${page}: it ends before that`);
   const rows = layoutGraph(shown);
   const width = Math.min(12, Math.max(1, ...rows.map((r) => r.width)));
   const defaultBranch = view.repo.kind === 'hg' ? 'default' : undefined;

@@ -7,16 +7,31 @@ import { repoPage, type RepoView } from './repo-shell.js';
 
 function refList(view: RepoView, refs: readonly RefInfo[], kind: 'branch' | 'tag' | 'bookmark' | 'topic'): SafeHtml {
   if (refs.length === 0) return html`<p class="markdown muted">None yet.</p>`;
-  return html`<ul class="list">${refs.map(
-    (r) => html`<li><span class="badge ${kind}">${r.name}</span>${r.closed ? html` <span class="badge">closed</span>` : ''}<a class="grow" href="${view.base}/-/files/${urlPath(r.name)}">${r.summary}</a><span class="muted small"><a class="mono" href="${view.base}/-/commit/${r.id}">${shortId(r.id)}</a> · ${shortDate(r.date)}${kind === 'branch' || kind === 'topic' ? html` · <a href="${view.base}/-/log?ref=${encodeURIComponent(r.name)}">log</a>` : ''}</span></li>`,
+  return html`<ul class="list" id="${kind}-list">${refs.map(
+    (r) => html`<li data-ref="${r.name}"${r.closed || r.merged ? html` class="inactive"` : ''}><span class="badge ${kind}">${r.name}</span>${r.closed ? html` <span class="badge state">closed</span>` : r.merged ? html` <span class="badge state">merged</span>` : ''}<a class="grow" href="${view.base}/-/files/${urlPath(r.name)}">${r.summary}</a><span class="muted small"><a class="mono" href="${view.base}/-/commit/${r.id}">${shortId(r.id)}</a> · ${shortDate(r.date)}${kind === 'branch' || kind === 'topic' ? html` · <a href="${view.base}/-/log?ref=${encodeURIComponent(r.name)}">log</a>` : ''}</span></li>`,
   )}</ul>`;
+}
+
+/** Active branches first, then merged ones (their head is an ancestor of another head), then closed ones. */
+function stateRank(r: RefInfo): number {
+  return r.closed ? 2 : r.merged ? 1 : 0;
+}
+
+/**
+ * Newest first by date (as instants, whatever the zone), then by name with numbers compared as
+ * numbers (`v1.10` after `v1.9`), descending: the same order for hg and git, whose own listings
+ * differ (hg: by revision, newest first; git: by name).
+ */
+export function newestFirst(a: RefInfo, b: RefInfo): number {
+  const t = (Date.parse(b.date) || 0) - (Date.parse(a.date) || 0);
+  return t !== 0 ? t : b.name.localeCompare(a.name, 'en', { numeric: true });
 }
 
 export async function branchesPage(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
   const branches = await view.browser.branches();
   const bookmarks = view.browser instanceof HgBrowser ? await view.browser.bookmarks() : [];
   const topics = view.browser instanceof HgBrowser ? await view.browser.topics() : [];
-  const sorted = [...branches].sort((a, b) => Number(a.closed ?? false) - Number(b.closed ?? false) || b.date.localeCompare(a.date));
+  const sorted = [...branches].sort((a, b) => stateRank(a) - stateRank(b) || newestFirst(a, b));
   return repoPage(
     ctx,
     view,
@@ -29,6 +44,6 @@ ${view.repo.kind === 'hg' ? html`<section class="box"><header><strong>Topics</st
 }
 
 export async function tagsPage(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
-  const tags = [...(await view.browser.tags())].sort((a, b) => b.date.localeCompare(a.date));
+  const tags = [...(await view.browser.tags())].sort(newestFirst);
   return repoPage(ctx, view, 'tags', 'Tags', html`<section class="box"><header><strong>Tags</strong></header>${refList(view, tags, 'tag')}</section>`);
 }

@@ -28,7 +28,7 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
   const cdnUrl = `${ctx.baseUrl}/cdn/${urlPath(repo.path)}@${branch ?? (repo.kind === 'hg' ? 'default' : 'main')}/`;
   const snippet = `Host ${host}\n  HostName ${host}\n  Port ${port}\n  IdentityFile ~/.ssh/id_ed25519`;
   const copy = (id: string, value: string, label: string): SafeHtml =>
-    html`<div class="clone"><input id="${id}" type="text" readonly value="${value}" aria-label="${label}"><button type="button" data-copy="${id}" hidden>Copy</button></div>`;
+    html`<div class="clone"><code id="${id}" aria-label="${label}">${value}</code><button type="button" data-copy="${id}" hidden>Copy</button></div>`;
   const side = html`<aside class="box area-side"><div class="side">
 <h3>Clone over SSH</h3>${copy('clone-ssh', `${cloneCmd} ${sshUrl}`, 'SSH clone command')}
 <h3>Clone over HTTP</h3>${copy('clone-http', `${cloneCmd} ${httpUrl}`, 'HTTP clone command')}
@@ -36,8 +36,8 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
 <h3>CDN</h3>${copy('cdn-url', cdnUrl, 'CDN URL')}
 </div></aside>`;
   if (!branch) {
-    return repoPage(ctx, view, 'code', '', html`<div class="grid"><div class="box"><header>Empty repository</header><div class="markdown"><p>Nothing here yet. Push something:</p>
-<pre>${repo.kind === 'hg' ? `hg push ${sshUrl}` : `git remote add origin ${sshUrl}\ngit push -u origin main`}</pre></div></div>${side}</div>`);
+    return repoPage(ctx, view, 'code', '', html`<div class="grid repo-home"><section class="box area-files" id="empty-repo"><header><strong>Empty repository</strong></header><div class="markdown"><p>Nothing here yet. Push something:</p>
+<pre class="push" id="push-commands">${repo.kind === 'hg' ? `hg push ${sshUrl}` : `git remote add origin ${sshUrl}\ngit push -u origin main`}</pre></div></section>${side}</div>`);
   }
   const id = (await browser.resolve(branch)) as string;
   const [entries, recent] = await Promise.all([browser.tree(id, ''), browser.log({ ref: branch, offset: 0, limit: 5 })]);

@@ -9,7 +9,13 @@ document.addEventListener('click', (event) => {
     const old = button.textContent;
     button.textContent = 'Copied';
     setTimeout(() => { button.textContent = old; }, 1200);
-  }, () => { if ('select' in field) field.select(); });
+  }, () => {
+    if ('select' in field) { field.select(); return; }
+    const range = document.createRange();
+    range.selectNodeContents(field);
+    window.getSelection()?.removeAllRanges();
+    window.getSelection()?.addRange(range);
+  });
 });
 const filter = document.getElementById('repo-filter');
 if (filter) {

@@ -1,0 +1,31 @@
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import type { UserName } from '../domain/user-name.js';
+import type { UserStore } from '../store/types.js';
+
+/**
+ * Refuses to leave the site without an admin: the one rule behind `ferry user admin NAME --off`,
+ * `ferry user rm NAME` and the admin page's "Remove admin".
+ * @throws NotFoundError (FERRY_USER_NOT_FOUND) when no user has that name
+ * @throws ConflictError (FERRY_LAST_ADMIN) when `name` is the only admin
+ */
+async function refuseLastAdmin(users: UserStore, name: UserName): Promise<void> {
+  const user = await users.byName(name);
+  if (!user) throw new NotFoundError(`no user named ${name}`, 'FERRY_USER_NOT_FOUND', { name });
+  if (!user.isAdmin) return;
+  const admins = (await users.list()).filter((u) => u.isAdmin).length;
+  if (admins <= 1) {
+    throw new ConflictError(`${name} is the only admin: make another user an admin first (ferry user admin NAME --on)`, 'FERRY_LAST_ADMIN', { name });
+  }
+}
+
+/** Grants or takes away admin rights; taking them from the only admin is refused (FERRY_LAST_ADMIN). */
+export async function setAdmin(users: UserStore, name: UserName, admin: boolean): Promise<void> {
+  if (!admin) await refuseLastAdmin(users, name);
+  await users.setAdmin(name, admin);
+}
+
+/** Removes a user with their keys, tokens and grants; removing the only admin is refused (FERRY_LAST_ADMIN). */
+export async function removeUser(users: UserStore, name: UserName): Promise<void> {
+  await refuseLastAdmin(users, name);
+  await users.remove(name);
+}
