@@ -1,10 +1,11 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 
 const USAGE =
-  'ferry repo create PATH [--git] [--public] | ferry repo set PATH --public|--private | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
+  `${FERRY} repo create PATH [--git] [--public] | ${FERRY} repo set PATH --public|--private | ${FERRY} repo list | ${FERRY} repo rm PATH | ${FERRY} repo mv OLD NEW`;
 
 export async function repoCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -13,7 +14,7 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       const { values, positionals } = parseCommand(
         rest,
         { git: { type: 'boolean' }, hg: { type: 'boolean' }, public: { type: 'boolean' } },
-        'ferry repo create PATH [--git] [--public]',
+        `${FERRY} repo create PATH [--git] [--public]`,
         { min: 1, max: 1 },
       );
       if (values.git && values.hg) throw new UsageError('choose one of --git and --hg');
@@ -27,16 +28,16 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       const { values, positionals } = parseCommand(
         rest,
         { public: { type: 'boolean' }, private: { type: 'boolean' } },
-        'ferry repo set PATH --public|--private',
+        `${FERRY} repo set PATH --public|--private`,
         { min: 1, max: 1 },
       );
-      if (values.public === values.private) throw new UsageError('usage: ferry repo set PATH --public|--private');
+      if (values.public === values.private) throw new UsageError(`usage: ${FERRY} repo set PATH --public|--private`);
       const repo = await app.stores.repos.setPublic(parseRepoPath(positionals[0] as string), values.public === true);
       print(`${repo.path} is now ${repo.isPublic ? 'public' : 'private'}`);
       return 0;
     }
     case 'list': {
-      parseCommand(rest, {}, 'ferry repo list', { min: 0, max: 0 });
+      parseCommand(rest, {}, `${FERRY} repo list`, { min: 0, max: 0 });
       const repos = await app.stores.repos.list();
       printTable(
         ['PATH', 'KIND', 'VISIBILITY', 'CREATED'],
@@ -45,14 +46,14 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry repo rm PATH', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} repo rm PATH`, { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       await app.repositories.remove(path);
       print(`removed repository ${path}`);
       return 0;
     }
     case 'mv': {
-      const { positionals } = parseCommand(rest, {}, 'ferry repo mv OLD NEW', { min: 2, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} repo mv OLD NEW`, { min: 2, max: 2 });
       const moved = await app.repositories.move(parseRepoPath(positionals[0] as string), parseRepoPath(positionals[1] as string));
       print(`moved ${positionals[0]} to ${moved.path}`);
       return 0;
