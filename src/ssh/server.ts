@@ -1,3 +1,4 @@
+import { publicHost, sshUrlBase } from '../config/public-host.js';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import ssh2, { type Connection } from 'ssh2';
@@ -33,7 +34,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   const checkIdle = () => {
     if (idle && [...connections].every((c) => c.busy === 0)) idle();
   };
-  let host = app.config.ssh.public_host;
+  let host = '';
 
   const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
@@ -100,7 +101,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   server.listen(app.config.ssh.port, app.config.ssh.listen);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  if (host === '') host = `${app.config.ssh.listen}:${port}`;
+  host = sshUrlBase(publicHost(app.config), port);
 
   return {
     port,

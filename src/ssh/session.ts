@@ -14,6 +14,7 @@ export interface SessionDeps {
   readonly app: App;
   readonly hgServe: HgServe;
   readonly subject: Subject;
+  /** `ssh://HOST:PORT` with the public host name, for the clone URLs of the greeting. */
   readonly host: string;
   readonly signal: AbortSignal;
   /** Counts a running command as work in flight (SIGTERM waits for it). */

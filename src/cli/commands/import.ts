@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { FERRY } from '../invocation.js';
 import type { App } from '../../main.js';
+import { httpUrlBase } from '../../config/public-host.js';
 import { parseDuration } from '../../domain/duration.js';
 import { FerryError, UsageError, describeError } from '../../domain/errors.js';
 import type { RepoKind } from '../../domain/repo-kind.js';
@@ -83,8 +84,7 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
 
 export function printMirrorSetup(app: App, path: string, intervalMs: number | undefined, secret: string): void {
   if (intervalMs !== undefined) print(`mirror: ${path} is read-only and syncs every ${formatInterval(intervalMs)} while ${FERRY} serve runs (${FERRY} mirror sync ${path} syncs now)`);
-  const host = app.config.http.base_url || `http://${app.config.http.listen}:${app.config.http.port}`;
-  print(`webhook: POST ${host}/api/v1/mirrors/${path}/sync`);
+  print(`webhook: POST ${httpUrlBase(app.config, app.config.http.port)}/api/v1/mirrors/${path}/sync`);
   print(`webhook secret (shown once; ${FERRY} mirror secret ${path} makes a new one): ${secret}`);
 }
 

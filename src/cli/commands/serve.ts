@@ -1,5 +1,6 @@
 import type { App } from '../../main.js';
 import { resolveDataDir } from '../../config/load.js';
+import { httpUrlBase, publicHost, sshConfigAlias, sshUrlBase } from '../../config/public-host.js';
 import { bootstrapAdmin } from '../../services/bootstrap.js';
 import { startServers } from '../../server/run.js';
 import { parseCommand, print, printErr } from '../io.js';
@@ -24,6 +25,9 @@ export async function serveCommand(app: App, args: string[]): Promise<number> {
   print(`ferry: ssh listening on ${app.config.ssh.listen}:${running.sshPort}`);
   print(`ferry: http listening on ${app.config.http.listen}:${running.httpPort}`);
   print(`ferry: data in ${app.config.dataDir}`);
+  const host = publicHost(app.config);
+  print(`ferry: web pages at ${httpUrlBase(app.config, running.httpPort)}/; clone with hg clone ${sshUrlBase(host, running.sshPort)}/PATH`);
+  print(`ferry: ~/.ssh/config lines for this server: Host ${sshConfigAlias(host)} / HostName ${host.replace(/[[\]]/g, '')} / Port ${running.sshPort}`);
   print('ferry: ready');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
