@@ -11,6 +11,7 @@ import { repoFingerprint } from '../vcs/fingerprint.js';
 import type { HgServe } from '../vcs/hg/serve.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
+import { HgSshCommandTap } from '../metrics/hg-ssh-commands.js';
 import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
 import type { SshCommand } from './command.js';
 
@@ -42,7 +43,10 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const base = ctx.app.config.http.base_url;
       const cloneBundles = base === '' ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
       const spec = ctx.hgServe.serve(dir, { ...(refusal ? { denyWrites: `ferry: ${refusal.message}` } : {}), cloneBundles });
-      return bridgeWatching(ctx, repo, spec, refusal === undefined);
+      const tap = new HgSshCommandTap();
+      const code = await bridgeWatching(ctx, repo, spec, refusal === undefined, (chunk) => tap.feed(chunk));
+      for (const op of tap.transfers()) if (op === 'clone' || refusal === undefined) ctx.app.metrics.transfer('hg', 'ssh', op);
+      return code;
     }
     case 'git': {
       const repo = command.service === 'git-receive-pack' ? await gitPushTarget(ctx, command.path) : (await authorizeKind(ctx, command.path, 'git')).repo;
@@ -50,7 +54,9 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const service = command.service.slice('git-'.length);
       const args = service === 'upload-pack' ? [service, '--strict', dir] : [service, dir];
       const env = { ...ctx.app.git.env, ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
-      return bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack');
+      const code = await bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack');
+      if (code === 0 && service !== 'upload-archive') ctx.app.metrics.transfer('git', 'ssh', service === 'receive-pack' ? 'push' : 'clone');
+      return code;
     }
   }
 }
@@ -94,10 +100,14 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  * Bridges the program; when the session could write, compares the repo before and after and
  * announces a change (awaiting listeners, so the CDN is fresh before the client hears "done").
  */
-async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean): Promise<number> {
+async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, tap?: (chunk: Buffer) => void): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
-  const result = await bridgeProcess(ctx.channel, spec, ctx.signal);
+  const bridged = bridgeProcess(ctx.channel, spec, ctx.signal);
+  // Only once the bridge pipes the channel: a listener added earlier would start the flow early.
+  if (tap) ctx.channel.on('data', tap);
+  const result = await bridged;
+  if (tap) ctx.channel.removeListener('data', tap);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject) }, 'repository changed');
     await ctx.app.events.emitChanged({ repo, cause: 'push' });

@@ -50,6 +50,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
   session.on('shell', (accept, reject) => {
     if (started) return reject?.();
     started = true;
+    deps.app.metrics.sshSession('shell');
     const channel = accept();
     void deps.track(
       whoAmIText(deps.app.policy, deps.subject, deps.host).then(
@@ -61,6 +62,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
   session.on('exec', (accept, reject, info) => {
     if (started) return reject?.();
     started = true;
+    deps.app.metrics.sshSession('exec');
     const channel = accept();
     const work = (async () => {
       const command = parseSshCommand(info.command);
