@@ -58,6 +58,29 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
+/** Bytes a process has written so far (all write calls), from /proc/PID/io. */
+function writtenBytes(pid: number): number {
+  return Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+}
+
+/**
+ * The serving hg process that sleeps inside write(2) on a full pipe (its stdout to Ferry):
+ * /proc/PID/syscall names the call it is in (1 is write on x86-64) and /proc/PID/wchan where
+ * the kernel parked it (pipe_write, anon_pipe_write).
+ */
+function blockedWriter(server: FerryServer): { pid: number; written: number } | undefined {
+  for (const p of servingProcesses(server)) {
+    try {
+      const syscall = readFileSync(`/proc/${p.pid}/syscall`, 'utf8').split(' ');
+      const wchan = readFileSync(`/proc/${p.pid}/wchan`, 'utf8');
+      if (syscall[0] === '1' && /pipe_write/.test(wchan)) return { pid: p.pid, written: writtenBytes(p.pid) };
+    } catch {
+      /* it exited while we looked */
+    }
+  }
+  return undefined;
+}
+
 async function until(what: string, check: () => boolean, limitMs = 30_000): Promise<void> {
   for (let waited = 0; !check(); waited += 50) {
     if (waited > limitMs) throw new Error(`gave up waiting for ${what}`);
@@ -99,6 +122,15 @@ describe('SSH under load and failure', () => {
     const { child, done } = startClone(alice, alice.sshUrl('load/big'), join(tempDir(), 'c'));
     await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
     process.kill(-(child.pid as number), 'SIGSTOP');
+    // Data flowed until every buffer on the way filled, and hg now waits in write() on a full pipe:
+    // only then does the memory below say anything about a stalled client.
+    let writer: { pid: number; written: number } | undefined;
+    await until('hg to block writing on a full pipe', () => (writer = blockedWriter(server)) !== undefined);
+    const w = writer as { pid: number; written: number };
+    assert.ok(w.written > 4 * 1024 * 1024, `hg wrote ${w.written} bytes before blocking`);
+    await sleep(500);
+    assert.equal(writtenBytes(w.pid), w.written, 'hg wrote nothing more while the client is stopped');
+    assert.ok(blockedWriter(server), 'hg is still blocked writing');
     let peak = 0;
     for (let i = 0; i < 20; i++) {
       peak = Math.max(peak, rssBytes(server.process.pid as number));
