@@ -60,7 +60,11 @@ function rssBytes(pid: number): number {
 
 /** Bytes a process has written so far (all write calls), from /proc/PID/io. */
 function writtenBytes(pid: number): number {
-  return Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // it exited while we looked
+  }
 }
 
 /**
@@ -121,11 +125,19 @@ describe('SSH under load and failure', () => {
     const baseline = rssBytes(server.process.pid as number);
     const { child, done } = startClone(alice, alice.sshUrl('load/big'), join(tempDir(), 'c'));
     await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
+    // Stopped too early, the client has not asked for anything yet and hg sits reading: wait for data.
+    await until('hg to send the changesets', () => servingProcesses(server).some((p) => writtenBytes(p.pid) > 4 * 1024 * 1024));
     process.kill(-(child.pid as number), 'SIGSTOP');
     // Data flowed until every buffer on the way filled, and hg now waits in write() on a full pipe:
     // only then does the memory below say anything about a stalled client.
     let writer: { pid: number; written: number } | undefined;
-    await until('hg to block writing on a full pipe', () => (writer = blockedWriter(server)) !== undefined);
+    await until('hg to block writing on a full pipe', () => (writer = blockedWriter(server)) !== undefined).catch((err: Error) => {
+      const states = servingProcesses(server).map((p) => {
+        const read = (f: string) => { try { return readFileSync(`/proc/${p.pid}/${f}`, 'utf8').split(' ')[0]?.trim(); } catch { return '?'; } };
+        return `${p.pid} ${p.cmdline.slice(0, 60)} syscall=${read('syscall')} wchan=${read('wchan')} wrote=${writtenBytes(p.pid)}`;
+      });
+      throw new Error(`${err.message}:\n${states.join('\n')}`);
+    });
     const w = writer as { pid: number; written: number };
     assert.ok(w.written > 4 * 1024 * 1024, `hg wrote ${w.written} bytes before blocking`);
     await sleep(500);

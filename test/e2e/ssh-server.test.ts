@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import { addUser, makeClient, makeKey, run, startFerry, tempDir, type Client, type FerryServer, type KeyPair } from './harness.js';
+import { addUser, makeClient, makeKey, run, startFerry, tempDir, type Client, type FerryServer, type KeyPair, expectOk } from './harness.js';
 
 interface Ssh2Result {
   authenticated: boolean;
@@ -321,9 +321,9 @@ describe('SSH server', () => {
       const carol = await addUser(logged, 'carol');
       assert.equal((await carol.hg(['init', carol.sshUrl('carol/r')])).code, 0);
       const local = join(tempDir(), 'l');
-      await carol.hg(['init', local]);
+      await expectOk(carol.hg(['init', local]));
       writeFileSync(join(local, 'a'), 'a\n');
-      await carol.hg(['-R', local, 'commit', '-A', '-m', 'a']);
+      await expectOk(carol.hg(['-R', local, 'commit', '-A', '-m', 'a']));
       assert.equal((await carol.hg(['-R', local, 'push', carol.sshUrl('carol/r')])).code, 0);
       const changed = () => logged.output().split('\n').filter((l) => l.includes('"msg":"repository changed"') && l.includes('carol/r')).length;
       assert.equal(changed(), 1);
