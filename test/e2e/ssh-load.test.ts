@@ -68,16 +68,17 @@ function writtenBytes(pid: number): number {
 }
 
 /**
- * The serving hg process that sleeps inside write(2) on a full pipe (its stdout to Ferry):
- * /proc/PID/syscall names the call it is in (1 is write on x86-64) and /proc/PID/wchan where
- * the kernel parked it (pipe_write, anon_pipe_write).
+ * The serving hg process that sleeps inside write(2) on a full pipe (its stdout to Ferry; node
+ * makes child stdio from UNIX socket pairs): /proc/PID/syscall names the call it is in (1 is
+ * write on x86-64) and /proc/PID/wchan where the kernel parked it (sock_alloc_send_pskb: waiting
+ * for room in a full socket buffer; pipe_write for a pipe).
  */
 function blockedWriter(server: FerryServer): { pid: number; written: number } | undefined {
   for (const p of servingProcesses(server)) {
     try {
       const syscall = readFileSync(`/proc/${p.pid}/syscall`, 'utf8').split(' ');
       const wchan = readFileSync(`/proc/${p.pid}/wchan`, 'utf8');
-      if (syscall[0] === '1' && /pipe_write/.test(wchan)) return { pid: p.pid, written: writtenBytes(p.pid) };
+      if (syscall[0] === '1' && /pipe_write|sock_alloc_send_pskb|wait_for_wmem/.test(wchan)) return { pid: p.pid, written: writtenBytes(p.pid) };
     } catch {
       /* it exited while we looked */
     }
@@ -131,7 +132,7 @@ describe('SSH under load and failure', () => {
     // Data flowed until every buffer on the way filled, and hg now waits in write() on a full pipe:
     // only then does the memory below say anything about a stalled client.
     let writer: { pid: number; written: number } | undefined;
-    await until('hg to block writing on a full pipe', () => (writer = blockedWriter(server)) !== undefined).catch((err: Error) => {
+    await until('hg to block writing into a full pipe', () => (writer = blockedWriter(server)) !== undefined).catch((err: Error) => {
       const states = servingProcesses(server).map((p) => {
         const read = (f: string) => { try { return readFileSync(`/proc/${p.pid}/${f}`, 'utf8').split(' ')[0]?.trim(); } catch { return '?'; } };
         return `${p.pid} ${p.cmdline.slice(0, 60)} syscall=${read('syscall')} wchan=${read('wchan')} wrote=${writtenBytes(p.pid)}`;
