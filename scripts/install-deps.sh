@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what Ferry and its tests need on a fresh Debian machine, skipping what is there.
+# Installs what Ferry and its tests need on a fresh Debian machine, skipping what is there, and
+# says what it does: one line per step, with apt-get's and npm's progress summarized.
 #   scripts/install-deps.sh          runtime: mercurial (with mercurial-evolve), git, openssh-client, a C compiler for the
 #                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, ssh-audit and
 #                                    Dropbear's dbclient (the SSH algorithm tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+step() { printf 'ferry: %s\n' "$*"; }
+
 want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient)
@@ -15,7 +18,7 @@ missing=()
 # topic extensions (Debian's mercurial-evolve, no command of its own) that Ferry's hg loads.
 have() {
   case "$1" in
-    @evolve) python3 -c 'import hgext3rd.evolve, hgext3rd.topic' >/dev/null 2>&1 ;;
+    @evolve) dpkg-query -W -f='${Status}' mercurial-evolve 2>/dev/null | grep -q 'ok installed' ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -24,12 +27,22 @@ for pair in "${want[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  echo "installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  step "[1/4] Debian packages: installing ${missing[*]} (apt-get; this is the slow step, a few minutes)"
+  echo "      apt-get update"
+  $SUDO apt-get update -q | sed -un 's/^\(Get\|Hit\|Err\):[0-9]* *\([^ ]*\) \([^ ]*\).*/      \1 \2 \3/p'
+  # One line per package as apt-get fetches and sets it up; errors go to stderr as apt-get wrote them.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends -o Dpkg::Progress-Fancy=0 "${missing[@]}" |
+    sed -un -e 's/^Get:[0-9]* [^ ]* [^ ]* [^ ]* \([^ ]*\) [^ ]* \([^ ]*\).*/      fetched \1 \2/p' -e 's/^Setting up \([^ ]*\).*/      set up \1/p' \
+      -e 's/^\([0-9]* upgraded, [0-9]* newly installed.*\)/      \1/p'
+else
+  step "[1/4] Debian packages: all there (${want[*]%%:*})"
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  step "[2/4] node modules: npm ci (downloads and builds them; a minute or two)"
+  # npm prints "added N packages in Ts" (and its warnings); install scripts stay quiet unless they fail.
+  npm ci --no-audit --no-fund --loglevel=notice 2>&1 | sed -u -e "/^\s*$/d" -e "s/^/      /"
+else
+  step "[2/4] node modules: up to date"
 fi
 # Fixes to dependencies (patches/, e.g. ssh2's SSH algorithms): npm ci applies them; again here for
 # a node_modules that predates a patch. Applying an applied patch is a no-op.
@@ -37,6 +50,10 @@ npx --no-install patch-package >/dev/null
 # The CDN workers' addon (native/, built by npm ci too): again when its source is newer.
 addon=build/Release/cdn_syscalls.node
 if [ ! -f $addon ] || [ native/cdn_syscalls.c -nt $addon ] || [ binding.gyp -nt $addon ]; then
-  npm run --silent build:native >/dev/null
+  step "[3/4] native addon: building native/cdn_syscalls.c (node-gyp)"
+  npm run --silent build:native 2>&1 | grep -E '^(ferry:|gyp ERR!)' | sed -u 's/^/      /' || true
+else
+  step "[3/4] native addon: up to date"
 fi
+step "[4/4] compiling TypeScript (npm run build)"
 npm run --silent build

@@ -3,6 +3,8 @@ import { loadConfig, resolveDataDir } from '../config/load.js';
 import { createApp, type App } from '../main.js';
 import { createLogger } from '../log/logger.js';
 import { printErr, print } from './io.js';
+import { helpText, isCommandName, type CommandName } from './help.js';
+import { FERRY } from './invocation.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
@@ -16,7 +18,7 @@ import { userCommand } from './commands/user.js';
 
 type Command = (app: App, args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, Command | undefined> = {
   serve: serveCommand,
   user: userCommand,
   key: keyCommand,
@@ -30,46 +32,68 @@ const COMMANDS: Record<string, Command> = {
   publish: publishCommand,
 };
 
-const HELP = `usage: ferry [--data DIR] COMMAND ...
-
-  serve                                  run the SSH and HTTP servers
-  user add NAME [--admin] | list | rm NAME | passwd NAME | admin NAME --on|--off
-  key add USER [FILE|-] | list [USER] | rm USER FINGERPRINT
-  repo create PATH [--git [--object-format sha1|sha256]] [--public] | set PATH [--public|--private] [--publishing|--non-publishing] | list | rm PATH | mv OLD NEW
-  grant USER PATH|GROUP/ read|write|admin | grant list
-  revoke USER PATH|GROUP/
-  token add USER [--read-only] [--label TEXT] | list USER | rm USER ID
-  deploy-key add PATH [FILE|-] [--write] | list PATH | rm PATH FINGERPRINT
-  import URL PATH [--identity KEYFILE] [--mirror [--every DURATION] [--allow-force]] [--hg|--git]
-         [--public] [--keep-remote]    (HTTPS: FERRY_IMPORT_USER / FERRY_IMPORT_PASSWORD or a prompt)
-  import --from FILE [--jobs N] [options]   lines "URL PATH"; re-runs skip what exists
-  mirror list | add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]
-         | sync PATH [--allow-force] | rm PATH [--keep-repo] | secret PATH
-  publish PATH [--ref REF] [--dir DIR] | publish --list | publish --remove DIR
-
-The data dir is --data, else $FERRY_DATA, else ./ferry-data.`;
+/**
+ * Splits the options every command takes (`--data DIR`, `--data=DIR`, `--help`, `-h`) from the
+ * rest, wherever they stand; a `--` ends option scanning and is kept for the command.
+ * @throws UsageError when --data has no directory.
+ */
+export function splitGlobalOptions(argv: readonly string[]): { dataFlag?: string; help: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let dataFlag: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+    } else if (arg === '--data' || arg.startsWith('--data=')) {
+      const value = arg === '--data' ? argv[++i] : arg.slice('--data='.length);
+      if (value === undefined || value === '' || value.startsWith('-')) throw new UsageError(`--data needs a directory: ${FERRY} --data DIR COMMAND ...`);
+      dataFlag = value;
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { dataFlag, help, rest };
+}
 
 /** The CLI edge: errors become one line on stderr and exit 1 (bad input) or 2 (usage). */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let args = [...argv];
-  let dataFlag: string | undefined;
-  while (args[0]?.startsWith('--data')) {
-    if (args[0] === '--data') {
-      dataFlag = args[1];
-      args = args.slice(2);
-    } else {
-      dataFlag = args[0].slice('--data='.length);
-      args = args.slice(1);
-    }
-    if (!dataFlag) return fail(new UsageError('--data needs a directory'));
+  let parsed;
+  try {
+    parsed = splitGlobalOptions(argv);
+  } catch (err) {
+    return fail(err);
   }
+  const { dataFlag, help, rest: args } = parsed;
   const [name, ...rest] = args;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    print(HELP);
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    if (help) {
+      print(helpText(FERRY));
+      return 0;
+    }
+    printErr(helpText(FERRY));
+    return 2;
   }
-  const command = COMMANDS[name];
-  if (!command) return fail(new UsageError(`unknown command ${JSON.stringify(name)}; run ferry help`));
+  if (name === 'help') {
+    const topic = rest[0] ?? (help ? 'help' : undefined);
+    if (topic === undefined) {
+      print(helpText(FERRY));
+      return 0;
+    }
+    if (!isCommandName(topic)) return fail(new UsageError(`unknown command ${JSON.stringify(topic)}; ${FERRY} help lists them`));
+    print(helpText(FERRY, topic));
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return fail(new UsageError(`unknown command ${JSON.stringify(name)}; ${FERRY} help lists them`));
+  if (help) {
+    print(helpText(FERRY, name as CommandName));
+    return 0;
+  }
   let app: App | undefined;
   try {
     const config = loadConfig(resolveDataDir(dataFlag, env), env);

@@ -13,13 +13,13 @@ export interface SettingSpec {
 export const SETTINGS = {
   ssh: {
     port: { type: 'port', default: 2222, doc: 'SSH port (0 picks a free one)' },
-    listen: { type: 'string', default: '127.0.0.1', doc: 'address the SSH server binds' },
-    public_host: { type: 'string', default: '', doc: 'host name shown in ssh:// clone URLs (default: from http.base_url)' },
+    listen: { type: 'string', default: '127.0.0.1', doc: 'address the SSH server binds (127.0.0.1: this machine only; 0.0.0.0: every interface)' },
+    public_host: { type: 'string', default: '', doc: 'host name in ssh:// clone URLs, the SSH greeting and the ~/.ssh/config lines (empty: the host of http.base_url, else localhost when ssh.listen is a loopback address, the machine name when it is 0.0.0.0 or ::, the listen address otherwise)' },
   },
   http: {
     port: { type: 'port', default: 8080, doc: 'HTTP port (0 picks a free one)' },
-    listen: { type: 'string', default: '127.0.0.1', doc: 'address the HTTP server binds' },
-    base_url: { type: 'string', default: '', doc: 'public URL of the HTTP server (empty: http://LISTEN:PORT as bound)' },
+    listen: { type: 'string', default: '127.0.0.1', doc: 'address the HTTP server binds (127.0.0.1: this machine only; 0.0.0.0: every interface)' },
+    base_url: { type: 'string', default: '', doc: 'public URL of the HTTP server, for links Ferry hands out (empty: the Host the client used, else http://HOST:PORT with the public host)' },
   },
   hg: {
     executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load.js';
+import { httpUrlBase } from '../config/public-host.js';
 import type { RequestHead } from './reply.js';
 
 /** A Host header fit to put in a URL: name or address and port, nothing else. */
@@ -8,8 +9,8 @@ const HOST = /^[A-Za-z0-9.:[\]-]+$/;
  * Where clients reach this server, for URLs Ferry hands out (clone commands on pages, clone
  * bundle links): `[http] base_url`, else the Host the client used, else the bound address.
  */
-export function publicBaseUrl(config: Pick<Config, 'http'>, req: RequestHead): string {
+export function publicBaseUrl(config: Pick<Config, 'http' | 'ssh'>, req: RequestHead): string {
   if (config.http.base_url !== '') return config.http.base_url;
   const host = req.headers.host;
-  return `http://${typeof host === 'string' && HOST.test(host) ? host : `${config.http.listen}:${config.http.port}`}`;
+  return typeof host === 'string' && HOST.test(host) ? `http://${host}` : httpUrlBase(config, config.http.port);
 }

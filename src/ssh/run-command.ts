@@ -15,6 +15,7 @@ import type { ProcessSpec } from '../vcs/process-spec.js';
 import { bridgeProcess } from './bridge.js';
 import { gitConfigEnv } from '../vcs/git/server-config.js';
 import { repoUrlLines, repoUrls } from '../services/repo-urls.js';
+import { HgSshCommandTap } from '../metrics/hg-ssh-commands.js';
 import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
 import type { SshCommand } from './command.js';
 
@@ -48,7 +49,10 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const base = ctx.app.config.http.base_url;
       const cloneBundles = base === '' ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
       const spec = ctx.hgServe.serve(dir, { ...(refusal ? { denyWrites: `ferry: ${refusal.message}` } : {}), cloneBundles });
-      return bridgeWatching(ctx, repo, spec, refusal === undefined);
+      const tap = new HgSshCommandTap();
+      const code = await bridgeWatching(ctx, repo, spec, refusal === undefined, (chunk) => tap.feed(chunk));
+      for (const op of tap.transfers()) if (op === 'clone' || refusal === undefined) ctx.app.metrics.transfer('hg', 'ssh', op);
+      return code;
     }
     case 'git': {
       const { repo, created } = command.service === 'git-receive-pack' ? await gitPushTarget(ctx, command.path) : { ...(await authorizeKind(ctx, command.path, 'git')), created: false };
@@ -58,7 +62,8 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const env = { ...ctx.app.git.env, ...gitConfigEnv(service === 'receive-pack' ? [ADVERTISE_PUSH_OPTIONS] : []), ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
       const pushOptions = service === 'receive-pack' ? new PushOptionsReader() : undefined;
       try {
-        const code = await bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack', pushOptions);
+        const code = await bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack', pushOptions && ((chunk) => pushOptions.feed(chunk)), pushOptions);
+        if (code === 0 && service !== 'upload-archive') ctx.app.metrics.transfer('git', 'ssh', service === 'receive-pack' ? 'push' : 'clone');
         if (created && !(await ctx.app.git.isEmpty(dir))) announceCreated(ctx, repo);
         return code;
       } finally {
@@ -133,11 +138,11 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  * Bridges the program; when the session could write, compares the repo before and after and
  * announces a change (awaiting listeners, so the CDN is fresh before the client hears "done").
  */
-async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, pushOptions?: PushOptionsReader): Promise<number> {
+async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, tap?: (chunk: Buffer) => void, pushOptions?: PushOptionsReader): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
-  const result = await bridgeProcess(ctx.channel, spec, ctx.signal, pushOptions && ((chunk) => pushOptions.feed(chunk)));
+  const result = await bridgeProcess(ctx.channel, spec, ctx.signal, tap);
   if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];

@@ -1,3 +1,4 @@
+import { publicHost, sshUrlBase } from '../config/public-host.js';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import ssh2, { type Connection } from 'ssh2';
@@ -31,7 +32,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   const checkIdle = () => {
     if (idle && [...connections].every((c) => c.busy === 0)) idle();
   };
-  let host = app.config.ssh.public_host;
+  let host = '';
 
   // Connect → banner → key exchange → signed in, within [limits] ssh_handshake_timeout, or the
   // socket goes (ssh2 waits for a banner for ever, and its end() waits on a client that never
@@ -117,7 +118,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
   listener.listen(app.config.ssh.port, app.config.ssh.listen);
   await once(listener, 'listening');
   const port = (listener.address() as AddressInfo).port;
-  if (host === '') host = `${app.config.ssh.listen}:${port}`;
+  host = sshUrlBase(publicHost(app.config), port);
 
   return {
     port,

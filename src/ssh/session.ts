@@ -15,6 +15,7 @@ export interface SessionDeps {
   readonly hgServe: HgServe;
   /** Who the connection's key belongs to now: asked again for every command (throws once removed). */
   subject(): Promise<Subject>;
+  /** `ssh://HOST:PORT` with the public host name, for the clone URLs of the greeting. */
   readonly host: string;
   readonly signal: AbortSignal;
   /** Counts a running command as work in flight (SIGTERM waits for it). */
@@ -50,6 +51,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
   session.on('shell', (accept, reject) => {
     if (started) return reject?.();
     started = true;
+    deps.app.metrics.sshSession('shell');
     const channel = accept();
     void deps.track(
       deps.subject().then((subject) => whoAmIText(deps.app.policy, subject, deps.host)).then(
@@ -61,6 +63,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
   session.on('exec', (accept, reject, info) => {
     if (started) return reject?.();
     started = true;
+    deps.app.metrics.sshSession('exec');
     const channel = accept();
     const work = (async () => {
       const subject = await deps.subject();

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { addUser, startFerry, tempDir } from './harness.js';
+import { addUser, startFerry, tempDir, expectOk } from './harness.js';
 
 function get(port: number, path: string, agent: Agent): Promise<{ body: string; socket: number }> {
   return new Promise((resolve, reject) => {
@@ -48,7 +48,7 @@ describe('CDN freshness and memory', () => {
       assert.equal((await alice.hg(['clone', alice.sshUrl('alice/hgsite'), hgDir])).code, 0);
       for (const version of ['one', 'two', 'three']) {
         writeFileSync(join(hgDir, 'app.js'), `${version}\n`);
-        await alice.hg(['-R', hgDir, 'commit', '-A', '-m', version]);
+        await expectOk(alice.hg(['-R', hgDir, 'commit', '-A', '-m', version]));
         const push = await alice.hg(['-R', hgDir, 'push']);
         assert.equal(push.code, 0, push.stderr);
         const res = await servedEventually(`${base}/alice/hgsite@default/app.js`, `${version}\n`);
@@ -59,8 +59,8 @@ describe('CDN freshness and memory', () => {
       assert.equal((await alice.git(['init', '-q', '-b', 'main', gitDir])).code, 0);
       for (const version of ['one', 'two']) {
         writeFileSync(join(gitDir, 'index.js'), `${version}\n`);
-        await alice.git(['-C', gitDir, 'add', '-A']);
-        await alice.git(['-C', gitDir, 'commit', '-q', '-m', version]);
+        await expectOk(alice.git(['-C', gitDir, 'add', '-A']));
+        await expectOk(alice.git(['-C', gitDir, 'commit', '-q', '-m', version]));
         const push = await alice.git(['-C', gitDir, 'push', '-q', `ssh://git@127.0.0.1:${ferry.sshPort}/alice/gitsite`, 'main']);
         assert.equal(push.code, 0, push.stderr);
         await servedEventually(`${base}/alice/gitsite/index.js`, `${version}\n`);
@@ -77,7 +77,7 @@ describe('CDN freshness and memory', () => {
       // And over HTTP (git smart HTTP with a token).
       const token = (await ferry.cliOk(['token', 'add', 'alice'])).stdout.trim().split(/\s+/).pop() as string;
       writeFileSync(join(gitDir, 'index.js'), 'three\n');
-      await alice.git(['-C', gitDir, 'commit', '-q', '-am', 'three']);
+      await expectOk(alice.git(['-C', gitDir, 'commit', '-q', '-am', 'three']));
       const httpPush = await alice.git(['-C', gitDir, 'push', '-q', `http://alice:${token}@127.0.0.1:${ferry.httpPort}/alice/gitsite`, 'main']);
       assert.equal(httpPush.code, 0, httpPush.stderr);
       await servedEventually(`${base}/alice/gitsite@main/index.js`, 'three\n');
@@ -92,11 +92,11 @@ describe('CDN freshness and memory', () => {
       const alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['repo', 'create', 'alice/big', '--public']);
       const dir = join(tempDir('ferry-mem-'), 'w');
-      await alice.hg(['clone', alice.sshUrl('alice/big'), dir]);
+      await expectOk(alice.hg(['clone', alice.sshUrl('alice/big'), dir]));
       const ids: string[] = [];
       for (const fill of ['a', 'b', 'c']) {
         writeFileSync(join(dir, 'data.txt'), fill.repeat(100_000));
-        await alice.hg(['-R', dir, 'commit', '-A', '-m', fill]);
+        await expectOk(alice.hg(['-R', dir, 'commit', '-A', '-m', fill]));
         ids.push((await alice.hg(['-R', dir, 'log', '-r', '.', '-T', '{node}'])).stdout);
       }
       assert.equal((await alice.hg(['-R', dir, 'push'])).code, 0);

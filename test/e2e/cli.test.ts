@@ -68,7 +68,12 @@ describe('ferry admin CLI', () => {
     const r = await ferryCli(data, ['repo', 'create']);
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.equal((await ferryCli(data, ['nope'])).code, 2);
-    assert.equal((await ferryCli(data, ['grant', 'x', 'y/', 'root'])).code, 2);
+    assert.match(r.stderr, /^ferry: usage: \S*ferry\S* repo create PATH/);
+    const unknown = await ferryCli(data, ['nope']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^ferry: unknown command "nope"; \S+ help lists them\n$/);
+    const level = await ferryCli(data, ['grant', 'x', 'y/', 'root']);
+    assert.equal(level.code, 2);
+    assert.equal(level.stderr, 'ferry: unknown level "root": use read, write or admin\n');
   });
 });

@@ -55,6 +55,16 @@ export async function runOk(cmd: string, args: readonly string[], options: RunOp
   return r;
 }
 
+/**
+ * Awaits a set-up command and fails the test, with the program's output, when it did not succeed:
+ * a step that silently failed would leave later assertions testing something else.
+ */
+export async function expectOk(result: Promise<RunResult>, what = 'set-up command'): Promise<RunResult> {
+  const r = await result;
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
 const cleanups: (() => void)[] = [];
 process.on('exit', () => {
   for (const c of cleanups.reverse()) {
@@ -248,10 +258,10 @@ export async function addUser(server: FerryServer, name: string, options: { admi
 /** Makes a local hg repo with `count` commits, returns its directory. */
 export async function makeHgRepo(client: Client, count = 3, dir?: string): Promise<string> {
   const repo = dir ?? join(tempDir('ferry-hgrepo-'), 'repo');
-  await client.hg(['init', repo]);
+  await expectOk(client.hg(['init', repo]), `hg init ${repo}`);
   for (let i = 0; i < count; i++) {
     writeFileSync(join(repo, `file${i}.txt`), `content ${i}\n`);
-    await client.hg(['-R', repo, 'commit', '-A', '-m', `commit ${i}`]);
+    await expectOk(client.hg(['-R', repo, 'commit', '-A', '-m', `commit ${i}`]), `hg commit in ${repo}`);
   }
   return repo;
 }

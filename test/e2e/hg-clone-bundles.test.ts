@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeClient, makeHgRepo, run, runOk, startFerry, tempDir, type Client, type FerryServer, expectOk } from './harness.js';
 
 const bundlesReady = (ferry: FerryServer) => ferry.output().split('\n').filter((l) => l.includes('hg clone bundle: ready')).length;
 
@@ -59,7 +59,7 @@ describe('hg clone bundles over HTTP', () => {
 
     // A push makes the bundle stale: clones still start from it and pull the new changeset.
     writeFileSync(join(work, 'after.txt'), 'after the bundle\n');
-    await alice.hg(['-R', work, 'commit', '-A', '-m', 'after the bundle']);
+    await expectOk(alice.hg(['-R', work, 'commit', '-A', '-m', 'after the bundle']));
     assert.equal((await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')])).code, 0);
     const third = await cloneOver(url(aliceToken));
     assert.match(third.output, /applying clone bundle/);

@@ -1,16 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, makeClient, makeHgRepo, makeKey, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeClient, makeHgRepo, makeKey, run, startFerry, tempDir, type Client, type FerryServer, expectOk } from './harness.js';
 
 async function makeGitRepo(client: Client, count = 2): Promise<string> {
   const dir = join(tempDir('ferry-gitrepo-'), 'repo');
   assert.equal((await client.git(['init', '-q', '-b', 'main', dir])).code, 0);
   for (let i = 0; i < count; i++) {
     writeFileSync(join(dir, `f${i}.txt`), `line ${i}\n`);
-    await client.git(['-C', dir, 'add', '.']);
-    await client.git(['-C', dir, 'commit', '-q', '-m', `commit ${i}`]);
+    await expectOk(client.git(['-C', dir, 'add', '.']));
+    await expectOk(client.git(['-C', dir, 'commit', '-q', '-m', `commit ${i}`]));
   }
   return dir;
 }
@@ -50,7 +50,14 @@ describe('Git over SSH and deploy keys', () => {
     const out = join(tempDir(), 'a.tar');
     const r = await bob.git(['archive', '--remote', bob.sshUrl('team/lib'), '-o', out, 'main']);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(existsSync(out));
+    // The archive holds the pushed tree, file by file, byte for byte.
+    const list = await run('tar', ['-tf', out]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(list.stdout.trim().split('\n').sort(), ['f0.txt', 'f1.txt', 'f2.txt']);
+    for (let i = 0; i < 3; i++) {
+      const file = await run('tar', ['-xOf', out, `f${i}.txt`]);
+      assert.equal(file.stdout, `line ${i}\n`);
+    }
   });
 
   it('refuses a push by a reader before anything runs', async () => {
@@ -88,8 +95,8 @@ describe('Git over SSH and deploy keys', () => {
     const clone = join(tempDir(), 'c');
     assert.equal((await reader.git(['clone', reader.sshUrl('team/lib'), clone])).code, 0);
     writeFileSync(join(clone, 'ci.txt'), 'ci\n');
-    await reader.git(['-C', clone, 'add', '.']);
-    await reader.git(['-C', clone, 'commit', '-q', '-m', 'ci']);
+    await expectOk(reader.git(['-C', clone, 'add', '.']));
+    await expectOk(reader.git(['-C', clone, 'commit', '-q', '-m', 'ci']));
     const denied = await reader.git(['-C', clone, 'push', reader.sshUrl('team/lib'), 'HEAD:ci']);
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, new RegExp(`ferry: deploy key ${ro.fingerprint.replace(/[+/]/g, '\\$&')} of team/lib may only read team/lib`));
@@ -116,7 +123,7 @@ describe('Git over SSH and deploy keys', () => {
     const clone = join(tempDir(), 'c');
     assert.equal((await reader.hg(['clone', reader.sshUrl('team/hgdeploy'), clone])).code, 0);
     writeFileSync(join(clone, 'ci.txt'), 'ci\n');
-    await reader.hg(['-R', clone, 'commit', '-A', '-m', 'ci']);
+    await expectOk(reader.hg(['-R', clone, 'commit', '-A', '-m', 'ci']));
     const denied = await reader.hg(['-R', clone, 'push', reader.sshUrl('team/hgdeploy')]);
     assert.notEqual(denied.code, 0);
     assert.match(denied.stdout + denied.stderr, /remote: ferry: deploy key \S+ of team\/hgdeploy may only read team\/hgdeploy/);
@@ -124,5 +131,6 @@ describe('Git over SSH and deploy keys', () => {
     assert.equal(ok.code, 0, ok.stderr + ok.stdout);
     const init = await writer.hg(['init', writer.sshUrl('team/by-deploy')]);
     assert.notEqual(init.code, 0);
+    assert.match(init.stdout + init.stderr, /ferry: deploy key \S+ of team\/hgdeploy may not create repositories/);
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, makeHgRepo, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, makeHgRepo, startFerry, tempDir, type Client, type FerryServer, expectOk } from './harness.js';
 
 describe('Mercurial over SSH', () => {
   let server: FerryServer;
@@ -43,7 +43,7 @@ describe('Mercurial over SSH', () => {
     const clone = join(tempDir(), 'c');
     assert.equal((await bob.hg(['clone', bob.sshUrl('team/web/app'), clone])).code, 0);
     writeFileSync(join(clone, 'bob.txt'), 'bob\n');
-    await bob.hg(['-R', clone, 'commit', '-A', '-m', 'from bob']);
+    await expectOk(bob.hg(['-R', clone, 'commit', '-A', '-m', 'from bob']));
     const before = readFileSync(join(server.dataDir, 'repos/team/web/app/.hg/store/00changelog.i'));
     const push = await bob.hg(['-R', clone, 'push', bob.sshUrl('team/web/app')]);
     assert.notEqual(push.code, 0);

@@ -58,6 +58,34 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
+/** Bytes a process has written so far (all write calls), from /proc/PID/io. */
+function writtenBytes(pid: number): number {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // it exited while we looked
+  }
+}
+
+/**
+ * The serving hg process that sleeps inside write(2) on a full pipe (its stdout to Ferry; node
+ * makes child stdio from UNIX socket pairs): /proc/PID/syscall names the call it is in (1 is
+ * write on x86-64) and /proc/PID/wchan where the kernel parked it (sock_alloc_send_pskb: waiting
+ * for room in a full socket buffer; pipe_write for a pipe).
+ */
+function blockedWriter(server: FerryServer): { pid: number; written: number } | undefined {
+  for (const p of servingProcesses(server)) {
+    try {
+      const syscall = readFileSync(`/proc/${p.pid}/syscall`, 'utf8').split(' ');
+      const wchan = readFileSync(`/proc/${p.pid}/wchan`, 'utf8');
+      if (syscall[0] === '1' && /pipe_write|sock_alloc_send_pskb|wait_for_wmem/.test(wchan)) return { pid: p.pid, written: writtenBytes(p.pid) };
+    } catch {
+      /* it exited while we looked */
+    }
+  }
+  return undefined;
+}
+
 async function until(what: string, check: () => boolean, limitMs = 30_000): Promise<void> {
   for (let waited = 0; !check(); waited += 50) {
     if (waited > limitMs) throw new Error(`gave up waiting for ${what}`);
@@ -97,18 +125,46 @@ describe('SSH under load and failure', () => {
   it('keeps memory bounded while a client stalls, and leaves no hg behind when it drops mid-clone', async () => {
     const baseline = rssBytes(server.process.pid as number);
     const { child, done } = startClone(alice, alice.sshUrl('load/big'), join(tempDir(), 'c'));
-    await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
-    process.kill(-(child.pid as number), 'SIGSTOP');
-    let peak = 0;
-    for (let i = 0; i < 20; i++) {
-      peak = Math.max(peak, rssBytes(server.process.pid as number));
-      await sleep(100);
+    try {
+      await until('the server to spawn hg', () => servingProcesses(server).some((p) => p.cmdline.includes('serve --stdio')));
+      // Stopped too early, the client has not asked for anything yet and hg sits reading: wait for data.
+      await until('hg to send the changesets', () => servingProcesses(server).some((p) => writtenBytes(p.pid) > 4 * 1024 * 1024));
+      process.kill(-(child.pid as number), 'SIGSTOP');
+      // Data flowed until every buffer on the way filled, and hg now waits in write() on a full pipe:
+      // only then does the memory below say anything about a stalled client.
+      let writer: { pid: number; written: number } | undefined;
+      await until('hg to block writing into a full pipe', () => (writer = blockedWriter(server)) !== undefined).catch((err: Error) => {
+        const states = servingProcesses(server).map((p) => {
+          const read = (f: string) => {
+            try {
+              return readFileSync(`/proc/${p.pid}/${f}`, 'utf8').split(' ')[0]?.trim();
+            } catch {
+              return '?';
+            }
+          };
+          return `${p.pid} ${p.cmdline.slice(0, 60)} syscall=${read('syscall')} wchan=${read('wchan')} wrote=${writtenBytes(p.pid)}`;
+        });
+        throw new Error(`${err.message}:\n${states.join('\n')}`);
+      });
+      const w = writer as { pid: number; written: number };
+      assert.ok(w.written > 4 * 1024 * 1024, `hg wrote ${w.written} bytes before blocking`);
+      await sleep(500);
+      assert.equal(writtenBytes(w.pid), w.written, 'hg wrote nothing more while the client is stopped');
+      assert.ok(blockedWriter(server), 'hg is still blocked writing');
+      let peak = 0;
+      for (let i = 0; i < 20; i++) {
+        peak = Math.max(peak, rssBytes(server.process.pid as number));
+        await sleep(100);
+      }
+      assert.ok(peak - baseline < 40 * 1024 * 1024, `server grew by ${Math.round((peak - baseline) / 1e6)} MB while serving a ${BIG_MB} MB repo to a stalled client`);
+      assert.ok(servingProcesses(server).length > 0, 'hg is still serving the stalled client');
+      process.kill(-(child.pid as number), 'SIGKILL');
+      await done;
+      await until('hg processes to go away', () => servingProcesses(server).length === 0);
+    } finally {
+      // A failed assertion must not leave the stopped client (and the hg it holds) behind.
+      if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
     }
-    assert.ok(peak - baseline < 40 * 1024 * 1024, `server grew by ${Math.round((peak - baseline) / 1e6)} MB while serving a ${BIG_MB} MB repo to a stalled client`);
-    assert.ok(servingProcesses(server).length > 0, 'hg is still serving the stalled client');
-    process.kill(-(child.pid as number), 'SIGKILL');
-    await done;
-    await until('hg processes to go away', () => servingProcesses(server).length === 0);
   });
 
   it('serves 20 parallel clones, then takes 20 concurrent pushes to one repo and verifies', async () => {

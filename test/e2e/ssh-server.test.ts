@@ -1,31 +1,64 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import { addUser, makeClient, makeKey, run, startFerry, tempDir, type Client, type FerryServer, type KeyPair } from './harness.js';
+import { addUser, makeClient, makeKey, run, startFerry, tempDir, type Client, type FerryServer, type KeyPair, expectOk } from './harness.js';
 
-/** Connects with the ssh2 client library; `key` may be a crafted key object. */
-function ssh2Exec(port: number, key: unknown, command: string): Promise<{ authenticated: boolean; code: number | null; stderr: string; error?: string }> {
+interface Ssh2Result {
+  authenticated: boolean;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: string;
+}
+
+/**
+ * Connects with the ssh2 client library, which sends exactly what it is given (env requests
+ * OpenSSH would reword or drop, requests that want a reply): `key` may be a crafted key object.
+ */
+function ssh2Exec(port: number, key: unknown, command: string, options: { env?: Record<string, string>; agent?: string } = {}): Promise<Ssh2Result> {
   return new Promise((resolve) => {
     const client = new ssh2.Client();
+    let stdout = '';
     let stderr = '';
+    // ssh2 sends the agent request (with want-reply) when asked to, though its types leave it out.
+    const execOptions: ssh2.ExecOptions & { agentForward?: boolean } = { env: options.env, agentForward: options.agent !== undefined };
     client.on('ready', () => {
-      client.exec(command, (err, stream) => {
+      client.exec(command, execOptions, (err, stream) => {
         if (err) {
           client.end();
-          return resolve({ authenticated: true, code: null, stderr, error: err.message });
+          return resolve({ authenticated: true, code: null, stdout, stderr, error: err.message });
         }
         stream.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-        stream.on('data', () => {});
+        stream.on('data', (b: Buffer) => (stdout += b.toString('latin1')));
+        // Nothing to send: end of input, as `ssh … < /dev/null` (git upload-pack then exits).
+        stream.end();
         stream.on('exit', (code: number | null) => {
           client.end();
-          resolve({ authenticated: true, code, stderr });
+          resolve({ authenticated: true, code, stdout, stderr });
         });
       });
     });
-    client.on('error', (err) => resolve({ authenticated: false, code: null, stderr, error: err.message }));
-    client.connect({ host: '127.0.0.1', port, username: 'git', privateKey: key as Buffer, readyTimeout: 10_000 });
+    client.on('error', (err) => resolve({ authenticated: false, code: null, stdout, stderr, error: err.message }));
+    client.connect({ host: '127.0.0.1', port, username: 'git', privateKey: key as Buffer, readyTimeout: 10_000, ...(options.agent ? { agent: options.agent } : {}) });
+  });
+}
+
+/** Asks for a subsystem with the ssh2 client library: the error it gets, or undefined if granted. */
+function ssh2Sftp(port: number, key: Buffer): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const client = new ssh2.Client();
+    client.on('ready', () =>
+      client.sftp((err) => {
+        client.end();
+        resolve(err?.message);
+      }),
+    );
+    client.on('error', (err) => resolve(`connection: ${err.message}`));
+    client.connect({ host: '127.0.0.1', port, username: 'git', privateKey: key, readyTimeout: 10_000 });
   });
 }
 
@@ -41,7 +74,8 @@ describe('SSH server', () => {
     calls = join(bin, 'calls.log');
     recorder = join(bin, 'hg');
     writeFileSync(recorder, `#!/bin/sh\necho "hg $*" >> ${calls}\nexec /usr/bin/hg "$@"\n`);
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "git $*" >> ${calls}\nexec /usr/bin/git "$@"\n`);
+    // What the child's environment holds, as the child sees it (never what was asked for).
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "git GIT_PROTOCOL=\${GIT_PROTOCOL-unset} LD_PRELOAD=\${LD_PRELOAD-unset} $*" >> ${calls}\nexec /usr/bin/git "$@"\n`);
     chmodSync(recorder, 0o755);
     chmodSync(join(bin, 'git'), 0o755);
     server = await startFerry({ env: { FERRY_HG_EXECUTABLE: recorder, FERRY_HG_CHG: '', FERRY_GIT_EXECUTABLE: join(bin, 'git') } });
@@ -115,26 +149,75 @@ describe('SSH server', () => {
     assert.equal(real.authenticated, true, real.error);
   });
 
-  it('refuses port forwarding, subsystems and agent forwarding', async () => {
+  it('refuses port forwarding', async () => {
     const direct = await alice.ssh(['-W', `127.0.0.1:${server.httpPort}`, '127.0.0.1']);
     assert.notEqual(direct.code, 0);
     assert.match(direct.stderr, /administratively prohibited|open failed|forwarding failed/);
     const remote = await alice.ssh(['-o', 'ExitOnForwardFailure=yes', '-N', '-R', '0:127.0.0.1:1', '127.0.0.1']);
     assert.notEqual(remote.code, 0);
     assert.match(remote.stderr, /remote port forwarding failed/);
-    const sub = await alice.ssh(['-s', '127.0.0.1', 'sftp']);
-    assert.notEqual(sub.code, 0);
-    const agent = await alice.ssh(['-A', '-o', 'LogLevel=DEBUG1', '127.0.0.1']);
-    assert.equal(agent.code, 0);
   });
 
-  it('accepts only a valid GIT_PROTOCOL from env requests', async () => {
-    const v2 = await alice.ssh(['-o', 'SetEnv=GIT_PROTOCOL=version=2', '127.0.0.1', "git-upload-pack 'team/lib'"]);
-    assert.match(v2.stdout, /^000eversion 2\n/);
-    for (const bad of ['version=2;touch /tmp/x', 'version=9', 'version=2$(id)', 'version=2:a;b']) {
-      const r = await alice.ssh(['-o', `SetEnv=GIT_PROTOCOL=${bad}`, '-o', 'SetEnv=LD_PRELOAD=/tmp/evil.so', '127.0.0.1', "git-upload-pack 'team/lib'"]);
-      assert.doesNotMatch(r.stdout, /version 2/, bad);
+  it('refuses the sftp subsystem (and every other): the refusal itself, from OpenSSH and from ssh2', async () => {
+    const sub = await alice.ssh(['-s', '127.0.0.1', 'sftp']);
+    assert.equal(sub.code, 255, sub.stderr);
+    assert.match(sub.stderr, /subsystem request failed on channel 0/);
+    const other = await alice.ssh(['-s', '127.0.0.1', 'netconf']);
+    assert.match(other.stderr, /subsystem request failed on channel 0/);
+    assert.equal(await ssh2Sftp(server.sshPort, readFileSync(alice.key.privatePath)), 'Unable to start subsystem: sftp');
+  });
+
+  it('refuses agent forwarding: the request is refused and no agent channel is ever opened', async () => {
+    const dir = tempDir('ferry-agent-');
+    const socket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
+      assert.ok(existsSync(socket), 'ssh-agent is listening');
+      const env = { ...alice.env, SSH_AUTH_SOCK: socket };
+      const add = await run('ssh-add', [alice.key.privatePath], { env });
+      assert.equal(add.code, 0, add.stderr);
+      // ssh2 asks with want-reply: the server's answer is a refusal.
+      const asked = await ssh2Exec(server.sshPort, readFileSync(alice.key.privatePath), "git-upload-pack 'team/lib'", { agent: socket });
+      assert.equal(asked.error, 'Unable to request agent forwarding');
+      // OpenSSH asks without want-reply: its debug log shows the request went out, and the
+      // server never opened an auth-agent channel back (it would show as a channel open).
+      const openssh = await run(
+        'ssh',
+        ['-F', '/dev/null', '-i', alice.key.privatePath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(alice.home, 'known_hosts')}`,
+          '-o', 'StrictHostKeyChecking=accept-new', '-o', 'LogLevel=DEBUG3', '-A', '-p', String(server.sshPort), '127.0.0.1'],
+        { env },
+      );
+      assert.equal(openssh.code, 0, openssh.stderr);
+      assert.match(openssh.stderr, /Requesting authentication agent forwarding/);
+      assert.match(openssh.stdout, /signed in to Ferry as user alice/);
+      assert.doesNotMatch(openssh.stderr, /auth-agent@openssh\.com/);
+    } finally {
+      agent.kill();
     }
+  });
+
+  it('passes on only a valid GIT_PROTOCOL, and no other variable, to the programs it runs', async () => {
+    const key = readFileSync(alice.key.privatePath);
+    const seen = async (env: Record<string, string>): Promise<string> => {
+      rmSync(calls, { force: true });
+      const r = await ssh2Exec(server.sshPort, key, "git-upload-pack 'team/lib'", { env });
+      assert.equal(r.authenticated, true, r.error);
+      assert.notEqual(r.code, null, r.error);
+      return existsSync(calls) ? readFileSync(calls, 'utf8') : '';
+    };
+    // The valid value reaches git: the probe can see what Ferry passes on.
+    assert.match(await seen({ GIT_PROTOCOL: 'version=2' }), /^git GIT_PROTOCOL=version=2 LD_PRELOAD=unset upload-pack --strict /m);
+    // Each of these reaches the server byte for byte (ssh2 sends env requests as given).
+    for (const bad of ['version=2;touch /tmp/x', 'version=9', 'version=2$(id)', 'version=2:a;b', 'version=2\nid', `version=2:${'a'.repeat(65)}`, ' version=2']) {
+      assert.match(await seen({ GIT_PROTOCOL: bad, LD_PRELOAD: '/tmp/evil.so' }), /^git GIT_PROTOCOL=unset LD_PRELOAD=unset upload-pack /m, JSON.stringify(bad));
+    }
+    assert.match(await seen({ LD_PRELOAD: '/tmp/evil.so', GIT_PROTOCOL: 'version=2' }), /^git GIT_PROTOCOL=version=2 LD_PRELOAD=unset /m);
+    // OpenSSH's SetEnv, as users send it.
+    rmSync(calls, { force: true });
+    const v2 = await alice.ssh(['-o', 'SetEnv=GIT_PROTOCOL=version=2', '-o', 'SetEnv=LD_PRELOAD=/tmp/evil.so', '127.0.0.1', "git-upload-pack 'team/lib'"]);
+    assert.match(v2.stdout, /^000eversion 2\n/);
+    assert.match(readFileSync(calls, 'utf8'), /^git GIT_PROTOCOL=version=2 LD_PRELOAD=unset /m);
   });
 
   it('refuses hostile commands before anything is spawned', async () => {
@@ -238,9 +321,9 @@ describe('SSH server', () => {
       const carol = await addUser(logged, 'carol');
       assert.equal((await carol.hg(['init', carol.sshUrl('carol/r')])).code, 0);
       const local = join(tempDir(), 'l');
-      await carol.hg(['init', local]);
+      await expectOk(carol.hg(['init', local]));
       writeFileSync(join(local, 'a'), 'a\n');
-      await carol.hg(['-R', local, 'commit', '-A', '-m', 'a']);
+      await expectOk(carol.hg(['-R', local, 'commit', '-A', '-m', 'a']));
       assert.equal((await carol.hg(['-R', local, 'push', carol.sshUrl('carol/r')])).code, 0);
       const changed = () => logged.output().split('\n').filter((l) => l.includes('"msg":"repository changed"') && l.includes('carol/r')).length;
       assert.equal(changed(), 1);

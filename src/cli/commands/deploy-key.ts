@@ -1,4 +1,5 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parsePublicKeys } from '../../domain/public-key.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
@@ -10,7 +11,7 @@ export async function deployKeyCommand(app: App, args: string[]): Promise<number
   const [sub, ...rest] = args;
   switch (sub) {
     case 'add': {
-      const { values, positionals } = parseCommand(rest, { write: { type: 'boolean' } }, 'ferry deploy-key add PATH [FILE|-] [--write]', { min: 1, max: 2 });
+      const { values, positionals } = parseCommand(rest, { write: { type: 'boolean' } }, `${FERRY} deploy-key add PATH [FILE|-] [--write]`, { min: 1, max: 2 });
       const repo = await requireRepo(app, positionals[0] as string);
       const keys = parsePublicKeys(readInput(positionals[1]));
       await assertNoneRegistered(app.stores.keys, keys);
@@ -21,7 +22,7 @@ export async function deployKeyCommand(app: App, args: string[]): Promise<number
       return 0;
     }
     case 'list': {
-      const { positionals } = parseCommand(rest, {}, 'ferry deploy-key list PATH', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} deploy-key list PATH`, { min: 1, max: 1 });
       const repo = await requireRepo(app, positionals[0] as string);
       const keys = await app.stores.keys.listForRepo(repo.id);
       printTable(
@@ -31,20 +32,20 @@ export async function deployKeyCommand(app: App, args: string[]): Promise<number
       return 0;
     }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry deploy-key rm PATH FINGERPRINT', { min: 2, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} deploy-key rm PATH FINGERPRINT`, { min: 2, max: 2 });
       const repo = await requireRepo(app, positionals[0] as string);
       await app.stores.keys.removeDeployKey(repo.id, normaliseFingerprint(positionals[1] as string));
       print(`removed deploy key ${positionals[1]} from ${repo.path}`);
       return 0;
     }
     default:
-      throw new UsageError('usage: ferry deploy-key add PATH [FILE|-] [--write] | ferry deploy-key list PATH | ferry deploy-key rm PATH FINGERPRINT');
+      throw new UsageError(`usage: ${FERRY} deploy-key add PATH [FILE|-] [--write] | ${FERRY} deploy-key list PATH | ${FERRY} deploy-key rm PATH FINGERPRINT`);
   }
 }
 
 async function requireRepo(app: App, input: string): Promise<Repo> {
   const path = parseRepoPath(input);
   const repo = await app.stores.repos.byPath(path);
-  if (!repo) throw new NotFoundError(`no repository at ${path}; see ferry repo list`, 'FERRY_REPO_NOT_FOUND');
+  if (!repo) throw new NotFoundError(`no repository at ${path}; see ${FERRY} repo list`, 'FERRY_REPO_NOT_FOUND');
   return repo;
 }

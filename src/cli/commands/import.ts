@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { printRepoUrls } from './repo.js';
+import { FERRY } from '../invocation.js';
 import type { App } from '../../main.js';
+import { httpUrlBase } from '../../config/public-host.js';
 import { parseDuration } from '../../domain/duration.js';
 import { FerryError, UsageError, describeError } from '../../domain/errors.js';
 import type { RepoKind } from '../../domain/repo-kind.js';
@@ -12,8 +14,8 @@ import { parseCommand, print, printTable } from '../io.js';
 import { readSecret } from '../secret.js';
 
 const USAGE =
-  'ferry import URL PATH [--identity KEYFILE] [--mirror [--every DURATION] [--allow-force]] [--hg|--git] [--public] [--keep-remote]\n' +
-  '       ferry import --from FILE [--jobs N] [same options, applied to every line]';
+  `${FERRY} import URL PATH [--identity KEYFILE] [--mirror [--every DURATION] [--allow-force]] [--hg|--git] [--public] [--keep-remote]\n` +
+  `       ${FERRY} import --from FILE [--jobs N] [same options, applied to every line]`;
 
 const OPTIONS = {
   identity: { type: 'string' },
@@ -87,10 +89,9 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
 }
 
 export function printMirrorSetup(app: App, path: string, intervalMs: number | undefined, secret: string): void {
-  if (intervalMs !== undefined) print(`mirror: ${path} is read-only and syncs every ${formatInterval(intervalMs)} while ferry serve runs (ferry mirror sync ${path} syncs now)`);
-  const host = app.config.http.base_url || `http://${app.config.http.listen}:${app.config.http.port}`;
-  print(`webhook: POST ${host}/api/v1/mirrors/${path}/sync`);
-  print(`webhook secret (shown once; ferry mirror secret ${path} makes a new one): ${secret}`);
+  if (intervalMs !== undefined) print(`mirror: ${path} is read-only and syncs every ${formatInterval(intervalMs)} while ${FERRY} serve runs (${FERRY} mirror sync ${path} syncs now)`);
+  print(`webhook: POST ${httpUrlBase(app.config, app.config.http.port)}/api/v1/mirrors/${path}/sync`);
+  print(`webhook secret (shown once; ${FERRY} mirror secret ${path} makes a new one): ${secret}`);
 }
 
 export function formatInterval(ms: number): string {

@@ -1,17 +1,18 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { ConflictError, UsageError } from '../../domain/errors.js';
 import { keyInUseError, parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
 import { parseUserName } from '../../domain/user-name.js';
 import type { KeyStore, User } from '../../store/types.js';
 import { parseCommand, print, printTable, readInput } from '../io.js';
 
-const USAGE = 'ferry key add USER [FILE|-] | ferry key list [USER] | ferry key rm USER FINGERPRINT';
+const USAGE = `${FERRY} key add USER [FILE|-] | ${FERRY} key list [USER] | ${FERRY} key rm USER FINGERPRINT`;
 
 export async function keyCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'add': {
-      const { positionals } = parseCommand(rest, {}, 'ferry key add USER [FILE|-]', { min: 1, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} key add USER [FILE|-]`, { min: 1, max: 2 });
       const user = await requireUser(app, positionals[0] as string);
       const keys = parsePublicKeys(readInput(positionals[1]));
       await assertNoneRegistered(app.stores.keys, keys);
@@ -22,7 +23,7 @@ export async function keyCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'list': {
-      const { positionals } = parseCommand(rest, {}, 'ferry key list [USER]', { min: 0, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} key list [USER]`, { min: 0, max: 1 });
       const users = positionals[0] === undefined ? await app.stores.users.list() : [await requireUser(app, positionals[0])];
       const rows: string[][] = [];
       for (const user of users) {
@@ -34,7 +35,7 @@ export async function keyCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry key rm USER FINGERPRINT', { min: 2, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} key rm USER FINGERPRINT`, { min: 2, max: 2 });
       const user = await requireUser(app, positionals[0] as string);
       await app.stores.keys.removeUserKey(user.id, normaliseFingerprint(positionals[1] as string));
       print(`removed key ${positionals[1]} of ${user.name}`);
@@ -47,7 +48,7 @@ export async function keyCommand(app: App, args: string[]): Promise<number> {
 
 export async function requireUser(app: App, name: string): Promise<User> {
   const user = await app.stores.users.byName(parseUserName(name));
-  if (!user) throw new UsageError(`no user named ${name}; add it first: ferry user add ${name}`);
+  if (!user) throw new UsageError(`no user named ${name}; add it first: ${FERRY} user add ${name}`);
   return user;
 }
 

@@ -1,17 +1,18 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { FerryError, UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { formatInterval, importCommand, printMirrorSetup } from './import.js';
 
-const ADD_USAGE = 'ferry mirror add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]';
+const ADD_USAGE = `${FERRY} mirror add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]`;
 const USAGE = `ferry mirror list | ${ADD_USAGE} | ferry mirror sync PATH [--allow-force] | ferry mirror rm PATH [--keep-repo] | ferry mirror secret PATH`;
 
 export async function mirrorCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'list': {
-      parseCommand(rest, {}, 'ferry mirror list', { min: 0, max: 0 });
+      parseCommand(rest, {}, `${FERRY} mirror list`, { min: 0, max: 0 });
       const mirrors = await app.mirrors.list();
       printTable(
         ['PATH', 'KIND', 'SOURCE', 'EVERY', 'LAST SUCCESS', 'FAILURES', 'NEXT RUN', 'LAST ERROR'],
@@ -29,7 +30,7 @@ export async function mirrorCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'sync': {
-      const { values, positionals } = parseCommand(rest, { 'allow-force': { type: 'boolean' } }, 'ferry mirror sync PATH [--allow-force]', { min: 1, max: 1 });
+      const { values, positionals } = parseCommand(rest, { 'allow-force': { type: 'boolean' } }, `${FERRY} mirror sync PATH [--allow-force]`, { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       const outcome = await app.mirrors.sync(path, { ...(values['allow-force'] ? { allowForce: true } : {}), progress: process.stderr });
       print(`synced ${path}: ${outcome.summary}`);
@@ -58,14 +59,14 @@ export async function mirrorCommand(app: App, args: string[]): Promise<number> {
     }
     case 'rm': {
       // --keep-repo says what rm always does: the repository stays, as an ordinary one.
-      const { positionals } = parseCommand(rest, { 'keep-repo': { type: 'boolean' } }, 'ferry mirror rm PATH [--keep-repo]', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, { 'keep-repo': { type: 'boolean' } }, `${FERRY} mirror rm PATH [--keep-repo]`, { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       await app.mirrors.remove(path);
       print(`${path} is no longer a mirror; the repository stays and accepts pushes again`);
       return 0;
     }
     case 'secret': {
-      const { positionals } = parseCommand(rest, {}, 'ferry mirror secret PATH', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} mirror secret PATH`, { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       printMirrorSetup(app, path, undefined, await app.mirrors.rotateSecret(path));
       return 0;

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
+import { FERRY } from '../invocation.js';
 import type { App } from '../../main.js';
 import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 
-const USAGE = 'ferry publish PATH [--ref REF] [--dir DIR] | ferry publish --list | ferry publish --remove DIR';
+const USAGE = `${FERRY} publish PATH [--ref REF] [--dir DIR] | ${FERRY} publish --list | ${FERRY} publish --remove DIR`;
 
 /**
  * `ferry publish PATH [--ref REF] [--dir DIR]`: writes REF's tree to DIR now (atomically) and
@@ -18,7 +19,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
     { min: 0, max: 1 },
   );
   if (values.list) {
-    parseCommand(positionals, {}, 'ferry publish --list', { min: 0, max: 0 });
+    parseCommand(positionals, {}, `${FERRY} publish --list`, { min: 0, max: 0 });
     const repos = new Map((await app.stores.repos.list()).map((r) => [r.id, r.path]));
     printTable(
       ['DIR', 'REPO', 'REF', 'COMMIT', 'PUBLISHED'],
@@ -28,14 +29,14 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
   }
   if (values.remove !== undefined) {
     const dir = resolve(values.remove);
-    if (!app.publisher.unregister(dir)) throw new NotFoundError(`${dir} is not a published directory; see ferry publish --list`);
+    if (!app.publisher.unregister(dir)) throw new NotFoundError(`${dir} is not a published directory; see ${FERRY} publish --list`);
     print(`ferry: ${dir} is no longer kept in sync (its files stay where they are)`);
     return 0;
   }
   parseCommand(positionals, {}, USAGE, { min: 1, max: 1 });
   const path = parseRepoPath(positionals[0] as string);
   const repo = await app.stores.repos.byPath(path);
-  if (!repo) throw new NotFoundError(`no repository at ${path}; see ferry repo list`, 'FERRY_REPO_NOT_FOUND', { path });
+  if (!repo) throw new NotFoundError(`no repository at ${path}; see ${FERRY} repo list`, 'FERRY_REPO_NOT_FOUND', { path });
   const ref = values.ref === undefined || values.ref === '' ? undefined : values.ref;
   const dir = values.dir === undefined ? app.publisher.defaultDir(repo, ref) : resolve(values.dir);
   const existed = app.publisher.list().some((p) => p.dir === dir);
@@ -50,7 +51,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
     if (err instanceof FerryError && err.code === 'FERRY_NOT_FOUND') {
       // Nothing to write yet (an empty repo, a tag not pushed yet): stay registered for the first push.
       print(`ferry: nothing written yet: ${err.message}`);
-      print(`ferry: registered; a running ferry serve writes ${dir} once ${what} exists`);
+      print(`ferry: registered; a running ${FERRY} serve writes ${dir} once ${what} exists`);
       return 0;
     }
     if (!existed) app.publisher.unregister(dir);
@@ -62,7 +63,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
     print(`ferry: wrote ${outcome.files} files (${formatBytes(outcome.bytes)}) of ${outcome.commit.slice(0, 12)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     if (outcome.skipped.length > 0) print(`ferry: left out ${outcome.skipped.length} file(s) over [cdn] max_file_size or symlinks leaving the tree: ${outcome.skipped.slice(0, 5).join(', ')}`);
   }
-  print(`ferry: registered; a running ferry serve rewrites ${dir} whenever ${what} changes`);
+  print(`ferry: registered; a running ${FERRY} serve rewrites ${dir} whenever ${what} changes`);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
@@ -7,7 +8,7 @@ import type { Repo } from '../../store/types.js';
 
 const CREATE_USAGE = 'ferry repo create PATH [--git [--object-format sha1|sha256]] [--public]';
 const USAGE =
-  'ferry repo create PATH [--git [--object-format sha1|sha256]] [--public] | ferry repo set PATH [--public|--private] [--publishing|--non-publishing] | ferry repo list | ferry repo rm PATH | ferry repo mv OLD NEW';
+  `${FERRY} repo create PATH [--git [--object-format sha1|sha256]] [--public] | ${FERRY} repo set PATH [--public|--private] [--publishing|--non-publishing] | ${FERRY} repo list | ${FERRY} repo rm PATH | ${FERRY} repo mv OLD NEW`;
 
 export async function repoCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -58,7 +59,7 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'list': {
-      parseCommand(rest, {}, 'ferry repo list', { min: 0, max: 0 });
+      parseCommand(rest, {}, `${FERRY} repo list`, { min: 0, max: 0 });
       const repos = await app.stores.repos.list();
       printTable(
         ['PATH', 'KIND', 'VISIBILITY', 'CREATED'],
@@ -67,14 +68,14 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry repo rm PATH', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} repo rm PATH`, { min: 1, max: 1 });
       const path = parseRepoPath(positionals[0] as string);
       await app.repositories.remove(path);
       print(`removed repository ${path}`);
       return 0;
     }
     case 'mv': {
-      const { positionals } = parseCommand(rest, {}, 'ferry repo mv OLD NEW', { min: 2, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} repo mv OLD NEW`, { min: 2, max: 2 });
       const from = parseRepoPath(positionals[0] as string);
       const before = await app.stores.repos.byPath(from);
       const moved = await app.repositories.move(from, parseRepoPath(positionals[1] as string));

@@ -1,21 +1,33 @@
 import type { App } from '../../main.js';
+import { resolveDataDir } from '../../config/load.js';
+import { httpUrlBase, publicHost, sshConfigAlias, sshUrlBase } from '../../config/public-host.js';
 import { bootstrapAdmin } from '../../services/bootstrap.js';
 import { startServers } from '../../server/run.js';
 import { parseCommand, print, printErr } from '../io.js';
+import { FERRY, shellWord } from '../invocation.js';
+
+/** ` --data DIR` for hints, left out when DIR is what the CLI finds by itself from here. */
+function dataOption(dataDir: string): string {
+  return dataDir === resolveDataDir(undefined, process.env) ? '' : ` --data ${shellWord(dataDir)}`;
+}
 
 export async function serveCommand(app: App, args: string[]): Promise<number> {
-  parseCommand(args, {}, 'ferry serve', { min: 0, max: 0 });
+  parseCommand(args, {}, `${FERRY} serve`, { min: 0, max: 0 });
   const outcome = await bootstrapAdmin(app.stores, app.config.bootstrap.admin_keys);
   if (outcome.kind === 'created-admin') print(`ferry: created user admin with ${outcome.keys} key(s) from [bootstrap] admin_keys`);
   if (outcome.kind === 'no-users') {
-    printErr('ferry: no users yet. Add the first admin with:');
-    printErr(`  ferry --data ${app.config.dataDir} user add admin --admin && ferry --data ${app.config.dataDir} key add admin ~/.ssh/id_ed25519.pub`);
+    const cli = `${FERRY}${dataOption(app.config.dataDir)}`;
+    printErr('ferry: no users yet. Add the first admin (in another terminal, from this directory) with:');
+    printErr(`  ${cli} user add admin --admin && ${cli} key add admin ~/.ssh/id_ed25519.pub`);
     printErr('  (or set FERRY_BOOTSTRAP_ADMIN_KEYS to public key lines before the first start)');
   }
   const running = await startServers(app);
   print(`ferry: ssh listening on ${app.config.ssh.listen}:${running.sshPort}`);
   print(`ferry: http listening on ${app.config.http.listen}:${running.httpPort}`);
   print(`ferry: data in ${app.config.dataDir}`);
+  const host = publicHost(app.config);
+  print(`ferry: web pages at ${httpUrlBase(app.config, running.httpPort)}/; clone with hg clone ${sshUrlBase(host, running.sshPort)}/PATH`);
+  print(`ferry: ~/.ssh/config lines for this server: Host ${sshConfigAlias(host)} / HostName ${host.replace(/[[\]]/g, '')} / Port ${running.sshPort}`);
   print('ferry: ready');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,4 +1,5 @@
 import type { App } from '../../main.js';
+import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
 import { issueToken } from '../../services/tokens.js';
 import { parseCommand, print, printTable } from '../io.js';
@@ -11,7 +12,7 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       const { values, positionals } = parseCommand(
         rest,
         { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
-        'ferry token add USER [--read-only] [--label TEXT]',
+        `${FERRY} token add USER [--read-only] [--label TEXT]`,
         { min: 1, max: 1 },
       );
       const user = await requireUser(app, positionals[0] as string);
@@ -21,7 +22,7 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'list': {
-      const { positionals } = parseCommand(rest, {}, 'ferry token list USER', { min: 1, max: 1 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} token list USER`, { min: 1, max: 1 });
       const user = await requireUser(app, positionals[0] as string);
       const tokens = await app.stores.tokens.listForUser(user.id);
       printTable(
@@ -31,15 +32,15 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'rm': {
-      const { positionals } = parseCommand(rest, {}, 'ferry token rm USER ID', { min: 2, max: 2 });
+      const { positionals } = parseCommand(rest, {}, `${FERRY} token rm USER ID`, { min: 2, max: 2 });
       const user = await requireUser(app, positionals[0] as string);
       const id = Number(positionals[1]);
-      if (!Number.isInteger(id)) throw new UsageError('usage: ferry token rm USER ID (the number from ferry token list)');
+      if (!Number.isInteger(id)) throw new UsageError(`usage: ${FERRY} token rm USER ID (the number from ${FERRY} token list)`);
       await app.stores.tokens.remove(user.id, id);
       print(`removed token ${id} of ${user.name}`);
       return 0;
     }
     default:
-      throw new UsageError('usage: ferry token add USER [--read-only] | ferry token list USER | ferry token rm USER ID');
+      throw new UsageError(`usage: ${FERRY} token add USER [--read-only] | ${FERRY} token list USER | ${FERRY} token rm USER ID`);
   }
 }

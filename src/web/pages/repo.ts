@@ -1,3 +1,4 @@
+import { publicHost, sshConfigAlias, sshConfigSnippet, sshUrlBase } from '../../config/public-host.js';
 import type { PageContext } from '../context.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
@@ -6,33 +7,25 @@ import { repoPage, type RepoView } from './repo-shell.js';
 
 const README = /^readme(\.(md|markdown|txt|rst))?$/i;
 
-function sshHost(ctx: PageContext): string {
-  const configured = ctx.app.config.ssh.public_host;
-  if (configured !== '') return configured;
-  try {
-    return new URL(ctx.baseUrl).hostname;
-  } catch {
-    return 'localhost';
-  }
-}
-
 /** The repo's front page: README, clone URLs with copy buttons, ssh config, CDN URL, recent commits. */
 export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
   const { repo, browser, base } = view;
   const branch = await browser.defaultBranch();
-  const host = sshHost(ctx);
+  const host = publicHost(ctx.app.config);
   const port = ctx.sshPort;
-  const sshUrl = `ssh://${host}${port === 22 ? '' : `:${port}`}/${repo.path}`;
+  const sshUrl = `${sshUrlBase(host, port)}/${repo.path}`;
   const httpUrl = `${ctx.baseUrl}/${urlPath(repo.path)}`;
   const cloneCmd = repo.kind === 'hg' ? 'hg clone' : 'git clone';
   const cdnUrl = `${ctx.baseUrl}/cdn/${urlPath(repo.path)}@${branch ?? (repo.kind === 'hg' ? 'default' : 'main')}/`;
-  const snippet = `Host ${host}\n  HostName ${host}\n  Port ${port}\n  IdentityFile ~/.ssh/id_ed25519`;
+  const snippet = sshConfigSnippet(host, port);
+  const alias = sshConfigAlias(host);
   const copy = (id: string, value: string, label: string): SafeHtml =>
     html`<div class="clone"><code id="${id}" aria-label="${label}">${value}</code><button type="button" data-copy="${id}" hidden>Copy</button></div>`;
   const side = html`<aside class="box area-side"><div class="side">
 <h3>Clone over SSH</h3>${copy('clone-ssh', `${cloneCmd} ${sshUrl}`, 'SSH clone command')}
 <h3>Clone over HTTP</h3>${copy('clone-http', `${cloneCmd} ${httpUrl}`, 'HTTP clone command')}
 <h3><code>~/.ssh/config</code> for this host</h3><pre class="snippet" id="ssh-config">${snippet}</pre><button type="button" data-copy="ssh-config" hidden>Copy</button>
+<p class="muted small">Then: <code id="clone-alias">${cloneCmd} ssh://${alias}/${repo.path}</code></p>
 <h3>CDN</h3>${copy('cdn-url', cdnUrl, 'CDN URL')}
 </div></aside>`;
   if (!branch) {

@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import type { Config } from './load.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The one host name Ferry puts in every URL and hint it hands out (SSH greeting, web pages, CLI
+ * output): `[ssh] public_host` when set, else the host of `[http] base_url` when set, else
+ * `localhost` for a loopback listener, the machine's host name for a wildcard one (0.0.0.0, ::),
+ * and the listen address itself otherwise. IPv6 addresses come back in brackets, ready for a URL.
+ */
+export function publicHost(config: Pick<Config, 'ssh' | 'http'>): string {
+  if (config.ssh.public_host !== '') return bracket(config.ssh.public_host);
+  if (config.http.base_url !== '') {
+    try {
+      const host = new URL(config.http.base_url).hostname;
+      if (host !== '') return host;
+    } catch {
+      /* a base_url that is no URL falls through to the listener */
+    }
+  }
+  const listen = config.ssh.listen;
+  if (LOOPBACK.has(listen)) return 'localhost';
+  if (WILDCARD.has(listen)) return hostname();
+  return bracket(listen);
+}
+
+function bracket(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** `ssh://HOST:PORT` (no port for 22), the base of every SSH clone URL. */
+export function sshUrlBase(host: string, port: number): string {
+  return `ssh://${host}${port === 22 ? '' : `:${port}`}`;
+}
+
+/**
+ * The `~/.ssh/config` lines for this server under an alias (`ferry-HOST`), so that pasting them
+ * never sends the user's own `ssh HOST` to Ferry's port; clone URLs then read `ssh://ferry-HOST/PATH`.
+ */
+export function sshConfigAlias(host: string): string {
+  return `ferry-${host.replace(/[[\]]/g, '').replace(/:/g, '-')}`;
+}
+
+/** The snippet itself (OpenSSH ssh_config(5): Host, HostName, Port, IdentityFile). */
+export function sshConfigSnippet(host: string, port: number): string {
+  return `Host ${sshConfigAlias(host)}\n  HostName ${host.replace(/[[\]]/g, '')}\n  Port ${port}\n  IdentityFile ~/.ssh/id_ed25519`;
+}
+
+/** The HTTP server's public URL: `[http] base_url`, else `http://HOST:PORT` with the public host. */
+export function httpUrlBase(config: Pick<Config, 'ssh' | 'http'>, port: number): string {
+  return config.http.base_url !== '' ? config.http.base_url : `http://${publicHost(config)}${port === 80 ? '' : `:${port}`}`;
+}

@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { COMMAND_HELP } from '../../src/cli/help.js';
+import { FERRY_BIN, ROOT, run, tempDir } from './harness.js';
+
+/** Runs the CLI as a person does from the checkout: `bin/ferry.js …` with the checkout as cwd. */
+function asUser(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  return run(join(ROOT, 'bin', 'ferry.js'), args, { cwd: ROOT, env: { ...process.env, ...env } });
+}
+
+/** Splits a hint line made of plain words (the hints never need quoting in these tests). */
+function words(command: string): string[] {
+  return command.trim().split(/\s+/);
+}
+
+describe('ferry CLI: the first ten minutes', () => {
+  it('issue 12.19: --help works on every command, before or after its arguments, and help COMMAND too', async () => {
+    for (const name of Object.keys(COMMAND_HELP)) {
+      for (const args of [[name, '--help'], ['help', name], ...(name === 'serve' ? [[name, '-h'], ['--help', name]] : [])]) {
+        const r = await asUser(args);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`^usage: bin/ferry\\.js ${name.replace('-', '\\-')}`), args.join(' '));
+        assert.equal(r.stderr, '');
+      }
+    }
+    const sub = await asUser(['user', 'add', 'someone', '--help']);
+    assert.equal(sub.code, 0, sub.stderr);
+    assert.match(sub.stdout, /user passwd NAME/);
+    const unknown = await asUser(['help', 'nope']);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, 'ferry: unknown command "nope"; bin/ferry.js help lists them\n');
+  });
+
+  it('issue 12.19: --data goes anywhere on the command line, and a missing directory is a usage error', async () => {
+    const data = tempDir();
+    assert.equal((await asUser(['user', 'add', 'alice', '--data', data])).code, 0);
+    assert.equal((await asUser(['user', '--data', data, 'add', 'bob', '--admin'])).code, 0);
+    assert.equal((await asUser([`--data=${data}`, 'user', 'add', 'carol'])).code, 0);
+    const list = await asUser(['user', 'list', '--data', data]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^alice\s+user/m);
+    assert.match(list.stdout, /^bob\s+admin/m);
+    assert.match(list.stdout, /^carol\s+user/m);
+    const missing = await asUser(['user', 'list', '--data']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^ferry: --data needs a directory/);
+  });
+
+  it('issue 12.19: the start-up hint and every "next:" hint name a command that runs', async () => {
+    const data = tempDir();
+    const server = spawn(join(ROOT, 'bin', 'ferry.js'), ['serve', '--data', data], {
+      cwd: ROOT,
+      env: { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', FERRY_CDN_WORKERS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    server.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    server.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line:\n${output}`)), 30_000);
+        server.stdout.on('data', () => output.includes('ferry: ready') && (clearTimeout(timer), resolve()));
+        server.on('exit', (code) => reject(new Error(`serve exited ${code}:\n${output}`)));
+      });
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const hint = /^ {2}(\S.*)$/m.exec(output.slice(output.indexOf('no users yet')))?.[1];
+    assert.ok(hint, output);
+    const key = join(tempDir(), 'id_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const commands = hint.replace('~/.ssh/id_ed25519.pub', `${key}.pub`).split(' && ');
+    assert.equal(commands.length, 2, hint);
+    for (const command of commands) {
+      const [program, ...args] = words(command);
+      assert.equal(program, 'bin/ferry.js', command);
+      const r = await run(program as string, args, { cwd: ROOT });
+      assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+    }
+    const added = await asUser(['--data', data, 'user', 'add', 'dora']);
+    const next = /next: (.*)$/m.exec(added.stdout)?.[1];
+    assert.ok(next, added.stdout);
+    const [program, ...args] = words(next.replace('~/.ssh/id_ed25519.pub', `${key}.pub`));
+    assert.equal(program, 'bin/ferry.js');
+    // The same key may belong to one user only: the hint's command runs and says so.
+    const r = await run(program as string, ['--data', data, ...args], { cwd: ROOT });
+    assert.match(r.stderr, /already registered to user admin/);
+    assert.ok(FERRY_BIN.endsWith(join('bin', 'ferry.js')));
+  });
+});
