@@ -29,19 +29,24 @@ export class HttpAuthenticator {
   ) {}
 
   async subjectOf(req: RequestHead): Promise<Subject> {
-    const header = req.headers.authorization;
-    if (header === undefined || header === '') return ANONYMOUS;
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (!m) throw new FerryError('FERRY_AUTH_REQUIRED', 'unsupported Authorization header: use HTTP Basic with a token or your password');
-    const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const name = colon < 0 ? decoded : decoded.slice(0, colon);
-    const secret = colon < 0 ? '' : decoded.slice(colon + 1);
+    const basic = basicCredentials(req);
+    if (basic === undefined) return ANONYMOUS;
+    const { name, secret } = basic;
     const byToken = await this.tokenSubject(secret);
     if (byToken) return byToken;
     const user = await this.signIn(name, secret, this.clients.of(req));
     if (!user) throw new FerryError('FERRY_AUTH_REQUIRED', 'wrong user name, password or token');
     return { kind: 'user', user, readOnly: false };
+  }
+
+  /**
+   * The holder of a valid token sent with HTTP Basic, else undefined (no credentials, a password,
+   * anything wrong). Counts nothing: a caller that gets undefined and still needs an answer asks
+   * `subjectOf`, which checks passwords under the failed-login limiter once.
+   */
+  async tokenSubjectOf(req: RequestHead): Promise<Subject | undefined> {
+    const basic = basicCredentials(req);
+    return basic === undefined ? undefined : this.tokenSubject(basic.secret);
   }
 
   /**
@@ -72,4 +77,18 @@ export class HttpAuthenticator {
     await this.stores.tokens.touch(token.id).catch(() => {});
     return { kind: 'user', user, readOnly: token.readOnly, credential: { kind: 'token', id: token.id } };
   }
+}
+
+/**
+ * The user name and secret of an `Authorization: Basic` header (RFC 7617), undefined without one.
+ * @throws FerryError FERRY_AUTH_REQUIRED for any other scheme or a malformed value.
+ */
+function basicCredentials(req: RequestHead): { name: string; secret: string } | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') return undefined;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) throw new FerryError('FERRY_AUTH_REQUIRED', 'unsupported Authorization header: use HTTP Basic with a token or your password');
+  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return { name: colon < 0 ? decoded : decoded.slice(0, colon), secret: colon < 0 ? '' : decoded.slice(colon + 1) };
 }

@@ -57,9 +57,11 @@ const lane = new FastHttpLane(
   hot,
   undefined,
   timeouts.headMs,
-  // Credentials are checked on every request that carries them, reused answer or not.
-  (req) => app.httpAuth.subjectOf(req).then(
-    () => true,
+  // Credentials are checked on every request that carries them, reused answer or not. Only a
+  // valid token is taken here (that counts no failure); a password or a wrong secret goes the
+  // routed way, which checks it once under the failed-login limiter.
+  (req) => app.httpAuth.tokenSubjectOf(req).then(
+    (subject) => subject !== undefined,
     () => false,
   ),
 );
