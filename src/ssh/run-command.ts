@@ -28,8 +28,10 @@ export interface CommandContext {
   readonly gitProtocol: string | undefined;
   /** Aborted when the server gives up waiting at shutdown. */
   readonly signal: AbortSignal;
-  /** The host (and port) clients reach this server at, as the who-am-I text names it. */
+  /** `ssh://HOST:PORT` clients reach this server at, as the who-am-I text names it. */
   readonly host?: string;
+  /** The running HTTP server's public base (`http://HOST:PORT`), for the URLs a create prints. */
+  readonly httpBase?: string;
 }
 
 /**
@@ -107,9 +109,14 @@ async function gitPushTarget(ctx: CommandContext, path: RepoPath): Promise<{ rep
   return { repo, created: false };
 }
 
+/** The running servers' bases, where this command knows them. */
+function boundBases(ctx: CommandContext): { sshBase?: string; httpBase?: string } {
+  return { ...(ctx.host !== undefined ? { sshBase: ctx.host } : {}), ...(ctx.httpBase !== undefined ? { httpBase: ctx.httpBase } : {}) };
+}
+
 /** Tells the client (on stderr, which hg and git show) where its new repo is. */
 function announceCreated(ctx: CommandContext, repo: Repo): void {
-  const urls = repoUrls(ctx.app.config, repo.path, ctx.host !== undefined ? { sshHost: ctx.host } : {});
+  const urls = repoUrls(ctx.app.config, repo.path, boundBases(ctx));
   ctx.channel.stderr.write(`ferry: created ${repo.kind} repository ${repo.path} (${repo.isPublic ? 'public' : 'private'})\n${repoUrlLines(repo.kind, urls).join('\n')}\n`);
 }
 
@@ -119,7 +126,7 @@ function announceCreated(ctx: CommandContext, repo: Repo): void {
  */
 async function explainMissing(ctx: CommandContext, path: RepoPath, err: unknown): Promise<never> {
   if (isFerryError(err) && err.code === 'FERRY_REPO_NOT_FOUND' && !(await ctx.app.stores.repos.byPath(path)) && (await ctx.app.policy.canCreate(ctx.subject, path))) {
-    const url = repoUrls(ctx.app.config, path, ctx.host !== undefined ? { sshHost: ctx.host } : {}).ssh;
+    const url = repoUrls(ctx.app.config, path, boundBases(ctx)).ssh;
     throw new NotFoundError(`no repository at ${path} yet; create it with: hg init ${url}  (or push and create at once: hg clone . ${url})`, 'FERRY_REPO_NOT_FOUND', { path });
   }
   throw err;

@@ -23,7 +23,8 @@ interface Tracked {
   busy: number;
 }
 
-export async function startSshServer(app: App, hgServe: HgServe): Promise<SshServer> {
+/** `httpBase`: the running HTTP server's public base (`http://HOST:PORT`), for printed URLs. */
+export async function startSshServer(app: App, hgServe: HgServe, httpBase?: string): Promise<SshServer> {
   const hostKeys = await loadHostKeys(app.config.sshDir);
   const connections = new Set<Tracked>();
   const shutdown = new AbortController();
@@ -91,6 +92,7 @@ export async function startSshServer(app: App, hgServe: HgServe): Promise<SshSer
         hgServe,
         subject: () => currentSubject(app.stores.keys, key),
         host,
+        ...(httpBase !== undefined ? { httpBase } : {}),
         signal,
         track: async (work) => {
           tracked.busy++;

@@ -17,6 +17,8 @@ export interface SessionDeps {
   subject(): Promise<Subject>;
   /** `ssh://HOST:PORT` with the public host name, for the clone URLs of the greeting. */
   readonly host: string;
+  /** The running HTTP server's public base (`http://HOST:PORT`), when it listens. */
+  readonly httpBase?: string;
   readonly signal: AbortSignal;
   /** Counts a running command as work in flight (SIGTERM waits for it). */
   track<T>(work: Promise<T>): Promise<T>;
@@ -68,7 +70,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     const work = (async () => {
       const subject = await deps.subject();
       const command = parseSshCommand(info.command);
-      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal, host: deps.host }, command);
+      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal, host: deps.host, ...(deps.httpBase !== undefined ? { httpBase: deps.httpBase } : {}) }, command);
     })();
     void deps.track(work.then((code) => finish(channel, code), (err: unknown) => fail(deps, channel, err)));
   });

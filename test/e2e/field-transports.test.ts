@@ -276,11 +276,11 @@ describe('field reports: transports and repositories', () => {
     const init = await admin.hg(['clone', local, url]);
     assert.equal(init.code, 0, init.stderr);
     assert.match(`${init.stdout}${init.stderr}`, /created hg repository root\/hg-new \(private\)/);
-    assert.match(`${init.stdout}${init.stderr}`, /hg clone ssh:\/\/127\.0\.0\.1:\d+\/root\/hg-new/);
+    assert.match(`${init.stdout}${init.stderr}`, /hg clone ssh:\/\/localhost:\d+\/root\/hg-new\n\s+hg clone http:\/\/localhost:[1-9]\d*\/root\/hg-new\n/);
     const work = await gitWork({ 'a.txt': 'a\n' });
     const created = await admin.git(['-C', work, 'push', admin.sshUrl('root/git-new'), 'master']);
     assert.equal(created.code, 0, created.stderr);
-    assert.match(created.stderr, /created git repository root\/git-new \(private\)\n\s+git clone ssh:\/\/127\.0\.0\.1:\d+\/root\/git-new\n/);
+    assert.match(created.stderr, /created git repository root\/git-new \(private\)\n\s+git clone ssh:\/\/localhost:\d+\/root\/git-new\n\s+git clone http:\/\/localhost:[1-9]\d*\/root\/git-new\n/);
   });
 
   it('turns an imported repo into a mirror of its source (checked first) and back, for hg and git', async () => {
