@@ -37,16 +37,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   step "[1/4] Debian packages: all there (${want[*]%%:*})"
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# node_modules is stale when missing, older than the lock file, or older than a patch to a
+# dependency (patches/, e.g. ssh2's SSH algorithms, applied by npm ci's postinstall).
+stale_modules() {
+  [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
+  local patch
+  for patch in patches/*.patch; do
+    [ -e "$patch" ] && [ "$patch" -nt node_modules/.package-lock.json ] && return 0
+  done
+  return 1
+}
+if stale_modules; then
   step "[2/4] node modules: npm ci (downloads and builds them; a minute or two)"
   # npm prints "added N packages in Ts" (and its warnings); install scripts stay quiet unless they fail.
   npm ci --no-audit --no-fund --loglevel=notice 2>&1 | sed -u -e "/^\s*$/d" -e "s/^/      /"
 else
   step "[2/4] node modules: up to date"
 fi
-# Fixes to dependencies (patches/, e.g. ssh2's SSH algorithms): npm ci applies them; again here for
-# a node_modules that predates a patch. Applying an applied patch is a no-op.
-npx --no-install patch-package >/dev/null
 # The CDN workers' addon (native/, built by npm ci too): again when its source is newer.
 addon=build/Release/cdn_syscalls.node
 if [ ! -f $addon ] || [ native/cdn_syscalls.c -nt $addon ] || [ binding.gyp -nt $addon ]; then

@@ -86,7 +86,7 @@ export class VcsReader {
       const r = await runProcess(p.executable, ['-C', repo.dir, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit], { env: p.env });
       return parseLsTree(r.stdout);
     }
-    const r = await runProcess(p.executable, ['-R', repo.dir, 'manifest', '-r', commit, '-T', '{hash}\\t{flags}\\t{size}\\t{path}\\0'], { env: p.env });
+    const r = await runProcess(p.executable, ['-R', repo.dir, 'manifest', '-r', commit, '-T', '{hash}\\t{type}\\t{size}\\t{path}\\0'], { env: p.env });
     return parseHgManifest(r.stdout);
   }
 
@@ -192,13 +192,16 @@ export function parseLsTree(out: Buffer): TreeEntry[] {
   return entries;
 }
 
-/** `hg manifest -T '{hash}\t{flags}\t{size}\t{path}\0'` (flags: `x` executable, `l` symlink). */
+/**
+ * `hg manifest -T '{hash}\t{type}\t{size}\t{path}\0'` (type: `@` symlink, `*` executable, a
+ * space otherwise, as `hg manifest -v` prints it; the manifest formatter has no `{flags}`).
+ */
 export function parseHgManifest(out: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const record of out.toString('utf8').split('\0')) {
-    const [id, flags, size, path] = record.split('\t');
-    if (!id || flags === undefined || size === undefined || !path) continue;
-    entries.push({ path, type: flags.includes('l') ? 'symlink' : 'file', executable: flags.includes('x'), size: Number(size), id });
+    const [id, type, size, path] = record.split('\t');
+    if (!id || type === undefined || size === undefined || !path) continue;
+    entries.push({ path, type: type === '@' ? 'symlink' : 'file', executable: type === '*', size: Number(size), id });
   }
   return entries;
 }

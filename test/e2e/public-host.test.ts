@@ -13,7 +13,7 @@ async function repoPage(server: FerryServer, path: string): Promise<{ clone: str
   const res = await fetch(`${server.baseUrl}/${path}`);
   assert.equal(res.status, 200);
   const body = await res.text();
-  const clone = /id="clone-ssh"[^>]*value="([^"]*)"/.exec(body)?.[1];
+  const clone = /<code id="clone-ssh"[^>]*>([^<]*)<\/code>/.exec(body)?.[1];
   const snippet = /<pre class="snippet" id="ssh-config">([^<]*)<\/pre>/.exec(body)?.[1];
   const aliasClone = /<code id="clone-alias">([^<]*)<\/code>/.exec(body)?.[1];
   assert.ok(clone && snippet && aliasClone, body);

@@ -61,7 +61,7 @@ describe('scripts/start on a fresh machine', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.deepEqual(lines, [
-      'ferry: [1/4] Debian packages: installing mercurial git openssh-client curl build-essential make python3 (apt-get; this is the slow step, a few minutes)',
+      'ferry: [1/4] Debian packages: installing mercurial mercurial-evolve git openssh-client curl build-essential make python3 (apt-get; this is the slow step, a few minutes)',
       '      apt-get update',
       '      Get http://deb.debian.org/debian bookworm',
       '      fetched mercurial-common 6.3.2-1',
@@ -77,13 +77,14 @@ describe('scripts/start on a fresh machine', () => {
       '(node ran: bin/ferry.js serve)',
     ]);
     const calls = readFileSync(join(bin, 'calls.log'), 'utf8');
-    assert.match(calls, /^apt-get install -y -q --no-install-recommends -o Dpkg::Progress-Fancy=0 mercurial git openssh-client curl build-essential make python3$/m);
+    assert.match(calls, /^apt-get install -y -q --no-install-recommends -o Dpkg::Progress-Fancy=0 mercurial mercurial-evolve git openssh-client curl build-essential make python3$/m);
     assert.match(calls, /^npm ci --no-audit --no-fund --loglevel=notice$/m);
   });
 
   it('issue 12.18: says each step is already done on a machine that has everything', async () => {
     const { project, bin } = freshMachine();
     for (const tool of ['hg', 'git', 'ssh', 'curl', 'cc', 'make', 'python3']) stub(bin, tool, '');
+    stub(bin, 'dpkg-query', "echo 'install ok installed'");
     mkdirSync(join(project, 'node_modules'));
     writeFileSync(join(project, 'node_modules', '.package-lock.json'), '{}\n');
     mkdirSync(join(project, 'build', 'Release'), { recursive: true });
@@ -91,7 +92,7 @@ describe('scripts/start on a fresh machine', () => {
     const r = await run('/bin/bash', [join(project, 'scripts', 'install-deps.sh')], { env: { PATH: bin, HOME: project } });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(r.stdout.trimEnd().split('\n'), [
-      'ferry: [1/4] Debian packages: all there (mercurial git openssh-client curl build-essential make python3)',
+      'ferry: [1/4] Debian packages: all there (mercurial mercurial-evolve git openssh-client curl build-essential make python3)',
       'ferry: [2/4] node modules: up to date',
       'ferry: [3/4] native addon: up to date',
       'ferry: [4/4] compiling TypeScript (npm run build)',

@@ -73,7 +73,13 @@ export async function serveGitHttp(
   });
   child.stdin.on('error', () => {});
   if (req.method === 'POST' && request.observeBody && encoding === undefined) req.on('data', request.observeBody);
-  if (req.method === 'POST') pipeline(req, child.stdin).catch(() => child.stdin.destroy());
+  if (req.method === 'POST') {
+    pipeline(req, child.stdin).catch(() => child.stdin.destroy());
+    // A client cut off before its body is whole: git sees the end of its input and exits.
+    req.once('close', () => {
+      if (!req.complete) child.stdin.destroy();
+    });
+  }
   else child.stdin.end();
 
   const { status, headers, rest } = await readCgiHeaders(child.stdout);

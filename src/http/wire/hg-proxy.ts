@@ -84,6 +84,11 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   res.once('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
+  // A client that goes away (or is cut off for stalling) before its body is whole: hgweb must not
+  // wait for the rest for ever (its request would hold a thread, a spool file and shutdown).
+  req.once('close', () => {
+    if (hasBody && !req.complete) upstream.destroy();
+  });
   if (hasBody) {
     pipeline(req, upstream).catch(() => upstream.destroy());
   } else {
