@@ -79,6 +79,11 @@ export class BodyStallGuard {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (!hasBody || req.complete) return;
     this.watched.set(req, { res, bytes: req.socket.bytesRead, stalledSweeps: 0 });
+    // Answered before the body was read (a refusal, a GET that came with a body): what is left is
+    // read and dropped, and from then on only the client can be slow, so the bound applies.
+    res.once('finish', () => {
+      if (!req.complete && !req.destroyed) req.resume();
+    });
     const forget = () => this.watched.delete(req);
     req.once('end', forget);
     req.once('close', forget);
@@ -95,7 +100,7 @@ export class BodyStallGuard {
       const bytes = req.socket.bytesRead;
       if (req.complete || req.destroyed) {
         this.watched.delete(req);
-      } else if (bytes !== w.bytes || req.readableLength > 0) {
+      } else if (bytes !== w.bytes || (req.readableLength > 0 && !w.res.writableFinished)) {
         w.bytes = bytes;
         w.stalledSweeps = 0;
       } else if (++w.stalledSweeps >= SWEEPS) {

@@ -157,7 +157,7 @@ describe('authorization matrix', () => {
     if (cell.vcs === 'hg') {
       // Each cell on a named branch of its own, as each git cell pushes its own branch: the server
       // refuses a second head on one branch (outside a topic), so cells must not share one.
-      await runOk('hg', ['-R', dir, 'branch', `cell-${pushed.length + 1}`], { env: client.env });
+      await runOk('hg', ['-R', dir, 'branch', `cell-${label(cell).replace(/[^A-Za-z0-9]+/g, '-')}`], { env: client.env });
       const commit = await runOk('hg', ['--debug', '-R', dir, 'commit', '-A', '-m', label(cell)], { env: client.env });
       pushed.push({ cell, id: /committed changeset \d+:([0-9a-f]{40})/.exec(commit.stdout)?.[1] as string });
       return client.hg(['-R', dir, 'push', '--new-branch', '-r', '.', url]);
