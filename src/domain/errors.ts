@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   FERRY_CONFIG: 'ferry.toml or a FERRY_* environment variable holds an invalid setting.',
   FERRY_USER_EXISTS: 'A user with that name already exists.',
   FERRY_USER_NOT_FOUND: 'No user has that name.',
+  FERRY_NAMESPACE_TAKEN: 'Repositories already exist under NAME/; a new user of that name would own them, so the name is refused.',
   FERRY_LAST_ADMIN: 'The only admin cannot be removed or lose admin rights; make another user an admin first.',
   FERRY_KEY_EXISTS: 'That SSH key is already registered (to a user or as a deploy key).',
   FERRY_KEY_NOT_FOUND: 'No key with that fingerprint belongs to that user or repository.',

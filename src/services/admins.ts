@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { UserName } from '../domain/user-name.js';
-import type { UserStore } from '../store/types.js';
+import type { RepoStore, User, UserStore } from '../store/types.js';
 
 /**
  * Refuses to leave the site without an admin: the one rule behind `ferry user admin NAME --off`,
@@ -28,4 +28,26 @@ export async function setAdmin(users: UserStore, name: UserName, admin: boolean)
 export async function removeUser(users: UserStore, name: UserName): Promise<void> {
   await refuseLastAdmin(users, name);
   await users.remove(name);
+}
+
+/**
+ * Adds a user, refusing a name whose namespace (`NAME/…`, matched without regard to case) already
+ * holds repositories: a user owns their namespace (they may create and administer there), so a
+ * new user of that name would silently own repos made by others, or those of a removed user of
+ * the same name — access that passes to a stranger, as a grant surviving a rename would.
+ * @throws ConflictError (FERRY_NAMESPACE_TAKEN) when repos exist under `NAME/`
+ * @throws ConflictError (FERRY_USER_EXISTS) from the store when the name is taken
+ */
+export async function addUser(stores: { users: UserStore; repos: RepoStore }, name: UserName, options: { admin: boolean }): Promise<User> {
+  const prefix = `${name.toLowerCase()}/`;
+  const owned = (await stores.repos.list()).filter((r) => r.path.toLowerCase().startsWith(prefix));
+  if (owned.length > 0) {
+    const some = owned.slice(0, 3).map((r) => r.path).join(', ');
+    throw new ConflictError(
+      `repositories already exist under ${name}/ (${some}${owned.length > 3 ? ', …' : ''}): a user named ${name} would own them; choose another name, or move them first (ferry repo mv)`,
+      'FERRY_NAMESPACE_TAKEN',
+      { name },
+    );
+  }
+  return stores.users.create(name, options);
 }

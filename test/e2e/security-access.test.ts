@@ -77,6 +77,23 @@ describe('security: access decided afresh, keys, limiter', () => {
     await server?.stop();
   });
 
+  it('a user whose name matches an existing namespace silently owns its repos (new user, or a removed user re-added)', async () => {
+    // Repos made by others under grp/: a new user "grp" would own (and administer) them.
+    await server.cliOk(['repo', 'create', 'grp/y']);
+    const named = await server.cli(['user', 'add', 'grp']);
+    assert.equal(named.code, 1, named.stderr);
+    assert.match(named.stderr, /^ferry: repositories already exist under grp\/ \(grp\/y\): a user named grp would own them; choose another name, or move them first \(ferry repo mv\)\n$/);
+    assert.match((await server.cli(['user', 'add', 'GRP'])).stderr, /already exist under GRP\//, 'matched without regard to case');
+    assert.doesNotMatch((await server.cliOk(['user', 'list'])).stdout, /^grp\s/im, 'nothing was added');
+    // A removed user's repos do not pass to the next person given that name.
+    const bob = await addUser(server, 'nsbob');
+    assert.equal((await bob.hg(['init', bob.sshUrl('nsbob/app')])).code, 0);
+    await server.cliOk(['user', 'rm', 'nsbob']);
+    const again = await server.cli(['user', 'add', 'nsbob']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exist under nsbob\/ \(nsbob\/app\)/);
+  });
+
   it('a removed admin keeps every right on a live SSH connection (ControlMaster): user rm and key rm take effect on the next command', async () => {
     const root = await addUser(server, 'root', { admin: true });
     const cm = await controlMaster(root);

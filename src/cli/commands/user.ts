@@ -2,7 +2,7 @@ import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseUserName } from '../../domain/user-name.js';
-import { removeUser, setAdmin } from '../../services/admins.js';
+import { addUser, removeUser, setAdmin } from '../../services/admins.js';
 import { hashPassword } from '../../services/passwords.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { readSecret } from '../secret.js';
@@ -14,7 +14,7 @@ export async function userCommand(app: App, args: string[]): Promise<number> {
   switch (sub) {
     case 'add': {
       const { values, positionals } = parseCommand(rest, { admin: { type: 'boolean' } }, `${FERRY} user add NAME [--admin]`, { min: 1, max: 1 });
-      const user = await app.stores.users.create(parseUserName(positionals[0] as string), { admin: values.admin === true });
+      const user = await addUser(app.stores, parseUserName(positionals[0] as string), { admin: values.admin === true });
       print(`added user ${user.name}${user.isAdmin ? ' (admin)' : ''}; next: ${FERRY} key add ${user.name} ~/.ssh/id_ed25519.pub`);
       return 0;
     }

@@ -71,6 +71,11 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
     if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-') || name.includes('_')) continue;
     headers[name] = value;
   }
+  if (!hasBody) {
+    // A GET's body is never read here: hgweb must not wait for one the head announced.
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+  }
   headers.host = 'ferry';
   headers['x-ferry-repo'] = forward.repo;
   headers['x-ferry-push'] = forward.push ? '1' : '0';

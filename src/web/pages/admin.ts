@@ -1,7 +1,7 @@
 import { FerryError, NotFoundError, describeError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseUserName } from '../../domain/user-name.js';
-import { setAdmin } from '../../services/admins.js';
+import { addUser, setAdmin } from '../../services/admins.js';
 import { hashPassword } from '../../services/passwords.js';
 import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
@@ -78,7 +78,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
         const name = parseUserName((form.get('name') ?? '').trim());
         const password = form.get('password') ?? '';
         const hash = password === '' ? null : await hashPassword(password);
-        const user = await stores.users.create(name, { admin: form.get('admin') === '1' });
+        const user = await addUser(stores, name, { admin: form.get('admin') === '1' });
         if (hash) await stores.users.setPasswordHash(user.id, hash);
         return redirect(res, `/-/admin?done=${encodeURIComponent(`Created user ${name}.`)}`);
       }
