@@ -94,6 +94,11 @@ def application(environ, start_response):
 
 
 class Handler(hgserver._httprequesthandler):
+    # A second bound behind Ferry's own ([limits] body_timeout): a request whose socket moves no
+    # byte for this long (a body that stopped coming, a reader that stopped reading) ends, so no
+    # thread, spool file or shutdown waits on it for ever. Transactions touch no socket.
+    timeout = 120
+
     def log_message(self, format, *args):
         pass
 
