@@ -8,7 +8,7 @@ import type { RepoPath } from '../domain/repo-path.js';
 import type { App } from '../main.js';
 import type { Repo } from '../store/types.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
-import { ADVERTISE_PUSH_OPTIONS, PushOptionsReader } from '../vcs/git/push-options.js';
+import { PushOptionsReader } from '../vcs/git/push-options.js';
 import type { HgServe } from '../vcs/hg/serve.js';
 import { removeSpoolsAfterPush } from '../vcs/hg/spool.js';
 import type { ProcessSpec } from '../vcs/process-spec.js';
@@ -61,7 +61,7 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const dir = ctx.app.repositories.directoryOf(repo);
       const service = command.service.slice('git-'.length);
       const args = service === 'upload-pack' ? [service, '--strict', dir] : [service, dir];
-      const env = { ...ctx.app.git.env, ...gitConfigEnv(service === 'receive-pack' ? [ADVERTISE_PUSH_OPTIONS] : []), ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
+      const env = { ...ctx.app.git.env, ...gitConfigEnv(), ...(ctx.gitProtocol && service !== 'upload-archive' ? { GIT_PROTOCOL: ctx.gitProtocol } : {}) };
       const pushOptions = service === 'receive-pack' ? new PushOptionsReader() : undefined;
       try {
         const code = await bridgeWatching(ctx, repo, { executable: ctx.app.git.executable, args, env }, service === 'receive-pack', pushOptions && ((chunk) => pushOptions.feed(chunk)), pushOptions);

@@ -3,7 +3,6 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
 import type { RepoPath } from '../../domain/repo-path.js';
-import { ADVERTISE_PUSH_OPTIONS } from '../../vcs/git/push-options.js';
 import { relayBody } from './relay.js';
 import { gitConfigEnv } from '../../vcs/git/server-config.js';
 import type { Logger } from '../../log/logger.js';
@@ -51,7 +50,6 @@ export async function serveGitHttp(
     ...gitConfigEnv([
       ['http.receivepack', request.push ? 'true' : 'false'],
       ['http.uploadpack', 'true'],
-      ADVERTISE_PUSH_OPTIONS,
     ]),
   };
   const length = req.headers['content-length'];

@@ -1,9 +1,8 @@
-/**
+/*
  * Git push options (`git push -o OPTION`, gitprotocol-pack(5) "push-options"): receive-pack
  * offers the `push-options` capability only when `receive.advertisePushOptions` is true, which
- * Ferry sets for every receive-pack it runs (this config, in GIT_CONFIG_* form).
+ * Ferry's serving config sets for every git process (GIT_SERVER_SETTINGS in server-config.ts).
  */
-export const ADVERTISE_PUSH_OPTIONS: readonly [key: string, value: string] = ['receive.advertisePushOptions', 'true'];
 
 /** At most this many options are kept, each at most MAX_OPTION_BYTES (git itself has no limit). */
 const MAX_OPTIONS = 64;

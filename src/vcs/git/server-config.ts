@@ -43,6 +43,8 @@ export const GIT_SERVER_SETTINGS: readonly (readonly [string, string])[] = [
   // id: allowed when reachable from a ref (never unreachable leftovers of a force-push).
   ['uploadpack.allowFilter', 'true'],
   ['uploadpack.allowReachableSHA1InWant', 'true'],
+  // git push -o: receive-pack offers push options only when asked to (read by push-options.ts).
+  ['receive.advertisePushOptions', 'true'],
 ];
 
 /** The same ids for `git fsck` of an import's copy (`fsck.<msg-id>`), as `-c` arguments. */
