@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   const data = join(work, 'data');
   const gitEnv: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
-  // Ferry: a public git repo holding the corpus.
+  // Ferry: a user first (a namespace that holds repos cannot become a user's), then a public git
+  // repo holding the corpus.
+  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'bench', '--admin']);
   sh(process.execPath, [FERRY, '--data', data, 'repo', 'create', 'bench/widgets', '--git', '--public']);
   sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
   const ferryPort = await freePort();
@@ -153,7 +155,6 @@ async function main(): Promise<void> {
   // A user with a key, to push over SSH for the freshness measurement.
   const key = join(work, 'id_bench');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'bench', '--admin']);
   sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'bench', `${key}.pub`]);
   gitEnv.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
   const pushUrl = `ssh://git@127.0.0.1:${sshPort}/bench/widgets`;
