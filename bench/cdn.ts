@@ -112,27 +112,70 @@ function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready
 interface WrkResult {
   rps: number;
   p99ms: number;
+  /** Requests wrk counted, and socket errors (connect, read, write) plus timeouts: failures, not speed. */
+  requests: number;
+  failures: number;
 }
 
+/** CPUs the load generator is pinned to (`taskset -c`), or undefined for none. */
+let wrkCpus: string | undefined;
+
 /** One second of load so every worker has built its snapshot and compressed forms. */
-function wrkWarm(url: string, gzip: boolean): void {
-  sh('wrk', ['-t2', `-c${opts.connections}`, '-d1s', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), url]);
+function wrkWarm(url: string, gzip: boolean, seconds = 1, script?: string): void {
+  runWrk(['-t2', `-c${opts.connections}`, `-d${seconds}s`, ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), ...(script ? ['-s', script] : []), url]);
+}
+
+/** wrk, pinned to `wrkCpus` when set. */
+function runWrk(args: string[]): string {
+  return wrkCpus === undefined ? sh('wrk', args) : sh('taskset', ['-c', wrkCpus, 'wrk', ...args]);
 }
 
 function wrk(url: string, gzip: boolean, script?: string): WrkResult {
   const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), ...(script ? ['-s', script] : []), url];
-  const out = sh('wrk', args);
+  const out = runWrk(args);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
   const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
   if (/Non-2xx or 3xx responses/.test(out) || !Number.isFinite(rps)) throw new Error(`wrk against ${url} saw errors:\n${out}`);
-  return { rps, p99ms };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  const e = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const failures = e ? Number(e[1]) + Number(e[2]) + Number(e[3]) + Number(e[4]) : 0;
+  return { rps, p99ms, requests, failures };
 }
 
-/** The median requests/s and, separately, the median p99 of several runs. */
+/** The median requests/s and, separately, the median p99 of several runs; failures summed. */
 function medianOf(runs: readonly WrkResult[]): WrkResult {
   const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  return { rps: mid(runs.map((r) => r.rps)), p99ms: mid(runs.map((r) => r.p99ms)) };
+  return {
+    rps: mid(runs.map((r) => r.rps)),
+    p99ms: mid(runs.map((r) => r.p99ms)),
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    failures: runs.reduce((n, r) => n + r.failures, 0),
+  };
+}
+
+/**
+ * `rounds` runs of each side, alternating which goes first (a slow spell of the machine must not
+ * land on one side only).
+ */
+function alternate(rounds: number, nginx: () => WrkResult, ferry: () => WrkResult): { n: WrkResult; c: WrkResult } {
+  const nginxRuns: WrkResult[] = [];
+  const ferryRuns: WrkResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      nginxRuns.push(nginx());
+      ferryRuns.push(ferry());
+    } else {
+      ferryRuns.push(ferry());
+      nginxRuns.push(nginx());
+    }
+  }
+  return { n: medianOf(nginxRuns), c: medianOf(ferryRuns) };
+}
+
+/** "" when no request failed, else the failures and their share: a failed request is not a fast one. */
+function failuresOf(r: WrkResult): string {
+  return r.failures === 0 ? '' : ` FAILURES ${r.failures} (${((100 * r.failures) / Math.max(1, r.requests)).toFixed(2)}%)`;
 }
 
 async function main(): Promise<void> {
@@ -200,7 +243,7 @@ http {
 }
 `,
   );
-  await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
+  const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
 
   const ferryUrl = (path: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
   const nginxUrl = (path: string) => `http://127.0.0.1:${nginxPort}/${path}`;
@@ -215,8 +258,9 @@ http {
   }
 
   console.log(`\nferry [cdn] memory = ${opts.memory}; cases: ${[...CASES].join(', ')}`);
+  console.log(describeSides(where));
   if (CASES.has('identical')) identicalCases(ferryUrl, nginxUrl, where);
-  if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work);
+  if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work, [ferry.pid ?? 0, nginx.pid ?? 0]);
   if (CASES.has('cold')) await coldCases(ferryPort, gitEnv, work, pushUrl, corpusFiles);
   if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginxUrl, www);
   if (CASES.has('soak')) await soakCase(ferryUrl, corpusFiles, work, gitEnv, pushUrl, ferry.pid ?? 0);
@@ -225,7 +269,8 @@ http {
 
 /** The same request over and over: one small and one larger file, plain and gzip. */
 function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, where: string): void {
-  for (const f of FILES) for (const gzip of [false, true]) wrkWarm(ferryUrl(f.path), gzip);
+  // Both sides warmed the same way: a second of the same load each.
+  for (const f of FILES) for (const gzip of [false, true]) for (const url of [nginxUrl(f.path), ferryUrl(f.path)]) wrkWarm(url, gzip);
   console.log(
     `\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}; ` +
       `medians of ${opts.rounds} alternating runs each\n`,
@@ -236,18 +281,11 @@ function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: str
   for (const f of FILES) {
     for (const gzip of [false, true]) {
       if (!`${f.label} ${gzip ? 'gzip' : 'plain'}`.includes(opts.only)) continue;
-      const nginxRuns: WrkResult[] = [];
-      const ferryRuns: WrkResult[] = [];
-      for (let round = 0; round < Number(opts.rounds); round++) {
-        nginxRuns.push(wrk(nginxUrl(f.path), gzip));
-        ferryRuns.push(wrk(ferryUrl(f.path), gzip));
-      }
-      const n = medianOf(nginxRuns);
-      const c = medianOf(ferryRuns);
+      const { n, c } = alternate(Number(opts.rounds), () => wrk(nginxUrl(f.path), gzip), () => wrk(ferryUrl(f.path), gzip));
       ratios.push(c.rps / n.rps);
       p99ratios.push(c.p99ms / n.p99ms);
       console.log(
-        `${f.label.padEnd(8)} ${(gzip ? 'gzip' : 'plain').padEnd(9)} ${n.rps.toFixed(0).padStart(11)}  ${c.rps.toFixed(0).padStart(11)}  ${(c.rps / n.rps).toFixed(2).padStart(5)}x  ${n.p99ms.toFixed(2).padStart(7)}ms  ${c.p99ms.toFixed(2).padStart(7)}ms  ${(c.p99ms / n.p99ms).toFixed(2).padStart(5)}x`,
+        `${f.label.padEnd(8)} ${(gzip ? 'gzip' : 'plain').padEnd(9)} ${n.rps.toFixed(0).padStart(11)}  ${c.rps.toFixed(0).padStart(11)}  ${(c.rps / n.rps).toFixed(2).padStart(5)}x  ${n.p99ms.toFixed(2).padStart(7)}ms  ${c.p99ms.toFixed(2).padStart(7)}ms  ${(c.p99ms / n.p99ms).toFixed(2).padStart(5)}x${failuresOf(n) && ` nginx${failuresOf(n)}`}${failuresOf(c) && ` ferry${failuresOf(c)}`}`,
       );
     }
   }
@@ -320,29 +358,66 @@ async function runMix(label: string, ferryBase: string, ferryPaths: readonly str
   const nginxScript = join(work, `${label}-nginx.lua`);
   writeFileSync(ferryScript, mixScript(ferryPaths, await etagsOf(ferryBase, ferryPaths)));
   writeFileSync(nginxScript, mixScript(nginxPaths, await etagsOf(nginxBase, nginxPaths)));
-  sh('wrk', ['-t2', `-c${opts.connections}`, '-d2s', '-s', ferryScript, `${ferryBase}/`]);
-  const nginxRuns: WrkResult[] = [];
-  const ferryRuns: WrkResult[] = [];
-  for (let round = 0; round < Number(opts.rounds); round++) {
-    nginxRuns.push(wrk(`${nginxBase}/`, false, nginxScript));
-    ferryRuns.push(wrk(`${ferryBase}/`, false, ferryScript));
-  }
-  const n = medianOf(nginxRuns);
-  const c = medianOf(ferryRuns);
+  // Both sides warmed the same way: every file in every encoding was fetched once above (etagsOf),
+  // then the same mix for a few seconds each (Ferry's workers each hold their own compressed forms).
+  wrkWarm(`${nginxBase}/`, false, 4, nginxScript);
+  wrkWarm(`${ferryBase}/`, false, 4, ferryScript);
+  const { n, c } = alternate(Number(opts.rounds), () => wrk(`${nginxBase}/`, false, nginxScript), () => wrk(`${ferryBase}/`, false, ferryScript));
   console.log(
-    `${label}: ${ferryPaths.length} files, browser-like headers, ~1/3 revalidations: nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99ms.toFixed(2)}ms; ferry ${c.rps.toFixed(0)} req/s p99 ${c.p99ms.toFixed(2)}ms; ` +
+    `${label}: ${ferryPaths.length} files, browser-like headers, ~1/3 revalidations${wrkCpus === undefined ? '' : `, wrk pinned to CPU ${wrkCpus} and the servers to the others`}: ` +
+      `nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99ms.toFixed(2)}ms${failuresOf(n)}; ferry ${c.rps.toFixed(0)} req/s p99 ${c.p99ms.toFixed(2)}ms${failuresOf(c)}; ` +
       `ratio ${(c.rps / n.rps).toFixed(2)}x req/s (target >= 1.20x), p99 ${(c.p99ms / n.p99ms).toFixed(2)}x (target <= 1.00x)`,
   );
 }
 
 /** The realistic mix over every file of the corpus. */
-async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, files: readonly string[], work: string): Promise<void> {
+async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, files: readonly string[], work: string, servers: readonly number[]): Promise<void> {
   const encoded = files.map((f) => f.split('/').map(encodeURIComponent).join('/'));
   const ferryBase = new URL(ferryUrl('')).origin;
   const nginxBase = new URL(nginxUrl('')).origin;
   const ferryPrefix = new URL(ferryUrl('')).pathname;
   console.log('');
   await runMix('realistic mix', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work);
+  // The same with wrk on its own core: when the load generator shares the servers' cores, a server
+  // that yields the CPU after each turn (Ferry's workers do, src/cdn/workers/yield-cpu.ts) gains
+  // from wrk running sooner; pinned apart, that gain is gone and what is left is the servers' own.
+  const cpus = cpuCount();
+  if (cpus >= 2) {
+    const all = `0-${cpus - 1}`;
+    const serverCpus = cpus === 2 ? '0' : `0-${cpus - 2}`;
+    pin(servers, serverCpus);
+    wrkCpus = String(cpus - 1);
+    try {
+      await runMix('realistic mix, pinned', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work);
+    } finally {
+      wrkCpus = undefined;
+      pin(servers, all);
+    }
+  }
+}
+
+/** What exactly the two sides are: versions, caches, what is warm (issue 19: name what is compared). */
+function describeSides(where: string): string {
+  const nginxVersion = (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: /, '');
+  const wrkVersion = (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0]?.trim() ?? '?';
+  const commit = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || '?';
+  return [
+    `sides: nginx ${nginxVersion} (worker_processes auto, sendfile, open_file_cache, gzip_static with .gz made by gzip -9 beforehand; files on ${where}) vs`,
+    `       Ferry ${commit} on node ${process.version} ([cdn] workers ${opts.workers === '0' ? 'one per core' : opts.workers}, files read from git on demand, br q5 / gzip 6 made on first request per worker);`,
+    `       both warmed the same way before each case; load from ${wrkVersion}, the side that runs first alternates each round.`,
+  ].join('\n');
+}
+
+/** Every thread of `pids` and of their descendants onto `cpus` (taskset's list syntax). */
+function pin(pids: readonly number[], cpus: string): void {
+  const seen = new Set<number>();
+  const visit = (pid: number) => {
+    if (pid <= 0 || seen.has(pid)) return;
+    seen.add(pid);
+    spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    for (const child of childPids(pid)) visit(child);
+  };
+  for (const pid of pids) visit(pid);
 }
 
 /** Milliseconds one GET of `url` takes, start to last byte. */

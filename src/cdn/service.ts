@@ -110,6 +110,16 @@ export class CdnService {
     return 1;
   }
 
+  /**
+   * Makes sure `repo`'s refs are loaded, and starts the check for a change made behind Ferry's
+   * back when the last one is older than STALE_CHECK_MS (a change found arrives as `onStale`).
+   * For answers reused without routing (src/cdn/workers/hot-answers.ts), which would otherwise
+   * never look.
+   */
+  async checkFresh(repo: Repo): Promise<void> {
+    await this.state(repo);
+  }
+
   /** The file index of `commit` (contents are read when a file is asked for). */
   snapshot(repo: Repo, commit: string): Promise<Snapshot> {
     return this.cache.load(`${repo.id}:${commit}`, async () => {

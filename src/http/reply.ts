@@ -21,6 +21,11 @@ export interface Reply {
   readonly headers: Readonly<Record<string, string | number>>;
   /** Omitted from HEAD answers by the writer; Content-Length stays. */
   readonly body?: Buffer | string;
+  /**
+   * The repo a CDN answer was read from (never written on the wire): a CDN worker reuses the
+   * answer while that repo stays as it was (src/cdn/workers/hot-answers.ts).
+   */
+  readonly reuseScope?: { readonly repoId: number; readonly path: string };
 }
 
 /** Sends `reply` through node's HTTP server. */

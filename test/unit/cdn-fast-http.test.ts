@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { parseRequestHead } from '../../src/cdn/workers/fast-http.js';
-import { HotAnswers, wireBytes } from '../../src/cdn/workers/hot-answers.js';
+import { HotAnswer, HotAnswers, wireBytes } from '../../src/cdn/workers/hot-answers.js';
 
 const head = (...lines: string[]) => lines.join('\r\n');
 
@@ -64,7 +64,7 @@ describe('CDN fast lane: hot answers', () => {
     let now = 1000;
     const hot = new HotAnswers(1_000_000, 1000, () => now);
     hot.put('GET /cdn/a', hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', Buffer.from('body'));
-    assert.equal(hot.get('GET /cdn/a')?.bytes('D1').toString(), 'HTTP/1.1 200 OK\r\nDate: D1\r\n\r\nbody');
+    assert.equal((hot.get('GET /cdn/a') as HotAnswer | undefined)?.bytes('D1').toString(), 'HTTP/1.1 200 OK\r\nDate: D1\r\n\r\nbody');
     assert.equal(hot.get('GET /cdn/b'), undefined);
     now += 999;
     assert.ok(hot.get('GET /cdn/a'));
@@ -96,10 +96,38 @@ describe('CDN fast lane: hot answers', () => {
     assert.equal(hot.get('huge'), undefined);
   });
 
+  it('keeps an answer with a scope past the TTL while its repo revalidates, once per TTL per repo, and drops all when one fails', async () => {
+    let now = 1000;
+    const checks: string[] = [];
+    let verdict = true;
+    const hot = new HotAnswers(1_000_000, 1000, () => now, undefined, async (scope) => {
+      checks.push(`${scope.repoId} ${scope.path}`);
+      return verdict;
+    });
+    const scope = { repoId: 7, path: 'team/site' };
+    for (const f of ['a', 'b', 'c']) hot.put(`GET /cdn/team/site/${f}`, hot.generation, 'H', Buffer.from(f), scope);
+    hot.put('GET /cdn/other/x', hot.generation, 'H', Buffer.from('x'), { repoId: 8, path: 'other' });
+    now += 999;
+    assert.ok(hot.get('GET /cdn/team/site/a') instanceof HotAnswer, 'fresh: answered at once, no check');
+    assert.deepEqual(checks, []);
+    now += 5_000;
+    const pending = ['a', 'b', 'c'].map((f) => hot.get(`GET /cdn/team/site/${f}`));
+    assert.ok(pending.every((p) => p instanceof Promise), 'stale scope: a check first');
+    const answers = await Promise.all(pending);
+    assert.deepEqual(answers.map((a) => a?.body?.toString()), ['a', 'b', 'c']);
+    assert.deepEqual(checks, ['7 team/site'], 'one check for the three answers of one repo');
+    assert.ok(hot.get('GET /cdn/team/site/b') instanceof HotAnswer, 'fresh again without another check');
+    now += 5_000;
+    verdict = false; // the repo went private, moved or went
+    assert.equal(await hot.get('GET /cdn/team/site/a'), undefined);
+    assert.equal(hot.size, 0, 'every answer dropped');
+    assert.equal(hot.get('GET /cdn/other/x'), undefined);
+  });
+
   it('writes the head, the date and the body as one buffer, remade only when the date changes', () => {
     const hot = new HotAnswers(1_000_000, 1000);
     hot.put('k', hot.generation, 'HTTP/1.1 304 Not Modified\r\nDate: ', undefined);
-    const answer = hot.get('k');
+    const answer = hot.get('k') as HotAnswer | undefined;
     assert.ok(answer);
     assert.equal(answer.bytes('D1'), answer.bytes('D1'));
     assert.notEqual(answer.bytes('D1'), answer.bytes('D2'));

@@ -233,7 +233,7 @@ class FastConnection {
             this.socket.end();
             return;
           }
-          if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body);
+          if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body, reply.reuseScope);
         }
         if (this.socket.writableNeedDrain) {
           await once(this.socket, 'drain').catch(() => undefined);
@@ -257,12 +257,12 @@ class FastConnection {
    * only once they were checked (wrong ones get their 401 the long way).
    */
   private reusable(req: FastRequest, key: string): HotAnswer | undefined | Promise<HotAnswer | undefined> {
-    const hot = this.hot?.get(key);
-    if (!hot || req.headers.authorization === undefined) return hot;
+    const found = this.hot?.get(key);
+    if (req.headers.authorization === undefined || found === undefined) return found;
     const check = this.credentialsOk;
     if (!check) return undefined;
-    return check(req).then(
-      (ok) => (ok && this.hot?.stillHot(hot) ? hot : undefined),
+    return Promise.all([found, check(req)]).then(
+      ([hot, ok]) => (ok && hot && this.hot?.stillHot(hot) ? hot : undefined),
       () => undefined,
     );
   }

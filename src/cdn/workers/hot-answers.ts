@@ -58,6 +58,8 @@ export class HotAnswer {
     readonly at: number,
     /** Whether this answer may hold a memfd (HotAnswers bounds how many do). */
     readonly zeroCopy: boolean,
+    /** The repo the answer came from; without one the answer lives `ttlMs` from `at`. */
+    readonly scope?: ReuseScope,
   ) {}
 
   /** The whole answer; kept for the next send unless it lives in a memfd. */
@@ -107,8 +109,29 @@ export function wireBytes(headUntilDate: string, date: string, body: Buffer | un
 }
 
 /**
- * Answers just sent, by `hotKey` of the request that asked: a request with the same key within
- * `ttlMs` gets the same bytes without routing again. Any repo change clears all of them
+ * The repo a reusable answer was read from: its id and its path as the URL named it. Answers are
+ * reused only for public repos (FastHttpLane), so what can make one wrong without an event in this
+ * process is that repo turning private, moving or going (from the CLI, another process), or its
+ * files changing behind Ferry's back; the revalidator looks at exactly that.
+ */
+export interface ReuseScope {
+  readonly repoId: number;
+  readonly path: string;
+}
+
+/**
+ * Whether the answers of a scope may still be reused: the repo at `path` is still `repoId` and
+ * still public. It may start a check of the repo's files (a change found there arrives later as
+ * an invalidation). Rejections count as false.
+ */
+export type ScopeRevalidator = (scope: ReuseScope) => Promise<boolean>;
+
+/**
+ * Answers just sent, by `hotKey` of the request that asked: a request with the same key gets the
+ * same bytes without routing again. An answer with a scope stays while its repo is revalidated
+ * once per `ttlMs` (one cheap check per repo, not one routing per answer: with a per-answer expiry
+ * every file of a busy repo was routed again each second, and a browser-like mix ran at half of
+ * nginx's rate); one without a scope lives `ttlMs`. Any repo change clears all of them
  * (`invalidate`), so a push is never answered from here with what it replaced; the TTL bounds how
  * long a change made by another process (a repo made private from the CLI) goes unseen, as the
  * CDN's repo lookup does. `maxBytes` bounds what entries hold (and keep alive of snapshots already
@@ -117,6 +140,9 @@ export function wireBytes(headUntilDate: string, date: string, body: Buffer | un
  */
 export class HotAnswers {
   private readonly entries = new Map<string, HotAnswer>();
+  /** When each scope (`repoId path`) was last found still valid. */
+  private readonly scopes = new Map<string, number>();
+  private readonly checking = new Map<string, Promise<boolean>>();
   private bytes = 0;
   private files = 0;
   private current = 0;
@@ -126,6 +152,7 @@ export class HotAnswers {
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
     private readonly maxFiles = 256,
+    private readonly revalidate?: ScopeRevalidator,
   ) {}
 
   /** Taken before answering: an answer computed across an invalidation is not kept. */
@@ -133,22 +160,63 @@ export class HotAnswers {
     return this.current;
   }
 
-  get(key: string): HotAnswer | undefined {
+  /**
+   * The answer for `key`: at once when it is known valid, a promise when its repo must be
+   * revalidated first (at most one check per scope at a time), undefined when there is none.
+   */
+  get(key: string): HotAnswer | undefined | Promise<HotAnswer | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (this.now() - entry.at >= this.ttlMs) {
+    const scope = entry.scope;
+    if (scope === undefined || !this.revalidate) {
+      if (this.now() - entry.at < this.ttlMs) return entry;
       this.remove(key, entry);
       return undefined;
     }
-    return entry;
+    if (this.scopeFresh(scope)) return entry;
+    return this.revalidated(scope).then((ok) => (ok && !entry.closed ? entry : undefined));
   }
 
-  /** Whether `entry`, got earlier, may still be sent for the same key (as `get` would answer). */
+  /** Whether `entry`, got earlier, may still be sent for the same key without waiting (as `get` would answer). */
   stillHot(entry: HotAnswer): boolean {
-    return !entry.closed && this.now() - entry.at < this.ttlMs;
+    if (entry.closed) return false;
+    return entry.scope !== undefined && this.revalidate ? this.scopeFresh(entry.scope) : this.now() - entry.at < this.ttlMs;
   }
 
-  put(key: string, generation: number, headUntilDate: string, body: Buffer | undefined): void {
+  private scopeFresh(scope: ReuseScope): boolean {
+    const at = this.scopes.get(scopeKey(scope));
+    return at !== undefined && this.now() - at < this.ttlMs;
+  }
+
+  /** One check of `scope` at a time; a failed one drops every answer (a repo went private or moved: rare). */
+  private revalidated(scope: ReuseScope): Promise<boolean> {
+    const key = scopeKey(scope);
+    let pending = this.checking.get(key);
+    if (pending) return pending;
+    const generation = this.current;
+    const check = this.revalidate as ScopeRevalidator;
+    pending = check(scope)
+      .catch(() => false)
+      .then((ok) => {
+        this.checking.delete(key);
+        if (generation !== this.current) return false;
+        if (!ok) {
+          this.invalidate();
+          return false;
+        }
+        if (this.scopes.size >= 10_000) this.scopes.clear();
+        this.scopes.set(key, this.now());
+        return true;
+      });
+    this.checking.set(key, pending);
+    return pending;
+  }
+
+  /**
+   * Keeps an answer just sent for requests with `key`. `scope`: the repo it came from (its
+   * validity starts now, as the answer was just routed with the repo looked up).
+   */
+  put(key: string, generation: number, headUntilDate: string, body: Buffer | undefined, scope?: ReuseScope): void {
     if (generation !== this.current) return;
     const size = sizeOf(key, headUntilDate, body);
     if (size > this.maxBytes / 4) return;
@@ -160,8 +228,10 @@ export class HotAnswers {
     }
     const zeroCopy = body !== undefined && this.files < this.maxFiles && zeroCopyPays(body.length);
     if (zeroCopy) this.files++;
-    this.entries.set(key, new HotAnswer(headUntilDate, body, this.now(), zeroCopy));
+    this.entries.set(key, new HotAnswer(headUntilDate, body, this.now(), zeroCopy, scope));
     this.bytes += size;
+    // Routed just now, with the repo looked up as a revalidation would: the scope is valid from here.
+    if (scope !== undefined) this.scopes.set(scopeKey(scope), this.now());
   }
 
   /** Something a repo serves changed: nothing answered so far is reused (every entry goes; `put` keeps only the current generation's). */
@@ -169,6 +239,7 @@ export class HotAnswers {
     this.current++;
     for (const entry of this.entries.values()) entry.close();
     this.entries.clear();
+    this.scopes.clear();
     this.bytes = 0;
     this.files = 0;
   }
@@ -188,6 +259,10 @@ export class HotAnswers {
     entry.close();
     if (entry.zeroCopy) this.files--;
   }
+}
+
+function scopeKey(scope: ReuseScope): string {
+  return `${scope.repoId} ${scope.path}`;
 }
 
 /** The key, and the answer twice (its parts, and the buffer or memfd made from them). */

@@ -18,6 +18,7 @@ import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 import { cdnSyscallsUnavailable } from './syscalls.js';
+import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
@@ -49,7 +50,16 @@ const server = createBoundedServer(timeouts, (req, res) => {
   );
 });
 // Answers reused for requests that ask the same (hotKey): an eighth of the worker's memory budget at most.
-const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
+// Reused while their repo is still the same public repo at the same path (checked once a second
+// per repo, as the CDN's repo lookup is), and a check of its files for changes behind Ferry's back.
+const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS, Date.now, undefined, async (scope) => {
+  const path = scope.path;
+  if (!isRepoPath(path)) return false;
+  const repo = await app.cdnRepos.byPath(path as RepoPath);
+  if (!repo || repo.id !== scope.repoId || repo.path !== path || !repo.isPublic) return false;
+  await app.cdn.checkFresh(repo);
+  return true;
+});
 const lane = new FastHttpLane(
   (req) => answerCdn(deps, req),
   server,

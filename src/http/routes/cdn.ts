@@ -116,7 +116,7 @@ async function serve(deps: CdnRouteDeps, req: RequestHead, subject: Subject, url
   if (directory || filePath === '') {
     const listing = snapshot.listing(filePath);
     if (!listing) throw new NotFoundError(`no directory /${filePath} in ${repo.path} at ${resolved.commit.slice(0, 12)}`);
-    return blobReply(req, listing, LISTING_TYPE, options);
+    return scoped(await blobReply(req, listing, LISTING_TYPE, options), repo);
   }
   const node = snapshot.files.get(filePath);
   if (!node) {
@@ -136,7 +136,12 @@ async function serve(deps: CdnRouteDeps, req: RequestHead, subject: Subject, url
     );
   }
   const blob = await snapshot.blob(node, filePath);
-  return blobReply(req, blob, Snapshot.contentType(node, blob), options);
+  return scoped(await blobReply(req, blob, Snapshot.contentType(node, blob), options), repo);
+}
+
+/** `reply`, marked as read from `repo` (a CDN worker reuses it while the repo stays as it was). */
+function scoped(reply: Reply, repo: Repo): Reply {
+  return { ...reply, reuseScope: { repoId: repo.id, path: repo.path } };
 }
 
 /** The repo at `path` when the caller may read it (as `policy.authorize(…, 'read')`, with the CDN's one-statement lookup). */
