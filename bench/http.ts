@@ -2,25 +2,26 @@
  * HTTP transport benchmark, one run, ratios against references measured in the same run:
  *   - hg clone and push of big-hg (3000 changesets) through Ferry's HTTP vs `hg serve` on the
  *     same repo with the same server hgrc (also 4 clones at once). Ferry seeds full clones from
- *     a pre-made stream clone bundle (hg's clonebundles; `hg serve` has none unless an operator
- *     makes and hosts one), so the clone is measured twice: as a client gets it, and with
- *     `--config ui.clonebundles=false` on the client, which leaves the HTTP layers alone;
- *   - git clone and push of big-git through Ferry's HTTP vs git over OpenSSH (sshd on loopback,
- *     installed here when missing, temporary config).
- * Push = the whole history into an empty repository. Each figure is the median of --runs.
+ *     a pre-made stream clone bundle (hg's clonebundles), so its bundle rows are compared with
+ *     `hg clone --stream` from `hg serve` (a stream clone too: like with like), and the clone is
+ *     measured once more with `--config ui.clonebundles=false` on the client against a normal
+ *     `hg serve` clone, which leaves the HTTP layers alone. Every row says which it is;
+ *   - git clone and push of big-git through Ferry's HTTP vs `git http-backend` over plain HTTP
+ *     (Debian's nginx with fcgiwrap, installed here when missing): smart HTTP on both sides.
+ * Push = the whole history into an empty repository; the references' push targets are served by
+ * one server started (and warmed) before the runs, as Ferry is. Each figure is the median of --runs.
  *
  *   npm run build && node dist/bench/http.js [--runs 3] [--only TEXT (operations whose name has it)]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
-import { prepareReferenceSshd, SSHD } from './reference-sshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FERRY = join(ROOT, 'bin', 'ferry.js');
@@ -47,11 +48,11 @@ function ensureTools(): void {
   const missing = [
     ['hg', 'mercurial'],
     ['git', 'git'],
-    ['ssh', 'openssh-client'],
+    ['nginx', 'nginx-light'],
+    ['fcgiwrap', 'fcgiwrap'],
   ]
-    .filter(([program]) => !have(program as string))
+    .filter(([program]) => !have(program as string) && !existsSync(`/usr/sbin/${program}`))
     .map(([, pkg]) => pkg as string);
-  if (!existsSync(SSHD)) missing.push('openssh-server');
   if (missing.length === 0) return;
   console.log(`installing ${missing.join(', ')} from Debian`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
@@ -182,20 +183,18 @@ async function main(): Promise<void> {
     return { child, url: `http://127.0.0.1:${port}/` };
   };
 
-  // OpenSSH on loopback for the git reference.
-  const sshDir = join(work, 'sshd');
-  mkdirSync(sshDir, { mode: 0o700 });
-  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshDir, 'client_key')]);
-  const { port: sshPort, args: sshdArgs } = await prepareReferenceSshd(sshDir, readFileSync(join(sshDir, 'client_key.pub'), 'utf8'));
-  const sshd = start(SSHD, sshdArgs, process.env);
-  await waitForPort(sshPort, 'sshd');
-  const gitSshEnv = {
-    ...clientEnv,
-    GIT_SSH_COMMAND: `ssh -F /dev/null -i ${join(sshDir, 'client_key')} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p ${sshPort}`,
-  };
-  const refGit = join(work, 'ref-big-git.git');
+  // git http-backend over plain HTTP for the git reference: nginx in front of fcgiwrap.
+  const gitRoot = join(work, 'git-root');
+  mkdirSync(gitRoot);
+  const refGit = join(gitRoot, 'ref-big-git.git');
   cpSync(join(CORPUS, 'big-git.git'), refGit, { recursive: true });
-  const sshUrl = (dir: string) => `ssh://${userInfo().username}@127.0.0.1${dir}`;
+  for (let i = 0; i < RUNS; i++) {
+    const target = join(gitRoot, `ref-push-git-${i}.git`);
+    sh('git', ['init', '-q', '--bare', target], clientEnv);
+    sh('git', ['-C', target, 'config', 'http.receivepack', 'true'], clientEnv);
+  }
+  const gitHttp = await startGitHttpBackend(gitRoot);
+  const gitHttpUrl = (name: string) => `${gitHttp.url}${name}`;
 
   // Local sources for the pushes.
   const hgSource = join(work, 'src-hg');
@@ -239,69 +238,124 @@ async function main(): Promise<void> {
 
   console.log(`measuring (${RUNS} runs each)…`);
   await measure(
-    'hg clone big-hg',
-    'hg serve',
+    'hg clone big-hg (ferry: stream clone bundle)',
+    'hg serve, client --stream',
     () => timed('hg', ['clone', '-q', '-U', ferryUrl('bench/big-hg'), join(dest(), 'c')], clientEnv),
-    () => timed('hg', ['clone', '-q', '-U', refServe.url, join(dest(), 'c')], clientEnv),
+    () => timed('hg', ['clone', '-q', '-U', '--stream', refServe.url, join(dest(), 'c')], clientEnv),
   );
   const noBundles = ['--config', 'ui.clonebundles=false'];
   await measure(
     'hg clone big-hg, clone bundles off',
-    'hg serve',
+    'hg serve, normal clone',
     () => timed('hg', ['clone', '-q', '-U', ...noBundles, ferryUrl('bench/big-hg'), join(dest(), 'c')], clientEnv),
     () => timed('hg', ['clone', '-q', '-U', ...noBundles, refServe.url, join(dest(), 'c')], clientEnv),
   );
-  const parallel = async (url: string) => {
+  const parallel = async (url: string, extra: readonly string[]) => {
     const t0 = process.hrtime.bigint();
-    await Promise.all([0, 1, 2, 3].map(() => timed('hg', ['clone', '-q', '-U', url, join(dest(), 'c')], clientEnv)));
+    await Promise.all([0, 1, 2, 3].map(() => timed('hg', ['clone', '-q', '-U', ...extra, url, join(dest(), 'c')], clientEnv)));
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
-  await measure('4 hg clones at once', 'hg serve', () => parallel(ferryUrl('bench/big-hg')), () => parallel(refServe.url));
+  await measure('4 hg clones at once (ferry: stream clone bundle)', 'hg serve, client --stream', () => parallel(ferryUrl('bench/big-hg'), []), () => parallel(refServe.url, ['--stream']));
   await stop(refServe.child);
+  // The reference's push targets: one `hg serve --web-conf` for all of them, started and warmed
+  // before the runs (Ferry's hgweb is warm too), not a cold Python start inside each timed push.
+  const pushRoot = join(work, 'ref-push-hg');
+  mkdirSync(pushRoot);
+  for (let i = 0; i < RUNS; i++) sh('hg', ['init', join(pushRoot, `push-${i}`)], clientEnv);
+  const webConf = join(work, 'ref-push-hg.conf');
+  writeFileSync(webConf, `[paths]\n/ = ${pushRoot}/*\n[web]\nallow-push = *\npush_ssl = false\n`);
+  const pushPort = await freePort();
+  const pushServe = start('hg', ['serve', '--web-conf', webConf, '-p', String(pushPort), '-a', '127.0.0.1', '-A', '/dev/null', '-E', '/dev/null'], hgServeEnv);
+  await waitForPort(pushPort, 'hg serve --web-conf');
+  for (let i = 0; i < RUNS; i++) await timed('hg', ['identify', `http://127.0.0.1:${pushPort}/push-${i}`], clientEnv).catch(() => 0);
+  for (let i = 0; i < RUNS; i++) await timed('hg', ['identify', ferryUrl(`bench/push-hg-${i}`)], clientEnv).catch(() => 0);
   await measure(
     'hg push big-hg into an empty repo',
-    'hg serve',
+    'hg serve (warm)',
     (i) => timed('hg', ['-R', hgSource, 'push', '-q', '-f', ferryUrl(`bench/push-hg-${i}`)], clientEnv),
-    async (i) => {
-      const target = join(work, `ref-push-hg-${i}`);
-      sh('hg', ['init', target], clientEnv);
-      const serve = await hgServe(target);
-      try {
-        return await timed('hg', ['-R', hgSource, 'push', '-q', '-f', serve.url], clientEnv);
-      } finally {
-        await stop(serve.child);
-      }
-    },
+    (i) => timed('hg', ['-R', hgSource, 'push', '-q', '-f', `http://127.0.0.1:${pushPort}/push-${i}`], clientEnv),
   );
+  await stop(pushServe);
+  await timed('git', ['ls-remote', gitHttpUrl('ref-big-git.git')], clientEnv);
+  await timed('git', ['ls-remote', ferryUrl('bench/big-git')], clientEnv);
   await measure(
     'git clone big-git',
-    'git over OpenSSH',
+    'git http-backend (nginx+fcgiwrap)',
     () => timed('git', ['clone', '-q', '--bare', ferryUrl('bench/big-git'), join(dest(), 'c.git')], clientEnv),
-    () => timed('git', ['clone', '-q', '--bare', sshUrl(refGit), join(dest(), 'c.git')], gitSshEnv),
+    () => timed('git', ['clone', '-q', '--bare', gitHttpUrl('ref-big-git.git'), join(dest(), 'c.git')], clientEnv),
   );
   await measure(
     'git push big-git into an empty repo',
-    'git over OpenSSH',
+    'git http-backend (nginx+fcgiwrap)',
     (i) => timed('git', ['-C', gitSource, 'push', '-q', '--mirror', ferryUrl(`bench/push-git-${i}`)], clientEnv),
-    (i) => {
-      const target = join(work, `ref-push-git-${i}.git`);
-      sh('git', ['init', '-q', '--bare', target], clientEnv);
-      return timed('git', ['-C', gitSource, 'push', '-q', '--mirror', sshUrl(target)], gitSshEnv);
-    },
+    (i) => timed('git', ['-C', gitSource, 'push', '-q', '--mirror', gitHttpUrl(`ref-push-git-${i}.git`)], clientEnv),
   );
 
-  await stop(sshd);
+  await stop(gitHttp.fcgiwrap);
+  await stop(gitHttp.nginx);
   await stop(ferryProcess);
-  console.log('\nmedian wall time; ratio = ferry / reference (below 1.00: Ferry is faster)');
+  const hgVersion = /\(version ([^)]+)\)/.exec(sh('hg', ['version'], clientEnv))?.[1] ?? '?';
+  const gitVersion = sh('git', ['--version'], clientEnv).trim();
+  console.log(`\nsides: Ferry (its HTTP server, hgweb behind it, git http-backend behind it; warm) vs hg serve (Mercurial ${hgVersion}, Ferry's server hgrc; warm) and ${gitVersion} http-backend behind nginx+fcgiwrap (warm); clients on loopback`);
+  console.log('median wall time; ratio = ferry / reference (below 1.00: Ferry is faster)');
   console.log(`${'operation'.padEnd(38)}${'ferry'.padStart(9)}${'reference'.padStart(11)}  ${'ratio'.padStart(6)}  reference`);
   for (const r of rows) {
     console.log(`${r.what.padEnd(38)}${`${r.ferry.toFixed(2)} s`.padStart(9)}${`${r.ref.toFixed(2)} s`.padStart(11)}  ${(r.ferry / r.ref).toFixed(2).padStart(6)}  ${r.refName}`);
   }
 }
 
+/**
+ * git's own smart HTTP server as a site would run it: nginx passing every request to
+ * git-http-backend through fcgiwrap, repos under `root` (pushes allowed per repo by
+ * http.receivepack).
+ */
+async function startGitHttpBackend(root: string): Promise<{ url: string; nginx: ChildProcess; fcgiwrap: ChildProcess }> {
+  const dir = join(work, 'git-http');
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const socket = join(dir, 'fcgiwrap.sock');
+  const fcgiwrap = start('fcgiwrap', ['-c', '4', '-s', `unix:${socket}`], process.env);
+  for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes auto;
+daemon off;
+error_log ${dir}/logs/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_max_body_size 0;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+      fastcgi_param GIT_PROJECT_ROOT ${root};
+      fastcgi_param GIT_HTTP_EXPORT_ALL "";
+      fastcgi_param REMOTE_USER bench;
+      fastcgi_param PATH_INFO $uri;
+      fastcgi_buffering off;
+      fastcgi_request_buffering off;
+      fastcgi_pass unix:${socket};
+    }
+  }
+}
+`,
+  );
+  const nginx = start('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], process.env);
+  await waitForPort(port, 'nginx (git http-backend)');
+  return { url: `http://127.0.0.1:${port}/`, nginx, fcgiwrap };
+}
+
 function cleanUp(): void {
   for (const child of [...children]) child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  // Killed servers may still be writing for a moment: a failed removal must not hide the result.
+  try {
+    rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (err) {
+    console.error(`could not remove ${work}: ${String(err)}`);
+  }
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -311,6 +365,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 try {
   await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
 } finally {
   cleanUp();
 }
