@@ -41,8 +41,18 @@ function realOrSelf(file: string): string {
   }
 }
 
-/** How this process was started, computed once: what every CLI hint and usage line says. */
-export const FERRY = invocationName(process.argv[1], process.cwd(), process.env.PATH);
+const PROGRAM = invocationName(process.argv[1], process.cwd(), process.env.PATH);
+
+/**
+ * How this process was started: what every CLI hint and usage line says. With `--data DIR` given,
+ * hints say it too (`ferry --data DIR key add …`), so a pasted hint reaches the same data dir.
+ */
+export let FERRY = PROGRAM;
+
+/** Makes every hint printed from now on name `--data dir` (an ES module binding: readers see it). */
+export function rememberDataFlag(dir: string): void {
+  FERRY = `${PROGRAM} --data ${shellWord(dir)}`;
+}
 
 /** Quotes a word for a POSIX shell only when it needs it, for hints meant to be pasted. */
 export function shellWord(word: string): string {

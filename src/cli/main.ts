@@ -4,7 +4,8 @@ import { createApp, type App } from '../main.js';
 import { createLogger } from '../log/logger.js';
 import { printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
-import { FERRY } from './invocation.js';
+import { FERRY, rememberDataFlag } from './invocation.js';
+import { existsSync } from 'node:fs';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
@@ -52,6 +53,7 @@ export function splitGlobalOptions(argv: readonly string[]): { dataFlag?: string
     } else if (arg === '--data' || arg.startsWith('--data=')) {
       const value = arg === '--data' ? argv[++i] : arg.slice('--data='.length);
       if (value === undefined || value === '' || value.startsWith('-')) throw new UsageError(`--data needs a directory: ${FERRY} --data DIR COMMAND ...`);
+      if (dataFlag !== undefined && dataFlag !== value) throw new UsageError(`--data was given twice (${dataFlag} and ${value}); give it once`);
       dataFlag = value;
     } else {
       rest.push(arg);
@@ -96,7 +98,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   let app: App | undefined;
   try {
-    const config = loadConfig(resolveDataDir(dataFlag, env), env);
+    if (dataFlag !== undefined) rememberDataFlag(dataFlag);
+    const dataDir = resolveDataDir(dataFlag, env);
+    // A mistyped --data must not pass unnoticed: say when this command makes a new data dir.
+    if (name !== 'serve' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
+    const config = loadConfig(dataDir, env);
     app = createApp(config, { log: createLogger(name === 'serve' ? config.log.level : 'warn') });
     return await command(app, rest);
   } catch (err) {

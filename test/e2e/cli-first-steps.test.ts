@@ -48,6 +48,34 @@ describe('ferry CLI: the first ten minutes', () => {
     assert.match(missing.stderr, /^ferry: --data needs a directory/);
   });
 
+  it('issue 12.19 (kind): a second --data, a mistyped one, a move to the same path, an unknown user: one clear line each, right exit', async () => {
+    const data = tempDir();
+    const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const twice = await asUser(['--data', data, 'user', 'list', '--data', `${data}-other`]);
+    assert.equal(twice.code, 2);
+    assert.equal(twice.stderr, `ferry: --data was given twice (${data} and ${data}-other); give it once\n`);
+    const typo = join(data, 'no-such-dir');
+    const made = await asUser(['--data', typo, 'user', 'list']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stderr, new RegExp(`^ferry: ${esc(typo)} did not exist: starting a new, empty data dir there \\(if you meant another, check --data or FERRY_DATA\\)\n$`));
+    assert.equal((await asUser(['--data', typo, 'user', 'list'])).stderr, '', 'said once, when the dir is made');
+    // Hints name the data dir given, so pasting one reaches the same install.
+    const added = await asUser(['--data', data, 'user', 'add', 'erin']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, new RegExp(`next: bin/ferry\\.js --data ${esc(data)} key add erin `));
+    assert.equal((await asUser(['--data', data, 'repo', 'create', 'erin/app'])).code, 0);
+    const same = await asUser(['--data', data, 'repo', 'mv', 'erin/app', 'erin/app']);
+    assert.equal(same.code, 1);
+    assert.equal(same.stderr, 'ferry: erin/app is already at erin/app; give the new path (changing only the case of letters is a move too)\n');
+    assert.match((await asUser(['--data', data, 'repo', 'list'])).stdout, /^erin\/app\s/m);
+    const ghost = await asUser(['--data', data, 'grant', 'ghost', 'erin/app', 'read']);
+    assert.equal(ghost.code, 1, 'an unknown user is bad input, not a usage error');
+    assert.equal(ghost.stderr, `ferry: no user named ghost; add it first: bin/ferry.js --data ${data} user add ghost\n`);
+    const usage = await asUser(['--data', data, 'repo', 'set']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, new RegExp(`usage: bin/ferry\\.js --data ${esc(data)} repo set PATH`), 'usage lines name the program as it was run');
+  });
+
   it('issue 12.19: the start-up hint and every "next:" hint name a command that runs', async () => {
     const data = tempDir();
     const server = spawn(join(ROOT, 'bin', 'ferry.js'), ['serve', '--data', data], {

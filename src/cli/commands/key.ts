@@ -1,6 +1,6 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
-import { ConflictError, UsageError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, UsageError } from '../../domain/errors.js';
 import { keyInUseError, parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
 import { parseUserName } from '../../domain/user-name.js';
 import type { KeyStore, User } from '../../store/types.js';
@@ -48,7 +48,7 @@ export async function keyCommand(app: App, args: string[]): Promise<number> {
 
 export async function requireUser(app: App, name: string): Promise<User> {
   const user = await app.stores.users.byName(parseUserName(name));
-  if (!user) throw new UsageError(`no user named ${name}; add it first: ${FERRY} user add ${name}`);
+  if (!user) throw new NotFoundError(`no user named ${name}; add it first: ${FERRY} user add ${name}`, 'FERRY_USER_NOT_FOUND');
   return user;
 }
 

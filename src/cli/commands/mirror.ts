@@ -6,7 +6,7 @@ import { parseCommand, print, printTable } from '../io.js';
 import { formatInterval, importCommand, printMirrorSetup } from './import.js';
 
 const ADD_USAGE = `${FERRY} mirror add PATH URL [--every DURATION] [--allow-force] [--identity KEYFILE]`;
-const USAGE = `ferry mirror list | ${ADD_USAGE} | ferry mirror sync PATH [--allow-force] | ferry mirror rm PATH [--keep-repo] | ferry mirror secret PATH`;
+const USAGE = `${FERRY} mirror list | ${ADD_USAGE} | ${FERRY} mirror sync PATH [--allow-force] | ${FERRY} mirror rm PATH [--keep-repo] | ${FERRY} mirror secret PATH`;
 
 export async function mirrorCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;

@@ -1,12 +1,12 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
-import { UsageError } from '../../domain/errors.js';
+import { FerryError, UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { repoUrlLines, repoUrls } from '../../services/repo-urls.js';
 import type { Repo } from '../../store/types.js';
 
-const CREATE_USAGE = 'ferry repo create PATH [--git [--object-format sha1|sha256]] [--public]';
+const CREATE_USAGE = `${FERRY} repo create PATH [--git [--object-format sha1|sha256]] [--public]`;
 const USAGE =
   `${FERRY} repo create PATH [--git [--object-format sha1|sha256]] [--public] | ${FERRY} repo set PATH [--public|--private] [--publishing|--non-publishing] | ${FERRY} repo list | ${FERRY} repo rm PATH | ${FERRY} repo mv OLD NEW`;
 
@@ -35,7 +35,7 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     case 'set': {
-      const usage = 'ferry repo set PATH [--public|--private] [--publishing|--non-publishing]';
+      const usage = `${FERRY} repo set PATH [--public|--private] [--publishing|--non-publishing]`;
       const { values, positionals } = parseCommand(
         rest,
         { public: { type: 'boolean' }, private: { type: 'boolean' }, publishing: { type: 'boolean' }, 'non-publishing': { type: 'boolean' } },
@@ -77,6 +77,7 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
     case 'mv': {
       const { positionals } = parseCommand(rest, {}, `${FERRY} repo mv OLD NEW`, { min: 2, max: 2 });
       const from = parseRepoPath(positionals[0] as string);
+      if (from === parseRepoPath(positionals[1] as string)) throw new FerryError('FERRY_INVALID_INPUT', `${from} is already at ${from}; give the new path (changing only the case of letters is a move too)`);
       const before = await app.stores.repos.byPath(from);
       const moved = await app.repositories.move(from, parseRepoPath(positionals[1] as string));
       const old = before?.path ?? from;

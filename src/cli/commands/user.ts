@@ -35,7 +35,7 @@ export async function userCommand(app: App, args: string[]): Promise<number> {
     }
     case 'admin': {
       const { values, positionals } = parseCommand(rest, { on: { type: 'boolean' }, off: { type: 'boolean' } }, `${FERRY} user admin NAME --on|--off`, { min: 1, max: 1 });
-      if (values.on === values.off) throw new UsageError('usage: ferry user admin NAME --on|--off');
+      if (values.on === values.off) throw new UsageError(`usage: ${FERRY} user admin NAME --on|--off`);
       await setAdmin(app.stores.users, parseUserName(positionals[0] as string), values.on === true);
       print(`${positionals[0]} is ${values.on ? 'now an admin' : 'no longer an admin'}`);
       return 0;
