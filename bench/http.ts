@@ -14,7 +14,7 @@
  *   npm run build && node dist/bench/http.js [--runs 3] [--only TEXT (operations whose name has it)]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -315,6 +315,10 @@ async function startGitHttpBackend(root: string): Promise<{ url: string; nginx: 
   const socket = join(dir, 'fcgiwrap.sock');
   const fcgiwrap = start('fcgiwrap', ['-c', '4', '-s', `unix:${socket}`], process.env);
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
+  // nginx's workers run as an unprivileged user: they must reach the socket (the temp dir is 0700).
+  chmodSync(work, 0o755);
+  chmodSync(dir, 0o755);
+  chmodSync(socket, 0o666);
   const port = await freePort();
   writeFileSync(
     join(dir, 'nginx.conf'),
