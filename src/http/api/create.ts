@@ -4,7 +4,7 @@ import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
 import { statusOf } from '../errors.js';
 import { apiAuth } from './auth.js';
-import type { ApiEnv, ApiRouter } from './env.js';
+import type { ApiEnv, ApiRouter, ApiServer } from './env.js';
 import { apiErrorResponse, apiNotFound, validationHook } from './errors.js';
 import { API_MODULES } from './modules.js';
 
@@ -29,7 +29,7 @@ export const OPENAPI_INFO = {
  * (@hono/zod-openapi), every request authenticated (apiAuth), every error shaped by
  * apiErrorResponse. `/openapi.json` serves the generated document.
  */
-export function createApi(app: App): ApiRouter {
+export function createApi(app: App, server: ApiServer = { sshPort: () => app.config.ssh.port }): ApiRouter {
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: (result) => validationHook(result) }).basePath(API_BASE) as unknown as ApiRouter;
   api.onError((err, c) => {
     if (statusOf(err) === 500) app.log.error({ err, url: c.req.path }, 'api request failed');
@@ -41,7 +41,7 @@ export function createApi(app: App): ApiRouter {
   // No API body is large (a key, a status, a repo's settings): 1 MB bounds what is read.
   api.use('*', bodyLimit({ maxSize: MAX_BODY, onError: () => { throw new FerryError('FERRY_TOO_LARGE', 'API request bodies are at most 1 MB'); } }));
   api.use('*', apiAuth(app));
-  for (const register of API_MODULES) register(api, app);
+  for (const register of API_MODULES) register(api, app, server);
   api.get('/openapi.json', (c) => c.json(openApiDocument(api)));
   return api;
 }

@@ -24,4 +24,10 @@ export type ApiRouter = OpenAPIHono<ApiEnv>;
  * `api.openapi(createRoute({...}), handler)` so each is validated and documented.
  * Listed in src/http/api/modules.ts.
  */
-export type ApiModule = (api: ApiRouter, app: App) => void;
+export type ApiModule = (api: ApiRouter, app: App, server: ApiServer) => void;
+
+/** Facts of the running server a module may need (ports are known only once it listens). */
+export interface ApiServer {
+  /** The SSH port clients reach (for `ssh_url`). */
+  sshPort(): number;
+}

@@ -7,8 +7,8 @@ import type { HttpRoute } from '../route.js';
  * `/api/v1/…`: the REST API (src/http/api), one Hono app mounted as one route on Ferry's server.
  * The mirror-sync webhook (`/api/v1/mirrors/PATH/sync`, mirror-webhook.ts) is asked first.
  */
-export function apiRoute(app: App): HttpRoute {
-  const api = createApi(app);
+export function apiRoute(app: App, sshPort: () => number = () => app.config.ssh.port): HttpRoute {
+  const api = createApi(app, { sshPort });
   // overrideGlobalObjects false: the rest of the process keeps node's own Request and Response.
   const listener = getRequestListener(api.fetch, { overrideGlobalObjects: false });
   return {
