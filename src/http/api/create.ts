@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
 import { statusOf } from '../errors.js';
@@ -39,7 +38,12 @@ export function createApi(app: App, server: ApiServer = { sshPort: () => app.con
   api.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'apiKey', in: 'header', name: 'Authorization', description: '`token T` or `Bearer T` with a Ferry token (ferry token add USER)' });
   api.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
   // No API body is large (a key, a status, a repo's settings): 1 MB bounds what is read.
-  api.use('*', bodyLimit({ maxSize: MAX_BODY, onError: () => { throw new FerryError('FERRY_TOO_LARGE', 'API request bodies are at most 1 MB'); } }));
+  api.use('*', async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && Number(length) > MAX_BODY) throw new FerryError('FERRY_TOO_LARGE', 'API request bodies are at most 1 MB');
+    if (length === undefined && c.req.header('transfer-encoding') !== undefined) throw new FerryError('FERRY_INVALID_INPUT', 'send the API request body with a Content-Length');
+    await next();
+  });
   api.use('*', apiAuth(app));
   for (const register of API_MODULES) register(api, app, server);
   api.get('/openapi.json', (c) => c.json(openApiDocument(api)));

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Repo } from '../../../store/types.js';
 import type { CommitInfo, RepoBrowser } from '../../../vcs/browse.js';
-import { changedFiles } from '../diff-files.js';
+import { parseDiff, type FileDiff } from '../../../web/diff.js';
 import type { ApiModule } from '../env.js';
 import { PageQuery, setPageHeaders } from '../paginate.js';
 import { baseOf, repoApiUrl } from '../present.js';
@@ -70,6 +70,9 @@ export const commitsApi: ApiModule = (api, app) => {
   api.openapi(getCommitShort, async (c) => c.json(await one(c.var.subject, baseOf(app, c), c.req.valid('param')), 200));
 };
 
+/** Ferry's diff statuses in Gitea's words (CommitAffectedFiles.status). */
+const GITEA_STATUS: Record<FileDiff['status'], 'added' | 'removed' | 'modified' | 'renamed'> = { added: 'added', copied: 'added', deleted: 'removed', modified: 'modified', renamed: 'renamed' };
+
 /** A commit or changeset as Gitea's Commit; `files` and `stats` from its diff against its first parent. */
 export async function commitJson(base: string, repo: Repo, browser: RepoBrowser, info: CommitInfo, options: { files: boolean; stat: boolean }): Promise<CommitJson> {
   const apiUrl = repoApiUrl(base, repo);
@@ -85,8 +88,9 @@ export async function commitJson(base: string, repo: Repo, browser: RepoBrowser,
     parents: info.parents.map((p) => ({ url: `${apiUrl}/git/commits/${p}`, sha: p })),
   };
   if (!options.files && !options.stat) return json;
-  const files = changedFiles(await browser.diff(info.id));
-  if (options.files) json.files = files.map((f) => ({ filename: f.filename, status: f.status }));
+  // The same parse of the same diff as the web commit page: one reading of what a commit changed.
+  const files = parseDiff((await browser.diff(info.id)).toString('utf8'));
+  if (options.files) json.files = files.map((f) => ({ filename: f.status === 'deleted' ? f.oldPath : f.newPath, status: GITEA_STATUS[f.status] }));
   if (options.stat) {
     const additions = files.reduce((n, f) => n + f.additions, 0);
     const deletions = files.reduce((n, f) => n + f.deletions, 0);
