@@ -37,6 +37,12 @@ export function createApi(app: App, server: ApiServer = { sshPort: () => app.con
   api.notFound((c) => apiNotFound(c));
   api.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'apiKey', in: 'header', name: 'Authorization', description: '`token T` or `Bearer T` with a Ferry token (ferry token add USER)' });
   api.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
+  // Server time of every answer (W3C Server Timing), auth included: what bench/api.ts reads.
+  api.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    c.res.headers.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
+  });
   // No API body is large (a key, a status, a repo's settings): 1 MB bounds what is read.
   api.use('*', async (c, next) => {
     const length = c.req.header('content-length');
