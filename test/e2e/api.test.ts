@@ -85,7 +85,7 @@ describe('REST API /api/v1 (Gitea-shaped) with gitea-js, curl and Chromium', () 
     writeFileSync(join(hgWork, 'hello.txt'), 'hello stable\n');
     await hg('commit', '-m', 'on stable');
     await hg('bookmark', 'feature');
-    for (const path of ['alice/pubhg', 'alice/privhg']) await hg('push', '--new-branch', push(path));
+    for (const path of ['alice/pubhg', 'alice/privhg']) await hg('push', '--new-branch', '-B', 'feature', push(path));
   });
 
   after(async () => {
