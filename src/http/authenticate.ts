@@ -68,6 +68,14 @@ export class HttpAuthenticator {
     return user;
   }
 
+  /**
+   * The holder of a token given on its own (`Authorization: token T` or `Bearer T`, as Gitea and
+   * GitHub take them), else undefined. Tokens are 24 random bytes, so no limiter is needed.
+   */
+  tokenSubjectFor(secret: string): Promise<Subject | undefined> {
+    return this.tokenSubject(secret);
+  }
+
   private async tokenSubject(secret: string): Promise<Subject | undefined> {
     const token = await lookupToken(this.stores.tokens, secret);
     if (!token) return undefined;

@@ -15,6 +15,8 @@ import { cdnRoute } from '../http/routes/cdn.js';
 import { listenHttp } from '../cdn/workers/listen.js';
 import { trustedRepos } from '../cdn/trusted.js';
 import { webRoute } from '../http/routes/web.js';
+import { apiRoute } from '../http/routes/api.js';
+import { userKeysRoute } from '../http/routes/user-keys.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
@@ -31,7 +33,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {

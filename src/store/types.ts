@@ -3,6 +3,7 @@ import type { PublicKey } from '../domain/public-key.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { UserName } from '../domain/user-name.js';
+import type { CommitStatusStore, RepoDescriptionStore } from './repo-meta.js';
 import type { SessionStore } from './sessions.js';
 
 export interface User {
@@ -21,6 +22,8 @@ export interface SshKey {
   readonly type: string;
   readonly fingerprint: string;
   readonly comment: string;
+  /** The key in SSH wire format (for `/USER.keys` and the API's key listings). */
+  readonly blob: Buffer;
   readonly owner: KeyOwner;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
@@ -165,5 +168,8 @@ export interface Stores {
   readonly mirrors: MirrorStore;
   readonly sessions: SessionStore;
   readonly hgPhases: HgPhaseStore;
+  /** CI statuses of commits (REST API). */
+  readonly commitStatuses: CommitStatusStore;
+  readonly repoDescriptions: RepoDescriptionStore;
   close(): void;
 }

@@ -29,6 +29,8 @@ export interface RefInfo {
 export interface TreeEntry {
   readonly name: string;
   readonly type: 'file' | 'dir' | 'link' | 'submodule';
+  /** The object id where the VCS has one per entry (git: blob, tree or submodule commit). */
+  readonly id?: string;
 }
 
 export interface RepoBrowser {

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { AccessDeniedError } from '../domain/errors.js';
 import { parseCookies } from '../http/session-subject.js';
 import type { PageContext } from './context.js';
@@ -21,21 +22,31 @@ const refused = (): never => {
  * poster holds a token to match (a session, or the sign-in cookie).
  */
 export function checkCsrfHead(ctx: PageContext): void {
-  checkOrigin(ctx);
+  checkOrigin(ctx.req);
   const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
   if (expected === '') refused();
 }
 
 /** A form post must come from our own pages: same origin when the browser says, and the right token. */
 export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
-  checkOrigin(ctx);
+  checkOrigin(ctx.req);
   const sent = form.get('csrf') ?? '';
   const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
   if (!same(sent, expected)) refused();
 }
 
-function checkOrigin(ctx: PageContext): void {
-  const origin = ctx.req.headers.origin;
+/**
+ * The same rule for a write made with the session cookie outside a form (the REST API): same
+ * origin when the browser says, and the session's CSRF token sent back (`X-Ferry-CSRF` header).
+ * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise.
+ */
+export function checkCsrfToken(req: IncomingMessage, expected: string, sent: string): void {
+  checkOrigin(req);
+  if (!same(sent, expected)) refused();
+}
+
+function checkOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
   if (origin !== undefined && origin !== 'null') {
     let host = '';
     try {
@@ -43,7 +54,7 @@ function checkOrigin(ctx: PageContext): void {
     } catch {
       refused();
     }
-    if (host !== ctx.req.headers.host) refused();
+    if (host !== req.headers.host) refused();
   }
 }
 

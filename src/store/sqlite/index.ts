@@ -5,6 +5,7 @@ import { SqliteHgPhaseStore } from './hg-phases.js';
 import { SqliteKeyStore } from './keys.js';
 import { SqliteMirrorStore } from './mirrors.js';
 import { SqliteRepoStore } from './repos.js';
+import { SqliteCommitStatusStore, SqliteRepoDescriptionStore } from './repo-meta.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
@@ -20,6 +21,8 @@ export function openSqliteStores(path: string): Stores {
     mirrors: new SqliteMirrorStore(db),
     sessions: new SqliteSessionStore(db),
     hgPhases: new SqliteHgPhaseStore(db),
+    commitStatuses: new SqliteCommitStatusStore(db),
+    repoDescriptions: new SqliteRepoDescriptionStore(db),
     close: () => db.close(),
   };
 }

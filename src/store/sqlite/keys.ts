@@ -10,6 +10,7 @@ interface KeyRow {
   type: string;
   fingerprint: string;
   comment: string;
+  blob: Buffer;
   created_at: string;
   last_used_at: string | null;
   deploy_write: number;
@@ -25,7 +26,7 @@ interface KeyRow {
 }
 
 const SELECT = `
-  SELECT k.id, k.type, k.fingerprint, k.comment, k.created_at, k.last_used_at, k.deploy_write,
+  SELECT k.id, k.type, k.fingerprint, k.comment, k.blob, k.created_at, k.last_used_at, k.deploy_write,
          u.id AS u_id, u.name AS u_name, u.is_admin AS u_is_admin, u.created_at AS u_created_at,
          r.id AS r_id, r.path AS r_path, r.kind AS r_kind, r.is_public AS r_is_public, r.created_at AS r_created_at
   FROM ssh_keys k LEFT JOIN users u ON u.id = k.user_id LEFT JOIN repos r ON r.id = k.repo_id`;
@@ -44,6 +45,7 @@ function keyFromRow(row: KeyRow): SshKey {
     type: row.type,
     fingerprint: row.fingerprint,
     comment: row.comment,
+    blob: row.blob,
     owner,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,

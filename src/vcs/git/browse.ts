@@ -128,6 +128,7 @@ export class GitBrowser implements RepoBrowser {
     return sortEntries(
       parseTree(obj.data).map((e) => ({
         name: e.name,
+        id: e.oid,
         type: e.mode === '40000' ? 'dir' : e.mode === '120000' ? 'link' : e.mode === '160000' ? 'submodule' : 'file',
       })),
     );

@@ -5,6 +5,7 @@ import { parseDiff, type FileDiff } from '../diff.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { labelBadges } from './log.js';
+import { commitStatusesBox } from './commit-statuses.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 
 /** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
@@ -120,6 +121,7 @@ export async function commitPage(ctx: PageContext, view: RepoView, ref: string):
   const add = files.reduce((n, f) => n + f.additions, 0);
   const del = files.reduce((n, f) => n + f.deletions, 0);
   const body = html`${header(view, commit, diffUrl)}
+${await commitStatusesBox(ctx, view, id)}
 <p class="muted">${files.length} file${files.length === 1 ? '' : 's'} changed, <span class="stat-add">${add} additions</span>, <span class="stat-del">${del} deletions</span></p>
 ${files.length > 1 ? fileIndex(view, id, files, inline) : ''}
 ${blocks}`;

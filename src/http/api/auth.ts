@@ -1,0 +1,63 @@
+import type { MiddlewareHandler } from 'hono';
+import { ANONYMOUS, type Subject } from '../../access/subject.js';
+import { FerryError } from '../../domain/errors.js';
+import type { App } from '../../main.js';
+import { checkCsrfToken } from '../../web/csrf.js';
+import { sessionOf } from '../session-subject.js';
+import type { ApiEnv } from './env.js';
+
+/** The header a browser script sends the session's CSRF token in, for writes with the cookie. */
+export const CSRF_HEADER = 'x-ferry-csrf';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Authenticates every API request, the way Gitea's API takes credentials:
+ * `Authorization: token T` or `Bearer T` (a Ferry token), HTTP Basic (a token or a password,
+ * through the same limiter as every HTTP route), or else the web session cookie. No credentials
+ * is anonymous; wrong credentials are 401 FERRY_AUTH_REQUIRED, never anonymous. A write with the
+ * session cookie needs the session's CSRF token in `X-Ferry-CSRF` (src/web/csrf.ts's rule).
+ * What the subject may do is decided per request by the access policy, not here.
+ */
+export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const req = c.env.incoming;
+    const header = req.headers.authorization ?? '';
+    let subject: Subject = ANONYMOUS;
+    let viaSession = false;
+    const bare = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
+    if (bare) {
+      const found = await app.httpAuth.tokenSubjectFor(bare[1] as string);
+      if (!found) throw new FerryError('FERRY_AUTH_REQUIRED', 'unknown or revoked token: create one with `ferry token add USER`');
+      subject = found;
+    } else if (header !== '') {
+      subject = await app.httpAuth.subjectOf(req);
+    } else {
+      const signedIn = await sessionOf(req, app.stores);
+      if (signedIn) {
+        subject = signedIn.subject;
+        viaSession = true;
+        if (!SAFE_METHODS.has(c.req.method)) {
+          const sent = req.headers[CSRF_HEADER];
+          checkCsrfToken(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
+        }
+      }
+    }
+    c.set('subject', subject);
+    c.set('viaSession', viaSession);
+    await next();
+  };
+}
+
+/** The signed-in user, or 401 for anonymous and deploy keys (endpoints about "the user"). */
+export function requireUser(subject: Subject): Subject & { kind: 'user' } {
+  if (subject.kind !== 'user') throw new FerryError('FERRY_AUTH_REQUIRED', 'sign in: send a token as `Authorization: token T` (ferry token add USER)');
+  return subject;
+}
+
+/** A read-only token may not change anything (403), whatever the user's own rights. */
+export function requireWriter(subject: Subject): Subject & { kind: 'user' } {
+  const user = requireUser(subject);
+  if (user.readOnly) throw new FerryError('FERRY_ACCESS_DENIED', 'this token is read-only: use a token made without --read-only to change things');
+  return user;
+}

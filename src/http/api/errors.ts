@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import type { ZodError } from 'zod';
+import { FerryError, InvalidInputError, NotFoundError, RepoMovedError } from '../../domain/errors.js';
+import { movedLocation, statusOf } from '../errors.js';
+import type { ApiEnv } from './env.js';
+
+/**
+ * The API's one error edge: any thrown value becomes `{"error":{"code","message"}}` with the
+ * status of the error registry (src/http/errors.ts). Unknown errors are 500 FERRY_INTERNAL with
+ * no detail (logged by the caller). A moved repo answers 301 to the same URL under its new path.
+ */
+export function apiErrorResponse(err: unknown, c: Context<ApiEnv>): Response {
+  const status = statusOf(err);
+  const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
+  const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+  if (err instanceof RepoMovedError) headers.Location = movedLocation(err, new URL(c.req.url));
+  if (code === 'FERRY_AUTH_REQUIRED') headers['WWW-Authenticate'] = 'Basic realm="Ferry", charset="UTF-8"';
+  return new Response(`${JSON.stringify({ error: { code, message } })}\n`, {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
+  });
+}
+
+/** The answer for a URL no API route takes. */
+export function apiNotFound(c: Context<ApiEnv>): Response {
+  return apiErrorResponse(new NotFoundError(`no API endpoint ${c.req.method} ${new URL(c.req.url).pathname}; see /api/v1/openapi.json`), c);
+}
+
+/**
+ * The schema validators' verdict as a Ferry error: one line naming the first bad field and what
+ * it should be (`query.limit: Too big: expected number to be <=100`).
+ * Used as OpenAPIHono's defaultHook, so no route answers with the library's own error shape.
+ */
+export function validationHook(result: { success: true } | { success: false; error: ZodError; target?: string }): void {
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const where = [result.target, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  throw new InvalidInputError(`${where || 'request'}: ${issue?.message ?? 'invalid'}; see /api/v1/openapi.json for the expected shape`);
+}

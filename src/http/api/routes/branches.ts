@@ -1,0 +1,98 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { atLeast } from '../../../domain/access-level.js';
+import { NotFoundError } from '../../../domain/errors.js';
+import type { Repo } from '../../../store/types.js';
+import type { RefInfo } from '../../../vcs/browse.js';
+import type { ApiModule } from '../env.js';
+import { PageQuery, paginate } from '../paginate.js';
+import { baseOf, repoApiUrl } from '../present.js';
+import { branchesOf, type ApiBranch } from '../refs.js';
+import { repoFor } from '../repo-access.js';
+import { BranchSchema, errorResponses, jsonOf, RepoParams, TagSchema } from '../schemas.js';
+
+const BranchParams = RepoParams.extend({
+  branch: z.string().min(1).max(255).openapi({ param: { name: 'branch', in: 'path' }, description: 'branch, bookmark or topic/NAME; URL-encode slashes (feature%2Fx)' }),
+});
+
+const listBranches = createRoute({
+  method: 'get',
+  path: '/repos/{owner}/{repo}/branches',
+  tags: ['repository'],
+  summary: 'Branches (git), or named branches, bookmarks and topics (hg)',
+  request: { params: RepoParams, query: PageQuery },
+  responses: { 200: jsonOf(z.array(BranchSchema), 'a page of branches'), ...errorResponses },
+});
+const getBranch = createRoute({
+  method: 'get',
+  path: '/repos/{owner}/{repo}/branches/{branch}',
+  tags: ['repository'],
+  summary: 'One branch',
+  request: { params: BranchParams },
+  responses: { 200: jsonOf(BranchSchema, 'the branch'), ...errorResponses },
+});
+const listTags = createRoute({
+  method: 'get',
+  path: '/repos/{owner}/{repo}/tags',
+  tags: ['repository'],
+  summary: 'Tags',
+  request: { params: RepoParams, query: PageQuery },
+  responses: { 200: jsonOf(z.array(TagSchema), 'a page of tags'), ...errorResponses },
+});
+
+/** `GET /repos/{o}/{r}/branches[/{b}]` and `/tags`. */
+export const branchesApi: ApiModule = (api, app) => {
+  api.openapi(listBranches, async (c) => {
+    const { owner, repo } = c.req.valid('param');
+    const found = await repoFor(app, c.var.subject, owner, repo, 'read');
+    const page = paginate(c, await branchesOf(found.repo, found.browser), c.req.valid('query'));
+    const push = atLeast(found.level, 'write');
+    return c.json(page.map((b) => branchJson(baseOf(app, c), found.repo, b, push)), 200);
+  });
+
+  api.openapi(getBranch, async (c) => {
+    const { owner, repo, branch } = c.req.valid('param');
+    const found = await repoFor(app, c.var.subject, owner, repo, 'read');
+    const match = (await branchesOf(found.repo, found.browser)).find((b) => b.name === branch);
+    if (!match) throw new NotFoundError(`no branch ${branch} in ${found.repo.path}`);
+    const json = branchJson(baseOf(app, c), found.repo, match, atLeast(found.level, 'write'));
+    const info = await found.browser.commit(match.id);
+    if (info) {
+      json.commit.message = info.message;
+      json.commit.author = json.commit.committer = { name: info.author, email: info.email, username: '' };
+    }
+    return c.json(json, 200);
+  });
+
+  api.openapi(listTags, async (c) => {
+    const { owner, repo } = c.req.valid('param');
+    const found = await repoFor(app, c.var.subject, owner, repo, 'read');
+    const page = paginate(c, await found.browser.tags(), c.req.valid('query'));
+    return c.json(page.map((t) => tagJson(baseOf(app, c), found.repo, t)), 200);
+  });
+};
+
+function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.infer<typeof BranchSchema> {
+  const nobody = { name: '', email: '', username: '' };
+  return {
+    name: b.name,
+    commit: { id: b.id, message: b.summary, url: `${repoApiUrl(base, repo)}/git/commits/${b.id}`, timestamp: b.date, author: nobody, committer: nobody },
+    protected: false,
+    user_can_push: push,
+    user_can_merge: false,
+    kind: b.kind,
+    closed: b.closed ?? false,
+  };
+}
+
+function tagJson(base: string, repo: Repo, t: RefInfo): z.infer<typeof TagSchema> {
+  const api = repoApiUrl(base, repo);
+  const ref = encodeURIComponent(t.name);
+  return {
+    name: t.name,
+    id: t.id,
+    message: t.summary,
+    commit: { sha: t.id, url: `${api}/git/commits/${t.id}`, created: t.date },
+    zipball_url: `${api}/archive/${ref}.zip`,
+    tarball_url: `${api}/archive/${ref}.tar.gz`,
+  };
+}
