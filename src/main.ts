@@ -127,6 +127,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,
     directoryOf: (repo) => repositories.directoryOf(repo),
+    lfsObject: (repo, oid) => lfs.fileOf(repo.id, oid),
     log,
     onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });

@@ -33,6 +33,12 @@ export class LfsStore {
     }
   }
 
+  /** The object's file when the repo holds it, else undefined. */
+  fileOf(repoId: number, oid: string): string | undefined {
+    const path = this.pathOf(repoId, oid);
+    return existsSync(path) ? path : undefined;
+  }
+
   /** A stream of the object's bytes, or undefined when it is not stored. */
   open(repoId: number, oid: string): ReadStream | undefined {
     const path = this.pathOf(repoId, oid);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 /**
@@ -92,4 +92,23 @@ export function writeLargefilesConfig(etcDir: string): LargefilesConfig {
 export function withLargefiles(hgrcPath: string): string {
   const first = hgrcPath.split(delimiter)[0] ?? hgrcPath;
   return [hgrcPath, join(dirname(first), 'hgrc-largefiles')].join(delimiter);
+}
+
+/** Where largefiles keeps a large file's standin in a changeset: `.hglf/PATH` holds its SHA-1. */
+export const STANDIN_DIR = '.hglf/';
+
+/** The SHA-1 a standin's content names (hgext/largefiles/lfutil.py readasstandin), or undefined. */
+export function standinHash(standin: Buffer): string | undefined {
+  const m = /^([0-9a-f]{40})\r?\n?$/.exec(standin.toString('latin1'));
+  return m?.[1];
+}
+
+/**
+ * The file holding the large file `sha1` in the repo's own store (`.hg/largefiles/SHA1`, where
+ * the server's putlfile and `hg lfpull` keep it), or undefined when the repo does not hold it.
+ */
+export function storedLargefile(repoDir: string, sha1: string): string | undefined {
+  if (!/^[0-9a-f]{40}$/.test(sha1)) return undefined;
+  const path = join(repoDir, '.hg', 'largefiles', sha1);
+  return existsSync(path) ? path : undefined;
 }
