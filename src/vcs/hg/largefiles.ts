@@ -26,7 +26,7 @@ def _check(ui, repo, node=None, **kwargs):
     if not node or b'largefiles' in repo.requirements:
         return False
     unfi = repo.unfiltered()
-    for rev in unfi.revs(b'%n:', node):
+    for rev in unfi.revs(b'%d:', unfi[node].rev()):
         if any(f.startswith(b'.hglf/') for f in unfi[rev].files()):
             with repo.lock():
                 repo.requirements.add(b'largefiles')
