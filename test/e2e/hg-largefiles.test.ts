@@ -113,6 +113,24 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
     });
   }
 
+  it('never serves one repo\'s large file from another repo (largefile-user-cache-crosses-repos)', async () => {
+    // alice stores a large file in a private repo carol may not read...
+    await server.cliOk(['repo', 'create', 'vault/secret']);
+    await server.cliOk(['grant', 'alice', 'vault/', 'write']);
+    const secret = largeText('secret');
+    const work = join(tempDir(), 'work');
+    ok(await alice.hg([...LARGEFILES, 'init', work]), 'init');
+    writeFileSync(join(work, 'secret.bin'), secret.content);
+    ok(await alice.hg([...LARGEFILES, '-R', work, 'add', '--large', join(work, 'secret.bin')]), 'add --large');
+    ok(await alice.hg([...LARGEFILES, '-R', work, 'commit', '-m', 'secret']), 'commit');
+    ok(await alice.hg([...LARGEFILES, ...freshCache(), '-R', work, 'push', url(alice, 'http', 'vault/secret')]), 'push');
+    // ...and carol, a reader of team/large-http, asks that repo for it by its hash.
+    const ask = (cmd: string) => run('curl', ['-sS', '-u', `carol:${tokens.get('carol') ?? ''}`, `${server.baseUrl}/team/large-http?cmd=${cmd}&sha=${secret.sha}`]);
+    const got = await ask('getlfile');
+    assert.ok(!got.stdout.includes(secret.content.slice(0, 200)), 'the other repo\'s large file was served');
+    assert.equal((await ask('statlfile')).stdout, '2\n', 'the large file is said to be present');
+  });
+
   it('the CDN and the web raw view serve the large file at its own path, not the standin', async () => {
     const big = pushed.get('ssh') as string;
     for (const where of [`/cdn/team/large-ssh@default/big.bin`, `/team/large-ssh/-/raw/default/big.bin`]) {
