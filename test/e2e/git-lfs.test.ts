@@ -99,6 +99,11 @@ describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with 
         assert.notEqual(push.code, 0, 'the push went through');
         assert.match(push.stderr, /carol may only read team\/assets/);
         assert.deepEqual(stored(extra.oid), [], 'the reader\'s object reached the server');
+        // git refuses before its pre-push hook uploads anything; git-lfs asked directly is refused too.
+        const upload = await carol.git(['-C', clone, 'lfs', 'push', '--object-id', url(carol, transport, path), extra.oid]);
+        assert.notEqual(upload.code, 0, `the reader's upload went through: ${upload.stdout}`);
+        assert.match(upload.stderr + upload.stdout, /carol may only read team\/assets/);
+        assert.deepEqual(stored(extra.oid), [], 'the reader\'s object reached the server');
       });
     });
   }
