@@ -48,6 +48,8 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * neither /etc/mercurial nor any user's ~/.hgrc applies, and no client word ever becomes config.
  * Evolve and topic (Debian's mercurial-evolve) are always loaded, so every process — ssh serve,
  * chg, hgweb, the command-server pool, imports — understands obsolescence markers and topics.
+ * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
+ * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
