@@ -3,7 +3,7 @@
 # says what it does: one line per step, with apt-get's and npm's progress summarized.
 #   scripts/install-deps.sh          runtime: mercurial (with mercurial-evolve), git, openssh-client, a C compiler for the
 #                                    native addons, node modules, build
-#   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, ssh-audit and
+#   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, git-lfs, ssh-audit and
 #                                    Dropbear's dbclient (the SSH algorithm tests), unzip (the API archive test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ step() { printf 'ferry: %s\n' "$*"; }
 
 want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip)
+  want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip git-lfs:git-lfs)
 fi
 missing=()
 # A pair names a package and the command that shows it is there; `@evolve` means the evolve and

@@ -26,6 +26,9 @@ import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { settleGitHead } from './vcs/git/head.js';
 import { HgAdapter } from './vcs/hg/adapter.js';
 import { hgEnvironment, writeHgrc } from './vcs/hg/environment.js';
+import { withLargefiles } from './vcs/hg/largefiles.js';
+import { LfsStore } from './lfs/store.js';
+import { LfsTokens } from './lfs/tokens.js';
 import { HgHttpBackend } from './vcs/hg/http-backend.js';
 import { hgTempDir } from './vcs/hg/spool.js';
 import { RepoRecovery } from './vcs/recovery.js';
@@ -70,6 +73,10 @@ export interface App {
   readonly publisher: Publisher;
   /** Repo lookups for the CDN's hot path (a statement prepared once). */
   readonly cdnRepos: CdnRepoLookup;
+  /** Git LFS objects, per repo id under DATA/lfs (src/lfs/store.ts). */
+  readonly lfs: LfsStore;
+  /** The short-lived tokens `git-lfs-authenticate` hands out over SSH. */
+  readonly lfsTokens: LfsTokens;
   close(): void;
 }
 
@@ -97,12 +104,15 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, hgPhases, sshKeygen: 'ssh-keygen' });
+  const lfs = new LfsStore(join(config.dataDir, 'lfs'));
+  events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
   const limiterDb = openSqlite(config.dbPath);
   const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));
-  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: hg.env, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
+  // hgweb serves every repo from one long-lived process: it loads largefiles once (src/vcs/hg/largefiles.ts).
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({
     hgExecutable: config.hg.executable,
     env: hg.env,
@@ -117,6 +127,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,
     directoryOf: (repo) => repositories.directoryOf(repo),
+    lfsObject: (repo, oid) => lfs.fileOf(repo.id, oid),
     log,
     onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });
@@ -147,6 +158,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     cdn,
     publisher,
     cdnRepos,
+    lfs,
+    lfsTokens: new LfsTokens(join(config.dataDir, 'secrets', 'lfs.key'), stores),
     close: () => {
       browsers.close();
       cdn.close();

@@ -31,6 +31,8 @@ export interface CdnOptions {
   readonly memory: number;
   readonly maxFileSize: number;
   readonly directoryOf: (repo: Repo) => string;
+  /** The file of a Git LFS object the repo holds, or undefined: served instead of its pointer. */
+  readonly lfsObject?: (repo: Repo, oid: string) => string | undefined;
   readonly log: Logger;
   /** Called when a repo changed behind Ferry's back (no push or sync event announced it). */
   readonly onStale?: (repo: Repo) => void;
@@ -257,6 +259,7 @@ export class CdnService {
   }
 
   private source(repo: Repo): RepoSource {
-    return { kind: repo.kind, dir: this.options.directoryOf(repo) };
+    const lfsObject = this.options.lfsObject;
+    return { kind: repo.kind, dir: this.options.directoryOf(repo), ...(lfsObject ? { lfsObject: (oid: string) => lfsObject(repo, oid) } : {}) };
   }
 }

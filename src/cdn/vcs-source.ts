@@ -1,4 +1,8 @@
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { FerryError } from '../domain/errors.js';
+import { parseLfsPointer } from '../lfs/pointer.js';
+import { STANDIN_DIR, standinHash, storedLargefile } from '../vcs/hg/largefiles.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import { repoFingerprint } from '../vcs/fingerprint.js';
 import { TOPIC_REF_PREFIX } from '../vcs/hg/browse.js';
@@ -36,7 +40,12 @@ export interface TreeEntry {
 export interface RepoSource {
   readonly kind: RepoKind;
   readonly dir: string;
+  /** The stored Git LFS object of this repo with that oid (its file), or undefined (git only). */
+  readonly lfsObject?: (oid: string) => string | undefined;
 }
+
+/** Ids of hg largefiles in a CDN tree: `lf` + the file's SHA-1 (the same id always names the same bytes). */
+const LARGEFILE_ID = /^lf([0-9a-f]{40})$/;
 
 /** Reads repositories with as few process starts as each VCS allows (one per question, or a long-lived helper). */
 export class VcsReader {
@@ -87,7 +96,30 @@ export class VcsReader {
       return parseLsTree(r.stdout);
     }
     const r = await runProcess(p.executable, ['-R', repo.dir, 'manifest', '-r', commit, '-T', '{hash}\\t{type}\\t{size}\\t{path}\\0'], { env: p.env });
-    return parseHgManifest(r.stdout);
+    const entries = parseHgManifest(r.stdout);
+    return entries.some((e) => e.path.startsWith(STANDIN_DIR)) ? this.withLargefiles(repo, commit, entries) : entries;
+  }
+
+  /**
+   * hg largefiles: each standin `.hglf/PATH` becomes the file PATH with the large file's size and
+   * id, so the CDN serves the content, not the hash (read from `.hg/largefiles`; the standin itself
+   * when the repo does not hold the file).
+   */
+  private async withLargefiles(repo: RepoSource, commit: string, entries: TreeEntry[]): Promise<TreeEntry[]> {
+    const p = this.programs.hg;
+    const r = await runProcess(p.executable, ['-R', repo.dir, 'cat', '-r', commit, '-T', '{path}\\t{data}\\0', '--', `path:${STANDIN_DIR.slice(0, -1)}`], { env: p.env });
+    const hashes = new Map<string, string>();
+    for (const record of r.stdout.toString('utf8').split('\0')) {
+      const tab = record.indexOf('\t');
+      const hash = tab < 0 ? undefined : standinHash(Buffer.from(record.slice(tab + 1)));
+      if (hash) hashes.set(record.slice(0, tab), hash);
+    }
+    return entries.map((e) => {
+      const hash = hashes.get(e.path);
+      if (!hash) return e;
+      const stored = storedLargefile(repo.dir, hash);
+      return { ...e, path: e.path.slice(STANDIN_DIR.length), id: `lf${hash}`, size: stored ? statSync(stored).size : e.size };
+    });
   }
 
   /**
@@ -109,7 +141,15 @@ export class VcsReader {
     if (repo.kind === 'git') {
       const object = await this.catFiles.get(repo.dir).read(entry.id);
       if (!object || object.type !== 'blob') throw new FerryError('FERRY_VCS_FAILED', `git object ${entry.id} (${entry.path}) is missing`);
-      return object.data;
+      // A Git LFS pointer: the object it names, when this repo holds it (else the pointer).
+      const pointer = parseLfsPointer(object.data);
+      const file = pointer && repo.lfsObject?.(pointer.oid);
+      return file ? readFile(file) : object.data;
+    }
+    const largefile = LARGEFILE_ID.exec(entry.id)?.[1];
+    if (largefile) {
+      const stored = storedLargefile(repo.dir, largefile);
+      return stored ? readFile(stored) : Buffer.from(`${largefile}\n`);
     }
     return this.commandServers.get(repo.dir).runOk(['cat', '-r', commit, '--', `path:${entry.path}`]);
   }

@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
+import { withLargefiles } from '../vcs/hg/largefiles.js';
 import type { ImportSource } from './url-safety.js';
 
 /** How Ferry authenticates to a source. Never taken from a command line. */
@@ -111,7 +112,9 @@ export async function openSourceAccess(source: ImportSource, credentials: Source
     }
     const hgrcPath = join(dir, 'hgrc');
     await writeFile(hgrcPath, hgrc.join(''), { mode: 0o600 });
-    hgEnv.HGRCPATH = `${ctx.ferryHgrc}:${hgrcPath}`;
+    // largefiles is loaded for imports and syncs: a largefiles source refuses plain clients, and
+    // its large files are pulled after the changesets (HgRemote.pullLargefiles).
+    hgEnv.HGRCPATH = `${withLargefiles(ctx.ferryHgrc)}:${hgrcPath}`;
     // The source's own .hg/hgrc (hooks, extensions) is never read, nor the copy's.
     hgEnv.HGRCSKIPREPO = '1';
     hgEnv.HGPLAINEXCEPT = 'progress';

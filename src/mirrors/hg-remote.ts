@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 import { runProcess } from '../vcs/process.js';
@@ -26,6 +26,19 @@ export class HgRemote implements RemoteVcs {
 
   async clone(source: ImportSource, dest: string, access: SourceAccess, progress: TransferProgress): Promise<void> {
     await runProcess(this.hg, ['clone', '--noupdate', '--', source.location, dest], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
+    await this.pullLargefiles(source, dest, access, progress);
+  }
+
+  /**
+   * A largefiles repo's changesets hold only standins: its large files are pulled into the copy's
+   * own store (`.hg/largefiles`) with `hg lfpull --rev 'all()'` (hgext/largefiles/lfcommands.py),
+   * so the copy serves them. Nothing is done for other repos.
+   */
+  private async pullLargefiles(source: ImportSource, dest: string, access: SourceAccess, progress: TransferProgress): Promise<void> {
+    const requires = ['requires', join('store', 'requires')].map((f) => join(dest, '.hg', f)).filter((f) => existsSync(f));
+    const texts = await Promise.all(requires.map((f) => readFile(f, 'utf8')));
+    if (!texts.some((t) => t.split('\n').includes('largefiles'))) return;
+    await runProcess(this.hg, ['-R', dest, 'lfpull', '--rev', 'all()', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
   }
 
   async finish(source: ImportSource, dest: string, options: { keepRemote: boolean }): Promise<void> {
@@ -130,6 +143,7 @@ export class HgRemote implements RemoteVcs {
   async pull(source: ImportSource, dir: string, access: SourceAccess, options: { allowForce: boolean }, progress: TransferProgress): Promise<SyncOutcome> {
     const before = await this.state(dir, access);
     const r = await runProcess(this.hg, ['-R', dir, 'pull', '--', source.location], { env: access.hgEnv, signal: access.signal, onStderr: (b) => progress.note(b) });
+    if (r.code === 0) await this.pullLargefiles(source, dir, access, progress);
     const gone = await this.nodes(dir, 'outgoing', source, access);
     const out = r.stdout.toString('utf8');
     const added = /added (\d+) changesets?/.exec(out)?.[1];

@@ -5,6 +5,7 @@ import { createHttpServer } from '../http/server.js';
 import { httpTimeoutsOf } from '../http/connection-limits.js';
 import { healthRoute } from '../http/routes/health.js';
 import { wireRoute } from '../http/routes/wire.js';
+import { lfsRoute } from '../http/routes/lfs.js';
 import { cloneBundleRoute } from '../http/routes/hg-clone-bundles.js';
 import { metricsRoute } from '../http/routes/metrics.js';
 import { countResponses, instrumentRoutes } from '../http/instrument.js';
@@ -33,7 +34,7 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), lfsRoute(app), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {

@@ -7,7 +7,9 @@ export type GitService = 'git-upload-pack' | 'git-receive-pack' | 'git-upload-ar
 export type SshCommand =
   | { readonly kind: 'hg-serve'; readonly path: RepoPath }
   | { readonly kind: 'hg-init'; readonly path: RepoPath }
-  | { readonly kind: 'git'; readonly service: GitService; readonly path: RepoPath };
+  | { readonly kind: 'git'; readonly service: GitService; readonly path: RepoPath }
+  /** git-lfs asks for the LFS HTTP endpoint and a token (git-lfs docs/api/server-discovery.md). */
+  | { readonly kind: 'git-lfs-authenticate'; readonly path: RepoPath; readonly operation: 'upload' | 'download' };
 
 export const MAX_COMMAND_LENGTH = 1024;
 
@@ -24,6 +26,10 @@ export function parseSshCommand(line: string): SshCommand {
   const words = splitWords(line);
   const [first, ...rest] = words;
   if (first === 'hg') return parseHg(rest);
+  if (first === 'git-lfs-authenticate' && rest.length === 2 && (rest[1] === 'upload' || rest[1] === 'download')) {
+    const { path } = gitCommand('git-upload-pack', rest[0] as string) as { path: RepoPath };
+    return { kind: 'git-lfs-authenticate', path, operation: rest[1] };
+  }
   if (first === 'git' && rest.length === 2 && GIT_SERVICES.includes(`git-${rest[0] ?? ''}` as GitService)) {
     return gitCommand(`git-${rest[0]}` as GitService, rest[1] as string);
   }
@@ -85,7 +91,7 @@ export function splitWords(line: string): string[] {
 }
 
 function refused(why: string): CommandRefusedError {
-  return new CommandRefusedError(`command refused: ${why}. Ferry runs only "hg -R PATH serve --stdio", "hg init PATH" and git-upload-pack/git-receive-pack/git-upload-archive 'PATH'`);
+  return new CommandRefusedError(`command refused: ${why}. Ferry runs only "hg -R PATH serve --stdio", "hg init PATH", git-upload-pack/git-receive-pack/git-upload-archive 'PATH' and git-lfs-authenticate PATH upload|download`);
 }
 
 function truncate(s: string): string {

@@ -18,6 +18,7 @@ import { repoUrlLines, repoUrls } from '../services/repo-urls.js';
 import { HgSshCommandTap } from '../metrics/hg-ssh-commands.js';
 import { cloneBundleManifest } from '../http/routes/hg-clone-bundles.js';
 import type { SshCommand } from './command.js';
+import { lfsAuthenticate } from './lfs-authenticate.js';
 
 export interface CommandContext {
   readonly app: App;
@@ -43,6 +44,8 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
   switch (command.kind) {
     case 'hg-init':
       return hgInit(ctx, command.path);
+    case 'git-lfs-authenticate':
+      return lfsAuthenticate(ctx, command.path, command.operation);
     case 'hg-serve': {
       const { repo } = await authorizeKind(ctx, command.path, 'hg').catch((err: unknown) => explainMissing(ctx, command.path, err));
       const refusal = (await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors)) ?? diskRefusal(ctx);

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Mercurial wire protocol commands (wireprotov1server), and those of the extensions Ferry's hg
- * loads (evolve's obsolescence-marker discovery, topic's heads); anything else under `?cmd=` is
+ * loads (evolve's obsolescence-marker discovery, topic's heads, largefiles' putlfile, getlfile,
+ * statlfile and lheads — hgext/largefiles/__init__.py); anything else under `?cmd=` is
  * not ours. An evolve or topic client asks for these over HTTP as over SSH.
  */
 const HG_COMMANDS = new Set([
@@ -19,17 +20,22 @@ const HG_COMMANDS = new Set([
   'clonebundles_manifest',
   'debugwireargs',
   'getbundle',
+  'getlfile',
   'heads',
   'hello',
   'known',
   'listkeys',
+  'lheads',
   'lookup',
   'protocaps',
   'pushkey',
+  'putlfile',
+  'statlfile',
   'stream_out',
   'unbundle',
 ]);
-const HG_WRITE_COMMANDS = new Set(['unbundle', 'pushkey']);
+/** Commands that write: largefiles' putlfile stores a file outside any transaction. */
+const HG_WRITE_COMMANDS = new Set(['unbundle', 'pushkey', 'putlfile']);
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
 

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeLargefilesConfig } from './largefiles.js';
 
 /**
  * The transaction hook every hg process loads (it acts only on pushes a client makes, `source`
@@ -47,10 +48,12 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * neither /etc/mercurial nor any user's ~/.hgrc applies, and no client word ever becomes config.
  * Evolve and topic (Debian's mercurial-evolve) are always loaded, so every process — ssh serve,
  * chg, hgweb, the command-server pool, imports — understands obsolescence markers and topics.
+ * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
+ * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
-export function ferryHgrc(singleHeadHook: string): string {
+export function ferryHgrc(singleHeadHook: string, largefilesGuard: string): string {
   return `# Written by Ferry on every start; edits are overwritten.
 [ui]
 interactive = false
@@ -58,6 +61,7 @@ report_untrusted = false
 [extensions]
 evolve =
 topic =
+ferry_largefiles = ${largefilesGuard}
 [phases]
 publish = true
 [server]
@@ -80,7 +84,7 @@ export function writeHgrc(dataDir: string): string {
   const hook = join(dir, 'ferry_single_head.py');
   writeFileSync(hook, SINGLE_HEAD_PY);
   const path = join(dir, 'hgrc');
-  writeFileSync(path, ferryHgrc(hook));
+  writeFileSync(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension));
   return path;
 }
 

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ProcessSpec } from '../process-spec.js';
+import { withLargefiles } from './largefiles.js';
 import { removeWhenGone, type Watchdog } from '../watchdog.js';
 
 /**
@@ -160,7 +161,9 @@ export class HgServe {
    * `cloneBundles` the clone bundle manifest offered to this session (none when empty).
    */
   serve(dir: string, access: { readonly denyWrites?: string; readonly cloneBundles?: string }): ProcessSpec {
-    const base = [this.hgrcPath, this.serveHgrcPath].join(delimiter);
+    // A session that may write loads largefiles (a first largefiles push needs its capability);
+    // a reader gets it only where the repo requires it (Mercurial loads it for such repos itself).
+    const base = [access.denyWrites === undefined ? withLargefiles(this.hgrcPath) : this.hgrcPath, this.serveHgrcPath].join(delimiter);
     const env: NodeJS.ProcessEnv = { ...this.options.env, HGRCPATH: base };
     if (access.cloneBundles) env.FERRY_CLONEBUNDLES_MANIFEST = access.cloneBundles;
     if (access.denyWrites !== undefined) {

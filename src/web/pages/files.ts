@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { NotFoundError } from '../../domain/errors.js';
+import { largeContentFile } from '../../vcs/large-content.js';
 import { isPlausibleRef, type RepoBrowser } from '../../vcs/browse.js';
 import type { PageContext } from '../context.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
@@ -80,7 +82,11 @@ export async function filesPage(ctx: PageContext, view: RepoView, ref: string, p
 /** Raw bytes as text/plain (or a download), never as HTML: repository content is untrusted. */
 export async function sendRaw(ctx: PageContext, view: RepoView, ref: string, path: string): Promise<void> {
   const id = await resolveOrThrow(view.browser, ref);
-  const bytes = await view.browser.blob(id, path);
+  const committed = await view.browser.blob(id, path);
+  // An hg largefile or a Git LFS object: its content, not the standin or pointer.
+  const dir = ctx.app.repositories.directoryOf(view.repo);
+  const large = await largeContentFile({ kind: view.repo.kind, dir }, view.browser, id, path, committed, (oid) => ctx.app.lfs.fileOf(view.repo.id, oid));
+  const bytes = large ? await readFile(large) : committed;
   if (!bytes) throw new NotFoundError(`no file ${JSON.stringify(path.slice(0, 200))} at ${ref}`);
   const name = path.split('/').pop() ?? 'file';
   const binary = isBinary(bytes);
