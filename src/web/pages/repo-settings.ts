@@ -230,14 +230,14 @@ ${repo.kind === 'hg'
 ${s.lastError !== null ? html`<dt>Last error</dt><dd class="error-text" id="mirror-error">${s.lastError}${s.failures > 1 ? ` (${s.failures} failures in a row)` : ''}</dd>` : ''}
 <dt>Next sync</dt><dd id="mirror-next">${shortDate(s.nextRunAt)} UTC</dd></dl>
 <div class="markdown mirror-actions"><form method="post" action="${settingsUrl(repo, 'mirror/sync')}">${f}<button class="primary" type="submit" id="sync-now">Sync now</button></form>
-<form class="row" method="post" action="${settingsUrl(repo, 'mirror/schedule')}">${f}<label for="mirror-every">Sync every</label><input id="mirror-every" type="text" name="every" value="${formatDuration(s.intervalMs)}" size="8" required pattern="([0-9]+(ms|s|m|h|d))+"><button type="submit">Save</button></form>
+<form class="row" method="post" action="${settingsUrl(repo, 'mirror/schedule')}">${f}<label for="mirror-every">Sync every</label><input id="mirror-every" type="text" name="every" value="${formatDuration(s.intervalMs)}" size="8" required aria-describedby="every-help"><span class="muted small" id="every-help">like 30m, 1h or 1d</span><button type="submit">Save</button></form>
 <a class="button danger" href="${settingsUrl(repo, 'mirror/remove')}">Stop mirroring</a></div>
 <p class="muted small markdown">The source and its credentials are changed with <code>ferry mirror add ${repo.path} URL</code> on the server.</p></section>`);
   }
   // Webhooks: the REST API issue adds a section here (ferry hook add/list/rm over the web).
   sections.push(html`<section class="box" id="rename"><header><strong>Rename</strong></header>
 <form class="stack markdown" method="post" action="${settingsUrl(repo, 'rename')}">${f}<label for="new-path">New path</label><input id="new-path" type="text" name="path" required value="${repo.path}" autocomplete="off" spellcheck="false">
-<p class="muted small">Grants, deploy keys${mirror ? ' and the mirror' : ''} move along; the old path redirects web pages and hg/git clients until a repository is created there.</p><div><button type="submit">Rename</button></div></form></section>`);
+<p class="muted small">${mirror ? 'Grants, deploy keys and the mirror' : 'Grants and deploy keys'} move along; the old path redirects web pages and hg/git clients until a repository is created there.</p><div><button type="submit">Rename</button></div></form></section>`);
   sections.push(html`<section class="box danger-zone" id="delete"><header><strong>Delete</strong></header><div class="markdown"><p>Deleting removes the repository and its history for good.</p><a class="button danger" href="${settingsUrl(repo, 'delete')}" id="delete-link">Delete this repository…</a></div></section>`);
   return layout(ctx, {
     title: `Settings · ${repo.path}`,
