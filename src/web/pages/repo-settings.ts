@@ -225,8 +225,8 @@ ${repo.kind === 'hg'
     const s = mirrorStatus(mirror);
     sections.push(html`<section class="box" id="mirror"><header><strong>Mirror</strong><span class="muted small">read-only; changes only by syncing from its source</span></header>
 <dl class="meta mirror-meta"><dt>Source</dt><dd class="mono" id="mirror-source">${s.source}</dd><dt>Syncs every</dt><dd>${formatDuration(s.intervalMs)}${s.allowForce ? ' (follows force-pushes and strips)' : ''}</dd>
-<dt>Last sync</dt><dd id="mirror-last-sync">${s.lastAttemptAt ? shortDate(s.lastAttemptAt) : 'never'}${s.lastAttemptAt && s.lastError === null ? ' (worked)' : ''}</dd>
-<dt>Last success</dt><dd>${s.lastSuccessAt ? shortDate(s.lastSuccessAt) : 'never'}</dd>
+<dt>Last sync</dt><dd id="mirror-last-sync">${s.lastAttemptAt ? `${shortDate(s.lastAttemptAt)} UTC` : 'never'}${s.lastAttemptAt ? (s.lastError === null ? ' (worked)' : ' (failed)') : ''}</dd>
+<dt>Last success</dt><dd>${s.lastSuccessAt ? `${shortDate(s.lastSuccessAt)} UTC` : 'never'}</dd>
 ${s.lastError !== null ? html`<dt>Last error</dt><dd class="error-text" id="mirror-error">${s.lastError}${s.failures > 1 ? ` (${s.failures} failures in a row)` : ''}</dd>` : ''}
 <dt>Next sync</dt><dd id="mirror-next">${shortDate(s.nextRunAt)} UTC</dd></dl>
 <div class="markdown mirror-actions"><form method="post" action="${settingsUrl(repo, 'mirror/sync')}">${f}<button class="primary" type="submit" id="sync-now">Sync now</button></form>
