@@ -99,8 +99,14 @@ async function perform(ctx: PageContext, repo: Repo, action: string, form: URLSe
     case 'mirror/sync': {
       if (!(await app.mirrors.isMirror(repo))) throw new FerryError('FERRY_INVALID_INPUT', `${repo.path} is not a mirror`);
       const sync = app.mirrors.sync(repo.path);
-      const waited = await Promise.race([sync.then((o) => o.summary), delay(SYNC_WAIT_MS)]);
       sync.catch(() => undefined);
+      let waited: string | undefined;
+      try {
+        waited = await Promise.race([sync.then((o) => o.summary), delay(SYNC_WAIT_MS)]);
+      } catch {
+        // The reason is recorded as the mirror's last error, shown below without credentials.
+        throw new FerryError('FERRY_IMPORT_FAILED', 'The sync was refused or failed: the Mirror section says why.');
+      }
       if (waited === undefined) return back('The sync goes on in the background: reload this page to see how it ended.');
       return back(`Synced: ${waited}.`);
     }
