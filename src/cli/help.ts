@@ -22,7 +22,7 @@ export const COMMAND_HELP = {
   user: {
     summary: 'people who sign in',
     usage: ['user add NAME [--admin]', 'user list', 'user rm NAME', 'user passwd NAME', 'user admin NAME --on|--off'],
-    notes: '`user passwd` asks for the password of the web pages and of HTTP Basic (hg/git over HTTP) on the terminal, or reads one line from standard input.',
+    notes: '`user passwd` asks for the password of the web pages and of HTTP Basic (hg/git over HTTP) on the terminal, or reads one line from standard input; the user\'s open web sessions are signed out.',
   },
   key: {
     summary: "a user's SSH public keys",
@@ -44,7 +44,8 @@ export const COMMAND_HELP = {
   },
   token: {
     summary: 'tokens for HTTP Basic auth (any user name)',
-    usage: ['token add USER [--read-only] [--label TEXT]', 'token list USER', 'token rm USER ID'],
+    usage: ['token add USER [--read-only] [--label TEXT] [--expires DURATION]', 'token list USER', 'token rm USER ID'],
+    notes: '`--expires 90d` makes the token stop working 90 days from now (at most ten years); without it a token lasts until removed. `token list` shows each expiry.',
   },
   'deploy-key': {
     summary: 'SSH keys that reach one repo',

@@ -29,3 +29,11 @@ export function parseSize(input: string | number): number {
   }
   return Math.floor(Number(m[1]) * unit);
 }
+
+/** Milliseconds as the largest whole unit `parseDuration` reads back: `2d`, `90m`, `45s`. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -85,6 +85,20 @@ export class MirrorService {
     return secret;
   }
 
+  /**
+   * Syncs every `intervalMs` from now on; the next run is one interval after the last attempt
+   * (or from now, when that is already past).
+   * @throws FerryError FERRY_INVALID_INPUT for an interval under a second
+   * @throws FerryError FERRY_NOT_FOUND when `path` is not a mirror
+   */
+  async reschedule(path: RepoPath, intervalMs: number): Promise<Mirror> {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1000) throw new FerryError('FERRY_INVALID_INPUT', 'a mirror syncs at most every second: write it like 30m, 1h or 1d');
+    const mirror = await this.require(path);
+    const last = mirror.lastAttemptAt ? Date.parse(mirror.lastAttemptAt) : Date.now();
+    await this.deps.store.setInterval(mirror.repo.id, intervalMs, Math.max(Date.now(), last + intervalMs));
+    return { ...mirror, intervalMs };
+  }
+
   /** The secret a mirror's webhook requests must prove (WebhookVerifier). */
   webhookSecret(mirror: Mirror): string {
     return this.deps.box.open(mirror.sealedWebhookSecret, context(mirror.repo.id, 'webhook'));

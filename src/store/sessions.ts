@@ -11,5 +11,7 @@ export interface SessionStore {
   /** The session if it exists and has not expired. */
   byHash(idHash: string, now: Date): Promise<WebSession | undefined>;
   remove(idHash: string): Promise<void>;
+  /** Ends every session of a user (a new password), except the one `exceptIdHash` names. */
+  removeForUser(userId: number, exceptIdHash?: string): Promise<void>;
   removeExpired(now: Date): Promise<void>;
 }

@@ -54,6 +54,8 @@ export interface Token {
   readonly label: string;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+  /** ISO date after which the token is refused; null: it never expires. */
+  readonly expiresAt: string | null;
 }
 
 export interface UserStore {
@@ -109,7 +111,7 @@ export interface GrantStore {
 }
 
 export interface TokenStore {
-  create(userId: number, hash: string, options: { readOnly: boolean; label: string }): Promise<Token>;
+  create(userId: number, hash: string, options: { readOnly: boolean; label: string; expiresAt?: Date | null }): Promise<Token>;
   byHash(hash: string): Promise<Token | undefined>;
   listForUser(userId: number): Promise<Token[]>;
   remove(userId: number, id: number): Promise<void>;
@@ -146,6 +148,8 @@ export interface MirrorStore {
   recordSuccess(repoId: number, at: string, nextRunAt: number): Promise<void>;
   recordFailure(repoId: number, at: string, error: string, nextRunAt: number): Promise<void>;
   setWebhookSecret(repoId: number, sealed: string): Promise<void>;
+  /** A new sync interval, and the next run it implies (epoch milliseconds). */
+  setInterval(repoId: number, intervalMs: number, nextRunAt: number): Promise<void>;
   remove(repoId: number): Promise<boolean>;
 }
 

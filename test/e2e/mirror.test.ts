@@ -46,7 +46,7 @@ describe('pull mirrors', () => {
     const next = await source.commit('second');
     await eventually('the scheduled sync brings the new commit', async () => (await head(dir)) === next);
     const list = await srv.cliOk(['mirror', 'list']);
-    assert.match(list.stdout, /^mirrors\/lib\s+git\s+http:\/\/127\.0\.0\.1:\d+\/src\.git\s+1s\s+20\d\d-\S+\s+0\s+20\d\d-\S+\s+-$/m);
+    assert.match(list.stdout, /^mirrors\/lib\s+git\s+http:\/\/127\.0\.0\.1:\d+\/src\.git\s+1s\s+20\d\d-\S+\s+20\d\d-\S+\s+0\s+20\d\d-\S+\s+-$/m);
 
     const work = join(tempDir('ferry-push-'), 'lib');
     await runOk('git', ['clone', '--quiet', admin.sshUrl('mirrors/lib'), work], { env: admin.env });
@@ -102,7 +102,7 @@ describe('pull mirrors', () => {
     assert.equal(await head(dir), kept);
     assert.notEqual(await head(dir, 'refs/heads/feature'), '');
     const list = await srv.cliOk(['mirror', 'list']);
-    assert.match(list.stdout, /^mirrors\/safe\s+git\s+\S+\s+1h\s+never\s+1\s+\S+\s+sync of mirrors\/safe refused/m);
+    assert.match(list.stdout, /^mirrors\/safe\s+git\s+\S+\s+1h\s+20\d\d-\S+\s+never\s+1\s+\S+\s+sync of mirrors\/safe refused/m);
 
     const forced = await srv.cli(['mirror', 'sync', 'mirrors/safe', '--allow-force']);
     assert.equal(forced.code, 0, forced.stderr);

@@ -1,11 +1,10 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
 import { NotFoundError, UsageError } from '../../domain/errors.js';
-import { parsePublicKeys } from '../../domain/public-key.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { Repo } from '../../store/types.js';
 import { parseCommand, print, printTable, readInput } from '../io.js';
-import { assertNoneRegistered, normaliseFingerprint } from './key.js';
+import { addDeployKeys, normaliseFingerprint } from '../../services/ssh-keys.js';
 
 export async function deployKeyCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -13,10 +12,7 @@ export async function deployKeyCommand(app: App, args: string[]): Promise<number
     case 'add': {
       const { values, positionals } = parseCommand(rest, { write: { type: 'boolean' } }, `${FERRY} deploy-key add PATH [FILE|-] [--write]`, { min: 1, max: 2 });
       const repo = await requireRepo(app, positionals[0] as string);
-      const keys = parsePublicKeys(readInput(positionals[1]));
-      await assertNoneRegistered(app.stores.keys, keys);
-      for (const key of keys) {
-        const added = await app.stores.keys.addDeployKey(repo.id, key, values.write === true);
+      for (const added of await addDeployKeys(app.stores.keys, repo, readInput(positionals[1]), values.write === true)) {
         print(`added ${values.write ? 'read-write' : 'read-only'} deploy key ${added.fingerprint} to ${repo.path}`);
       }
       return 0;

@@ -1,9 +1,10 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
-import { ConflictError, NotFoundError, UsageError } from '../../domain/errors.js';
-import { keyInUseError, parsePublicKeys, type PublicKey } from '../../domain/public-key.js';
+import { NotFoundError, UsageError } from '../../domain/errors.js';
+import { parsePublicKeys } from '../../domain/public-key.js';
+import { assertNoneRegistered, normaliseFingerprint } from '../../services/ssh-keys.js';
 import { parseUserName } from '../../domain/user-name.js';
-import type { KeyStore, User } from '../../store/types.js';
+import type { User } from '../../store/types.js';
 import { parseCommand, print, printTable, readInput } from '../io.js';
 
 const USAGE = `${FERRY} key add USER [FILE|-] | ${FERRY} key list [USER] | ${FERRY} key rm USER FINGERPRINT`;
@@ -52,21 +53,3 @@ export async function requireUser(app: App, name: string): Promise<User> {
   return user;
 }
 
-/** Checks every key before adding any, so a file with one duplicate adds nothing. */
-export async function assertNoneRegistered(store: KeyStore, keys: readonly PublicKey[]): Promise<void> {
-  const seen = new Set<string>();
-  for (const key of keys) {
-    if (seen.has(key.fingerprint)) {
-      throw new ConflictError(`key ${key.fingerprint} appears twice in the input; nothing was added`, 'FERRY_KEY_EXISTS');
-    }
-    seen.add(key.fingerprint);
-    const existing = await store.byBlob(key.blob);
-    if (existing) {
-      throw keyInUseError(key.fingerprint);
-    }
-  }
-}
-
-export function normaliseFingerprint(input: string): string {
-  return input.startsWith('SHA256:') ? input : `SHA256:${input}`;
-}

@@ -2,6 +2,7 @@ import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
 import { FerryError, UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
+import { mirrorStatus } from '../../mirrors/status.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { formatInterval, importCommand, printMirrorSetup } from './import.js';
 
@@ -15,17 +16,22 @@ export async function mirrorCommand(app: App, args: string[]): Promise<number> {
       parseCommand(rest, {}, `${FERRY} mirror list`, { min: 0, max: 0 });
       const mirrors = await app.mirrors.list();
       printTable(
-        ['PATH', 'KIND', 'SOURCE', 'EVERY', 'LAST SUCCESS', 'FAILURES', 'NEXT RUN', 'LAST ERROR'],
-        mirrors.map((m) => [
-          m.repo.path,
-          m.repo.kind,
-          m.url,
-          formatInterval(m.intervalMs),
-          m.lastSuccessAt ?? 'never',
-          String(m.failures),
-          new Date(m.nextRunAt).toISOString(),
-          m.lastError ?? '-',
-        ]),
+        ['PATH', 'KIND', 'SOURCE', 'EVERY', 'LAST SYNC', 'LAST SUCCESS', 'FAILURES', 'NEXT RUN', 'LAST ERROR'],
+        mirrors.map((m) => {
+          // The same facts, redacted the same way, as the mirror's web pages show.
+          const s = mirrorStatus(m);
+          return [
+            m.repo.path,
+            m.repo.kind,
+            s.source,
+            `${formatInterval(s.intervalMs)}${s.allowForce ? ' (allow-force)' : ''}`,
+            s.lastAttemptAt ?? 'never',
+            s.lastSuccessAt ?? 'never',
+            String(s.failures),
+            s.nextRunAt,
+            s.lastError ?? '-',
+          ];
+        }),
       );
       return 0;
     }

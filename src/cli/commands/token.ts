@@ -1,7 +1,8 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
-import { issueToken } from '../../services/tokens.js';
+import { parseDuration } from '../../domain/duration.js';
+import { issueToken, isExpired } from '../../services/tokens.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { requireUser } from './key.js';
 
@@ -11,13 +12,18 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
     case 'add': {
       const { values, positionals } = parseCommand(
         rest,
-        { 'read-only': { type: 'boolean' }, label: { type: 'string' } },
-        `${FERRY} token add USER [--read-only] [--label TEXT]`,
+        { 'read-only': { type: 'boolean' }, label: { type: 'string' }, expires: { type: 'string' } },
+        `${FERRY} token add USER [--read-only] [--label TEXT] [--expires DURATION]`,
         { min: 1, max: 1 },
       );
       const user = await requireUser(app, positionals[0] as string);
-      const { token, record } = await issueToken(app.stores.tokens, user.id, { readOnly: values['read-only'] === true, label: values.label ?? '' });
-      process.stderr.write(`token ${record.id} for ${user.name}${record.readOnly ? ' (read-only)' : ''}; it is shown only once:\n`);
+      const { token, record } = await issueToken(app.stores.tokens, user.id, {
+        readOnly: values['read-only'] === true,
+        label: values.label ?? '',
+        ...(values.expires !== undefined ? { expiresInMs: parseDuration(values.expires) } : {}),
+      });
+      const expiry = record.expiresAt ? `, expires ${record.expiresAt}` : '';
+      process.stderr.write(`token ${record.id} for ${user.name}${record.readOnly ? ' (read-only)' : ''}${expiry}; it is shown only once:\n`);
       print(token);
       return 0;
     }
@@ -26,8 +32,15 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       const user = await requireUser(app, positionals[0] as string);
       const tokens = await app.stores.tokens.listForUser(user.id);
       printTable(
-        ['ID', 'ACCESS', 'LAST USED', 'LABEL'],
-        tokens.map((t) => [String(t.id), t.readOnly ? 'read-only' : 'read-write', t.lastUsedAt ?? 'never', t.label]),
+        ['ID', 'ACCESS', 'CREATED', 'EXPIRES', 'LAST USED', 'LABEL'],
+        tokens.map((t) => [
+          String(t.id),
+          t.readOnly ? 'read-only' : 'read-write',
+          t.createdAt,
+          t.expiresAt === null ? 'never' : `${t.expiresAt}${isExpired(t) ? ' (expired)' : ''}`,
+          t.lastUsedAt ?? 'never',
+          t.label,
+        ]),
       );
       return 0;
     }
@@ -41,6 +54,6 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`usage: ${FERRY} token add USER [--read-only] | ${FERRY} token list USER | ${FERRY} token rm USER ID`);
+      throw new UsageError(`usage: ${FERRY} token add USER [--read-only] [--label TEXT] [--expires DURATION] | ${FERRY} token list USER | ${FERRY} token rm USER ID`);
   }
 }

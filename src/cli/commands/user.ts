@@ -3,7 +3,7 @@ import { FERRY } from '../invocation.js';
 import { UsageError } from '../../domain/errors.js';
 import { parseUserName } from '../../domain/user-name.js';
 import { addUser, removeUser, setAdmin } from '../../services/admins.js';
-import { hashPassword } from '../../services/passwords.js';
+import { setPassword } from '../../services/user-passwords.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { readSecret } from '../secret.js';
 
@@ -46,8 +46,8 @@ export async function userCommand(app: App, args: string[]): Promise<number> {
       const user = await app.stores.users.byName(name);
       if (!user) throw new UsageError(`no user named ${name}; add it first: ${FERRY} user add ${name}`);
       const password = await readSecret(`New password for ${name}: `);
-      await app.stores.users.setPasswordHash(user.id, await hashPassword(password));
-      print(`password set for ${name}`);
+      await setPassword(app.stores, user, password);
+      print(`password set for ${name}; their web sessions are signed out`);
       return 0;
     }
     default:

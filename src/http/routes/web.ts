@@ -14,6 +14,7 @@ import { groupPage, homePage } from '../../web/pages/home.js';
 import { logPage } from '../../web/pages/log.js';
 import { branchesPage, tagsPage } from '../../web/pages/refs.js';
 import { repoHome } from '../../web/pages/repo.js';
+import { repoSettings } from '../../web/pages/repo-settings.js';
 import { repoBase, type RepoView } from '../../web/pages/repo-shell.js';
 import { redirect, sendHtml } from '../../web/respond.js';
 import { loadStaticAssets, type StaticAsset } from '../../web/static.js';
@@ -26,7 +27,7 @@ const WIRE = /\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/
 const OTHER_AREAS = /^\/(api|cdn)(\/|$)|^\/(healthz|metrics)$/;
 
 /**
- * Browser pages: `/`, `/GROUP/`, `/PATH` and `/PATH/-/…`, plus `/-/signin`, `/-/settings`,
+ * Browser pages: `/`, `/GROUP/`, `/PATH` and `/PATH/-/…` (`/PATH/-/settings/…` also takes POSTs), plus `/-/signin`, `/-/settings`,
  * `/-/admin` and `/-/static/…`. Goes after the wire-protocol routes: a request with `?cmd=` or
  * a git smart-HTTP path is never taken here.
  */
@@ -98,13 +99,17 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
     else throw new NotFoundError('no such page');
     return true;
   }
-  if (method === 'POST') return false;
   const decoded = decodePath(path);
   const marker = decoded.indexOf('/-/');
   const repoPart = marker < 0 ? decoded : decoded.slice(0, marker);
   const sub = marker < 0 ? undefined : decoded.slice(marker + 3);
   if (!isRepoPath(repoPart)) return false;
   const repoPath = parseRepoPath(repoPart);
+  if (sub === 'settings' || sub?.startsWith('settings/')) {
+    await repoSettings(ctx, repoPath, sub.slice('settings/'.length));
+    return true;
+  }
+  if (method === 'POST') return false;
   // A repo the visitor may not see is, here as everywhere, no repo at all: no redirect to it.
   const stored = await ctx.app.stores.repos.byPath(repoPath);
   const repo = stored && (await ctx.app.policy.levelOn(ctx.subject, stored)) !== 'none' ? stored : undefined;

@@ -80,6 +80,10 @@ export class SqliteMirrorStore implements MirrorStore {
     this.db.prepare('UPDATE mirrors SET webhook_secret = ? WHERE repo_id = ?').run(sealed, repoId);
   }
 
+  async setInterval(repoId: number, intervalMs: number, nextRunAt: number): Promise<void> {
+    this.db.prepare('UPDATE mirrors SET interval_ms = ?, next_run_at = ? WHERE repo_id = ?').run(intervalMs, nextRunAt, repoId);
+  }
+
   async remove(repoId: number): Promise<boolean> {
     return this.db.prepare('DELETE FROM mirrors WHERE repo_id = ?').run(repoId).changes > 0;
   }

@@ -25,6 +25,10 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('DELETE FROM web_sessions WHERE id_hash = ?').run(idHash);
   }
 
+  async removeForUser(userId: number, exceptIdHash?: string): Promise<void> {
+    this.db.prepare('DELETE FROM web_sessions WHERE user_id = ? AND id_hash <> ?').run(userId, exceptIdHash ?? '');
+  }
+
   async removeExpired(now: Date): Promise<void> {
     this.db.prepare('DELETE FROM web_sessions WHERE expires_at <= ?').run(now.toISOString());
   }

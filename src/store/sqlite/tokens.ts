@@ -9,21 +9,22 @@ interface TokenRow {
   label: string;
   created_at: string;
   last_used_at: string | null;
+  expires_at: string | null;
 }
 
-const COLUMNS = 'id, user_id, read_only, label, created_at, last_used_at';
+const COLUMNS = 'id, user_id, read_only, label, created_at, last_used_at, expires_at';
 
 function tokenFromRow(row: TokenRow): Token {
-  return { id: row.id, userId: row.user_id, readOnly: row.read_only === 1, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+  return { id: row.id, userId: row.user_id, readOnly: row.read_only === 1, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, expiresAt: row.expires_at };
 }
 
 export class SqliteTokenStore implements TokenStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async create(userId: number, hash: string, options: { readOnly: boolean; label: string }): Promise<Token> {
+  async create(userId: number, hash: string, options: { readOnly: boolean; label: string; expiresAt?: Date | null }): Promise<Token> {
     const row = this.db
-      .prepare(`INSERT INTO tokens (user_id, hash, read_only, label) VALUES (?, ?, ?, ?) RETURNING ${COLUMNS}`)
-      .get(userId, hash, options.readOnly ? 1 : 0, options.label) as TokenRow;
+      .prepare(`INSERT INTO tokens (user_id, hash, read_only, label, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING ${COLUMNS}`)
+      .get(userId, hash, options.readOnly ? 1 : 0, options.label, options.expiresAt ? options.expiresAt.toISOString() : null) as TokenRow;
     return tokenFromRow(row);
   }
 

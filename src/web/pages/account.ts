@@ -1,7 +1,8 @@
-import { FerryError, describeError, isFerryError } from '../../domain/errors.js';
+import { FerryError, InvalidInputError, describeError, isFerryError } from '../../domain/errors.js';
 import { parsePublicKeys } from '../../domain/public-key.js';
 import { hashSessionId, parseCookies, SESSION_COOKIE, sessionCookie, startSession } from '../../http/session-subject.js';
-import { issueToken } from '../../services/tokens.js';
+import { issueToken, isExpired } from '../../services/tokens.js';
+import { setPassword } from '../../services/user-passwords.js';
 import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import type { User } from '../../store/types.js';
@@ -88,12 +89,34 @@ async function settingsPage(ctx: PageContext, notice?: SafeHtml, error?: string)
 <form class="stack markdown" method="post" action="/-/settings/keys">${csrfField(ctx)}<label for="key">Add a public key (the contents of a .pub file)</label><textarea id="key" name="key" required placeholder="ssh-ed25519 AAAA… you@laptop"></textarea><div><button class="primary" type="submit">Add key</button></div></form></section>
 <section class="box"><header><strong>Access tokens</strong><span class="muted small">for HTTP clones and pushes (any user name, the token as password)</span></header>
 <ul class="list" id="tokens">${tokens.length === 0 ? html`<li class="muted">No tokens yet.</li>` : tokens.map(
-      (t) => html`<li><span class="grow">${t.label || html`<span class="muted">unnamed</span>`} ${t.readOnly ? html`<span class="badge">read-only</span>` : html`<span class="badge">read-write</span>`}<br><span class="muted small">created ${shortDate(t.createdAt)}${t.lastUsedAt ? ` · last used ${shortDate(t.lastUsedAt)}` : ''}</span></span>
+      (t) => html`<li><span class="grow">${t.label || html`<span class="muted">unnamed</span>`} ${t.readOnly ? html`<span class="badge">read-only</span>` : html`<span class="badge">read-write</span>`}<br><span class="muted small">created ${shortDate(t.createdAt)} · ${tokenExpiry(t.expiresAt)}${t.lastUsedAt ? ` · last used ${shortDate(t.lastUsedAt)}` : ''}</span></span>
 <a class="button danger" href="${confirmUrl('/-/settings/tokens/remove', { id: String(t.id) })}">Revoke</a></li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/settings/tokens">${csrfField(ctx)}<label for="label">New token label</label><input id="label" type="text" name="label" maxlength="100" placeholder="laptop">
-<label><input type="checkbox" name="read_only" value="1"> Read-only</label><div><button class="primary" type="submit">Create token</button></div></form></section>`,
+<label for="expires">Expires</label><select id="expires" name="expires"><option value="7">in 7 days</option><option value="30">in 30 days</option><option value="90" selected>in 90 days</option><option value="365">in a year</option><option value="never">never</option></select>
+<label><input type="checkbox" name="read_only" value="1"> Read-only</label><div><button class="primary" type="submit">Create token</button></div></form></section>
+<section class="box" id="password"><header><strong>Password</strong><span class="muted small">for these pages and for hg/git over HTTP</span></header>
+<form class="stack markdown" method="post" action="/-/settings/password">${csrfField(ctx)}<label for="current-password">Current password</label><input id="current-password" type="password" name="current" autocomplete="current-password" required>
+<label for="new-password">New password (at least 8 characters)</label><input id="new-password" type="password" name="password" autocomplete="new-password" minlength="8" required>
+<label for="repeat-password">New password again</label><input id="repeat-password" type="password" name="repeat" autocomplete="new-password" minlength="8" required>
+<p class="muted small">Your other browsers are signed out when the password changes; tokens and SSH keys keep working.</p><div><button class="primary" type="submit">Change password</button></div></form></section>`,
   });
+}
+
+/** `expires 2025-03-01 12:00 UTC`, `expired …` or `never expires`. */
+function tokenExpiry(expiresAt: string | null): SafeHtml {
+  if (expiresAt === null) return html`<span class="token-expiry">never expires</span>`;
+  return isExpired({ expiresAt })
+    ? html`<span class="token-expiry expired">expired ${shortDate(expiresAt)} UTC</span>`
+    : html`<span class="token-expiry">expires ${shortDate(expiresAt)} UTC</span>`;
+}
+
+/** The web form's expiry choice: whole days from now, or never. */
+function expiryOf(choice: string | null): number | undefined {
+  if (choice === 'never') return undefined;
+  const days = Number(choice ?? '90');
+  if (![7, 30, 90, 365].includes(days)) throw new InvalidInputError('choose when the token expires from the list');
+  return days * 86_400_000;
 }
 
 /** Carries a new token across the 303 after its POST, once: HttpOnly, this path only, one minute. */
@@ -125,7 +148,8 @@ async function confirmRemoval(ctx: PageContext, action: string, userId: number):
 }
 
 /**
- * `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens. Every POST answers 303,
+ * `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens (with an expiry), change
+ * the password (the current one required; the user's other sessions end). Every POST answers 303,
  * so a reload never posts again; removals go through a confirmation page first. A new token is
  * shown once, on the page the 303 leads to (carried by a one-minute HttpOnly cookie).
  */
@@ -142,7 +166,7 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
       const notice = html`New token (shown only now, copy it): <code id="new-token">${fresh}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
       return sendHtml(req, res, 200, await settingsPage(ctx, notice), { 'Cache-Control': 'no-store', 'Set-Cookie': tokenFlash(ctx, '', 0) });
     }
-    const notice = done === 'key-added' ? html`Key added.` : done === 'key-removed' ? html`Key removed.` : done === 'token-revoked' ? html`Token revoked.` : undefined;
+    const notice = done === 'key-added' ? html`Key added.` : done === 'key-removed' ? html`Key removed.` : done === 'token-revoked' ? html`Token revoked.` : done === 'password-changed' ? html`Password changed; your other sessions are signed out.` : undefined;
     return sendHtml(req, res, 200, await settingsPage(ctx, notice, error));
   }
   if ((action === 'keys/remove' || action === 'tokens/remove') && reading) return confirmRemoval(ctx, action, user.id);
@@ -163,7 +187,12 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
         return redirect(res, '/-/settings?done=key-removed');
       }
       case 'tokens': {
-        const { token } = await issueToken(ctx.app.stores.tokens, user.id, { readOnly: form.get('read_only') === '1', label: (form.get('label') ?? '').slice(0, 100) });
+        const expiresInMs = expiryOf(form.get('expires'));
+        const { token } = await issueToken(ctx.app.stores.tokens, user.id, {
+          readOnly: form.get('read_only') === '1',
+          label: (form.get('label') ?? '').slice(0, 100),
+          ...(expiresInMs !== undefined ? { expiresInMs } : {}),
+        });
         return redirect(res, '/-/settings?done=token-created', { 'Set-Cookie': tokenFlash(ctx, token, 60) });
       }
       case 'tokens/remove': {
@@ -171,6 +200,15 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
         if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/settings/tokens/remove', { id }));
         await ctx.app.stores.tokens.remove(user.id, Number.parseInt(id, 10));
         return redirect(res, '/-/settings?done=token-revoked');
+      }
+      case 'password': {
+        const next = form.get('password') ?? '';
+        if (next !== (form.get('repeat') ?? '')) throw new InvalidInputError('the two new passwords differ: type the same one twice');
+        // Checked as a sign-in is, under the same failed-attempt limit: an open session is not enough.
+        const ok = await ctx.app.httpAuth.signIn(user.name, form.get('current') ?? '', ctx.app.httpAuth.clients.of(req));
+        if (!ok || ok.id !== user.id) throw new InvalidInputError('the current password is not right: type the one you sign in with');
+        await setPassword(ctx.app.stores, user, next, ctx.signedIn?.idHash);
+        return redirect(res, '/-/settings?done=password-changed');
       }
       default:
         return sendHtml(req, res, 404, await settingsPage(ctx, undefined, 'No such action.'));

@@ -1,14 +1,17 @@
-import { FerryError, NotFoundError, describeError } from '../../domain/errors.js';
+import { FerryError, InvalidInputError, NotFoundError, describeError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseUserName } from '../../domain/user-name.js';
 import { addUser, setAdmin } from '../../services/admins.js';
 import { hashPassword } from '../../services/passwords.js';
+import { removeConfirmed } from '../../services/repo-admin.js';
+import { setPassword } from '../../services/user-passwords.js';
 import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import { checkCsrf, checkCsrfHead } from '../csrf.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
+import { deletePage } from './repo-settings.js';
 
 async function adminPage(ctx: PageContext, error?: string, notice?: string): Promise<SafeHtml> {
   const [users, repos] = await Promise.all([ctx.app.stores.users.list(), ctx.app.stores.repos.list()]);
@@ -21,7 +24,8 @@ async function adminPage(ctx: PageContext, error?: string, notice?: string): Pro
       (u) => html`<li><span class="grow">${u.name} ${u.isAdmin ? html`<span class="badge phase">admin</span>` : ''}<br><span class="muted small">since ${shortDate(u.createdAt)}</span></span>
 ${u.isAdmin
           ? html`<a class="button danger" href="${confirmUrl('/-/admin/users/admin', { name: u.name, admin: '0' })}">Remove admin</a>`
-          : html`<form class="inline" method="post" action="/-/admin/users/admin">${f}<input type="hidden" name="name" value="${u.name}"><input type="hidden" name="admin" value="1"><button type="submit">Make admin</button></form>`}</li>`,
+          : html`<form class="inline" method="post" action="/-/admin/users/admin">${f}<input type="hidden" name="name" value="${u.name}"><input type="hidden" name="admin" value="1"><button type="submit">Make admin</button></form>`}
+<details class="row-form"><summary>Reset password</summary><form class="stack" method="post" action="/-/admin/users/password">${f}<input type="hidden" name="name" value="${u.name}"><label for="pw-${u.id}">New password for ${u.name}</label><input id="pw-${u.id}" type="password" name="password" autocomplete="new-password" minlength="8" required><span class="muted small">Signs ${u.name} out of every browser.</span><div><button type="submit">Set password</button></div></form></details></li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/admin/users">${f}<label for="new-user">New user</label><input id="new-user" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9_.\\-]*">
 <label for="new-password">Password (optional, at least 8 characters)</label><input id="new-password" type="password" name="password" autocomplete="new-password">
@@ -29,7 +33,9 @@ ${u.isAdmin
 <section class="box"><header><strong>Repositories</strong><span class="spacer"></span><span class="muted small">${repos.length}</span></header>
 <ul class="list" id="repos">${repos.map(
       (r) => html`<li><a class="grow" href="/${urlPath(r.path)}">${r.path}</a><span class="badge">${r.kind}</span>${r.isPublic ? html`<span class="badge public">public</span>` : html`<span class="badge">private</span>`}
-<form class="inline" method="post" action="/-/admin/repos/visibility">${f}<input type="hidden" name="path" value="${r.path}"><input type="hidden" name="public" value="${r.isPublic ? '0' : '1'}"><button type="submit">${r.isPublic ? 'Make private' : 'Make public'}</button></form></li>`,
+<form class="inline" method="post" action="/-/admin/repos/visibility">${f}<input type="hidden" name="path" value="${r.path}"><input type="hidden" name="public" value="${r.isPublic ? '0' : '1'}"><button type="submit">${r.isPublic ? 'Make private' : 'Make public'}</button></form>
+<a class="button" href="/${urlPath(r.path)}/-/settings">Settings</a><a class="button danger" href="${confirmUrl('/-/admin/repos/delete', { path: r.path })}">Delete</a>
+<details class="row-form"><summary>Rename</summary><form class="stack" method="post" action="/-/admin/repos/rename">${f}<input type="hidden" name="path" value="${r.path}"><label for="mv-${r.id}">New path for ${r.path}</label><input id="mv-${r.id}" type="text" name="to" value="${r.path}" required autocomplete="off" spellcheck="false"><div><button type="submit">Rename</button></div></form></details></li>`,
     )}</ul>
 <form class="stack markdown" method="post" action="/-/admin/repos">${f}<label for="new-repo">New repository path</label><input id="new-repo" type="text" name="path" required placeholder="team/app">
 <label for="kind">Kind</label><select id="kind" name="kind"><option value="hg">Mercurial</option><option value="git">Git</option></select>
@@ -54,7 +60,8 @@ async function confirmRemoveAdmin(ctx: PageContext): Promise<void> {
 }
 
 /**
- * `/-/admin`: users and repositories. Only admins; everyone else gets a plain 404. Every POST
+ * `/-/admin`: users (create, admin rights, reset a password) and repositories (create, visibility,
+ * rename, delete with the path typed). Only admins; everyone else gets a plain 404. Every POST
  * answers 303 (to the page, with `done=` or `error=`), so a reload never posts again; removing
  * admin rights goes through a confirmation page first.
  */
@@ -67,6 +74,11 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
     return sendHtml(req, res, 200, await adminPage(ctx, q.get('error') ?? undefined, q.get('done') ?? undefined));
   }
   if (action === 'users/admin' && reading) return confirmRemoveAdmin(ctx);
+  if (action === 'repos/delete' && reading) {
+    const repo = await ctx.app.stores.repos.byPath(parseRepoPath(ctx.url.searchParams.get('path') ?? ''));
+    if (!repo) return redirect(res, '/-/admin');
+    return sendHtml(req, res, 200, deletePage(ctx, repo, ctx.url.searchParams.get('error') ?? undefined, '/-/admin/repos/delete', '/-/admin'), { 'Cache-Control': 'no-store' });
+  }
   if (req.method !== 'POST') throw new NotFoundError('no such page');
   checkCsrfHead(ctx);
   const form = await readForm(req);
@@ -101,6 +113,30 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
         const path = parseRepoPath(form.get('path') ?? '');
         await stores.repos.setPublic(path, form.get('public') === '1');
         return redirect(res, `/-/admin?done=${encodeURIComponent(`${path} is now ${form.get('public') === '1' ? 'public' : 'private'}.`)}`);
+      }
+      case 'users/password': {
+        const user = await stores.users.byName(parseUserName(form.get('name') ?? ''));
+        if (!user) throw new FerryError('FERRY_USER_NOT_FOUND', 'no such user');
+        // One path with `ferry user passwd`: the user's web sessions end (the admin's own too, but this one).
+        await setPassword(stores, user, form.get('password') ?? '', ctx.signedIn.idHash);
+        return redirect(res, `/-/admin?done=${encodeURIComponent(`New password set for ${user.name}; their sessions are signed out.`)}`);
+      }
+      case 'repos/rename': {
+        const from = parseRepoPath(form.get('path') ?? '');
+        const moved = await repositories.move(from, parseRepoPath((form.get('to') ?? '').trim()));
+        return redirect(res, `/-/admin?done=${encodeURIComponent(`Renamed ${from} to ${moved.path}; the old path redirects until a repository is created there.`)}`);
+      }
+      case 'repos/delete': {
+        const repo = await stores.repos.byPath(parseRepoPath(form.get('path') ?? ''));
+        if (!repo) throw new FerryError('FERRY_REPO_NOT_FOUND', 'no such repository');
+        if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/admin/repos/delete', { path: repo.path }));
+        try {
+          await removeConfirmed(repositories, repo, form.get('confirm_path') ?? '');
+        } catch (err) {
+          if (!(err instanceof InvalidInputError)) throw err;
+          return redirect(res, `${confirmUrl('/-/admin/repos/delete', { path: repo.path })}&error=${encodeURIComponent(describeError(err))}`);
+        }
+        return redirect(res, `/-/admin?done=${encodeURIComponent(`Deleted ${repo.path}.`)}`);
       }
       default:
         throw new NotFoundError('no such page');

@@ -3,6 +3,7 @@ import type { PageContext } from '../context.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
+import { mirrorNotice } from './mirror-status.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 
 const README = /^readme(\.(md|markdown|txt|rst))?$/i;
@@ -10,7 +11,7 @@ const README = /^readme(\.(md|markdown|txt|rst))?$/i;
 /** The repo's front page: README, clone URLs with copy buttons, ssh config, CDN URL, recent commits. */
 export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
   const { repo, browser, base } = view;
-  const branch = await browser.defaultBranch();
+  const [branch, mirror] = await Promise.all([browser.defaultBranch(), mirrorNotice(ctx, view)]);
   const host = publicHost(ctx.app.config);
   const port = ctx.sshPort;
   const sshUrl = `${sshUrlBase(host, port)}/${repo.path}`;
@@ -29,7 +30,7 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
 <h3>CDN</h3>${copy('cdn-url', cdnUrl, 'CDN URL')}
 </div></aside>`;
   if (!branch) {
-    return repoPage(ctx, view, 'code', '', html`<div class="grid repo-home"><section class="box area-files" id="empty-repo"><header><strong>Empty repository</strong></header><div class="markdown"><p>Nothing here yet. Push something:</p>
+    return repoPage(ctx, view, 'code', '', html`${mirror}<div class="grid repo-home"><section class="box area-files" id="empty-repo"><header><strong>Empty repository</strong></header><div class="markdown"><p>Nothing here yet. Push something:</p>
 <pre class="push" id="push-commands">${repo.kind === 'hg' ? `hg push ${sshUrl}` : `git remote add origin ${sshUrl}\ngit push -u origin main`}</pre></div></section>${side}</div>`);
   }
   const id = (await browser.resolve(branch)) as string;
@@ -45,5 +46,5 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
   }
   const files = html`<section class="box"><header><span class="badge branch">${branch}</span> <a href="${base}/-/commit/${id}" class="mono">${shortId(id)}</a><span class="spacer"></span><a href="${base}/-/files/${urlPath(branch)}">Browse files</a></header>
 <ul class="list">${recent.map((c) => html`<li><a class="grow" href="${base}/-/commit/${c.id}">${summaryOf(c.message)}</a><span class="muted small">${c.author} · ${shortDate(c.date)}</span></li>`)}</ul></section>`;
-  return repoPage(ctx, view, 'code', '', html`<div class="grid repo-home"><div class="area-files">${files}</div>${side}<div class="area-readme">${readme}</div></div>`);
+  return repoPage(ctx, view, 'code', '', html`${mirror}<div class="grid repo-home"><div class="area-files">${files}</div>${side}<div class="area-readme">${readme}</div></div>`);
 }
