@@ -16,10 +16,11 @@ export interface RepoView {
 
 export type RepoTab = 'code' | 'files' | 'log' | 'branches' | 'tags' | 'none';
 
-export function repoPage(ctx: PageContext, view: RepoView, tab: RepoTab, title: string, body: HtmlValue): SafeHtml {
+export function repoPage(ctx: PageContext, view: RepoView, tab: RepoTab, title: string, body: HtmlValue, head?: HtmlValue): SafeHtml {
   const t = (name: RepoTab, href: string, label: string): SafeHtml => html`<a class="${tab === name ? 'on' : ''}" href="${href}">${label}</a>`;
   return layout(ctx, {
     title: title === '' ? view.repo.path : `${title} · ${view.repo.path}`,
+    head,
     body: html`<div class="crumbs">${crumbs(view.repo.path)} <span class="badge">${view.repo.kind}</span> ${view.repo.isPublic ? html`<span class="badge public">public</span>` : html`<span class="badge">private</span>`}</div>
 <nav class="tabs">${t('code', view.base, 'Code')}${t('files', `${view.base}/-/files`, 'Files')}${t('log', `${view.base}/-/log`, 'Log')}${t('branches', `${view.base}/-/branches`, 'Branches')}${t('tags', `${view.base}/-/tags`, 'Tags')}</nav>
 ${body}`,
