@@ -79,11 +79,15 @@ const COLORS = 8;
 
 /**
  * A colour (0-7) per branch name, stable across pages and repos: the same branch is drawn in the
- * same colour wherever its lane runs (FNV-1a of the name).
+ * same colour wherever its lane runs (FNV-1a of the name, its bits mixed).
  */
 export function branchColour(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  // FNV's low bits depend only on the low bits of each character: mix the high bits down first.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  h ^= h >>> 16;
   return (h >>> 0) % COLORS;
 }
 

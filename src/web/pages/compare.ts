@@ -53,7 +53,7 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const files = parseDiff(raw.toString('utf8'));
   const pageUrl = compareUrl(view, base, head);
   const place: DiffPlace = { id: headId, rawDiffUrl: `${pageUrl}.diff`, pageUrl };
-  const title = html`<header><strong class="grow">Comparing <span class="badge branch">${base}</span> … <span class="badge branch">${head}</span></strong><span class="small"><a class="mono" href="${view.base}/-/commit/${baseId}">${shortId(baseId)}</a> … <a class="mono" href="${view.base}/-/commit/${headId}">${shortId(headId)}</a> · <a href="${place.rawDiffUrl}">Raw diff</a> · <a href="${compareUrl(view, head, base)}">Swap</a></span></header>`;
+  const title = html`<header><strong>Comparing <span class="badge branch">${base}</span> … <span class="badge branch">${head}</span></strong><span class="spacer"></span><span class="small"><a class="mono" href="${view.base}/-/commit/${baseId}">${shortId(baseId)}</a> … <a class="mono" href="${view.base}/-/commit/${headId}">${shortId(headId)}</a> · <a href="${place.rawDiffUrl}">Raw diff</a> · <a href="${compareUrl(view, head, base)}">Swap</a></span></header>`;
   const only = ctx.url.searchParams.get('file');
   if (only !== null) {
     const one = oneFileDiff(view, place, files, only, `${base}...${head}`);

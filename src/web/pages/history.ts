@@ -15,7 +15,7 @@ function fileHeader(view: RepoView, ref: string, id: string, path: string, curre
   const at = `${urlPath(ref)}/${urlPath(path)}`;
   const t = (name: 'files' | 'history' | 'blame', label: string): SafeHtml =>
     name === current ? html`<strong>${label}</strong>` : html`<a href="${view.base}/-/${name}/${at}">${label}</a>`;
-  return html`<header><span class="badge branch">${ref}</span> <a class="mono" href="${view.base}/-/commit/${id}">${shortId(id)}</a> <span class="grow mono fname">${path}</span><span class="file-tools">${t('files', 'View')} · ${t('history', 'History')} · ${t('blame', 'Blame')}</span></header>`;
+  return html`<header><span class="badge branch">${ref}</span> <a class="mono" href="${view.base}/-/commit/${id}">${shortId(id)}</a> <span class="mono fname">${path}</span><span class="spacer"></span><span class="file-tools">${t('files', 'View')} · ${t('history', 'History')} · ${t('blame', 'Blame')}</span></header>`;
 }
 
 /**
@@ -68,9 +68,9 @@ export async function blamePage(ctx: PageContext, view: RepoView, ref: string, p
       // A group's first line names the commit; its second carries the summary (rows stay one line high).
       const cell =
         inGroup === 0
-          ? html`<td class="blame-info" title="${info?.summary ?? ''}"><a class="mono" href="${view.base}/-/commit/${l.commit}">${shortId(l.commit).slice(0, 8)}</a> <span class="muted">${shortDate(info?.date ?? '').slice(0, 10)}</span> <span class="blame-author">${info?.author ?? ''}</span></td>`
+          ? html`<td class="blame-info" title="${info ? `${info.author}, ${shortDate(info.date)}: ${info.summary}` : ''}"><a class="mono" href="${view.base}/-/commit/${l.commit}">${shortId(l.commit).slice(0, 8)}</a> <span class="blame-summary">${info?.summary ?? ''}</span></td>`
           : inGroup === 1
-            ? html`<td class="blame-info blame-summary">${info?.summary ?? ''}</td>`
+            ? html`<td class="blame-info"><span class="blame-author">${info?.author ?? ''}</span> · ${shortDate(info?.date ?? '').slice(0, 10)}</td>`
             : html`<td class="blame-info"></td>`;
       return html`<tr id="L${i + 1}" class="${starts ? 'blame-start ' : ''}${group % 2 === 0 ? 'blame-even' : 'blame-odd'}">${cell}<td class="ln"><a href="#L${i + 1}">${i + 1}</a></td><td>${code[i] ?? ''}</td></tr>`;
     });

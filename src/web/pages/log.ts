@@ -82,7 +82,7 @@ export async function logPage(ctx: PageContext, view: RepoView): Promise<SafeHtm
   )}${refParam !== undefined && !branches.some((b) => b.name === refParam) ? html`<option value="${refParam}" selected>${refParam}</option>` : ''}</select> <button type="submit">Show</button></form>`;
   const title = refParam ? html`Log of <span class="badge branch">${refParam}</span>` : html`Log of all branches`;
   const feed = html`<a class="small" href="${view.base}/-/atom${feedBranch ? `?${new URLSearchParams({ branch: feedBranch }).toString()}` : ''}" id="atom-link">Atom feed</a>`;
-  const body = html`<section class="box"><header><span class="grow">${title}</span>${filter}${feed}</header>${
+  const body = html`<section class="box"><header><span>${title}</span><span class="spacer"></span>${filter}${feed}</header>${
     shown.length === 0 ? html`<p class="markdown muted">No commits${refParam ? ` on ${refParam}` : ''}.</p>` : html`<ul class="log" id="log">${commitRows(view, shown, refParam ?? defaultBranch ?? 'default')}</ul>`
   }</section>${shown.length > 0 ? pager(ctx.url, page, hasNext) : ''}`;
   return repoPage(ctx, view, 'log', 'Log', body, feedLink(view, feedBranch));
