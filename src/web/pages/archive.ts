@@ -28,7 +28,8 @@ export async function sendArchive(ctx: PageContext, view: RepoView, rest: string
   const ref = rest.slice(0, -kind.suffix.length);
   if (!isPlausibleRef(ref)) throw new NotFoundError(`no branch, tag or commit named ${JSON.stringify(ref.slice(0, 80))}`);
   const id = await resolveOrThrow(view.browser, ref);
-  const name = `${view.repo.path.split('/').pop() ?? 'repo'}-${ref.replace(/\//g, '-')}`;
+  // Only plain characters in the prefix: hg expands `%` sequences in `archive -p` (hg help archive).
+  const name = `${view.repo.path.split('/').pop() ?? 'repo'}-${ref.replace(/[^A-Za-z0-9._+-]/g, '-')}`;
   const immutable = ref === id && view.repo.isPublic;
   ctx.res.writeHead(200, {
     'Content-Type': kind.type,
