@@ -320,6 +320,31 @@ describe('web UI: read-only pages (blame, history, archives, compare, feed, log,
     await readerContext.close();
   });
 
+  it('security: a file history path is a path, never a pattern (hg path:, git literal pathspecs)', async () => {
+    // `x*.txt` as a glob (hg's default in revsets, git's pathspec) would also match xa.txt.
+    const hgWork = join(tempDir('ferry-read-glob-'), 'app');
+    await runOk('hg', ['clone', '-q', alice.sshUrl('team/app'), hgWork], { env: alice.env });
+    writeFileSync(join(hgWork, 'xa.txt'), 'a\n');
+    await runOk('hg', ['-R', hgWork, 'commit', '-A', '-m', 'glob: xa.txt'], { env: alice.env });
+    writeFileSync(join(hgWork, 'x*.txt'), 'star\n');
+    await runOk('hg', ['-R', hgWork, 'commit', '-A', '-m', 'glob: the star file'], { env: alice.env });
+    await runOk('hg', ['-R', hgWork, 'push', '-q', alice.sshUrl('team/app')], { env: alice.env });
+    const gitWork = join(tempDir('ferry-read-glob-'), 'site');
+    await runOk('git', ['clone', '-q', alice.sshUrl('team/site'), gitWork], { env: alice.env });
+    writeFileSync(join(gitWork, 'xa.txt'), 'a\n');
+    await runOk('git', ['-C', gitWork, 'add', '.'], { env: alice.env });
+    await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'glob: xa.txt'], { env: alice.env });
+    writeFileSync(join(gitWork, 'x*.txt'), 'star\n');
+    await runOk('git', ['-C', gitWork, 'add', '.'], { env: alice.env });
+    await runOk('git', ['-C', gitWork, 'commit', '-q', '-m', 'glob: the star file'], { env: alice.env });
+    await runOk('git', ['-C', gitWork, 'push', '-q', 'origin', 'main'], { env: alice.env });
+    for (const [repo, ref] of [['team/app', 'default'], ['team/site', 'main']] as const) {
+      const page = (await curl(`${server.baseUrl}/${repo}/-/history/${ref}/x*.txt`)).body.toString('utf8');
+      assert.ok(page.includes('glob: the star file'), `${repo}: the star file's own commit`);
+      assert.ok(!page.includes('glob: xa.txt'), `${repo}: xa.txt's commit is not in x*.txt's history`);
+    }
+  });
+
   it('the new pages fit at 1280 and 390 px in light and dark, without JavaScript', async () => {
     const pages = [
       ['blame-hg', `/team/app/-/blame/default/a.txt`],
