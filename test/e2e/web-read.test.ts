@@ -165,6 +165,9 @@ describe('web UI: read-only pages (blame, history, archives, compare, feed, log,
       const moved = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', `${server.baseUrl}/${repo}/-/log/${ref}/a.txt`]);
       assert.equal(moved.stdout, `303 ${server.baseUrl}/${repo}/-/history/${ref}/a.txt`, 'the old log URL leads to the history');
     }
+    for (const url of ['/team/app/-/branches/stable', '/team/site/-/tags/v1.0', '/team/app/-/atom/stable']) {
+      assert.equal((await curl(`${server.baseUrl}${url}`)).status, 404, `${url} names nothing: a 404, not a page that ignores the rest`);
+    }
     const dir = await curl(`${server.baseUrl}/team/app/-/history/default/img`);
     assert.equal(dir.status, 200, 'a directory has a history too');
     assert.ok(dir.body.toString('utf8').includes(hg.first));

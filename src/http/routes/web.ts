@@ -131,6 +131,8 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
   const slash = sub.indexOf('/');
   const verb = slash < 0 ? sub : sub.slice(0, slash);
   const rest = slash < 0 ? '' : sub.slice(slash + 1);
+  // A page that names nothing after its verb never silently ignores what follows (as /-/log/REF/PATH once did).
+  if (rest !== '' && (verb === 'branches' || verb === 'tags' || verb === 'atom')) throw new NotFoundError(`/-/${verb} takes nothing after it${verb === 'atom' ? ' (one branch: ?branch=NAME)' : ''}`);
   switch (verb) {
     case 'log': {
       if (rest === '') return page(ctx, await logPage(ctx, view));
