@@ -193,7 +193,9 @@ async function blameAndCompareRows(ferry: (args: string[]) => string, reposDir: 
   const hgDir = join(work, 'blame-hg');
   const gitDir = join(work, 'blame-git.git');
   console.log(`generating ${BLAME_CHANGESETS} changesets of a ${BLAME_LINES}-line file (hg and git) …`);
-  runOk('python3', ['-c', HG_HISTORY_SCRIPT, String(BLAME_LINES), String(BLAME_CHANGESETS), hgDir], hgEnv);
+  // The Python that runs hg (it has the mercurial package), not whichever python3 is first on PATH.
+  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], hgEnv).trim() || 'python3';
+  runOk(python, ['-c', HG_HISTORY_SCRIPT, String(BLAME_LINES), String(BLAME_CHANGESETS), hgDir], hgEnv);
   gitHistory(gitDir);
   ferry(['repo', 'create', 'bench/blame', '--public']);
   rmSync(join(reposDir, 'bench', 'blame'), { recursive: true });
