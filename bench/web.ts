@@ -205,6 +205,98 @@ async function main(): Promise<boolean> {
     }
   }
   console.log(ok ? `log and commit pages render under ${TARGET_MS} ms` : `SLOWER than the ${TARGET_MS} ms target`);
+  const deep = await blameAndCompareRows(ferry, join(data, 'repos'), ferryBase, hgEnv);
+  return ok && deep;
+}
+
+const BLAME_LINES = 5000;
+const BLAME_CHANGESETS = 1000;
+const COMPARE_COMMITS = 200;
+const DEEP_TARGET_MS = 300;
+
+/** Writes an hg repo whose big.txt (BLAME_LINES lines) is changed by each of BLAME_CHANGESETS changesets, in-process through Mercurial's memctx. */
+const HG_HISTORY_SCRIPT = `
+import sys
+from mercurial import context, hg, ui as uimod
+lines, commits, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+u = uimod.ui.load()
+repo = hg.repository(u, path, create=True)
+content = [b'line %d of the file' % i for i in range(lines)]
+with repo.wlock(), repo.lock():
+    for n in range(commits):
+        for k in range(5):
+            i = (n * 37 + k * 1009) % lines
+            content[i] = b'line %d changed by changeset %d' % (i, n)
+        data = b'\\n'.join(content) + b'\\n'
+        def filectx(repo, mctx, p, data=data):
+            return context.memfilectx(repo, mctx, p, data)
+        ctx = context.memctx(repo, (repo[b'tip'].node(), None), b'changeset %d' % n, [b'big.txt'], filectx, user=b'bench <bench@test>', date=(1700000000 + n * 60, 0))
+        repo.commitctx(ctx)
+`;
+
+/** The same history for git, through one `git fast-import` stream. */
+function gitHistory(dir: string): void {
+  runOk('git', ['init', '-q', '--bare', dir]);
+  const content = Array.from({ length: BLAME_LINES }, (_, i) => `line ${i} of the file`);
+  const parts: string[] = [];
+  for (let n = 0; n < BLAME_CHANGESETS; n++) {
+    for (let k = 0; k < 5; k++) {
+      const i = (n * 37 + k * 1009) % BLAME_LINES;
+      content[i] = `line ${i} changed by changeset ${n}`;
+    }
+    const data = `${content.join('\n')}\n`;
+    const msg = `changeset ${n}\n`;
+    parts.push(`commit refs/heads/main\ncommitter bench <bench@test> ${1700000000 + n * 60} +0000\ndata ${Buffer.byteLength(msg)}\n${msg}M 100644 inline big.txt\ndata ${Buffer.byteLength(data)}\n${data}\n`);
+  }
+  const r = spawnSync('git', ['--git-dir', dir, 'fast-import', '--quiet'], { input: parts.join(''), maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`git fast-import failed: ${r.stderr.toString()}`);
+}
+
+/**
+ * Blame of a BLAME_LINES-line file with BLAME_CHANGESETS changesets of history, and a compare of
+ * COMPARE_COMMITS commits, for hg (against hgweb's own annotate and log pages, same repo, same run)
+ * and git. Kept apart from main's rows so their timing can change on its own.
+ */
+async function blameAndCompareRows(ferry: (args: string[]) => string, reposDir: string, ferryBase: string, hgEnv: NodeJS.ProcessEnv): Promise<boolean> {
+  const work = mkdtempSync(join(tmpdir(), 'ferry-bench-blame-'));
+  temps.push(work);
+  const hgDir = join(work, 'blame-hg');
+  const gitDir = join(work, 'blame-git.git');
+  console.log(`generating ${BLAME_CHANGESETS} changesets of a ${BLAME_LINES}-line file (hg and git) …`);
+  // The Python that runs hg (it has the mercurial package), not whichever python3 is first on PATH.
+  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], hgEnv).trim() || 'python3';
+  runOk(python, ['-c', HG_HISTORY_SCRIPT, String(BLAME_LINES), String(BLAME_CHANGESETS), hgDir], hgEnv);
+  gitHistory(gitDir);
+  ferry(['repo', 'create', 'bench/blame', '--public']);
+  rmSync(join(reposDir, 'bench', 'blame'), { recursive: true });
+  runOk('hg', ['clone', '-q', '-U', hgDir, join(reposDir, 'bench', 'blame')], hgEnv);
+  ferry(['repo', 'create', 'bench/blame-git', '--git', '--public']);
+  rmSync(join(reposDir, 'bench', 'blame-git'), { recursive: true });
+  runOk('git', ['clone', '-q', '--bare', gitDir, join(reposDir, 'bench', 'blame-git')]);
+  const hgPort = await freePort();
+  const hgweb = spawn('hg', ['serve', '-R', hgDir, '-a', '127.0.0.1', '-p', String(hgPort)], { env: hgEnv, stdio: 'ignore' });
+  children.push(hgweb);
+  const hgBase = `http://127.0.0.1:${hgPort}`;
+  await waitFor(`${hgBase}/`);
+  const tip = runOk('hg', ['-R', hgDir, 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
+  const base = runOk('hg', ['-R', hgDir, 'log', '-r', `tip~${COMPARE_COMMITS}`, '-T', '{node}'], hgEnv).trim();
+  const gitBase = runOk('git', ['--git-dir', gitDir, 'rev-parse', `main~${COMPARE_COMMITS}`]).trim();
+  const rows: [string, string, string | undefined][] = [
+    [`blame, ${BLAME_LINES} lines`, `${ferryBase}/bench/blame/-/blame/${tip}/big.txt`, `${hgBase}/annotate/${tip}/big.txt`],
+    [`compare, ${COMPARE_COMMITS} commits`, `${ferryBase}/bench/blame/-/compare/${base}...${tip}`, `${hgBase}/log/${tip}?revcount=${COMPARE_COMMITS}`],
+    [`git blame, ${BLAME_LINES} lines`, `${ferryBase}/bench/blame-git/-/blame/main/big.txt`, undefined],
+    [`git compare, ${COMPARE_COMMITS}`, `${ferryBase}/bench/blame-git/-/compare/${gitBase}...main`, undefined],
+  ];
+  let ok = true;
+  for (const [name, ours, theirs] of rows) {
+    const a = await time(ours);
+    const b = theirs === undefined ? undefined : await time(theirs);
+    const under = a.median < DEEP_TARGET_MS;
+    ok &&= under;
+    console.log(
+      `${name.padEnd(28)} ${`${a.median.toFixed(1)} (${a.p90.toFixed(1)})`.padEnd(16)} ${(b ? `${b.median.toFixed(1)} (${b.p90.toFixed(1)})` : '(no reference)').padEnd(18)} ${(b ? (a.median / b.median).toFixed(2) : '').padStart(11)}  ${under ? 'yes' : 'NO '} (${DEEP_TARGET_MS} ms)  ${a.first.toFixed(1)}${b ? ` / ${b.first.toFixed(1)}` : ''}`,
+    );
+  }
   return ok;
 }
 

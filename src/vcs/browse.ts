@@ -13,6 +13,40 @@ export interface CommitInfo {
   readonly date: string;
   readonly message: string;
   readonly labels: readonly RefLabel[];
+  /** An hg changeset that closes its named branch (`hg commit --close-branch`). */
+  readonly closesBranch?: boolean;
+}
+
+/** One line of a blamed file: the commit that last changed it and its text (without the newline). */
+export interface BlameLine {
+  readonly commit: string;
+  readonly text: string;
+}
+
+/** Who last changed each line of a file at a commit, with what each of those commits is. */
+export interface Blame {
+  readonly lines: readonly BlameLine[];
+  /** commit id → author, ISO 8601 date and first line of the message */
+  readonly commits: ReadonlyMap<string, { readonly author: string; readonly date: string; readonly summary: string }>;
+}
+
+/** `.tar.gz` or `.zip`, as `git archive --format` and `hg archive -t` (tgz, zip) make them. */
+export type ArchiveFormat = 'tar.gz' | 'zip';
+
+/** A running archiver: its output is streamed to the client, never collected in memory. */
+export interface ArchiveStream {
+  readonly stdout: NodeJS.ReadableStream;
+  /** Resolves with the exit code once the process ends. */
+  readonly exited: Promise<number>;
+  kill(): void;
+}
+
+export interface LogOptions {
+  readonly ref?: string;
+  /** Only commits that change this file or directory (a file's history follows renames). */
+  readonly path?: string;
+  readonly offset: number;
+  readonly limit: number;
 }
 
 export interface RefInfo {
@@ -45,7 +79,18 @@ export interface RepoBrowser {
    * named branch, only that branch's changesets are listed (as `hg log -b NAME`): the ancestors
    * merged in from other named branches are not.
    */
-  log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]>;
+  log(options: LogOptions): Promise<CommitInfo[]>;
+  /**
+   * Commits reachable from `head` but not from `base` (git `base..head`, hg `only(head, base)`),
+   * newest first; both are full ids.
+   */
+  between(base: string, head: string, options: { offset: number; limit: number }): Promise<CommitInfo[]>;
+  /** Unified diff (git style) from the common ancestor of `base` and `head` to `head` (as `git diff base...head`). */
+  compareDiff(base: string, head: string): Promise<Buffer>;
+  /** Line-by-line authorship of a text file at a commit, or undefined when it is not a file. */
+  blame(id: string, path: string): Promise<Blame | undefined>;
+  /** Starts an archiver writing the tree at `id` to its stdout, every entry under `prefix/`. */
+  archive(id: string, format: ArchiveFormat, prefix: string): ArchiveStream;
   commit(id: string): Promise<CommitInfo | undefined>;
   /** Unified diff (git style) of the commit against its first parent. */
   diff(id: string): Promise<Buffer>;

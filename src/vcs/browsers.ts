@@ -18,7 +18,7 @@ export class RepoBrowsers {
   private readonly diffs = new ByteCache(64 * 1024 * 1024);
 
   constructor(
-    hg: { executable: string; env: NodeJS.ProcessEnv },
+    private readonly hg: { executable: string; env: NodeJS.ProcessEnv },
     private readonly git: { executable: string; env: NodeJS.ProcessEnv },
     max = 16,
   ) {
@@ -32,7 +32,7 @@ export class RepoBrowsers {
     if (!browser) {
       browser =
         repo.kind === 'hg'
-          ? new HgBrowser(() => this.hgPool.get(dir), dir, this.diffs)
+          ? new HgBrowser(() => this.hgPool.get(dir), dir, this.diffs, this.hg)
           : new GitBrowser(() => this.gitPool.get(dir), dir, this.git.executable, this.git.env, this.diffs);
       if (this.browsers.size >= 256) this.browsers.delete(this.browsers.keys().next().value as string);
       this.browsers.set(key, browser);

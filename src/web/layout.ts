@@ -4,6 +4,8 @@ import { html, urlPath, type HtmlValue, type SafeHtml } from './html.js';
 export interface PageOptions {
   readonly title: string;
   readonly body: HtmlValue;
+  /** Extra `<head>` elements (a feed's `<link rel="alternate">`). */
+  readonly head?: HtmlValue;
 }
 
 /** The page shell: header with sign-in state, the one stylesheet, the one deferred script. */
@@ -21,7 +23,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <title>${options.title} · Ferry</title>
 <link rel="stylesheet" href="${ctx.assets.css.url}">
 <script src="${ctx.assets.js.url}" defer></script>
-</head>
+${options.head ?? ''}</head>
 <body>
 <header class="top"><nav><a class="brand" href="/">Ferry</a><span class="spacer"></span>${account}</nav></header>
 <main>

@@ -4,7 +4,7 @@ import { parseRepoPath, isRepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import { ANONYMOUS } from '../../access/subject.js';
 import type { PageContext } from '../../web/context.js';
-import type { SafeHtml } from '../../web/html.js';
+import { urlPath, type SafeHtml } from '../../web/html.js';
 import { admin } from '../../web/pages/admin.js';
 import { settings, signin, signout } from '../../web/pages/account.js';
 import { commitPage, sendRawDiff } from '../../web/pages/commit.js';
@@ -12,6 +12,10 @@ import { errorPage } from '../../web/pages/errors.js';
 import { filesPage, sendRaw, splitRefPath } from '../../web/pages/files.js';
 import { groupPage, homePage } from '../../web/pages/home.js';
 import { logPage } from '../../web/pages/log.js';
+import { sendArchive } from '../../web/pages/archive.js';
+import { sendAtom } from '../../web/pages/atom.js';
+import { comparePage, sendCompareDiff } from '../../web/pages/compare.js';
+import { blamePage, historyPage } from '../../web/pages/history.js';
 import { branchesPage, tagsPage } from '../../web/pages/refs.js';
 import { repoHome } from '../../web/pages/repo.js';
 import { repoSettings } from '../../web/pages/repo-settings.js';
@@ -132,9 +136,40 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
   const slash = sub.indexOf('/');
   const verb = slash < 0 ? sub : sub.slice(0, slash);
   const rest = slash < 0 ? '' : sub.slice(slash + 1);
+  // A page that names nothing after its verb never silently ignores what follows (as /-/log/REF/PATH once did).
+  if (rest !== '' && (verb === 'branches' || verb === 'tags' || verb === 'atom')) throw new NotFoundError(`/-/${verb} takes nothing after it${verb === 'atom' ? ' (one branch: ?branch=NAME)' : ''}`);
   switch (verb) {
-    case 'log':
-      return page(ctx, await logPage(ctx, view));
+    case 'log': {
+      if (rest === '') return page(ctx, await logPage(ctx, view));
+      // `/-/log/REF[/PATH]` names a branch and perhaps a file: the branch's log or the file's history.
+      const { ref, path: file } = await splitRefPath(view.browser, rest);
+      redirect(ctx.res, file === '' ? `${view.base}/-/log?${new URLSearchParams({ ref }).toString()}` : `${view.base}/-/history/${urlPath(ref)}/${urlPath(file)}`);
+      return true;
+    }
+    case 'history':
+    case 'blame': {
+      if (rest === '') throw new NotFoundError(`a ${verb} page names a file: /-/${verb}/REF/PATH`);
+      const { ref, path: file } = await splitRefPath(view.browser, rest);
+      return page(ctx, verb === 'blame' ? await blamePage(ctx, view, ref, file) : await historyPage(ctx, view, ref, file));
+    }
+    case 'archive':
+      await sendArchive(ctx, view, rest);
+      return true;
+    case 'compare': {
+      if (rest.endsWith('.diff')) {
+        await sendCompareDiff(ctx, view, rest.slice(0, -5));
+        return true;
+      }
+      const result = await comparePage(ctx, view, rest);
+      if (typeof result === 'string') {
+        redirect(ctx.res, result);
+        return true;
+      }
+      return page(ctx, result);
+    }
+    case 'atom':
+      await sendAtom(ctx, view);
+      return true;
     case 'branches':
       return page(ctx, await branchesPage(ctx, view));
     case 'tags':

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../process.js';
-import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { spawnArchiver } from '../archive-process.js';
 import type { ByteCache } from '../byte-cache.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
 
@@ -54,17 +55,74 @@ export class GitBrowser implements RepoBrowser {
     return [...branches, ...tags].map((r) => r.name);
   }
 
-  async log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]> {
+  async log(options: LogOptions): Promise<CommitInfo[]> {
     let revs: string[] = ['--branches', '--tags'];
     if (options.ref !== undefined) {
       const id = await this.resolve(options.ref);
       if (!id) return [];
       revs = [id];
     }
+    if (options.path === undefined) return this.query([...revs, '--'], options);
+    // A file's history follows renames (`--follow` takes one file); a directory's does not.
+    const isFile = options.ref !== undefined && (await this.catFile().read(`${revs[0] as string}:${options.path}`))?.type === 'blob';
+    return this.query([...(isFile ? ['--follow'] : []), ...revs, '--', options.path], options);
+  }
+
+  async between(base: string, head: string, options: { offset: number; limit: number }): Promise<CommitInfo[]> {
+    return this.query([`${base}..${head}`, '--'], options);
+  }
+
+  async compareDiff(base: string, head: string): Promise<Buffer> {
+    return this.diffs.through(`${this.dir}:${base}...${head}`, async () => {
+      const r = await runProcess(this.executable, ['merge-base', base, head], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true });
+      const mergeBase = r.stdout.toString('utf8').trim();
+      // Unrelated histories have no merge base: the diff is then the whole of head against nothing.
+      const args = /^[0-9a-f]{40,64}$/.test(mergeBase) ? ['diff-tree', '-p', '-M', '--no-color', mergeBase, head] : ['diff-tree', '-p', '-M', '--no-color', '--root', head];
+      return (await runProcess(this.executable, args, { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir } })).stdout;
+    });
+  }
+
+  async blame(id: string, path: string): Promise<Blame | undefined> {
+    if (path === '' || (await this.catFile().read(`${id}:${path}`))?.type !== 'blob') return undefined;
+    // Porcelain format (git-blame(1) "THE PORCELAIN FORMAT"): a header per line group, the
+    // commit's details the first time it appears, then the line itself after a TAB.
+    const r = await runProcess(this.executable, ['blame', '--porcelain', id, '--', path], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } });
+    const lines: BlameLine[] = [];
+    const commits = new Map<string, { author: string; date: string; summary: string }>();
+    const details = new Map<string, { author: string; time: number; zone: string; summary: string }>();
+    let current = '';
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      if (line.startsWith('\t')) {
+        lines.push({ commit: current, text: line.slice(1) });
+        continue;
+      }
+      const header = /^([0-9a-f]{40,64}) \d+ \d+/.exec(line);
+      if (header) {
+        current = header[1] as string;
+        if (!details.has(current)) details.set(current, { author: '', time: 0, zone: '+0000', summary: '' });
+        continue;
+      }
+      const d = details.get(current);
+      if (!d) continue;
+      if (line.startsWith('author ')) d.author = line.slice(7);
+      else if (line.startsWith('author-time ')) d.time = Number(line.slice(12));
+      else if (line.startsWith('author-tz ')) d.zone = line.slice(10);
+      else if (line.startsWith('summary ')) d.summary = line.slice(8);
+    }
+    for (const [c, d] of details) commits.set(c, { author: d.author, date: isoWithZone(d.time, d.zone), summary: d.summary });
+    return { lines, commits };
+  }
+
+  archive(id: string, format: ArchiveFormat, prefix: string): ArchiveStream {
+    return spawnArchiver(this.executable, ['archive', `--format=${format === 'zip' ? 'zip' : 'tar.gz'}`, `--prefix=${prefix}/`, id], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir } });
+  }
+
+  private async query(revs: readonly string[], options: { offset: number; limit: number }): Promise<CommitInfo[]> {
     const r = await runProcess(
       this.executable,
-      ['log', '--date-order', `--format=%H${FS}%P${FS}%an${FS}%ae${FS}%aI${FS}%B${RS}`, `--skip=${Math.trunc(options.offset)}`, `-n${Math.trunc(options.limit)}`, ...revs, '--'],
-      { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true },
+      ['log', '--date-order', `--format=%H${FS}%P${FS}%an${FS}%ae${FS}%aI${FS}%B${RS}`, `--skip=${Math.trunc(options.offset)}`, `-n${Math.trunc(options.limit)}`, ...revs],
+      // A path is a path, never pathspec magic (`:(glob)…`, `:!…`).
+      { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' }, allowFailure: true },
     );
     if (r.code !== 0) return [];
     const { labels } = await this.refs();

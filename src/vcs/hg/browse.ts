@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../../domain/errors.js';
-import { sortEntries, type CommitInfo, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { spawnArchiver } from '../archive-process.js';
 import type { ByteCache } from '../byte-cache.js';
 import type { HgCommandServer } from './command-server.js';
 
@@ -23,6 +24,7 @@ function commitTemplate(topics: boolean): string {
     `{join(bookmarks,'${LS}')}`,
     '{phase}',
     topics ? '{topic}' : '',
+    "{get(extras, 'close')}",
     '{desc}',
   ].join(FS) + RS;
 }
@@ -56,6 +58,8 @@ export class HgBrowser implements RepoBrowser {
     private readonly server: () => HgCommandServer,
     private readonly dir: string,
     private readonly diffs: ByteCache,
+    /** For processes that stream (archives); everything else goes through the command server. */
+    private readonly hg: { readonly executable: string; readonly env: NodeJS.ProcessEnv } = { executable: 'hg', env: process.env },
   ) {}
 
   async defaultBranch(): Promise<string | undefined> {
@@ -80,17 +84,62 @@ export class HgBrowser implements RepoBrowser {
     return [...branches, ...tags, ...bookmarks, ...topics].map((r) => r.name);
   }
 
-  async log(options: { ref?: string; offset: number; limit: number }): Promise<CommitInfo[]> {
-    let set = 'reverse(all())';
+  async log(options: LogOptions): Promise<CommitInfo[]> {
+    let set = 'all()';
+    let start = 'tip';
     if (options.ref !== undefined) {
       const id = await this.resolve(options.ref);
       if (!id) return [];
+      start = id;
       const { branches, tags, bookmarks } = await this.refs();
       const isNamedBranch = branches.some((b) => b.name === options.ref) && !bookmarks.some((b) => b.name === options.ref) && !tags.some((t) => t.name === options.ref);
       // `branch(ID)`: the changesets on ID's named branch (hg help revsets), as `hg log -b NAME`.
-      set = isNamedBranch ? `reverse(ancestors(${id}) and branch(${id}))` : `reverse(ancestors(${id}))`;
+      set = isNamedBranch ? `ancestors(${id}) and branch(${id})` : `ancestors(${id})`;
     }
-    return this.query(`limit(${set}, ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
+    if (options.path !== undefined) {
+      if (options.ref === undefined && (await this.resolve('tip')) === undefined) return [];
+      // `follow(PATTERN, REV)`: the ancestors of REV that touch the file or directory, across copies and renames.
+      set = `(${set}) and follow(${revsetString(`path:${options.path}`)}, ${start})`;
+    }
+    return this.query(`limit(reverse(${set}), ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
+  }
+
+  async between(base: string, head: string, options: { offset: number; limit: number }): Promise<CommitInfo[]> {
+    if (!/^[0-9a-f]{40}$/.test(base) || !/^[0-9a-f]{40}$/.test(head)) return [];
+    return this.query(`limit(reverse(only(${head}, ${base})), ${Math.trunc(options.limit)}, ${Math.trunc(options.offset)})`);
+  }
+
+  async compareDiff(base: string, head: string): Promise<Buffer> {
+    if (!/^[0-9a-f]{40}$/.test(base) || !/^[0-9a-f]{40}$/.test(head)) return Buffer.alloc(0);
+    // From the common ancestor, as git's `base...head`; unrelated heads compare against the null revision.
+    return this.diffs.through(`${this.dir}:${base}...${head}`, () => this.server().runOk(['diff', '--git', '--from', `max(ancestor(${base}, ${head}) or null)`, '--to', head]));
+  }
+
+  async blame(id: string, path: string): Promise<Blame | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(id) || !(await this.manifest(id)).has(path)) return undefined;
+    const out = await this.server().runOk(['annotate', '-r', id, '-T', `{lines % '{rev}${FS}{node}${FS}{line}${RS}'}`, '--', `path:${path}`]);
+    const lines: BlameLine[] = [];
+    const revs = new Set<string>();
+    for (const rec of out.toString('utf8').split(RS)) {
+      const [rev, node, text] = rec.split(FS);
+      if (rev === undefined || node === undefined || text === undefined) continue;
+      revs.add(rev);
+      lines.push({ commit: node, text: text.replace(/\r?\n$/, '') });
+    }
+    const commits = new Map<string, { author: string; date: string; summary: string }>();
+    if (revs.size > 0) {
+      const meta = await this.server().runOk(['log', '-r', [...revs].join('+'), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
+      for (const rec of meta.toString('utf8').split(RS)) {
+        const [node, author, date, summary] = rec.split(FS);
+        if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
+      }
+    }
+    return { lines, commits };
+  }
+
+  archive(id: string, format: ArchiveFormat, prefix: string): ArchiveStream {
+    // `-` as the destination writes the archive to stdout (hg help archive).
+    return spawnArchiver(this.hg.executable, ['-R', this.dir, 'archive', '-r', id, '-t', format === 'zip' ? 'zip' : 'tgz', '-p', prefix, '--', '-'], { cwd: this.dir, env: this.hg.env });
   }
 
   async commit(id: string): Promise<CommitInfo | undefined> {
@@ -169,7 +218,7 @@ export class HgBrowser implements RepoBrowser {
       .split(RS)
       .filter((r) => r.length > 0)
       .map((record) => {
-        const [node, p1, p2, author, email, date, branch, tags, bookmarks, phase, topic, desc] = record.split(FS) as string[];
+        const [node, p1, p2, author, email, date, branch, tags, bookmarks, phase, topic, close, desc] = record.split(FS) as string[];
         const labels: RefLabel[] = [];
         labels.push({ kind: 'branch', name: branch ?? 'default' });
         if (topic) labels.push({ kind: 'topic', name: topic });
@@ -184,6 +233,7 @@ export class HgBrowser implements RepoBrowser {
           date: date ?? '',
           message: desc ?? '',
           labels,
+          ...(close ? { closesBranch: true } : {}),
         };
       });
   }
@@ -238,4 +288,9 @@ export class HgBrowser implements RepoBrowser {
     this.refsCache = { stamp: this.stamp() === stamp ? stamp : '', refs };
     return refs;
   }
+}
+
+/** A revset string literal: quoted, with `\\` and `'` escaped (hg parses it as a Python-style escaped string). */
+function revsetString(s: string): string {
+  return `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }

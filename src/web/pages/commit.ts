@@ -32,22 +32,40 @@ function pathOf(f: FileDiff): string {
   return f.status === 'deleted' ? f.oldPath : f.newPath;
 }
 
+/**
+ * Where a rendered diff lives: the commit (or compared head) whose files it links to, its raw diff,
+ * and the page (`?file=PATH`) that shows one file's diff; shared by the commit and compare pages.
+ */
+export interface DiffPlace {
+  /** The commit id the new side of the diff is at. */
+  readonly id: string;
+  /** The whole diff as text. */
+  readonly rawDiffUrl: string;
+  /** The page without `?file=`, e.g. `/PATH/-/commit/ID`. */
+  readonly pageUrl: string;
+}
+
+/** The commit page of one commit as a DiffPlace. */
+function commitPlace(view: RepoView, id: string): DiffPlace {
+  return { id, rawDiffUrl: `${view.base}/-/commit/${id}.diff`, pageUrl: `${view.base}/-/commit/${id}` };
+}
+
 /** The per-file diff page's URL: works without JavaScript, linked wherever a file's diff is not inline. */
-function fileDiffUrl(view: RepoView, id: string, f: FileDiff): string {
-  return `${view.base}/-/commit/${id}?${new URLSearchParams({ file: pathOf(f) }).toString()}`;
+function fileDiffUrl(place: DiffPlace, f: FileDiff): string {
+  return `${place.pageUrl}?${new URLSearchParams({ file: pathOf(f) }).toString()}`;
 }
 
 function cut(text: string): string {
   return text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
 }
 
-function summary(view: RepoView, id: string, f: FileDiff, inDetails = false): SafeHtml {
-  const viewFile = f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/files/${id}/${urlPath(f.newPath)}">View file</a>`;
+function summary(view: RepoView, place: DiffPlace, f: FileDiff, inDetails = false): SafeHtml {
+  const viewFile = f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/files/${place.id}/${urlPath(f.newPath)}">View file</a>`;
   const inner = html`<span class="mono fname">${fileName(f)}</span> <span class="badge">${f.status}</span> <span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span>${viewFile}`;
   return inDetails ? html`<summary>${inner}</summary>` : html`<div class="fhead">${inner}</div>`;
 }
 
-function diffTable(view: RepoView, id: string, f: FileDiff, limit: number): SafeHtml {
+function diffTable(view: RepoView, place: DiffPlace, f: FileDiff, limit: number): SafeHtml {
   const shown = f.lines.slice(0, limit);
   const rows = shown.map((l) =>
     l.kind === 'hunk'
@@ -58,23 +76,23 @@ function diffTable(view: RepoView, id: string, f: FileDiff, limit: number): Safe
   if (f.lines.length === 0) return html`<p class="markdown muted">No content changes.</p>`;
   const more = f.lines.length - shown.length;
   return html`<div class="code-wrap"><table class="code diff"><tbody>${rows}</tbody></table></div>${
-    more > 0 ? html`<p class="markdown muted" id="diff-cut">${more} more diff lines of this file not shown. <a href="${view.base}/-/commit/${id}.diff">Raw diff</a>${f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/raw/${id}/${urlPath(f.newPath)}">the file itself</a>`}.</p>` : ''
+    more > 0 ? html`<p class="markdown muted" id="diff-cut">${more} more diff lines of this file not shown. <a href="${place.rawDiffUrl}">Raw diff</a>${f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/raw/${place.id}/${urlPath(f.newPath)}">the file itself</a>`}.</p>` : ''
   }`;
 }
 
-function fileBlock(view: RepoView, id: string, f: FileDiff, index: number): SafeHtml {
-  return html`<details class="file" id="file-${index}"${f.lines.length <= OPEN_FILE_LINES ? html` open` : ''}>${summary(view, id, f, true)}${diffTable(view, id, f, MAX_FILE_LINES)}</details>`;
+function fileBlock(view: RepoView, place: DiffPlace, f: FileDiff, index: number): SafeHtml {
+  return html`<details class="file" id="file-${index}"${f.lines.length <= OPEN_FILE_LINES ? html` open` : ''}>${summary(view, place, f, true)}${diffTable(view, place, f, MAX_FILE_LINES)}</details>`;
 }
 
 /** A file whose diff is not inline: named, with its stats and a link to load its diff on its own page. */
-function deferredBlock(view: RepoView, id: string, f: FileDiff, index: number, why: string): SafeHtml {
-  return html`<div class="file deferred" id="file-${index}">${summary(view, id, f)}<p class="markdown muted">${why} <a class="load-diff" href="${fileDiffUrl(view, id, f)}">Load this file's diff</a>.</p></div>`;
+function deferredBlock(view: RepoView, place: DiffPlace, f: FileDiff, index: number, why: string): SafeHtml {
+  return html`<div class="file deferred" id="file-${index}">${summary(view, place, f)}<p class="markdown muted">${why} <a class="load-diff" href="${fileDiffUrl(place, f)}">Load this file's diff</a>.</p></div>`;
 }
 
 /** Every changed file, named, each linking to its diff (inline anchor or its own page). */
-function fileIndex(view: RepoView, id: string, files: readonly FileDiff[], inline: ReadonlySet<number>): SafeHtml {
+function fileIndex(place: DiffPlace, files: readonly FileDiff[], inline: ReadonlySet<number>): SafeHtml {
   return html`<details class="file" id="changed-files"${files.length <= 30 ? html` open` : ''}><summary>${files.length} file${files.length === 1 ? '' : 's'} changed</summary><ul class="list">${files.map(
-    (f, i) => html`<li><a class="grow mono" href="${inline.has(i) ? `#file-${i}` : fileDiffUrl(view, id, f)}">${fileName(f)}</a><span class="small"><span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span></span></li>`,
+    (f, i) => html`<li><a class="grow mono" href="${inline.has(i) ? `#file-${i}` : fileDiffUrl(place, f)}">${fileName(f)}</a><span class="small"><span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span></span></li>`,
   )}</ul></details>`;
 }
 
@@ -100,32 +118,49 @@ export async function commitPage(ctx: PageContext, view: RepoView, ref: string):
   if (!commit) throw new NotFoundError(`no commit ${id}`);
   const files = parseDiff(raw.toString('utf8'));
   const diffUrl = `${view.base}/-/commit/${id}.diff`;
+  const place = commitPlace(view, id);
   const only = ctx.url.searchParams.get('file');
   if (only !== null) {
-    const index = files.findIndex((f) => f.newPath === only || f.oldPath === only);
-    const f = files[index];
-    if (!f) throw new NotFoundError(`commit ${shortId(id)} does not change ${JSON.stringify(only.slice(0, 200))}`);
-    const back = html`<p><a href="${view.base}/-/commit/${id}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;
-    const body = html`${header(view, commit, diffUrl)}${back}<div class="file" id="file-${index}">${summary(view, id, f)}${diffTable(view, id, f, MAX_FILE_LINES)}</div>`;
-    return repoPage(ctx, view, 'log', `${pathOf(f)} · ${summaryOf(commit.message) || shortId(id)}`, body);
+    const one = oneFileDiff(view, place, files, only, `commit ${shortId(id)}`);
+    const back = html`<p><a href="${place.pageUrl}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;
+    return repoPage(ctx, view, 'log', `${one.path} · ${summaryOf(commit.message) || shortId(id)}`, html`${header(view, commit, diffUrl)}${back}${one.body}`);
   }
+  const body = html`${header(view, commit, diffUrl)}
+${await commitStatusesBox(ctx, view, id)}
+${renderDiff(view, place, files)}`;
+  return repoPage(ctx, view, 'log', summaryOf(commit.message) || shortId(id), body);
+}
+
+/**
+ * One file's diff (its `?file=PATH` page), capped at MAX_FILE_LINES.
+ * @throws NotFoundError when the diff does not touch `path`
+ */
+export function oneFileDiff(view: RepoView, place: DiffPlace, files: readonly FileDiff[], path: string, what: string): { path: string; body: SafeHtml } {
+  const index = files.findIndex((f) => f.newPath === path || f.oldPath === path);
+  const f = files[index];
+  if (!f) throw new NotFoundError(`${what} does not change ${JSON.stringify(path.slice(0, 200))}`);
+  return { path: pathOf(f), body: html`<div class="file" id="file-${index}">${summary(view, place, f)}${diffTable(view, place, f, MAX_FILE_LINES)}</div>` };
+}
+
+/**
+ * The stats line, the index of every changed file and the diffs: files over BIG_FILE_LINES diff
+ * lines, and every file once MAX_DIFF_LINES are spent, are named with a link to their own page.
+ */
+export function renderDiff(view: RepoView, place: DiffPlace, files: readonly FileDiff[]): SafeHtml {
   let budget = MAX_DIFF_LINES;
   const inline = new Set<number>();
   const blocks = files.map((f, i) => {
-    if (f.lines.length > BIG_FILE_LINES) return deferredBlock(view, id, f, i, `A large diff (${f.lines.length} lines) is not shown here.`);
-    if (budget <= 0) return deferredBlock(view, id, f, i, 'This commit changes a lot; this file is not shown here.');
+    if (f.lines.length > BIG_FILE_LINES) return deferredBlock(view, place, f, i, `A large diff (${f.lines.length} lines) is not shown here.`);
+    if (budget <= 0) return deferredBlock(view, place, f, i, 'This diff changes a lot; this file is not shown here.');
     budget -= f.lines.length;
     inline.add(i);
-    return fileBlock(view, id, f, i);
+    return fileBlock(view, place, f, i);
   });
   const add = files.reduce((n, f) => n + f.additions, 0);
   const del = files.reduce((n, f) => n + f.deletions, 0);
-  const body = html`${header(view, commit, diffUrl)}
-${await commitStatusesBox(ctx, view, id)}
-<p class="muted">${files.length} file${files.length === 1 ? '' : 's'} changed, <span class="stat-add">${add} additions</span>, <span class="stat-del">${del} deletions</span></p>
-${files.length > 1 ? fileIndex(view, id, files, inline) : ''}
+  return html`<p class="muted">${files.length} file${files.length === 1 ? '' : 's'} changed, <span class="stat-add">${add} additions</span>, <span class="stat-del">${del} deletions</span></p>
+${files.length > 1 ? fileIndex(place, files, inline) : ''}
 ${blocks}`;
-  return repoPage(ctx, view, 'log', summaryOf(commit.message) || shortId(id), body);
 }
 
 /** The commit's diff as plain text. */

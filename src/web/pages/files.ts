@@ -55,12 +55,14 @@ export async function filesPage(ctx: PageContext, view: RepoView, ref: string, p
     const list = html`<ul class="list">${path !== '' ? html`<li><a href="${prefix.replace(/\/[^/]*$/, '')}">..</a></li>` : ''}${entries.map(
       (e) => html`<li><span class="muted mono kind">${e.type === 'dir' ? 'dir ' : e.type === 'link' ? 'link' : e.type === 'submodule' ? 'sub ' : 'file'}</span><a class="grow" href="${prefix}/${encodeURIComponent(e.name)}">${e.name}${e.type === 'dir' ? '/' : ''}</a></li>`,
     )}</ul>`;
-    return repoPage(ctx, view, 'files', path === '' ? 'Files' : path, html`<section class="box">${head}</header>${list}</section>`);
+    const dirTools = path === '' ? html`` : html`<span class="file-tools"><a href="${base}/-/history/${urlPath(ref)}/${urlPath(path)}">History</a></span>`;
+    return repoPage(ctx, view, 'files', path === '' ? 'Files' : path, html`<section class="box">${head}${dirTools}</header>${list}</section>`);
   }
   const bytes = await browser.blob(id, path);
   if (!bytes) throw new NotFoundError(`no file or directory ${JSON.stringify(path.slice(0, 200))} at ${ref}`);
   const rawUrl = `${base}/-/raw/${urlPath(ref)}/${urlPath(path)}`;
-  const tools = html`<span class="spacer"></span><span class="muted small">${bytes.length} bytes</span> <a href="${rawUrl}">Raw</a>`;
+  const at = `${urlPath(ref)}/${urlPath(path)}`;
+  const tools = html`<span class="spacer"></span><span class="muted small">${bytes.length} bytes</span> <span class="file-tools"><a href="${base}/-/history/${at}">History</a> · <a href="${base}/-/blame/${at}">Blame</a> · <a href="${rawUrl}">Raw</a></span>`;
   let body: SafeHtml;
   if (IMAGE.test(path)) body = html`<div class="image-view"><img src="${rawUrl}" alt="${path.split('/').pop() ?? path}" id="image"></div>`;
   else if (isBinary(bytes)) body = html`<p class="markdown muted">Binary file, not shown. <a href="${rawUrl}">Download it</a>.</p>`;

@@ -16,9 +16,10 @@ export interface RepoView {
 
 export type RepoTab = 'code' | 'files' | 'log' | 'branches' | 'tags' | 'settings' | 'none';
 
-export function repoPage(ctx: PageContext, view: RepoView, tab: RepoTab, title: string, body: HtmlValue): SafeHtml {
+export function repoPage(ctx: PageContext, view: RepoView, tab: RepoTab, title: string, body: HtmlValue, head?: HtmlValue): SafeHtml {
   return layout(ctx, {
     title: title === '' ? view.repo.path : `${title} · ${view.repo.path}`,
+    head,
     body: html`${repoHeader(view, tab)}
 ${body}`,
   });

@@ -4,6 +4,7 @@ import { html, urlPath, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import { mirrorNotice } from './mirror-status.js';
+import { downloadLinks } from './refs.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 
 const README = /^readme(\.(md|markdown|txt|rst))?$/i;
@@ -44,7 +45,7 @@ export async function repoHome(ctx: PageContext, view: RepoView): Promise<SafeHt
     const body = /\.(md|markdown)$/i.test(readmeName) ? renderMarkdown(text, { files: refBase, raw: `${base}/-/raw/${urlPath(branch)}` }) : html`<pre>${text}</pre>`;
     readme = html`<section class="box"><header><strong>${readmeName}</strong></header><div class="markdown">${body}</div></section>`;
   }
-  const files = html`<section class="box"><header><span class="badge branch">${branch}</span> <a href="${base}/-/commit/${id}" class="mono">${shortId(id)}</a><span class="spacer"></span><a href="${base}/-/files/${urlPath(branch)}">Browse files</a></header>
+  const files = html`<section class="box"><header><span class="badge branch">${branch}</span> <a href="${base}/-/commit/${id}" class="mono">${shortId(id)}</a><span class="spacer"></span><a href="${base}/-/files/${urlPath(branch)}">Browse files</a> <span class="muted small">Download</span> ${downloadLinks(view, branch)}</header>
 <ul class="list">${recent.map((c) => html`<li><a class="grow" href="${base}/-/commit/${c.id}">${summaryOf(c.message)}</a><span class="muted small">${c.author} · ${shortDate(c.date)}</span></li>`)}</ul></section>`;
   return repoPage(ctx, view, 'code', '', html`${mirror}<div class="grid repo-home"><div class="area-files">${files}</div>${side}<div class="area-readme">${readme}</div></div>`);
 }
