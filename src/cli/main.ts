@@ -5,6 +5,7 @@ import { createLogger } from '../log/logger.js';
 import { printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY } from './invocation.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
@@ -18,7 +19,7 @@ import { userCommand } from './commands/user.js';
 
 type Command = (app: App, args: string[]) => Promise<number>;
 
-const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, Command | undefined> = {
+const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, Command> & Record<string, Command | undefined> = {
   serve: serveCommand,
   user: userCommand,
   key: keyCommand,
@@ -30,6 +31,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, C
   import: importCommand,
   mirror: mirrorCommand,
   publish: publishCommand,
+  backup: backupCommand,
 };
 
 /**
@@ -89,7 +91,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return fail(new UsageError(`unknown command ${JSON.stringify(name)}; ${FERRY} help lists them`));
+  if (!command && name !== 'restore') return fail(new UsageError(`unknown command ${JSON.stringify(name)}; ${FERRY} help lists them`));
   if (help) {
     print(helpText(FERRY, name as CommandName));
     return 0;
@@ -97,8 +99,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   let app: App | undefined;
   try {
     const config = loadConfig(resolveDataDir(dataFlag, env), env);
-    app = createApp(config, { log: createLogger(name === 'serve' ? config.log.level : 'warn') });
-    return await command(app, rest);
+    // restore writes into an empty data dir: it runs before (and without) the App, which would create files there.
+    if (name === 'restore') return await restoreCommand(config, createLogger(config.log.level), rest);
+    app = createApp(config, { log: createLogger(name === 'serve' || name === 'backup' ? config.log.level : 'warn') });
+    return await (command as Command)(app, rest);
   } catch (err) {
     return fail(err, app);
   } finally {
