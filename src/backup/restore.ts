@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 import { parseRepoPath } from '../domain/repo-path.js';
@@ -51,10 +51,11 @@ export async function assertEmptyDataDir(dataDir: string): Promise<void> {
  * repo's copy moved into `repos/`, each git repo rebuilt from its bundle (refs, config, HEAD);
  * then `hg verify` / `git fsck` runs on every repo and its heads are compared with the manifest;
  * then the database's repo rows and the repos on disk are matched up.
- * @throws FerryError FERRY_RESTORE_TARGET_NOT_EMPTY, FERRY_BACKUP_CORRUPT.
+ * @throws FerryError FERRY_RESTORE_TARGET_NOT_EMPTY, FERRY_BACKUP_CORRUPT; a file-system error (ENOENT) when FILE cannot be read.
  */
 export async function restoreDataDir(deps: RestoreDeps, file: string): Promise<RestoreReport> {
   const { dataDir, progress } = deps;
+  await access(file); // a missing FILE is "cannot read FILE: no such file" at the CLI, not a damaged backup
   await assertEmptyDataDir(dataDir);
   const created = !existsSync(dataDir);
   const stage = join(dataDir, '.restore');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addUser, expectOk, ferryCli, makeClient, makeHgRepo, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
@@ -162,5 +162,21 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^ferry: .* is not a usable Ferry backup: the SHA-256 of db\/ferry\.db does not match its manifest .*; restore from another copy of the backup$/m);
     assert.equal(existsSync(dataDir), false);
+  });
+
+  it('reports a database row whose repository is gone from disk, at backup and at restore', async () => {
+    await server.cliOk(['repo', 'create', 'ops/gone', '--git']);
+    rmSync(join(server.dataDir, 'repos', 'ops', 'gone'), { recursive: true, force: true });
+    const second = join(tempDir('ferry-backup-'), 'second.tar');
+    const b = await server.cli(['backup', second], { timeoutMs: 300_000 });
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stderr, /^ferry backup: warning: ops\/gone has a database row but no repository on disk$/m);
+    const dataDir = join(tempDir('ferry-restored-'), 'data');
+    const r = await ferryCli(dataDir, ['restore', second], { timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ferry restore: warning: ops\/gone has a database row but no repository on disk$/m);
+    const missing = await ferryCli(join(tempDir('ferry-restored-'), 'data'), ['restore', join(tempDir(), 'no-such.tar')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^ferry: cannot read .*no-such\.tar: no such file$/m);
   });
 });
