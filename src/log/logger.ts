@@ -9,5 +9,7 @@ export type { Logger };
  * (src/log/context.ts), also lines of loggers made before the request started.
  */
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: 'ferry' }, mixin: () => ({ ...currentLogContext() }) }, pino.destination(2));
+  // A child logger made for one connection (SSH) already carries its reqId: no second one.
+  const mixin = (_fields: object, _level: number, logger: Logger) => ('reqId' in logger.bindings() ? {} : { ...currentLogContext() });
+  return pino({ level, base: { app: 'ferry' }, mixin }, pino.destination(2));
 }

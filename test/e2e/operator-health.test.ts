@@ -121,6 +121,8 @@ describe('health for operators: /healthz, /readyz, request ids in JSON logs, /me
     const changed = lines.find((l) => l.msg === 'repository changed' && l.path === 'ops/site');
     assert.ok(changed, 'the push was logged');
     assert.equal(changed.reqId, lines.filter((l) => l.msg === 'ssh login').map((l) => l.reqId).find((id) => id === changed.reqId));
+    // One reqId per line, never two (a connection's child logger and the request context agree).
+    for (const raw of server.output().split('\n').filter((l) => l.startsWith('{'))) assert.ok((raw.match(/"reqId"/g) ?? []).length <= 1, raw);
   });
 
   it('/metrics: request durations as histograms by route kind, bytes, SSH, CDN hits and misses from the workers', async () => {
