@@ -87,7 +87,7 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
     await server.stop();
   });
 
-  it('backs up during 5 pushes over SSH; the restored server has each push wholly in or wholly out, with phases, bookmarks, markers and HEAD', async () => {
+  it('backs up during 5 pushes over SSH; the restored server has each push wholly in or wholly out, with phases, bookmarks, markers and HEAD', async (t) => {
     const before = new Map<string, string[]>();
     const afterPush = new Map<string, string[]>();
     for (const p of ['ops/h1', 'ops/h2', 'ops/h3']) {
@@ -132,6 +132,7 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
       const out = JSON.stringify(heads) === JSON.stringify(before.get(p));
       assert.ok(inNow || out, `${p}: restored heads ${heads} are neither before ${before.get(p)} nor after ${afterPush.get(p)}`);
       if (!pushed.get(p)) assert.ok(out, `${p}: a failed push is in the backup`);
+      t.diagnostic(`${p}: push ${pushed.get(p) ? 'succeeded' : 'failed'}; ${inNow ? 'in' : 'not in'} the backup`);
       if (p === 'ops/h1') {
         assert.match(await hgOut(client, ['-R', clone, 'bookmarks', '-T', '{bookmark}\\n']), /^feature$/m);
         assert.match(await hgOut(client, ['-R', clone, 'log', '-r', 'bookmark(feature)', '-T', '{phase}']), /^draft$/);
@@ -142,6 +143,7 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
       const refs = await gitRefs(client, client.sshUrl(p));
       assert.ok(refs === gitRemote.get(p) || refs === gitAfter.get(p), `${p}: restored refs\n${refs}\nare neither before\n${gitRemote.get(p)}\nnor after\n${gitAfter.get(p)}`);
       if (!pushed.get(p)) assert.equal(refs, gitRemote.get(p));
+      t.diagnostic(`${p}: push ${pushed.get(p) ? 'succeeded' : 'failed'}; ${refs === gitAfter.get(p) && refs !== gitRemote.get(p) ? 'in' : 'not in'} the backup`);
       await expectOk(client.git(['clone', '-q', client.sshUrl(p), join(tempDir('ferry-restored-gclone-'), 'c')]), `git clone ${p}`);
     }
     assert.match(await gitRefs(client, client.sshUrl('ops/g1')), /^ref: refs\/heads\/dev\tHEAD$/m);
