@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { addUser, expectOk, ferryCli, makeClient, makeHgRepo, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
 
@@ -98,11 +99,14 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
     const gitRemote = new Map<string, string>();
     for (const p of ['ops/g1', 'ops/g2']) gitRemote.set(p, await gitRefs(alice, alice.sshUrl(p)));
 
+    // The backup starts first; the pushes a few seconds later, once it copies repos (ordered by
+    // path: ops/g1, ops/g2, ops/h1…), so some repos are copied before their push and some after.
+    const backup = server.cli(['backup', archive], { timeoutMs: 300_000 });
+    await sleep(4000);
     const pushes = [
       ...['ops/h1', 'ops/h2', 'ops/h3'].map(async (p) => ({ p, r: await alice.hg([...EVOLVE, '-R', work.get(p) as string, 'push', '-f', alice.sshUrl(p)]) })),
       ...['ops/g1', 'ops/g2'].map(async (p) => ({ p, r: await alice.git(['-C', work.get(p) as string, 'push', alice.sshUrl(p), p === 'ops/g1' ? 'dev' : 'main']) })),
     ];
-    const backup = server.cli(['backup', archive], { timeoutMs: 300_000 });
     const results = await Promise.all(pushes);
     const b = await backup;
     assert.equal(b.code, 0, b.stderr);
