@@ -65,7 +65,7 @@ export interface App {
   readonly recovery: RepoRecovery;
   /** Refuses pushes while the data dir's disk is nearly full ([limits] min_free_disk). */
   readonly disk: DiskGuard;
-  /** Counters served at /metrics. */
+  /** Counters and histograms served at /metrics (webhook senders call metrics.webhookDelivered). */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
   readonly cdn: CdnService;
@@ -102,7 +102,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
   );
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
-  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
+  const metrics = new Metrics();
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed() });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const lfs = new LfsStore(join(config.dataDir, 'lfs'));
   events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
@@ -154,7 +155,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hgCloneBundles,
     recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
     disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
-    metrics: new Metrics(),
+    metrics,
     cdn,
     publisher,
     cdnRepos,

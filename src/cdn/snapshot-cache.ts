@@ -10,6 +10,9 @@ export class SnapshotCache {
   private readonly ready = new Map<string, Snapshot>();
   private readonly building = new Map<string, Promise<Snapshot>>();
   private total = 0;
+  /** Lookups answered from memory (held or being built by another request) and builds started (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly budget: number) {}
 
@@ -25,9 +28,14 @@ export class SnapshotCache {
   /** The cached snapshot, or the one being built, or a new build started now. */
   load(key: string, build: () => Promise<Snapshot>): Promise<Snapshot> {
     const found = this.get(key);
-    if (found) return Promise.resolve(found);
+    if (found) {
+      this.hits++;
+      return Promise.resolve(found);
+    }
     let pending = this.building.get(key);
-    if (!pending) {
+    if (pending) this.hits++;
+    else {
+      this.misses++;
       pending = build().then(
         (snapshot) => {
           this.building.delete(key);

@@ -67,6 +67,16 @@ export const COMMAND_HELP = {
     summary: 'keep a directory in sync with a ref of a repo',
     usage: ['publish PATH [--ref REF] [--dir DIR]', 'publish --list', 'publish --remove DIR'],
   },
+  backup: {
+    summary: 'write a consistent backup of the data dir (database, every repo, settings, secrets, host keys) to one archive, safe while serving',
+    usage: ['backup FILE'],
+    notes: 'hg repos are copied under their lock, git repos as bundles, the database with SQLite\'s online backup; FILE is a tar with a manifest and SHA-256 checksums. See docs/operations.md.',
+  },
+  restore: {
+    summary: 'restore a backup into an empty data dir, then verify every repo',
+    usage: ['restore FILE'],
+    notes: 'The data dir (--data DIR or FERRY_DATA) must be empty or absent. Every file is checked against the manifest first; then hg verify / git fsck runs on each repo, and database rows without a repo (or repos without a row) are reported.',
+  },
   help: {
     summary: 'this text, or one command in detail',
     usage: ['help [COMMAND]'],

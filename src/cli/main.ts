@@ -6,6 +6,7 @@ import { printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
@@ -19,7 +20,7 @@ import { userCommand } from './commands/user.js';
 
 type Command = (app: App, args: string[]) => Promise<number>;
 
-const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, Command | undefined> = {
+const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, Command> & Record<string, Command | undefined> = {
   serve: serveCommand,
   user: userCommand,
   key: keyCommand,
@@ -31,6 +32,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, C
   import: importCommand,
   mirror: mirrorCommand,
   publish: publishCommand,
+  backup: backupCommand,
 };
 
 /**
@@ -91,7 +93,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return fail(new UsageError(`unknown command ${JSON.stringify(name)}; ${FERRY} help lists them`));
+  if (!command && name !== 'restore') return fail(new UsageError(`unknown command ${JSON.stringify(name)}; ${FERRY} help lists them`));
   if (help) {
     print(helpText(FERRY, name as CommandName));
     return 0;
@@ -100,11 +102,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   try {
     if (dataFlag !== undefined) rememberDataFlag(dataFlag);
     const dataDir = resolveDataDir(dataFlag, env);
-    // A mistyped --data must not pass unnoticed: say when this command makes a new data dir.
-    if (name !== 'serve' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
+    // A mistyped --data must not pass unnoticed: say when this command makes a new data dir
+    // (serve and restore are meant to start one).
+    if (name !== 'serve' && name !== 'restore' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
     const config = loadConfig(dataDir, env);
-    app = createApp(config, { log: createLogger(name === 'serve' ? config.log.level : 'warn') });
-    return await command(app, rest);
+    // restore writes into an empty data dir: it runs before (and without) the App, which would create files there.
+    if (name === 'restore') return await restoreCommand(config, createLogger(config.log.level), rest);
+    app = createApp(config, { log: createLogger(name === 'serve' || name === 'backup' ? config.log.level : 'warn') });
+    return await (command as Command)(app, rest);
   } catch (err) {
     return fail(err, app);
   } finally {

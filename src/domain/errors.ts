@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   FERRY_FILE_TOO_LARGE: 'A file is over the CDN\'s size limit ([cdn] max_file_size); clone the repository to get it.',
   FERRY_SHUTTING_DOWN: 'The server is stopping and accepts no new work.',
   FERRY_DISK_FULL: 'The disk holding the data dir is (nearly) full: writes are refused, reads go on.',
+  FERRY_BACKUP_CORRUPT: 'A backup archive is damaged (a SHA-256 differs from its manifest, or it is truncated) or is not a Ferry backup; nothing was restored.',
+  FERRY_RESTORE_TARGET_NOT_EMPTY: '`ferry restore` was pointed at a data dir that holds files; restore into a new, empty directory.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,6 +36,8 @@ export class MirrorService {
       readonly box: SecretBox;
       readonly sources: Sources;
       readonly log: Logger;
+      /** Told of each failed sync (for /metrics). */
+      readonly onSyncFailed?: () => void;
     },
   ) {}
 
@@ -182,6 +184,7 @@ export class MirrorService {
       const message = describeError(err);
       await this.deps.store.recordFailure(repo.id, started, message, Date.now() + delay).catch(() => undefined);
       this.deps.log.warn({ repo: repo.path, err: message, failures, retryInMs: delay }, 'mirror sync failed');
+      this.deps.onSyncFailed?.();
       throw err instanceof FerryError ? err : new FerryError('FERRY_IMPORT_FAILED', `sync of ${repo.path} failed: ${message}`, { cause: err });
     }
   }

@@ -4,6 +4,7 @@ import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
 import { httpTimeoutsOf } from '../http/connection-limits.js';
 import { healthRoute } from '../http/routes/health.js';
+import { Readiness } from '../health/readiness.js';
 import { wireRoute } from '../http/routes/wire.js';
 import { lfsRoute } from '../http/routes/lfs.js';
 import { cloneBundleRoute } from '../http/routes/hg-clone-bundles.js';
@@ -30,24 +31,26 @@ export interface RunningServer {
 }
 
 /** Every HTTP route, in the order they are asked. */
-export function httpRoutes(app: App, sshPort: () => number = () => app.config.ssh.port): HttpRoute[] {
+export function httpRoutes(app: App, sshPort: () => number = () => app.config.ssh.port, readiness?: Readiness): HttpRoute[] {
   const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
-  return [cdn, healthRoute(), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), lfsRoute(app), wireRoute(app), webRoute(app, { sshPort })];
+  return [cdn, healthRoute(readiness), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), lfsRoute(app), wireRoute(app), webRoute(app, { sshPort })];
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
   await recoverRepos(app);
   await app.hgPhases.reconcile();
   let sshPort = app.config.ssh.port;
-  const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort)), app.log, httpTimeoutsOf(app.config));
+  const readiness = new Readiness({ pingDatabase: () => app.stores.repos.byId(0), reposDir: app.config.reposDir });
+  const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort, readiness)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
     await app.hgHttp.stop();
     throw listenError(err, 'http', app.config.http.listen, app.config.http.port);
   });
   const httpPort = listener.port;
+  readiness.watchWorkers(listener.workers);
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {

@@ -9,6 +9,7 @@ import { SERVER_ALGORITHMS } from './algorithms.js';
 import { checkPublicKey, currentSubject } from './auth.js';
 import { loadHostKeys } from './host-keys.js';
 import { handleSession } from './session.js';
+import { requestIdFrom, withLogContext } from '../log/context.js';
 
 const MAX_AUTH_ATTEMPTS = 10;
 
@@ -44,14 +45,21 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     const deadline = setTimeout(() => socket.destroy(), handshakeMs);
     handshaking.set(key, () => clearTimeout(deadline));
+    app.metrics.sshConnection(1);
     socket.once('close', () => {
       clearTimeout(deadline);
       handshaking.delete(key);
+      app.metrics.sshConnection(-1);
+      app.metrics.transferBytes('ssh', socket.bytesRead, socket.bytesWritten);
     });
     server.injectSocket(socket);
   });
   const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
+    // One id for every log line of this connection (its sign-in, sessions and commands).
+    const reqId = requestIdFrom(undefined, 'ssh-');
+    const log = app.log.child({ reqId });
+    const connectionApp: App = { ...app, log };
     // Aborted when the connection goes away, so no program outlives its client.
     const gone = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, gone.signal]);
@@ -70,15 +78,15 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
           if (outcome.kind === 'authenticated') {
             signedInKey = Buffer.from(ctx.key.data);
             void app.stores.keys.touch(outcome.key.id).catch(() => {});
-            app.log.info({ ip: info.ip, who: describeSubject(outcome.subject) }, 'ssh login');
+            log.info({ ip: info.ip, who: describeSubject(outcome.subject) }, 'ssh login');
             return ctx.accept();
           }
-          app.log.debug({ ip: info.ip, reason: outcome.reason }, 'ssh public key refused');
+          log.debug({ ip: info.ip, reason: outcome.reason }, 'ssh public key refused');
           if (++failures >= MAX_AUTH_ATTEMPTS) return client.end();
           return ctx.reject(['publickey']);
         },
         (err: unknown) => {
-          app.log.error({ err }, 'ssh authentication failed');
+          log.error({ err }, 'ssh authentication failed');
           ctx.reject(['publickey']);
         },
       );
@@ -87,8 +95,9 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
     client.on('session', (accept, reject) => {
       const key = signedInKey;
       if (stopping || key === undefined) return reject();
-      handleSession(accept(), {
-        app,
+      const channel = accept();
+      withLogContext({ reqId }, () => handleSession(channel, {
+        app: connectionApp,
         hgServe,
         subject: () => currentSubject(app.stores.keys, key),
         host,
@@ -103,12 +112,12 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
             checkIdle();
           }
         },
-      });
+      }));
     });
     client.on('tcpip', (_accept, reject) => reject());
     client.on('openssh.streamlocal', (_accept, reject) => reject());
     client.on('request', (_accept, reject) => reject?.());
-    client.on('error', (err) => app.log.debug({ err: err.message, ip: info.ip }, 'ssh connection error'));
+    client.on('error', (err) => log.debug({ err: err.message, ip: info.ip }, 'ssh connection error'));
     client.on('close', () => {
       gone.abort();
       connections.delete(tracked);

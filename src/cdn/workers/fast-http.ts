@@ -215,6 +215,7 @@ class FastConnection {
             this.lastHead = Buffer.from(buffer.subarray(0, end + 4));
           }
           this.consume(end);
+          if (this.hot) this.hot.sent++;
           sendHot(this.socket, hot);
         } else {
           const generation = this.hot?.generation ?? 0;
@@ -285,6 +286,7 @@ class FastConnection {
     // is parsed and keyed by pump.
     const hot = this.lastHot;
     if (!hot || !this.hot.stillHot(hot) || !chunk.equals(this.lastHead as Buffer)) return false;
+    this.hot.sent++;
     sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
       this.busy = true;

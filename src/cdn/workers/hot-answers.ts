@@ -146,6 +146,8 @@ export class HotAnswers {
   private bytes = 0;
   private files = 0;
   private current = 0;
+  /** Answers sent from here (CDN hits, for /metrics). */
+  sent = 0;
 
   constructor(
     private readonly maxBytes: number,

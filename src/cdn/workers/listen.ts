@@ -12,6 +12,8 @@ export interface HttpListener {
   closeListener(): Promise<void>;
   /** Ends the CDN workers (after their requests in flight). */
   stopWorkers(): Promise<void>;
+  /** CDN workers up now, and how many there should be (0 of 0 when the primary serves /cdn itself). */
+  workers(): { ready: number; expected: number };
 }
 
 /**
@@ -21,11 +23,13 @@ export interface HttpListener {
  */
 export async function listenHttp(app: App, http: Server): Promise<HttpListener> {
   const count = cdnWorkerCount(app.config);
+  // The primary's own CDN lookups (it serves /cdn itself without workers, or while none is ready).
+  app.metrics.countCdnFrom(() => ({ hits: app.cdn.cache.hits, misses: app.cdn.cache.misses }));
   if (count < 2) {
     attachCdn(app);
     http.listen(app.config.http.port, app.config.http.listen);
     await once(http, 'listening');
-    return { port: (http.address() as AddressInfo).port, closeListener: async () => {}, stopWorkers: async () => {} };
+    return { port: (http.address() as AddressInfo).port, closeListener: async () => {}, stopWorkers: async () => {}, workers: () => ({ ready: 0, expected: 0 }) };
   }
   // Internal port: requests a worker receives but does not own come back here.
   http.listen(0, '127.0.0.1');
@@ -43,6 +47,7 @@ export async function listenHttp(app: App, http: Server): Promise<HttpListener> 
     app.httpAuth.clients.secret,
   );
   attachCdn(app, pool);
+  app.metrics.countCdnFrom(() => pool.cdnCounts());
   pool.start();
   let front: Awaited<ReturnType<typeof listenFront>>;
   try {
@@ -53,5 +58,5 @@ export async function listenHttp(app: App, http: Server): Promise<HttpListener> 
     http.close();
     throw err;
   }
-  return { port: front.port, closeListener: () => front.close(), stopWorkers: () => pool.stop() };
+  return { port: front.port, closeListener: () => front.close(), stopWorkers: () => pool.stop(), workers: () => pool.readiness() };
 }

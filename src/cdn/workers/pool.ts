@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Repo } from '../../store/types.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
+import type { CdnCounts } from '../../metrics/registry.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
@@ -20,6 +21,8 @@ interface Worker {
   ready: boolean;
   /** `changed` messages this worker has not acknowledged yet, by id: answered when it exits. */
   readonly waiting: Map<number, () => void>;
+  /** The worker's last reported CDN hit/miss totals. */
+  counts: CdnCounts;
 }
 
 /**
@@ -31,6 +34,8 @@ export class CdnWorkerPool {
   private next = 0;
   private seq = 0;
   private stopping = false;
+  /** CDN hit/miss totals of workers that exited. */
+  private retired: CdnCounts = { hits: 0, misses: 0 };
 
   constructor(
     private readonly count: number,
@@ -91,6 +96,16 @@ export class CdnWorkerPool {
     return this.workers.reduce((n, w) => n + w.waiting.size, 0);
   }
 
+  /** CDN hits and misses over every worker this pool ran (the living ones as last reported). */
+  cdnCounts(): CdnCounts {
+    return this.workers.reduce((t, w) => ({ hits: t.hits + w.counts.hits, misses: t.misses + w.counts.misses }), this.retired);
+  }
+
+  /** Workers up and answering, and how many there should be (for /readyz). */
+  readiness(): { ready: number; expected: number } {
+    return { ready: this.workers.filter((w) => w.ready && w.child.connected).length, expected: this.count };
+  }
+
   removed(repo: Repo): void {
     const message: ToWorker = { t: 'removed', repoId: repo.id };
     for (const w of this.workers) if (w.child.connected) w.child.send(message);
@@ -120,7 +135,7 @@ export class CdnWorkerPool {
       [FORWARD_SECRET_ENV]: this.forwardSecret,
     };
     const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-    const worker: Worker = { child, ready: false, waiting: new Map() };
+    const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 } };
     this.workers.push(worker);
     child.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
@@ -131,10 +146,13 @@ export class CdnWorkerPool {
         worker.waiting.delete(m.id);
       } else if (m.t === 'stale') {
         this.onStale(m.repoId);
+      } else if (m.t === 'cdn-counts') {
+        worker.counts = { hits: m.hits, misses: m.misses };
       }
     });
     child.on('exit', (code, signal) => {
       worker.ready = false;
+      this.retired = { hits: this.retired.hits + worker.counts.hits, misses: this.retired.misses + worker.counts.misses };
       for (const resolve of worker.waiting.values()) resolve();
       worker.waiting.clear();
       this.workers.splice(this.workers.indexOf(worker), 1);

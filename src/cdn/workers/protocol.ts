@@ -10,7 +10,9 @@ export type FromWorker =
   | { readonly t: 'ready' }
   | { readonly t: 'ack'; readonly id: number }
   /** The worker saw a repo change that no event announced (a push straight into the directory). */
-  | { readonly t: 'stale'; readonly repoId: number };
+  | { readonly t: 'stale'; readonly repoId: number }
+  /** The worker's CDN lookups so far (totals since it started), for the primary's /metrics. */
+  | { readonly t: 'cdn-counts'; readonly hits: number; readonly misses: number };
 
 /** How the primary tells a worker where to send requests that are not for the CDN. */
 export const PRIMARY_PORT_ENV = 'FERRY_INTERNAL_PRIMARY_PORT';

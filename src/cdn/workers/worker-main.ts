@@ -111,3 +111,12 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', () => {});
 if (cdnSyscallsUnavailable) app.log.warn({ reason: cdnSyscallsUnavailable }, 'cdn: the native addon did not load (npm run build:native builds it); large files are copied to each connection');
 send({ t: 'ready' });
+// CDN hits and misses go to the primary's /metrics: totals, sent when they changed (at most once a second).
+let reported = '';
+setInterval(() => {
+  const counts = { hits: app.cdn.cache.hits + hot.sent, misses: app.cdn.cache.misses };
+  const key = `${counts.hits}/${counts.misses}`;
+  if (key === reported) return;
+  reported = key;
+  send({ t: 'cdn-counts', ...counts });
+}, 1000).unref();

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { App, Config } from '../../main.js';
+import { backupDataDir, type Progress } from '../../backup/backup.js';
+import { restoreDataDir } from '../../backup/restore.js';
+import type { Logger } from '../../log/logger.js';
+import { gitEnvironment } from '../../vcs/git/adapter.js';
+import { hgEnvironment, writeHgrc } from '../../vcs/hg/environment.js';
+import { FERRY } from '../invocation.js';
+import { parseCommand, print, printErr } from '../io.js';
+
+/** Progress on stderr for the operator (stdout stays for the result) and as log lines. */
+function progressTo(log: Logger, what: 'backup' | 'restore'): Progress {
+  return (message, fields = {}) => {
+    printErr(`ferry ${what}: ${message}`);
+    log.info({ ...fields, op: what }, message);
+  };
+}
+
+function ferryVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `ferry backup FILE`: see src/backup/backup.ts. Safe while `ferry serve` runs on the same data dir. */
+export async function backupCommand(app: App, args: string[]): Promise<number> {
+  const { positionals } = parseCommand(args, {}, `${FERRY} backup FILE`, { min: 1, max: 1 });
+  const file = resolve(positionals[0] as string);
+  const manifest = await backupDataDir(
+    { config: app.config, hg: app.hg, git: app.git, ferryVersion: ferryVersion(), progress: progressTo(app.log, 'backup') },
+    file,
+  );
+  for (const path of manifest.missingOnDisk) printErr(`ferry backup: warning: ${path} has a database row but no repository on disk`);
+  print(`${file}: ${manifest.repos.length} repos, ${manifest.files.length} files`);
+  return 0;
+}
+
+/**
+ * `ferry restore FILE`: into the data dir, which must be empty or absent (see src/backup/restore.ts).
+ * Runs without the usual App: building one would create files in the data dir first.
+ * Exit 1 when a repo failed verification; rows and repos without a partner are reported.
+ */
+export async function restoreCommand(config: Config, log: Logger, args: string[]): Promise<number> {
+  const { positionals } = parseCommand(args, {}, `${FERRY} restore FILE`, { min: 1, max: 1 });
+  const file = resolve(positionals[0] as string);
+  const progress = progressTo(log, 'restore');
+  const report = await restoreDataDir(
+    {
+      dataDir: config.dataDir,
+      // The hg settings every Ferry process uses (evolve and topic loaded), written where serve writes them.
+      tools: () => ({
+        hg: { executable: config.hg.executable, env: hgEnvironment(writeHgrc(config.dataDir)) },
+        git: { executable: config.git.executable, env: gitEnvironment() },
+      }),
+      progress,
+    },
+    file,
+  );
+  for (const f of report.failed) printErr(`ferry restore: ${f.path}: ${f.why}`);
+  for (const p of report.rowsWithoutRepo) printErr(`ferry restore: warning: ${p} has a database row but no repository on disk`);
+  for (const p of report.reposWithoutRow) printErr(`ferry restore: warning: repos/${p} is a repository with no database row (ferry does not serve it)`);
+  print(`${config.dataDir}: restored ${report.manifest.repos.length} repos from ${file}; ${report.verified} verified, ${report.failed.length} failed`);
+  return report.failed.length > 0 ? 1 : 0;
+}
