@@ -6,6 +6,7 @@ import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
 import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
+import { RefWatcher } from './events/ref-watch.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
 import { FailedLoginLimiter } from './http/login-limiter.js';
@@ -49,6 +50,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** Reads a repo's refs before and after a write, for the ref updates events carry. */
+  readonly refs: RefWatcher;
   readonly mirrors: MirrorService;
   readonly importer: Importer;
   /** Read-only repository views for the web pages (long-lived hg/git readers). */
@@ -95,8 +98,9 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
   );
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
-  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log });
-  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, hgPhases, sshKeygen: 'ssh-keygen' });
+  const refs = new RefWatcher({ hg, git }, (repo) => repositories.directoryOf(repo), log);
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log });
+  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, refs, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
@@ -135,6 +139,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hg,
     git,
     events,
+    refs,
     mirrors,
     importer,
     browsers,

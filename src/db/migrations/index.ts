@@ -4,6 +4,7 @@ import { webSessionsSchema } from './003-web-sessions.js';
 import { publicationsSchema } from './004-publications.js';
 import { hgPhasesSchema } from './005-hg-phases.js';
 import { repoIdentitySchema } from './006-repo-identity.js';
+import { webhooksSchema } from './008-webhooks.js';
 
 export interface Migration {
   readonly version: number;
@@ -14,7 +15,7 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a migration that has shipped; add the next number.
  * Reserved numbers so parallel work does not collide: 2 mirrors, 3 web sessions, 4 cdn/publish,
- * 5 hg phases, 6 repo identity (grants by id, redirects, paths without case).
+ * 5 hg phases, 6 repo identity (grants by id, redirects, paths without case), 8 webhooks.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: coreSchema },
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'publications', sql: publicationsSchema },
   { version: 5, name: 'hg phases', sql: hgPhasesSchema },
   { version: 6, name: 'repo identity', sql: repoIdentitySchema },
+  { version: 8, name: 'webhooks', sql: webhooksSchema },
 ];

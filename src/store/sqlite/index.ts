@@ -8,6 +8,7 @@ import { SqliteRepoStore } from './repos.js';
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export function openSqliteStores(path: string): Stores {
   const db = openSqlite(path);
@@ -20,6 +21,7 @@ export function openSqliteStores(path: string): Stores {
     mirrors: new SqliteMirrorStore(db),
     sessions: new SqliteSessionStore(db),
     hgPhases: new SqliteHgPhaseStore(db),
+    webhooks: new SqliteWebhookStore(db),
     close: () => db.close(),
   };
 }
