@@ -34,6 +34,9 @@ import { DiskGuard } from './storage/disk-space.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
+import { WebhookService } from './webhooks/service.js';
+import { parseAllowedHosts } from './webhooks/target-policy.js';
+import { httpUrlBase, publicHost, sshUrlBase } from './config/public-host.js';
 
 export type { Config } from './config/load.js';
 
@@ -73,6 +76,8 @@ export interface App {
   readonly publisher: Publisher;
   /** Repo lookups for the CDN's hot path (a statement prepared once). */
   readonly cdnRepos: CdnRepoLookup;
+  /** Outbound webhooks: hooks, their deliveries, and the deliveries a change queues. */
+  readonly webhooks: WebhookService;
   close(): void;
 }
 
@@ -128,6 +133,17 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const cdnRepos = new CdnRepoLookup(cdnDb);
   const publications = new PublicationStore(cdnDb);
   const publisher = new Publisher(publications, stores.repos, cdn, config, log);
+  const webhooks = new WebhookService({
+    store: stores.webhooks,
+    box,
+    policy: parseAllowedHosts(config.webhooks.allowed_hosts),
+    programs: { hg, git },
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+    links: { httpBase: httpUrlBase(config, config.http.port), sshBase: sshUrlBase(publicHost(config), config.ssh.port) },
+  });
+  // Rows are written before the change is answered: a delivery queued is never lost to a restart.
+  events.onChanged((event) => webhooks.repoChanged(event).catch((err: unknown) => log.error({ err, path: event.repo.path }, 'could not queue webhook deliveries')));
   return {
     config,
     log,
@@ -152,6 +168,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     cdn,
     publisher,
     cdnRepos,
+    webhooks,
     close: () => {
       browsers.close();
       cdn.close();

@@ -7,6 +7,7 @@ import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY } from './invocation.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
+import { hookCommand } from './commands/hook.js';
 import { importCommand } from './commands/import.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, Command> & Record<string, C
   revoke: revokeCommand,
   token: tokenCommand,
   'deploy-key': deployKeyCommand,
+  hook: hookCommand,
   import: importCommand,
   mirror: mirrorCommand,
   publish: publishCommand,
