@@ -6,7 +6,8 @@
  *   (`disabled_at`) until it is edited or a redelivery succeeds.
  * - `webhook_deliveries` are the queue and the record at once: a row is written before anything is
  *   sent, so a restart loses no pending delivery (`state = 'pending'`, `next_attempt_at` in epoch ms).
- *   Request and response (headers, truncated bodies) stay for `ferry hook deliveries`.
+ *   Request and response (headers, truncated bodies) stay for `ferry hook deliveries`. A redelivery
+ *   is a new row with the same `guid` (as GitHub redelivers) and `redelivery_of` the old row.
  * Migration 7 is reserved for another branch of the same round.
  */
 export const webhooksSchema = `
@@ -28,7 +29,7 @@ CREATE INDEX webhooks_repo ON webhooks(repo_id);
 CREATE TABLE webhook_deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   hook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
-  guid TEXT NOT NULL UNIQUE,
+  guid TEXT NOT NULL,
   event TEXT NOT NULL,
   payload TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
@@ -45,5 +46,6 @@ CREATE TABLE webhook_deliveries (
   delivered_at TEXT
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(hook_id, id);
+CREATE INDEX webhook_deliveries_guid ON webhook_deliveries(guid);
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
 `;
