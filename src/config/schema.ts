@@ -52,7 +52,7 @@ export const SETTINGS = {
     timeout: { type: 'duration', default: '10s', doc: 'longest one delivery may take, connect to last byte of the answer' },
     max_attempts: { type: 'integer', default: 5, doc: 'attempts per delivery on network errors and 5xx answers (a 4xx or 3xx ends it)' },
     retry_delay: { type: 'duration', default: '10s', doc: 'wait before the first retry; each next waits twice as long, at most an hour' },
-    disable_after: { type: 'integer', default: 20, doc: 'consecutive failed attempts that disable a hook (shown in ferry hook list; editing or a successful redelivery enables it again)' },
+    disable_after: { type: 'integer', default: 20, doc: 'consecutive failed attempts that disable a hook (shown in ferry hook list; a redelivery or an edit enables it again)' },
   },
   bootstrap: {
     admin_keys: { type: 'string', default: '', doc: 'public key lines; on first start with no users an admin user gets them' },

@@ -103,9 +103,15 @@ export class WebhookService {
     return delivery;
   }
 
-  /** Sends a delivery's payload again (same event and delivery id, as GitHub redelivers), now. */
+  /**
+   * Sends a delivery's payload again (same event and delivery id, as GitHub redelivers), now. A hook
+   * disabled after failures is enabled again (its failure count starts over): asking for a
+   * redelivery is how an admin says the receiver is fixed.
+   */
   async redeliver(repo: Repo, deliveryId: number): Promise<WebhookDelivery> {
     const old = await this.delivery(repo, deliveryId);
+    const hook = await this.get(repo, old.hookId);
+    if (hook.disabledAt !== null) await this.deps.store.update(hook.id, {});
     const queued = await this.deps.store.enqueue(old.hookId, { guid: old.guid, event: old.event, payload: old.payload, nextAttemptAt: Date.now(), redeliveryOf: old.id });
     this.queued();
     return queued;
