@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, expectOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, expectOk, makeClient, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { makeGitSource } from './git-source.js';
+import { startGitHttp } from './remotes.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 const SECRET = 'It’s a Secret to Everybody';
@@ -249,6 +251,30 @@ describe('outbound webhooks: a restart loses no pending delivery', () => {
       assert.deepEqual(commitsOf(got?.json ?? {}).map((c) => c.id), [id]);
     } finally {
       await receiver.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('outbound webhooks: a mirror sync fires push events too', () => {
+  it('ferry mirror sync (another process) queues the deliveries; the running server sends them', async () => {
+    const server = await startFerry({ toml: '[webhooks]\nallowed_hosts = "loopback"\n' });
+    const author = await makeClient({ sshPort: 0 }, 'author');
+    const source = await makeGitSource(author);
+    const http = await startGitHttp(source.root);
+    const receiver = await startReceiver(SECRET);
+    try {
+      await server.cliOk(['import', `${http.url}src.git`, 'mirrors/lib', '--mirror', '--every', '1h']);
+      await addHook(server, 'mirrors/lib', receiver.url, ['--events', 'push']);
+      const id = await source.commit('upstream change');
+      await server.cliOk(['mirror', 'sync', 'mirrors/lib']);
+      const [push] = await receiver.waitFor((r) => r.json.after === id);
+      assert.equal(push?.signatureValid, true);
+      assert.equal(push?.json.ref, 'refs/heads/main');
+      assert.deepEqual(commitsOf(push?.json ?? {}).map((c) => [c.id, c.message]), [[id, 'upstream change']]);
+    } finally {
+      await receiver.close();
+      await http.stop();
       await server.stop();
     }
   });
