@@ -6,6 +6,7 @@ import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
 import { openSqlite } from './db/sqlite.js';
 import type { Config } from './config/load.js';
+import { RefWatcher } from './events/ref-watch.js';
 import { RepoEvents } from './events/repo-events.js';
 import { HttpAuthenticator } from './http/authenticate.js';
 import { FailedLoginLimiter } from './http/login-limiter.js';
@@ -36,6 +37,9 @@ import { DiskGuard } from './storage/disk-space.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { RepoBrowsers } from './vcs/browsers.js';
+import { WebhookService } from './webhooks/service.js';
+import { parseAllowedHosts } from './webhooks/target-policy.js';
+import { httpUrlBase, publicHost, sshUrlBase } from './config/public-host.js';
 
 export type { Config } from './config/load.js';
 
@@ -52,6 +56,8 @@ export interface App {
   readonly hg: HgAdapter;
   readonly git: GitAdapter;
   readonly events: RepoEvents;
+  /** Reads a repo's refs before and after a write, for the ref updates events carry. */
+  readonly refs: RefWatcher;
   readonly mirrors: MirrorService;
   readonly importer: Importer;
   /** Read-only repository views for the web pages (long-lived hg/git readers). */
@@ -77,6 +83,8 @@ export interface App {
   readonly lfs: LfsStore;
   /** The short-lived tokens `git-lfs-authenticate` hands out over SSH. */
   readonly lfsTokens: LfsTokens;
+  /** Outbound webhooks: hooks, their deliveries, and the deliveries a change queues. */
+  readonly webhooks: WebhookService;
   close(): void;
 }
 
@@ -103,8 +111,9 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   );
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const metrics = new Metrics();
-  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed() });
-  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, sources, hgPhases, sshKeygen: 'ssh-keygen' });
+  const refs = new RefWatcher({ hg, git }, (repo) => repositories.directoryOf(repo), log);
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed() });
+  const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, refs, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const lfs = new LfsStore(join(config.dataDir, 'lfs'));
   events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
@@ -136,6 +145,17 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const cdnRepos = new CdnRepoLookup(cdnDb);
   const publications = new PublicationStore(cdnDb);
   const publisher = new Publisher(publications, stores.repos, cdn, config, log);
+  const webhooks = new WebhookService({
+    store: stores.webhooks,
+    box,
+    policy: parseAllowedHosts(config.webhooks.allowed_hosts),
+    programs: { hg, git },
+    directoryOf: (repo) => repositories.directoryOf(repo),
+    log,
+    links: { httpBase: httpUrlBase(config, config.http.port), sshBase: sshUrlBase(publicHost(config), config.ssh.port) },
+  });
+  // Rows are written before the change is answered: a delivery queued is never lost to a restart.
+  events.onChanged((event) => webhooks.repoChanged(event).catch((err: unknown) => log.error({ err, path: event.repo.path }, 'could not queue webhook deliveries')));
   return {
     config,
     log,
@@ -147,6 +167,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hg,
     git,
     events,
+    refs,
     mirrors,
     importer,
     browsers,
@@ -161,6 +182,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     cdnRepos,
     lfs,
     lfsTokens: new LfsTokens(join(config.dataDir, 'secrets', 'lfs.key'), stores),
+    webhooks,
     close: () => {
       browsers.close();
       cdn.close();

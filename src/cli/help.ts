@@ -51,6 +51,11 @@ export const COMMAND_HELP = {
     summary: 'SSH keys that reach one repo',
     usage: ['deploy-key add PATH [FILE|-] [--write]', 'deploy-key list PATH', 'deploy-key rm PATH FINGERPRINT'],
   },
+  hook: {
+    summary: "a repo's outbound webhooks (POSTs shaped like Gitea's and GitHub's events)",
+    usage: ['hook add PATH URL [--secret S] [--events push,create,delete,repository]', 'hook list PATH', 'hook rm PATH ID', 'hook deliveries PATH ID [--full]', 'hook redeliver PATH DELIVERY'],
+    notes: 'Deliveries are signed with the secret (X-Hub-Signature-256, X-Gitea-Signature), retried on network errors and 5xx, and sent by a running ferry serve. A URL may reach loopback or private addresses only where [webhooks] allowed_hosts allows. See docs/webhooks.md.',
+  },
   import: {
     summary: 'copy a repository from another host (hg or git), once or as a pull mirror',
     usage: [

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { backupCommand, restoreCommand } from './commands/backup.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
+import { hookCommand } from './commands/hook.js';
 import { importCommand } from './commands/import.js';
 import { keyCommand } from './commands/key.js';
 import { mirrorCommand } from './commands/mirror.js';
@@ -29,6 +30,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, Command> & Reco
   revoke: revokeCommand,
   token: tokenCommand,
   'deploy-key': deployKeyCommand,
+  hook: hookCommand,
   import: importCommand,
   mirror: mirrorCommand,
   publish: publishCommand,

@@ -47,6 +47,13 @@ export const SETTINGS = {
     key: { type: 'string', default: '', doc: 'key sealing mirror credentials (base64 of 32 bytes; empty: secrets/mirror.key in the data dir)' },
     concurrency: { type: 'integer', default: 2, doc: 'scheduled mirror syncs running at once' },
   },
+  webhooks: {
+    allowed_hosts: { type: 'string', default: '', doc: 'where hooks may deliver besides public addresses, comma- or space-separated (like Gitea\'s ALLOWED_HOST_LIST): loopback, private (RFC 1918, unique-local and link-local), external (public addresses only, the meaning of empty), *, host names (with * wildcards) or CIDRs; checked on the address actually connected to' },
+    timeout: { type: 'duration', default: '10s', doc: 'longest one delivery may take, connect to last byte of the answer' },
+    max_attempts: { type: 'integer', default: 5, doc: 'attempts per delivery on network errors and 5xx answers (a 4xx or 3xx ends it)' },
+    retry_delay: { type: 'duration', default: '10s', doc: 'wait before the first retry; each next waits twice as long, at most an hour' },
+    disable_after: { type: 'integer', default: 20, doc: 'consecutive failed attempts that disable a hook (shown in ferry hook list; a redelivery or an edit enables it again)' },
+  },
   bootstrap: {
     admin_keys: { type: 'string', default: '', doc: 'public key lines; on first start with no users an admin user gets them' },
   },

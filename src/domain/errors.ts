@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   FERRY_TOKEN_NOT_FOUND: 'No token with that id belongs to that user.',
   FERRY_VCS_FAILED: 'A hg or git process failed; the message carries its last words.',
   FERRY_UNSAFE_URL: 'An import URL could run code or reach outside what is allowed.',
+  FERRY_UNSAFE_HOOK_URL: 'A webhook URL is not http(s), or reaches a loopback, private, link-local or metadata address that [webhooks] allowed_hosts does not allow.',
+  FERRY_HOOK_NOT_FOUND: 'No webhook or delivery with that id belongs to that repository.',
   FERRY_IMPORT_FAILED: 'An import or mirror sync failed; the message says why.',
   FERRY_VERIFY_FAILED: 'An imported copy differs from its source.',
   FERRY_MIRROR_READ_ONLY: 'The repository is a pull mirror; it only changes by syncing.',

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Repo } from '../store/types.js';
+import type { RefUpdate } from '../vcs/refs.js';
+
+export type { RefUpdate } from '../vcs/refs.js';
 
 export interface RepoChanged {
   readonly repo: Repo;
@@ -7,6 +10,13 @@ export interface RepoChanged {
   readonly cause: 'push' | 'sync' | 'import' | 'admin';
   /** A git push's options (`git push -o …`), as the client sent them, for webhooks and logs. */
   readonly pushOptions?: readonly string[];
+  /**
+   * The refs that moved (old → new; null where a ref was created or deleted), read before and
+   * after the write (src/events/ref-watch.ts). Absent for admin changes, which move no ref.
+   */
+  readonly refUpdates?: readonly RefUpdate[];
+  /** Who pushed (a user name, or how a deploy key or token is described), for webhooks and logs. */
+  readonly pusher?: string;
 }
 
 export interface RepoRemoved {

@@ -1,3 +1,4 @@
+import type { RefWatcher } from '../events/ref-watch.js';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
@@ -53,6 +54,8 @@ export class Importer {
       readonly repos: RepoStore;
       readonly mirrors: MirrorService;
       readonly events: RepoEvents;
+      /** Ref updates for the import's change event (every ref is created). */
+      readonly refs: RefWatcher;
       readonly sources: Sources;
       readonly hgPhases: HgPhases;
       readonly sshKeygen: string;
@@ -111,7 +114,7 @@ export class Importer {
           throw err;
         }
       }
-      await this.deps.events.emitChanged({ repo, cause: 'import' });
+      await this.deps.events.emitChanged({ repo, cause: 'import', refUpdates: await this.deps.refs.fromEmpty(repo).updates(), pusher: 'import' });
       const phases = drafts ? ', non-publishing (the source shares drafts; ferry repo set --publishing to change)' : '';
       return { repo, summary: `${kind} ${summary}${phases}`, ...(webhookSecret !== undefined ? { webhookSecret } : {}) };
     } finally {

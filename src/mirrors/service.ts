@@ -1,3 +1,4 @@
+import type { RefWatcher } from '../events/ref-watch.js';
 import { randomBytes } from 'node:crypto';
 import { FerryError, describeError } from '../domain/errors.js';
 import type { RepoPath } from '../domain/repo-path.js';
@@ -33,6 +34,8 @@ export class MirrorService {
       readonly repos: RepoStore;
       readonly repositories: RepositoryService;
       readonly events: RepoEvents;
+      /** Reads refs before and after a sync, so the change event says which moved. */
+      readonly refs: RefWatcher;
       readonly box: SecretBox;
       readonly sources: Sources;
       readonly log: Logger;
@@ -158,6 +161,7 @@ export class MirrorService {
         ? (JSON.parse(this.deps.box.open(mirror.sealedCredentials, context(repo.id, 'credentials'))) as SourceCredentials)
         : {};
       const access = await sources.open(source, credentials, false);
+      const refs = await this.deps.refs.begin(repo);
       let outcome: SyncOutcome;
       progress.start();
       try {
@@ -172,7 +176,7 @@ export class MirrorService {
         await access.dispose();
       }
       progress.stop(outcome.summary);
-      if (outcome.changed) await this.deps.events.emitChanged({ repo, cause: 'sync' });
+      if (outcome.changed) await this.deps.events.emitChanged({ repo, cause: 'sync', refUpdates: await refs.updates(), pusher: 'mirror sync' });
       if (outcome.refused !== undefined) throw new FerryError('FERRY_IMPORT_FAILED', `sync of ${repo.path} refused: ${outcome.refused}`);
       await this.deps.store.recordSuccess(repo.id, started, Date.now() + mirror.intervalMs);
       this.deps.log.info({ repo: repo.path, summary: outcome.summary, warning: outcome.warning }, 'mirror synced');

@@ -1,4 +1,6 @@
-import { httpUrlBase } from '../config/public-host.js';
+import { httpUrlBase, publicHost, sshUrlBase } from '../config/public-host.js';
+import { DeliveryWorker } from '../webhooks/worker.js';
+import { parseAllowedHosts } from '../webhooks/target-policy.js';
 import { FerryError } from '../domain/errors.js';
 import type { App } from '../main.js';
 import { createHttpServer } from '../http/server.js';
@@ -66,11 +68,18 @@ export async function startServers(app: App): Promise<RunningServer> {
   const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
   scheduler.start();
   sshPort = ssh.port;
+  app.webhooks.setLinks({ httpBase: httpUrlBase(app.config, httpPort), sshBase: sshUrlBase(publicHost(app.config), ssh.port) });
+  const hookWorker = new DeliveryWorker(
+    { store: app.stores.webhooks, service: app.webhooks, policy: parseAllowedHosts(app.config.webhooks.allowed_hosts), log: app.log },
+    { timeoutMs: app.config.webhooks.timeout, maxAttempts: app.config.webhooks.max_attempts, retryDelayMs: app.config.webhooks.retry_delay, disableAfter: app.config.webhooks.disable_after },
+  );
+  hookWorker.start();
   return {
     httpPort,
     sshPort: ssh.port,
     async stop(graceMs) {
       const mirrorsStopped = scheduler.stop();
+      const hooksStopped = hookWorker.stop();
       const listenerClosed = listener.closeListener();
       const workersStopped = listener.stopWorkers();
       const sshStopped = ssh.stop(graceMs);
@@ -81,6 +90,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await Promise.all([listenerClosed, workersStopped]);
       clearTimeout(timer);
       await mirrorsStopped;
+      await hooksStopped;
       await sshStopped;
       hgServe.stop();
       await app.hgHttp.stop();

@@ -152,12 +152,15 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   const dir = ctx.app.repositories.directoryOf(repo);
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
+  const refs = mayWrite ? await ctx.app.refs.begin(repo) : undefined;
   const result = await bridgeProcess(ctx.channel, spec, ctx.signal, tap);
   if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];
-    ctx.app.log.info({ path: repo.path, by: describeSubject(ctx.subject), ...(options.length > 0 ? { pushOptions: options } : {}) }, 'repository changed');
-    await ctx.app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
+    const refUpdates = (await refs?.updates()) ?? [];
+    const pusher = describeSubject(ctx.subject);
+    ctx.app.log.info({ path: repo.path, by: pusher, refUpdates, ...(options.length > 0 ? { pushOptions: options } : {}) }, 'repository changed');
+    await ctx.app.events.emitChanged({ repo, cause: 'push', refUpdates, pusher, ...(options.length > 0 ? { pushOptions: options } : {}) });
   }
   return result.code;
 }

@@ -175,5 +175,86 @@ export interface Stores {
   /** CI statuses of commits (REST API). */
   readonly commitStatuses: CommitStatusStore;
   readonly repoDescriptions: RepoDescriptionStore;
+  readonly webhooks: WebhookStore;
   close(): void;
+}
+
+/** The events a hook may subscribe to (Gitea's names). */
+export type WebhookEvent = 'push' | 'create' | 'delete' | 'repository';
+
+/** An outbound webhook of one repo (by id: it moves with the repo and dies with it). */
+export interface Webhook {
+  readonly id: number;
+  readonly repoId: number;
+  readonly url: string;
+  /** Sealed with the data dir's secret box; '' when the hook has no secret. */
+  readonly sealedSecret: string;
+  readonly events: readonly WebhookEvent[];
+  readonly active: boolean;
+  /** Consecutive failed deliveries. */
+  readonly failures: number;
+  /** Set when too many deliveries failed in a row; no delivery is attempted while set. */
+  readonly disabledAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** One POST of one event to one hook: queued, attempted, and kept with what was sent and answered. */
+export interface WebhookDelivery {
+  readonly id: number;
+  readonly hookId: number;
+  /** The UUID sent as X-GitHub-Delivery / X-Gitea-Delivery. */
+  readonly guid: string;
+  readonly event: string;
+  /** The JSON body, exactly as signed and sent. */
+  readonly payload: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  /** Epoch milliseconds of the next attempt (pending deliveries). */
+  readonly nextAttemptAt: number;
+  readonly redeliveryOf: number | null;
+  readonly requestHeaders: Readonly<Record<string, string>> | null;
+  readonly responseStatus: number | null;
+  readonly responseHeaders: Readonly<Record<string, string>> | null;
+  /** Truncated. */
+  readonly responseBody: string | null;
+  readonly error: string | null;
+  readonly durationMs: number | null;
+  readonly createdAt: string;
+  readonly deliveredAt: string | null;
+}
+
+/** What one attempt at a delivery gave. */
+export interface DeliveryAttempt {
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  readonly responseStatus: number | null;
+  readonly responseHeaders: Readonly<Record<string, string>> | null;
+  readonly responseBody: string | null;
+  readonly error: string | null;
+  readonly durationMs: number;
+}
+
+export interface WebhookStore {
+  create(repoId: number, hook: { url: string; sealedSecret: string; events: readonly WebhookEvent[]; active: boolean }): Promise<Webhook>;
+  byId(id: number): Promise<Webhook | undefined>;
+  listForRepo(repoId: number): Promise<Webhook[]>;
+  /** Changes what is given; a change re-enables a disabled hook and clears its failure count. */
+  update(id: number, changes: { url?: string; sealedSecret?: string; events?: readonly WebhookEvent[]; active?: boolean }): Promise<Webhook>;
+  remove(id: number): Promise<boolean>;
+  enqueue(hookId: number, delivery: { guid: string; event: string; payload: string; nextAttemptAt: number; redeliveryOf?: number }): Promise<WebhookDelivery>;
+  delivery(id: number): Promise<WebhookDelivery | undefined>;
+  /** Newest first. */
+  deliveries(hookId: number, options: { limit: number; offset: number }): Promise<WebhookDelivery[]>;
+  /** Pending deliveries due at or before `now` (epoch ms), oldest first. */
+  due(now: number, limit: number): Promise<WebhookDelivery[]>;
+  /** Epoch ms of the earliest pending delivery, if any. */
+  nextDue(): Promise<number | undefined>;
+  /**
+   * Records an attempt. `outcome` 'delivered' resets the hook's failure count (and re-enables
+   * it); 'retry' keeps the delivery pending until `nextAttemptAt`; 'failed' ends it. Every
+   * non-delivered outcome counts one consecutive failure; at `disableAfter` the hook is disabled.
+   */
+  recordAttempt(id: number, attempt: DeliveryAttempt, outcome: { state: 'delivered' } | { state: 'retry'; nextAttemptAt: number } | { state: 'failed' }, disableAfter: number): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { hgPhasesSchema } from './005-hg-phases.js';
 import { repoIdentitySchema } from './006-repo-identity.js';
 import { commitStatusesSchema } from './007-commit-statuses.js';
 import { tokenExpirySchema } from './010-token-expiry.js';
+import { webhooksSchema } from './008-webhooks.js';
 
 export interface Migration {
   readonly version: number;
@@ -27,5 +28,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'hg phases', sql: hgPhasesSchema },
   { version: 6, name: 'repo identity', sql: repoIdentitySchema },
   { version: 7, name: 'commit statuses', sql: commitStatusesSchema },
+  { version: 8, name: 'webhooks', sql: webhooksSchema },
   { version: 10, name: 'token expiry', sql: tokenExpirySchema },
 ];

@@ -61,10 +61,14 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
   if (wire.access === 'write') app.disk.assertRoom(Number(req.headers['content-length'] ?? 0) || 0);
   const mayPush = await canWrite(app, subject, repo);
   const pushOptions = wire.vcs === 'git' && wire.service === 'git-receive-pack' && wire.step === 'rpc' ? new PushOptionsReader() : undefined;
+  const pushes = wire.vcs === 'hg' ? wire.access === 'write' : wire.service === 'git-receive-pack' && wire.step === 'rpc';
+  const refs = pushes && mayPush ? await app.refs.begin(repo) : undefined;
   const afterPush = async () => {
     const options = pushOptions?.options ?? [];
-    if (options.length > 0) app.log.info({ path: repo.path, by: describeSubject(subject), pushOptions: options }, 'repository changed');
-    await app.events.emitChanged({ repo, cause: 'push', ...(options.length > 0 ? { pushOptions: options } : {}) });
+    const refUpdates = (await refs?.updates()) ?? [];
+    const pusher = describeSubject(subject);
+    if (options.length > 0) app.log.info({ path: repo.path, by: pusher, pushOptions: options }, 'repository changed');
+    await app.events.emitChanged({ repo, cause: 'push', refUpdates, pusher, ...(options.length > 0 ? { pushOptions: options } : {}) });
   };
   if (wire.vcs === 'hg') {
     if (wire.command === 'clonebundles' || wire.command === 'clonebundles_manifest') {
@@ -172,7 +176,9 @@ async function pushToCreate(app: App, req: IncomingMessage, res: ServerResponse,
     // Someone else created it meanwhile: an ordinary push, with the ordinary checks.
     if (isFerryError(err) && err.code === 'FERRY_REPO_EXISTS' && (await app.stores.repos.byPath(path))) {
       const existing = await authorizedRepo(app, subject, wire);
-      await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: existing.path, suffix: `/${wire.service}`, query: '', push: true, beforeEnd: async () => app.events.emitChanged({ repo: existing, cause: 'push' }) }, app.log);
+      const refs = await app.refs.begin(existing);
+      const beforeEnd = async () => app.events.emitChanged({ repo: existing, cause: 'push', refUpdates: await refs.updates(), pusher: describeSubject(subject) });
+      await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: existing.path, suffix: `/${wire.service}`, query: '', push: true, beforeEnd }, app.log);
       return;
     }
     throw err;
@@ -180,7 +186,9 @@ async function pushToCreate(app: App, req: IncomingMessage, res: ServerResponse,
   app.log.info({ path, by: describeSubject(subject) }, 'created git repository over http');
   const dir = app.repositories.directoryOf(repo);
   try {
-    await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: repo.path, suffix: `/${wire.service}`, query: '', beforeEnd: async () => app.events.emitChanged({ repo, cause: 'push' }) }, app.log);
+    const refs = app.refs.fromEmpty(repo);
+    const beforeEnd = async () => app.events.emitChanged({ repo, cause: 'push', refUpdates: await refs.updates(), pusher: describeSubject(subject) });
+    await serveGitHttp(app.git, app.config.reposDir, req, res, { ...common, repo: repo.path, suffix: `/${wire.service}`, query: '', beforeEnd }, app.log);
   } finally {
     if (await app.git.isEmpty(dir)) {
       await app.repositories.remove(repo.path).catch((err: unknown) => app.log.error({ err, path }, 'could not remove a repository whose creating push failed'));

@@ -9,6 +9,7 @@ import { SqliteCommitStatusStore, SqliteRepoDescriptionStore } from './repo-meta
 import { SqliteSessionStore } from './sessions.js';
 import { SqliteTokenStore } from './tokens.js';
 import { SqliteUserStore } from './users.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export function openSqliteStores(path: string): Stores {
   const db = openSqlite(path);
@@ -23,6 +24,7 @@ export function openSqliteStores(path: string): Stores {
     hgPhases: new SqliteHgPhaseStore(db),
     commitStatuses: new SqliteCommitStatusStore(db),
     repoDescriptions: new SqliteRepoDescriptionStore(db),
+    webhooks: new SqliteWebhookStore(db),
     close: () => db.close(),
   };
 }
