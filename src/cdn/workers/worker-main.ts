@@ -18,6 +18,9 @@ import { proxyToPrimary } from './proxy.js';
 import { trustedRepos } from '../trusted.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 import { cdnSyscallsUnavailable } from './syscalls.js';
+import { SecureFront } from '../../http/secure-front.js';
+import type { TlsPair } from '../../http/tls.js';
+import { tlsEnabled } from '../../config/public-host.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
@@ -66,12 +69,24 @@ const lane = new FastHttpLane(
   ),
 );
 
+// HTTPS ([http] tls_cert): TLS ends here, in front of `server` (the fast lane speaks plain HTTP/1.1 only).
+let secure: SecureFront | undefined;
+
 process.on('message', (message: ToWorker, handle?: Socket) => {
   switch (message.t) {
     case 'conn':
       if (!handle) return;
-      lane.attach(handle, Buffer.from(message.head, 'base64'));
+      // With TLS the primary read nothing: the handshake, then every request, happen here.
+      if (secure) secure.accept(handle);
+      else if (tlsEnabled(config)) handle.destroy(); // no certificate yet: cannot happen, the pair comes first
+      else lane.attach(handle, Buffer.from(message.head, 'base64'));
       return;
+    case 'tls': {
+      const pair: TlsPair = { cert: message.cert, key: message.key, serial: message.serial, validTo: message.validTo };
+      if (secure) secure.use(pair);
+      else secure = new SecureFront(server, pair, timeouts, app.log);
+      return;
+    }
     case 'changed':
       void app.stores.repos.byId(message.repoId).then(async (repo) => {
         if (repo) await app.cdn.repoChanged(repo);
@@ -90,7 +105,7 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
 const stop = () => {
   const nodeServerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  void Promise.all([nodeServerClosed, lane.close()]).then(() => {
+  void Promise.all([nodeServerClosed, lane.close(), secure?.close(30_000)]).then(() => {
     app.close();
     process.exit(0);
   });
@@ -99,5 +114,7 @@ const stop = () => {
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 process.on('SIGINT', () => {});
+// The primary reads the certificate again on SIGHUP and sends it (a hangup of the whole group must not end workers).
+process.on('SIGHUP', () => {});
 if (cdnSyscallsUnavailable) app.log.warn({ reason: cdnSyscallsUnavailable }, 'cdn: the native addon did not load (npm run build:native builds it); large files are copied to each connection');
 send({ t: 'ready' });
