@@ -3,7 +3,7 @@ import { createServer as createH2Server, type Http2ServerRequest, type Http2Serv
 import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log/logger.js';
-import { KEEP_ALIVE_MS, type HttpTimeouts } from './connection-limits.js';
+import { KEEP_ALIVE_MS, boundHandedConnections, type HttpTimeouts } from './connection-limits.js';
 import { MAX_REQUEST_HEAD_BYTES } from './limits.js';
 import type { TlsPair } from './tls.js';
 
@@ -33,6 +33,7 @@ export class SecureFront {
     private readonly log: Logger,
   ) {
     this.pair = pair;
+    boundHandedConnections(http);
     this.h2 = createH2Server({
       // One HEADERS block may not exceed what an HTTP/1.1 request head may (RFC 9113 §6.5.2).
       maxSendHeaderBlockLength: MAX_REQUEST_HEAD_BYTES,
@@ -55,7 +56,12 @@ export class SecureFront {
       { cert: pair.cert, key: pair.key, ALPNProtocols: ALPN, minVersion: 'TLSv1.2', handshakeTimeout: timeouts.headMs },
       (socket: TLSSocket) => this.route(socket),
     );
-    this.server.on('tlsClientError', (err: Error) => this.log.debug({ err }, 'tls handshake failed'));
+    // A listener here takes over node's default, which destroys the socket: so does this one
+    // (a handshake that failed or took longer than the head timeout).
+    this.server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      socket.destroy();
+      this.log.debug({ err }, 'tls handshake failed');
+    });
   }
 
   /** The certificate served now. */

@@ -3,7 +3,7 @@
  * connections the primary hands it; anything else on those connections goes to the primary.
  */
 import { Agent } from 'node:http';
-import { createBoundedServer, httpTimeoutsOf } from '../../http/connection-limits.js';
+import { boundHandedConnections, createBoundedServer, httpTimeoutsOf } from '../../http/connection-limits.js';
 import type { Socket } from 'node:net';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { createApp } from '../../main.js';
@@ -51,6 +51,8 @@ const server = createBoundedServer(timeouts, (req, res) => {
     (err: unknown) => sendError(res, err),
   );
 });
+// It never listens: connections come from the fast lane (handed over) or from HTTPS.
+boundHandedConnections(server);
 // Answers reused for requests that ask the same (hotKey): an eighth of the worker's memory budget at most.
 const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS);
 const lane = new FastHttpLane(
