@@ -394,38 +394,3 @@ describe('HTTPS without CDN workers ([cdn] workers = 1), from FERRY_HTTP_TLS_* v
     }
   });
 });
-
-describe('the head timeout on a connection a CDN worker handed to node\'s server (plain HTTP)', () => {
-  let server: FerryServer;
-
-  before(async () => {
-    server = await startFerry({ env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info', FERRY_LIMITS_HEAD_TIMEOUT: '2s' } });
-    await waitForOutput(server, /cdn workers ready/);
-  });
-  after(async () => {
-    await server.stop();
-  });
-
-  it('refuses a trickled request head with 408 after a /cdn request and a page on the same connection', async () => {
-    const socket = connectTcp(server.httpPort, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    let answer = '';
-    socket.on('data', (b: Buffer) => (answer += b.toString('latin1')));
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    // The worker's fast lane answers /cdn, then hands the connection to node's server for /healthz.
-    socket.write('GET /cdn/nothing@main/x HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    for (let i = 0; i < 100 && !/\r\n\r\nok\n/.test(answer); i++) await sleep(50);
-    assert.match(answer, /\r\n\r\nok\n/, `both answered: ${answer}`);
-    assert.notEqual(holdersOf(server, socket.localPort as number)[0], server.process.pid, 'a worker holds the connection');
-    const started = Date.now();
-    answer = '';
-    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
-    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 300);
-    const timedOut = await Promise.race([closed.then(() => false), sleep(15_000).then(() => true)]);
-    clearInterval(trickle);
-    socket.destroy();
-    assert.equal(timedOut, false, 'the connection was closed');
-    assert.match(answer, /^HTTP\/1\.1 408 /, `408 for the trickled head: ${answer.slice(0, 60)}`);
-    assert.ok(Date.now() - started < 8_000, `after ${Date.now() - started} ms`);
-  });
-});
