@@ -156,8 +156,8 @@ async function main(): Promise<void> {
   // A user with a key, to push over SSH for the freshness measurement.
   const key = join(work, 'id_bench');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'bench', '--admin']);
-  sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'bench', `${key}.pub`]);
+  sh(process.execPath, [FERRY, '--data', data, 'user', 'add', 'pusher', '--admin']);
+  sh(process.execPath, [FERRY, '--data', data, 'key', 'add', 'pusher', `${key}.pub`]);
   gitEnv.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${key} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
   const pushUrl = `ssh://git@127.0.0.1:${sshPort}/bench/widgets`;
   const ferry = await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], ferryEnv, /ferry: ready/);

@@ -53,7 +53,7 @@ export class SecureFront {
       this.http.emit('request', req, res);
     });
     this.server = createTlsServer(
-      { cert: pair.cert, key: pair.key, ALPNProtocols: ALPN, minVersion: 'TLSv1.2', handshakeTimeout: timeouts.headMs },
+      { cert: pair.cert, key: pair.key, ALPNProtocols: ALPN, minVersion: 'TLSv1.2', handshakeTimeout: timeouts.headMs, noDelay: true },
       (socket: TLSSocket) => this.route(socket),
     );
     // A listener here takes over node's default, which destroys the socket: so does this one
@@ -71,6 +71,9 @@ export class SecureFront {
 
   /** Serves `socket`, a TCP connection accepted elsewhere (a CDN worker's, the primary's front). */
   accept(socket: Socket): void {
+    // An answer's head and body are separate TLS records: with Nagle's algorithm the second waits
+    // for the client's delayed ACK (40 ms a request). node sets this only on sockets it accepts.
+    socket.setNoDelay(true);
     this.server.emit('connection', socket);
   }
 
