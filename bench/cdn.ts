@@ -8,12 +8,15 @@
  *   cold      — the first request for a file after a push, and for a tag never served before;
  *   big       — a repo whose tree is bigger than the CDN's memory budget: its small files under
  *               load, and the RSS of the primary and the workers against the budget;
+ *   https     — the identical files over TLS (HTTP/1.1 keep-alive, as wrk speaks it): Ferry with
+ *               [http] tls_cert/tls_key, its workers ending TLS, against nginx with the same
+ *               certificate and key;
  *   soak      — (only when named) the mix for --soak-minutes with a push every 3 s: RSS and open
  *               file descriptors of the primary and each worker at the start and at the end.
  * Then push-to-fresh latency: push a commit, poll the branch URL until it shows.
  *
  *   npm run build && node dist/bench/cdn.js [--duration 8] [--connections 50] [--rounds 3] [--workers N] [--only '100 KB']
- *     [--cases identical,mix,cold,big,soak] [--big-mb 1024] [--memory 300MB] [--soak-minutes 10]
+ *     [--cases identical,mix,cold,big,https,soak] [--big-mb 1024] [--memory 300MB] [--soak-minutes 10]
  *   (--workers 0: one CDN worker per core, Ferry's default; 1: the single ferry serve process;
  *   --only: the identical cases whose '<size> <plain|gzip>' label holds this text)
  *
@@ -48,7 +51,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     workers: { type: 'string', default: '0' },
     only: { type: 'string', default: '' },
-    cases: { type: 'string', default: 'identical,mix,cold,big' },
+    cases: { type: 'string', default: 'identical,mix,cold,big,https' },
     'big-mb': { type: 'string', default: '1024' },
     memory: { type: 'string', default: '300MB' },
     'soak-minutes': { type: 'string', default: '10' },
@@ -280,8 +283,96 @@ http {
   if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work, [ferry.pid ?? 0, nginx.pid ?? 0]);
   if (CASES.has('cold')) await coldCases(ferryPort, gitEnv, work, pushUrl, corpusFiles);
   if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginxUrl, www);
+  if (CASES.has('https')) await httpsCase(work, gitEnv, www);
   if (CASES.has('soak')) await soakCase(ferryUrl, corpusFiles, work, gitEnv, pushUrl, ferry.pid ?? 0);
   await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
+}
+
+/**
+ * HTTPS: the identical requests over TLS 1.3 with keep-alive, against a second Ferry (its own
+ * data dir holding the corpus, `[http] tls_cert`/`tls_key` set, the same CDN workers) and a second
+ * nginx with the same certificate and key (a P-256 key, as current CAs issue) and the same files.
+ * wrk speaks HTTP/1.1 only, so HTTP/2 is not measured here.
+ */
+async function httpsCase(work: string, gitEnv: NodeJS.ProcessEnv, www: string): Promise<void> {
+  const dir = join(work, 'tls');
+  mkdirSync(dir);
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const data = join(work, 'data-tls');
+  sh(process.execPath, [FERRY, '--data', data, 'repo', 'create', 'bench/widgets', '--git', '--public']);
+  sh('git', ['-C', join(CORPUS, 'cdn-git'), 'push', '-q', join(data, 'repos', 'bench', 'widgets'), 'HEAD:refs/heads/main', '--tags'], { env: gitEnv });
+  const ferryPort = await freePort();
+  const env = {
+    ...process.env,
+    FERRY_HTTP_PORT: String(ferryPort),
+    FERRY_SSH_PORT: String(await freePort()),
+    FERRY_LOG_LEVEL: 'warn',
+    FERRY_CDN_WORKERS: opts.workers,
+    FERRY_CDN_MEMORY: opts.memory,
+    FERRY_HTTP_TLS_CERT: cert,
+    FERRY_HTTP_TLS_KEY: key,
+  };
+  const ferry = await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], env, /ferry: ready/);
+  const nginxPort = await freePort();
+  const prefix = join(work, 'nginx-tls');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes auto;
+daemon off;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  open_file_cache max=1000 inactive=60s;
+  gzip on;
+  gzip_static on;
+  etag on;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_session_cache shared:SSL:10m;
+  server {
+    listen 127.0.0.1:${nginxPort} ssl http2;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    root ${www};
+    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
+  }
+}
+`,
+  );
+  const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
+  try {
+    const ferryUrl = (path: string) => `https://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
+    const nginxUrl = (path: string) => `https://127.0.0.1:${nginxPort}/${path}`;
+    for (const f of FILES) for (const gzip of [false, true]) for (const url of [ferryUrl(f.path), nginxUrl(f.path)]) wrkWarm(url, gzip);
+    console.log(`
+CDN over HTTPS (TLS, HTTP/1.1 keep-alive): wrk -t2 -c${opts.connections} -d${opts.duration}s; the same certificate for both; ferry [cdn] workers = ${opts.workers}; medians of ${opts.rounds} alternating runs each
+`);
+    console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
+    const ratios: number[] = [];
+    for (const f of FILES) {
+      for (const gzip of [false, true]) {
+        if (!`${f.label} ${gzip ? 'gzip' : 'plain'}`.includes(opts.only)) continue;
+        const { n, c } = alternate(Number(opts.rounds), () => wrk(nginxUrl(f.path), gzip), () => wrk(ferryUrl(f.path), gzip));
+        ratios.push(c.rps / n.rps);
+        console.log(
+          `${f.label.padEnd(8)} ${(gzip ? 'gzip' : 'plain').padEnd(9)} ${n.rps.toFixed(0).padStart(11)}  ${c.rps.toFixed(0).padStart(11)}  ${(c.rps / n.rps).toFixed(2).padStart(5)}x  ${n.p99ms.toFixed(2).padStart(7)}ms  ${c.p99ms.toFixed(2).padStart(7)}ms  ${(c.p99ms / n.p99ms).toFixed(2).padStart(5)}x`,
+        );
+      }
+    }
+    console.log(`
+ferry/nginx requests/s over HTTPS: min ${Math.min(...ratios).toFixed(2)}x`);
+  } finally {
+    ferry.kill('SIGTERM');
+    nginx.kill('SIGTERM');
+  }
 }
 
 /** The same request over and over: one small and one larger file, plain and gzip. */

@@ -51,8 +51,11 @@ export function loadConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env
   for (const section of Object.keys(fromFile)) {
     if (!(section in SETTINGS)) throw new FerryError('FERRY_CONFIG', `${file}: unknown section [${section}]`);
   }
-  const http = out.http as { base_url: string };
+  const http = out.http as { base_url: string; tls_cert: string; tls_key: string };
   http.base_url = http.base_url.replace(/\/+$/, '');
+  if ((http.tls_cert === '') !== (http.tls_key === '')) {
+    throw new FerryError('FERRY_CONFIG', `[http] tls_cert and tls_key go together: set both (PEM files) for HTTPS, or neither for plain HTTP (only ${http.tls_cert === '' ? 'tls_key' : 'tls_cert'} is set)`);
+  }
   for (const section of Object.values(out)) Object.freeze(section);
   return Object.freeze({
     ...(out as unknown as Settings),

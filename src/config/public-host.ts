@@ -49,7 +49,23 @@ export function sshConfigSnippet(host: string, port: number): string {
   return `Host ${sshConfigAlias(host)}\n  HostName ${host.replace(/[[\]]/g, '')}\n  Port ${port}\n  IdentityFile ~/.ssh/id_ed25519`;
 }
 
-/** The HTTP server's public URL: `[http] base_url`, else `http://HOST:PORT` with the public host. */
+/** Whether `[http] tls_cert` and `tls_key` are set: the HTTP port then speaks HTTPS only. */
+export function tlsEnabled(config: Pick<Config, 'http'>): boolean {
+  return config.http.tls_cert !== '' && config.http.tls_key !== '';
+}
+
+/** `https` when the HTTP port speaks TLS, else `http`: the scheme of every HTTP URL Ferry hands out. */
+export function httpScheme(config: Pick<Config, 'http'>): 'http' | 'https' {
+  return tlsEnabled(config) ? 'https' : 'http';
+}
+
+/**
+ * The HTTP server's public URL: `[http] base_url`, else `SCHEME://HOST:PORT` with the public host
+ * (`https` when TLS is on; the port left out when it is the scheme's own, 80 or 443).
+ */
 export function httpUrlBase(config: Pick<Config, 'ssh' | 'http'>, port: number): string {
-  return config.http.base_url !== '' ? config.http.base_url : `http://${publicHost(config)}${port === 80 ? '' : `:${port}`}`;
+  if (config.http.base_url !== '') return config.http.base_url;
+  const scheme = httpScheme(config);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  return `${scheme}://${publicHost(config)}${port === defaultPort ? '' : `:${port}`}`;
 }

@@ -54,5 +54,29 @@ export function configurationReference(): string {
     }
     out.push('');
   }
+  out.push(
+    '## HTTPS',
+    '',
+    'With `[http] tls_cert` and `[http] tls_key` both set (PEM files; a relative path is read from the data dir),',
+    'the HTTP port speaks TLS 1.2 or 1.3 and nothing else: web pages, the API, hg and git, and the CDN (each CDN',
+    'worker ends TLS for the connections it is given). Clients that offer HTTP/2 by ALPN (browsers, curl, git)',
+    'get it; the others (hg) get HTTP/1.1, with the same routes, limits and answers. The URLs Ferry shows say',
+    '`https://` (without the port when it is 443) unless `[http] base_url` names another.',
+    '',
+    '```toml',
+    '[http]',
+    'listen = "0.0.0.0"',
+    'port = 443',
+    'tls_cert = "/etc/ferry/tls/fullchain.pem"   # the certificate, then its intermediates',
+    'tls_key = "/etc/ferry/tls/privkey.pem"      # unencrypted',
+    '```',
+    '',
+    '`kill -HUP PID` (the PID `ferry serve` prints) reads both files again, e.g. after a renewal: new connections get',
+    'the new certificate, connections already open go on with theirs. A pair that does not load (a file missing, no',
+    'certificate in it, a key that is not the certificate\'s) is logged as an error and the certificate in use kept;',
+    'at start it stops Ferry with a one-line `FERRY_CONFIG` error naming the file. The TLS handshake must be done',
+    'within `[limits] head_timeout`, and the head and body timeouts hold for HTTPS requests as for plain ones.',
+    '',
+  );
   return out.join('\n');
 }

@@ -53,6 +53,17 @@ export function createBoundedServer(timeouts: HttpTimeouts, handler: (req: Incom
   return server;
 }
 
+/**
+ * Makes `server` bound the heads of connections it is handed (`emit('connection')`) without ever
+ * listening itself — a CDN worker's, or the one behind HTTPS (src/http/secure-front.ts). node
+ * checks `headersTimeout` only from the server's 'listening' event on (setupConnectionsTracking in
+ * node's lib/_http_server.js); before it, a request head may trickle in for ever. Starting the
+ * checks twice is harmless: node restarts its one interval.
+ */
+export function boundHandedConnections(server: Server): void {
+  if (!server.listening) server.emit('listening');
+}
+
 interface Watched {
   readonly res: ServerResponse;
   bytes: number;

@@ -17,6 +17,7 @@ import { mirrorWebhookRoute } from '../http/routes/mirror-webhook.js';
 import { MirrorScheduler } from '../mirrors/scheduler.js';
 import { cdnRoute } from '../http/routes/cdn.js';
 import { listenHttp } from '../cdn/workers/listen.js';
+import type { TlsPair } from '../http/tls.js';
 import { trustedRepos } from '../cdn/trusted.js';
 import { webRoute } from '../http/routes/web.js';
 import { apiRoute } from '../http/routes/api.js';
@@ -28,6 +29,10 @@ import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
 export interface RunningServer {
   readonly httpPort: number;
   readonly sshPort: number;
+  /** The HTTPS certificate served ([http] tls_cert), or undefined for plain HTTP. */
+  readonly tls: TlsPair | undefined;
+  /** SIGHUP: reads the certificate again (see HttpListener.reloadTls). */
+  reloadTls(): void;
   /** Stops accepting, lets transfers in flight finish (bounded by `graceMs`), then closes. */
   stop(graceMs: number): Promise<void>;
 }
@@ -77,6 +82,8 @@ export async function startServers(app: App): Promise<RunningServer> {
   return {
     httpPort,
     sshPort: ssh.port,
+    tls: listener.tls,
+    reloadTls: () => listener.reloadTls(),
     async stop(graceMs) {
       const mirrorsStopped = scheduler.stop();
       const hooksStopped = hookWorker.stop();

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { App } from '../../main.js';
 import type { CdnWorkerPool } from './pool.js';
+import type { SecureFront } from '../../http/secure-front.js';
 
 const CDN_REQUEST = /^(GET|HEAD) \/cdn[/? ]/;
 const MAX_PEEK = 16 * 1024;
@@ -12,9 +13,14 @@ const MAX_PEEK = 16 * 1024;
  * request head, and hands connections that start with `GET /cdn/…` to a worker (socket and bytes
  * read so far); every other connection is served here, so wire-protocol traffic never takes a
  * detour and keeps its client address.
+ *
+ * With TLS (`secure`), a request is known only after the handshake, which cannot move between
+ * processes: every connection goes to a worker unread, round-robin, and the worker ends TLS and
+ * answers /cdn itself, sending anything else to the primary as it does for a reused /cdn
+ * connection (vouching for the client's address). Served here only while no worker is ready.
  */
-export async function listenFront(app: App, http: Server, pool: CdnWorkerPool): Promise<{ port: number; close(): Promise<void> }> {
-  const front = createServer({ pauseOnConnect: true }, (socket) => dispatch(socket, http, pool));
+export async function listenFront(app: App, http: Server, pool: CdnWorkerPool, secure?: SecureFront): Promise<{ port: number; close(): Promise<void> }> {
+  const front = createServer({ pauseOnConnect: true }, (socket) => (secure ? dispatchSecure(socket, pool, secure) : dispatch(socket, http, pool)));
   front.listen(app.config.http.port, app.config.http.listen);
   await once(front, 'listening');
   return {
@@ -26,6 +32,14 @@ export async function listenFront(app: App, http: Server, pool: CdnWorkerPool): 
       front.close();
     },
   };
+}
+
+const NOTHING_READ = Buffer.alloc(0);
+
+function dispatchSecure(socket: Socket, pool: CdnWorkerPool, secure: SecureFront): void {
+  const worker = pool.pick();
+  if (worker) pool.hand(worker, NOTHING_READ, socket);
+  else secure.accept(socket);
 }
 
 function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {

@@ -8,6 +8,7 @@ import type { Repo } from '../../store/types.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 import type { CdnCounts } from '../../metrics/registry.js';
+import type { TlsPair } from '../../http/tls.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
@@ -36,6 +37,8 @@ export class CdnWorkerPool {
   private stopping = false;
   /** CDN hit/miss totals of workers that exited. */
   private retired: CdnCounts = { hits: 0, misses: 0 };
+  /** The certificate TLS connections get, when the HTTP port speaks TLS. */
+  private tls: TlsPair | undefined;
 
   constructor(
     private readonly count: number,
@@ -106,6 +109,22 @@ export class CdnWorkerPool {
     return { ready: this.workers.filter((w) => w.ready && w.child.connected).length, expected: this.count };
   }
 
+  /**
+   * Every worker serves `pair` to new TLS connections from now on, and so does every worker
+   * started later: the files are read by the primary alone, so all serve the one pair it checked.
+   */
+  useTls(pair: TlsPair): void {
+    this.tls = pair;
+    for (const w of this.workers) if (w.child.connected) this.sendTls(w.child);
+  }
+
+  private sendTls(child: ChildProcess): void {
+    const pair = this.tls;
+    if (!pair) return;
+    const message: ToWorker = { t: 'tls', cert: pair.cert, key: pair.key, serial: pair.serial, validTo: pair.validTo };
+    child.send(message);
+  }
+
   removed(repo: Repo): void {
     const message: ToWorker = { t: 'removed', repoId: repo.id };
     for (const w of this.workers) if (w.child.connected) w.child.send(message);
@@ -136,6 +155,8 @@ export class CdnWorkerPool {
     };
     const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 } };
+    // Before any connection: the channel keeps the order of messages.
+    this.sendTls(child);
     this.workers.push(worker);
     child.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {

@@ -4,7 +4,9 @@ export type ToWorker =
   | { readonly t: 'conn'; readonly head: string }
   /** A repo changed: reload its refs and rebuild what it serves, then answer `ack` with the same id. */
   | { readonly t: 'changed'; readonly id: number; readonly repoId: number }
-  | { readonly t: 'removed'; readonly repoId: number };
+  | { readonly t: 'removed'; readonly repoId: number }
+  /** `[http] tls_cert`/`tls_key` were read again (SIGHUP) and checked: new connections get this pair. */
+  | { readonly t: 'tls'; readonly cert: string; readonly key: string; readonly serial: string; readonly validTo: string };
 
 export type FromWorker =
   | { readonly t: 'ready' }

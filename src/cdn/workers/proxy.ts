@@ -9,7 +9,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  */
 export function proxyToPrimary(port: number, secret: string, agent: Agent, req: IncomingMessage, res: ServerResponse): void {
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  // An HTTP/2 request's pseudo-headers (`:path`, `:authority`, RFC 9113 §8.3) are no HTTP/1.1 fields.
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && !k.startsWith(':')) headers[k] = v;
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   headers[FORWARDED_CLIENT_HEADER] = vouchFor(secret, req.socket.remoteAddress ?? 'unknown');
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (pres) => {

@@ -3,7 +3,7 @@
  * connections the primary hands it; anything else on those connections goes to the primary.
  */
 import { Agent } from 'node:http';
-import { createBoundedServer, httpTimeoutsOf } from '../../http/connection-limits.js';
+import { boundHandedConnections, createBoundedServer, httpTimeoutsOf } from '../../http/connection-limits.js';
 import type { Socket } from 'node:net';
 import { loadConfig, resolveDataDir } from '../../config/load.js';
 import { createApp } from '../../main.js';
@@ -19,6 +19,9 @@ import { trustedRepos } from '../trusted.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
 import { cdnSyscallsUnavailable } from './syscalls.js';
 import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
+import { SecureFront } from '../../http/secure-front.js';
+import type { TlsPair } from '../../http/tls.js';
+import { tlsEnabled } from '../../config/public-host.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
@@ -49,6 +52,8 @@ const server = createBoundedServer(timeouts, (req, res) => {
     (err: unknown) => sendError(res, err),
   );
 });
+// It never listens: connections come from the fast lane (handed over) or from HTTPS.
+boundHandedConnections(server);
 // Answers reused for requests that ask the same (hotKey): an eighth of the worker's memory budget at most.
 // Reused while their repo is still the same public repo at the same path (checked once a second
 // per repo, as the CDN's repo lookup is), and a check of its files for changes behind Ferry's back.
@@ -76,12 +81,24 @@ const lane = new FastHttpLane(
   ),
 );
 
+// HTTPS ([http] tls_cert): TLS ends here, in front of `server` (the fast lane speaks plain HTTP/1.1 only).
+let secure: SecureFront | undefined;
+
 process.on('message', (message: ToWorker, handle?: Socket) => {
   switch (message.t) {
     case 'conn':
       if (!handle) return;
-      lane.attach(handle, Buffer.from(message.head, 'base64'));
+      // With TLS the primary read nothing: the handshake, then every request, happen here.
+      if (secure) secure.accept(handle);
+      else if (tlsEnabled(config)) handle.destroy(); // no certificate yet: cannot happen, the pair comes first
+      else lane.attach(handle, Buffer.from(message.head, 'base64'));
       return;
+    case 'tls': {
+      const pair: TlsPair = { cert: message.cert, key: message.key, serial: message.serial, validTo: message.validTo };
+      if (secure) secure.use(pair);
+      else secure = new SecureFront(server, pair, timeouts, app.log);
+      return;
+    }
     case 'changed':
       void app.stores.repos.byId(message.repoId).then(async (repo) => {
         if (repo) await app.cdn.repoChanged(repo);
@@ -100,7 +117,7 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
 const stop = () => {
   const nodeServerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  void Promise.all([nodeServerClosed, lane.close()]).then(() => {
+  void Promise.all([nodeServerClosed, lane.close(), secure?.close(30_000)]).then(() => {
     app.close();
     process.exit(0);
   });
@@ -109,6 +126,8 @@ const stop = () => {
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 process.on('SIGINT', () => {});
+// The primary reads the certificate again on SIGHUP and sends it (a hangup of the whole group must not end workers).
+process.on('SIGHUP', () => {});
 if (cdnSyscallsUnavailable) app.log.warn({ reason: cdnSyscallsUnavailable }, 'cdn: the native addon did not load (npm run build:native builds it); large files are copied to each connection');
 send({ t: 'ready' });
 // CDN hits and misses go to the primary's /metrics: totals, sent when they changed (at most once a second).

@@ -24,6 +24,10 @@ export async function serveCommand(app: App, args: string[]): Promise<number> {
   const running = await startServers(app);
   print(`ferry: ssh listening on ${app.config.ssh.listen}:${running.sshPort}`);
   print(`ferry: http listening on ${app.config.http.listen}:${running.httpPort}`);
+  if (running.tls) {
+    print(`ferry: https only on port ${running.httpPort} (HTTP/2 and HTTP/1.1), certificate serial ${running.tls.serial} valid until ${running.tls.validTo}; kill -HUP ${process.pid} reloads it`);
+    process.on('SIGHUP', () => running.reloadTls());
+  }
   print(`ferry: data in ${app.config.dataDir}`);
   const host = publicHost(app.config);
   print(`ferry: web pages at ${httpUrlBase(app.config, running.httpPort)}/; clone with hg clone ${sshUrlBase(host, running.sshPort)}/PATH`);

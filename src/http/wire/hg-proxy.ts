@@ -68,7 +68,8 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
   for (const [name, value] of Object.entries(req.headers)) {
     // CGI turns `-` and `_` alike into `_`: a client's X_Ferry_Repo would become Ferry's own
     // X-Ferry-Repo on the other side, so no header with `_` (no hg client sends one) goes through.
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-') || name.includes('_')) continue;
+    // An HTTP/2 request's pseudo-headers (`:path`, RFC 9113 §8.3) are no HTTP/1.1 fields either.
+    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('x-ferry-') || name.includes('_') || name.startsWith(':')) continue;
     headers[name] = value;
   }
   if (!hasBody) {

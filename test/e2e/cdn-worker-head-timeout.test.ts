@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { startFerry, type FerryServer } from './harness.js';
+
+/** The processes (ferry or one of its children) holding the server's end of the connection from `clientPort`. */
+function holdersOf(server: FerryServer, clientPort: number): number[] {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+  const line = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1] === `0100007F:${hex(server.httpPort)}` && f[2] === `0100007F:${hex(clientPort)}`);
+  assert.ok(line, `the connection from port ${clientPort} is open`);
+  const socket = `socket:[${line[9]}]`;
+  const ferry = server.process.pid as number;
+  const children = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ferry;
+      } catch {
+        return false;
+      }
+    });
+  return [ferry, ...children].filter((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`) === socket;
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A CDN worker's node server is only ever handed connections (by the fast lane, or by HTTPS) and
+ * never listens; node starts its head-timeout checks on 'listening', so without Ferry starting
+ * them a request head could trickle in for ever on such a connection.
+ */
+describe('the head timeout on a connection a CDN worker handed to node\'s server (plain HTTP)', () => {
+  let server: FerryServer;
+
+  before(async () => {
+    server = await startFerry({ env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info', FERRY_LIMITS_HEAD_TIMEOUT: '2s' } });
+    for (let i = 0; i < 300 && !server.output().includes('cdn workers ready'); i++) await sleep(100);
+    assert.match(server.output(), /cdn workers ready/);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('refuses a trickled request head with 408 after a /cdn request and a page on the same connection', async () => {
+    const socket = connectTcp(server.httpPort, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    let answer = '';
+    socket.on('data', (b: Buffer) => (answer += b.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    // The worker's fast lane answers /cdn, then hands the connection to node's server for /healthz.
+    socket.write('GET /cdn/nothing@main/x HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    for (let i = 0; i < 100 && !/\r\n\r\nok\n/.test(answer); i++) await sleep(50);
+    assert.match(answer, /\r\n\r\nok\n/, `both answered: ${answer}`);
+    assert.notEqual(holdersOf(server, socket.localPort as number)[0], server.process.pid, 'a worker holds the connection');
+    const started = Date.now();
+    answer = '';
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 300);
+    const timedOut = await Promise.race([closed.then(() => false), sleep(15_000).then(() => true)]);
+    clearInterval(trickle);
+    socket.destroy();
+    assert.equal(timedOut, false, 'the connection was closed');
+    assert.match(answer, /^HTTP\/1\.1 408 /, `408 for the trickled head: ${answer.slice(0, 60)}`);
+    assert.ok(Date.now() - started < 8_000, `after ${Date.now() - started} ms`);
+  });
+});
