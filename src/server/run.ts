@@ -48,7 +48,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {
-    ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort));
+    ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort), httpPort);
   } catch (err) {
     // Never run half a server: what already listens goes down with the failure.
     http.close();

@@ -32,6 +32,8 @@ export interface CommandContext {
   readonly host?: string;
   /** The running HTTP server's public base (`http://HOST:PORT`), for the URLs a create prints. */
   readonly httpBase?: string;
+  /** Where hg clone bundle links point for this connection (src/ssh/clone-bundle-base.ts); none offered when unset. */
+  readonly cloneBundleBase?: string;
 }
 
 /**
@@ -47,9 +49,9 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const { repo } = await authorizeKind(ctx, command.path, 'hg').catch((err: unknown) => explainMissing(ctx, command.path, err));
       const refusal = (await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors)) ?? diskRefusal(ctx);
       const dir = ctx.app.repositories.directoryOf(repo);
-      // Bundle links point at the HTTP server: offered only where its public URL is configured.
-      const base = ctx.app.config.http.base_url;
-      const cloneBundles = base === '' ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
+      // Bundle links point at the HTTP server's public URL, derived when [http] base_url is unset.
+      const base = ctx.cloneBundleBase;
+      const cloneBundles = base === undefined ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
       const spec = ctx.hgServe.serve(dir, { ...(refusal ? { denyWrites: `ferry: ${refusal.message}` } : {}), cloneBundles });
       const tap = new HgSshCommandTap();
       const code = await bridgeWatching(ctx, repo, spec, refusal === undefined, (chunk) => tap.feed(chunk));

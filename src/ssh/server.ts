@@ -1,3 +1,4 @@
+import { cloneBundleBase } from './clone-bundle-base.js';
 import { publicHost, sshUrlBase } from '../config/public-host.js';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -23,8 +24,11 @@ interface Tracked {
   busy: number;
 }
 
-/** `httpBase`: the running HTTP server's public base (`http://HOST:PORT`), for printed URLs. */
-export async function startSshServer(app: App, hgServe: HgServe, httpBase?: string): Promise<SshServer> {
+/**
+ * `httpBase`: the running HTTP server's public base (`http://HOST:PORT`), for printed URLs;
+ * `httpPort`: its bound port, for the clone bundle links of each connection (cloneBundleBase).
+ */
+export async function startSshServer(app: App, hgServe: HgServe, httpBase?: string, httpPort?: number): Promise<SshServer> {
   const hostKeys = await loadHostKeys(app.config.sshDir);
   const connections = new Set<Tracked>();
   const shutdown = new AbortController();
@@ -39,19 +43,24 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
   // socket goes (ssh2 waits for a banner for ever, and its end() waits on a client that never
   // reads). Keyed by the client's address and port, as ssh2 reports them.
   const handshaking = new Map<string, () => void>();
+  /** The address each client reached (socket.localAddress), keyed as `handshaking` is. */
+  const reachedAt = new Map<string, string>();
   const handshakeMs = app.config.limits.ssh_handshake_timeout;
   const listener = createNetServer((socket: Socket) => {
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     const deadline = setTimeout(() => socket.destroy(), handshakeMs);
     handshaking.set(key, () => clearTimeout(deadline));
+    if (socket.localAddress !== undefined) reachedAt.set(key, socket.localAddress);
     socket.once('close', () => {
       clearTimeout(deadline);
       handshaking.delete(key);
+      reachedAt.delete(key);
     });
     server.injectSocket(socket);
   });
   const server = new ssh2.Server({ hostKeys, algorithms: SERVER_ALGORITHMS, ident: 'Ferry', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => {
     const tracked: Tracked = { client, busy: 0 };
+    const bundleBase = httpPort === undefined ? undefined : cloneBundleBase(app.config, httpPort, reachedAt.get(`${info.ip}|${info.port}`));
     // Aborted when the connection goes away, so no program outlives its client.
     const gone = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, gone.signal]);
@@ -93,6 +102,7 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
         subject: () => currentSubject(app.stores.keys, key),
         host,
         ...(httpBase !== undefined ? { httpBase } : {}),
+        ...(bundleBase !== undefined ? { cloneBundleBase: bundleBase } : {}),
         signal,
         track: async (work) => {
           tracked.busy++;
