@@ -18,6 +18,7 @@ import { webRoute } from '../http/routes/web.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
+import { removeStaleTemp } from '../storage/stale-temp.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -77,7 +78,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await mirrorsStopped;
       await sshStopped;
       hgServe.stop();
-      await app.hgHttp.stop();
+      await Promise.all([app.hgHttp.stop(), app.housekeeping.stop()]);
     },
   };
 }
@@ -89,6 +90,8 @@ export async function startServers(app: App): Promise<RunningServer> {
 async function recoverRepos(app: App): Promise<void> {
   const removed = removeOrphanSpools(hgTempDir(app.config.dataDir));
   if (removed.length > 0) app.log.warn({ removed }, 'removed push spool files a killed hg left');
+  const stale = removeStaleTemp(app.config.dataDir);
+  if (stale.length > 0) app.log.warn({ removed: stale }, 'removed temp files of killed imports and clone bundle builds');
   const repos = await app.stores.repos.list();
   await app.recovery.recoverAll(repos.map((r) => ({ kind: r.kind, dir: app.repositories.directoryOf(r) })));
 }

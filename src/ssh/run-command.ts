@@ -151,7 +151,8 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   const dir = ctx.app.repositories.directoryOf(repo);
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
-  const result = await bridgeProcess(ctx.channel, spec, ctx.signal, tap);
+  const bridge = () => bridgeProcess(ctx.channel, spec, ctx.signal, tap);
+  const result = mayWrite ? await ctx.app.housekeeping.whilePushing(repo, bridge) : await bridge();
   if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];
