@@ -18,7 +18,11 @@ COPY package.json package-lock.json binding.gyp ./
 COPY patches patches
 COPY native native
 COPY scripts scripts
-RUN npm ci --no-audit --no-fund
+# Behind a TLS-inspecting proxy, pass its CA certificates (PEM text) to reach the npm registry:
+#   --build-arg EXTRA_CA_CERTS="$(cat /usr/local/share/ca-certificates/*.crt)"   (build stage only)
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
+ && npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src src
 COPY bin bin

@@ -6,7 +6,9 @@
  *     makes and hosts one), so the clone is measured twice: as a client gets it, and with
  *     `--config ui.clonebundles=false` on the client, which leaves the HTTP layers alone;
  *   - git clone and push of big-git through Ferry's HTTP vs git over OpenSSH (sshd on loopback,
- *     installed here when missing, temporary config).
+ *     installed here when missing, temporary config);
+ *   - git clone of big-git after many pushes, before and after Ferry's housekeeping repack
+ *     (bench/git-housekeeping.ts), against the same OpenSSH reference.
  * Push = the whole history into an empty repository. Each figure is the median of --runs.
  *
  *   npm run build && node dist/bench/http.js [--runs 3] [--only TEXT (operations whose name has it)]
@@ -20,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
+import { gitCloneBeforeAfterHousekeeping } from './git-housekeeping.js';
 import { prepareReferenceSshd, SSHD } from './reference-sshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -289,6 +292,11 @@ async function main(): Promise<void> {
       return timed('git', ['-C', gitSource, 'push', '-q', '--mirror', sshUrl(target)], gitSshEnv);
     },
   );
+
+  if ('git clone big-git after housekeeping'.includes(opts.only ?? '')) {
+    const reference = (to: string) => timed('git', ['clone', '-q', '--bare', sshUrl(refGit), to], gitSshEnv);
+    rows.push(...(await gitCloneBeforeAfterHousekeeping({ ferryBin: FERRY, work, runs: RUNS, clientEnv, gitSource, reference, timed, median, sh })));
+  }
 
   await stop(sshd);
   await stop(ferryProcess);
