@@ -7,8 +7,8 @@ import { pushAndCloneBoth } from './deploy-helpers.js';
 import { ROOT, makeClient, makeKey, run, tempDir } from './harness.js';
 import { freePort } from '../../bench/free-port.js';
 
-/** A Debian 13 base made from Debian's mirror (no image registry is reachable here). */
-const BASE = 'localhost/ferry-debian-base';
+/** A Debian 12 base made from Debian's mirror (no image registry is reachable here). */
+const BASE = 'localhost/ferry-bookworm-base';
 const IMAGE = 'localhost/ferry:e2e';
 const LONG = 40 * 60_000;
 
@@ -42,7 +42,7 @@ async function podmanFlags(): Promise<{ runtime: string[]; run: string[] } | { r
   if ((await run('podman', ['image', 'exists', BASE])).code !== 0) {
     if ((await run('sh', ['-c', 'command -v mmdebstrap'])).code !== 0) return { reason: `no ${BASE} image and no mmdebstrap to make it` };
     const tar = join(tempDir('ferry-base-'), 'base.tar');
-    const made = await run('mmdebstrap', ['--variant=apt', 'trixie', tar, 'http://deb.debian.org/debian'], { timeoutMs: LONG });
+    const made = await run('mmdebstrap', ['--variant=apt', 'bookworm', tar, 'http://deb.debian.org/debian'], { timeoutMs: LONG });
     if (made.code !== 0) return { reason: `mmdebstrap failed: ${made.stderr.trim().split('\n').pop()}` };
     const imported = await run('podman', ['import', tar, BASE], { timeoutMs: LONG });
     if (imported.code !== 0) return { reason: `podman import failed: ${imported.stderr.trim()}` };
