@@ -1,4 +1,4 @@
-import { cloneBundleBase } from './clone-bundle-base.js';
+import { cloneBundleBase, type SshEndpoints } from './clone-bundle-base.js';
 import { publicHost, sshUrlBase } from '../config/public-host.js';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -43,14 +43,14 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
   // socket goes (ssh2 waits for a banner for ever, and its end() waits on a client that never
   // reads). Keyed by the client's address and port, as ssh2 reports them.
   const handshaking = new Map<string, () => void>();
-  /** The address each client reached (socket.localAddress), keyed as `handshaking` is. */
-  const reachedAt = new Map<string, string>();
+  /** The addresses of each client's connection (clone bundle links), keyed as `handshaking` is. */
+  const reachedAt = new Map<string, SshEndpoints>();
   const handshakeMs = app.config.limits.ssh_handshake_timeout;
   const listener = createNetServer((socket: Socket) => {
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     const deadline = setTimeout(() => socket.destroy(), handshakeMs);
     handshaking.set(key, () => clearTimeout(deadline));
-    if (socket.localAddress !== undefined) reachedAt.set(key, socket.localAddress);
+    if (socket.localAddress !== undefined && socket.remoteAddress !== undefined) reachedAt.set(key, { local: socket.localAddress, remote: socket.remoteAddress });
     socket.once('close', () => {
       clearTimeout(deadline);
       handshaking.delete(key);
