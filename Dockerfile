@@ -42,10 +42,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src src
 COPY bin bin
-COPY test test
-COPY bench bench
-RUN npm run --silent build && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf dist/test dist/bench
+# Only src/ (the tests and benchmarks are compiled, and run, in a checkout).
+RUN printf '{"extends": "./tsconfig.json", "include": ["src/**/*.ts"]}\n' > tsconfig.image.json \
+ && npx tsc -p tsconfig.image.json && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: node, hg (with evolve and chg), git, git-lfs; no compiler ----
 FROM ${BASE}
