@@ -62,7 +62,8 @@ export async function gitCloneBeforeAfterHousekeeping(o: HousekeepingBenchOption
     }
     o.sh('git', ['-C', o.gitSource, 'push', '-q', '--all', url], o.clientEnv);
     const repoDir = join(data, 'repos', 'bench', 'hk-git');
-    const packs = () => readdirSync(join(repoDir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length;
+    const count = (ext: string) => readdirSync(join(repoDir, 'objects', 'pack')).filter((n) => n.endsWith(ext)).length;
+    const packs = () => `${count('.pack')} packs, ${count('.bitmap')} bitmaps, ${count('.keep')} kept`;
 
     const rows: HousekeepingRow[] = [];
     const measure = async (what: string) => {
@@ -75,7 +76,7 @@ export async function gitCloneBeforeAfterHousekeeping(o: HousekeepingBenchOption
       rows.push({ what, ferry: o.median(f), ref: o.median(r), refName: 'git over OpenSSH' });
       console.log(`  ${what}: ferry ${f.map((x) => x.toFixed(2)).join(' ')} s | git over OpenSSH ${r.map((x) => x.toFixed(2)).join(' ')} s`);
     };
-    await measure(`git clone big-git, ${packs()} packs (before housekeeping)`);
+    await measure(`git clone big-git, ${packs()} (before housekeeping)`);
 
     // One more push reaches [git] repack_after_pushes: the repack runs in the background.
     o.sh('git', ['-C', o.gitSource, 'push', '-q', url, 'HEAD:refs/heads/housekeeping-bench'], o.clientEnv);
@@ -83,7 +84,7 @@ export async function gitCloneBeforeAfterHousekeeping(o: HousekeepingBenchOption
       if (i > 6000 || output.includes('housekeeping: git-repack failed')) throw new Error(`the repack did not finish: ${output.slice(-2000)}`);
       await sleep(100);
     }
-    await measure(`git clone big-git, ${packs()} pack + bitmap (after)`);
+    await measure(`git clone big-git, ${packs()} (after)`);
     return rows;
   } finally {
     server.kill('SIGTERM');
