@@ -44,7 +44,7 @@ COPY src src
 COPY bin bin
 # Only src/ (the tests and benchmarks are compiled, and run, in a checkout).
 RUN printf '{"extends": "./tsconfig.json", "include": ["src/**/*.ts"]}\n' > tsconfig.image.json \
- && npx tsc -p tsconfig.image.json && npm prune --omit=dev --no-audit --no-fund
+ && ./node_modules/.bin/tsc -p tsconfig.image.json && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: node, hg (with evolve and chg), git, git-lfs; no compiler ----
 FROM ${BASE}
