@@ -7,7 +7,9 @@
  *     measured once more with `--config ui.clonebundles=false` on the client against a normal
  *     `hg serve` clone, which leaves the HTTP layers alone. Every row says which it is;
  *   - git clone and push of big-git through Ferry's HTTP vs `git http-backend` over plain HTTP
- *     (Debian's nginx with fcgiwrap, installed here when missing): smart HTTP on both sides.
+ *     (Debian's nginx with fcgiwrap, installed here when missing): smart HTTP on both sides;
+ *   - git clone of big-git after many pushes, before and after Ferry's housekeeping repack
+ *     (bench/git-housekeeping.ts), against the same git http-backend reference.
  * Push = the whole history into an empty repository; the references' push targets are served by
  * one server started (and warmed) before the runs, as Ferry is. Each figure is the median of --runs.
  *
@@ -22,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
+import { gitCloneBeforeAfterHousekeeping } from './git-housekeeping.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FERRY = join(ROOT, 'bin', 'ferry.js');
@@ -290,6 +293,11 @@ async function main(): Promise<void> {
     (i) => timed('git', ['-C', gitSource, 'push', '-q', '--mirror', ferryUrl(`bench/push-git-${i}`)], clientEnv),
     (i) => timed('git', ['-C', gitSource, 'push', '-q', '--mirror', gitHttpUrl(`ref-push-git-${i}.git`)], clientEnv),
   );
+
+  if ('git clone big-git after housekeeping'.includes(opts.only ?? '')) {
+    const reference = (to: string) => timed('git', ['clone', '-q', '--bare', gitHttpUrl('ref-big-git.git'), to], clientEnv);
+    rows.push(...(await gitCloneBeforeAfterHousekeeping({ ferryBin: FERRY, work, runs: RUNS, clientEnv, gitSource, reference, timed, median, sh })));
+  }
 
   await stop(gitHttp.fcgiwrap);
   await stop(gitHttp.nginx);

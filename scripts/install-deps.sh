@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh          runtime: mercurial (with mercurial-evolve), git, openssh-client, a C compiler for the
 #                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, git-lfs, ssh-audit and
-#                                    Dropbear's dbclient (the SSH algorithm tests), unzip (the API archive test)
+#                                    Dropbear's dbclient (the SSH algorithm tests), unzip (the API archive test),
+#                                    podman, mmdebstrap and runc (the container image test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf 'ferry: %s\n' "$*"; }
@@ -12,6 +13,9 @@ step() { printf 'ferry: %s\n' "$*"; }
 want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip git-lfs:git-lfs)
+  # The deploy tests: the container image (podman, a Debian base made by mmdebstrap; runc where
+  # crun refuses the host's cgroups) and the systemd unit (systemd-analyze, setpriv).
+  want+=(podman:podman mmdebstrap:mmdebstrap runc:runc systemd:systemd-analyze util-linux:setpriv)
 fi
 missing=()
 # A pair names a package and the command that shows it is there; `@evolve` means the evolve and

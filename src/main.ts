@@ -36,6 +36,7 @@ import { RepoRecovery } from './vcs/recovery.js';
 import { DiskGuard } from './storage/disk-space.js';
 import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
+import { Housekeeping } from './vcs/housekeeping.js';
 import { RepoBrowsers } from './vcs/browsers.js';
 import { WebhookService } from './webhooks/service.js';
 import { parseAllowedHosts } from './webhooks/target-policy.js';
@@ -71,6 +72,8 @@ export interface App {
   readonly recovery: RepoRecovery;
   /** Refuses pushes while the data dir's disk is nearly full ([limits] min_free_disk). */
   readonly disk: DiskGuard;
+  /** Repacks git repos and warms hg caches after pushes, in the background (src/vcs/housekeeping.ts). */
+  readonly housekeeping: Housekeeping;
   /** Counters and histograms served at /metrics (webhook senders call metrics.webhookDelivered). */
   readonly metrics: Metrics;
   /** The CDN's snapshots and ref tables (src/cdn). */
@@ -141,6 +144,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     log,
     onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });
+  const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log });
+  events.onChanged((e) => (e.cause === 'admin' ? undefined : housekeeping.changed(e)));
   const cdnDb = openSqlite(config.dbPath);
   const cdnRepos = new CdnRepoLookup(cdnDb);
   const publications = new PublicationStore(cdnDb);
@@ -176,6 +181,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     hgCloneBundles,
     recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
     disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
+    housekeeping,
     metrics,
     cdn,
     publisher,
@@ -187,6 +193,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
       browsers.close();
       cdn.close();
       void hgHttp.stop();
+      void housekeeping.stop();
       publications.close();
       limiterDb.close();
       stores.close();

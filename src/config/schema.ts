@@ -27,10 +27,11 @@ export const SETTINGS = {
     executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },
     chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program (empty: never use chg)' },
     http_workers: { type: 'integer', default: 0, doc: 'most hgweb processes serving hg over HTTP (0: one per core, at most 4)' },
-    clone_bundle_min_size: { type: 'size', default: '4MB', doc: 'repos whose store is at least this big get a pre-made stream clone bundle for full clones over HTTP (0: never)' },
+    clone_bundle_min_size: { type: 'size', default: '4MB', doc: 'repos whose store is at least this big get a pre-made stream clone bundle for full clones over HTTP and SSH (0: never)' },
   },
   git: {
     executable: { type: 'string', default: '/usr/bin/git', doc: 'the git program' },
+    repack_after_pushes: { type: 'integer', default: 20, doc: 'pushes (or mirror syncs) to a git repo after which it is repacked in the background, with a bitmap and a commit-graph, for fast clones (0: never)' },
   },
   cdn: {
     memory: { type: 'size', default: '300MB', doc: 'what the CDN holds in memory (file contents read on demand, their compressed forms, file lists), split between the workers; it bounds what is held, not the size of repos served' },

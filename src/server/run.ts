@@ -25,6 +25,7 @@ import { userKeysRoute } from '../http/routes/user-keys.js';
 import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
+import { removeStaleTemp } from '../storage/stale-temp.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -61,7 +62,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {
-    ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort));
+    ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort), httpPort);
   } catch (err) {
     // Never run half a server: what already listens goes down with the failure.
     http.close();
@@ -100,7 +101,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await hooksStopped;
       await sshStopped;
       hgServe.stop();
-      await app.hgHttp.stop();
+      await Promise.all([app.hgHttp.stop(), app.housekeeping.stop()]);
     },
   };
 }
@@ -112,6 +113,8 @@ export async function startServers(app: App): Promise<RunningServer> {
 async function recoverRepos(app: App): Promise<void> {
   const removed = removeOrphanSpools(hgTempDir(app.config.dataDir));
   if (removed.length > 0) app.log.warn({ removed }, 'removed push spool files a killed hg left');
+  const stale = removeStaleTemp(app.config.dataDir);
+  if (stale.length > 0) app.log.warn({ removed: stale }, 'removed temp files of killed imports and clone bundle builds');
   const repos = await app.stores.repos.list();
   await app.recovery.recoverAll(repos.map((r) => ({ kind: r.kind, dir: app.repositories.directoryOf(r) })));
 }

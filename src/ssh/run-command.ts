@@ -33,6 +33,8 @@ export interface CommandContext {
   readonly host?: string;
   /** The running HTTP server's public base (`http://HOST:PORT`), for the URLs a create prints. */
   readonly httpBase?: string;
+  /** Where hg clone bundle links point for this connection (src/ssh/clone-bundle-base.ts); none offered when unset. */
+  readonly cloneBundleBase?: string;
 }
 
 /**
@@ -50,9 +52,9 @@ export async function runSshCommand(ctx: CommandContext, command: SshCommand): P
       const { repo } = await authorizeKind(ctx, command.path, 'hg').catch((err: unknown) => explainMissing(ctx, command.path, err));
       const refusal = (await pushRefusal(ctx.app.policy, ctx.subject, command.path, ctx.app.stores.mirrors)) ?? diskRefusal(ctx);
       const dir = ctx.app.repositories.directoryOf(repo);
-      // Bundle links point at the HTTP server: offered only where its public URL is configured.
-      const base = ctx.app.config.http.base_url;
-      const cloneBundles = base === '' ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
+      // Bundle links point at the HTTP server's public URL, derived when [http] base_url is unset.
+      const base = ctx.cloneBundleBase;
+      const cloneBundles = base === undefined ? '' : await cloneBundleManifest(ctx.app.hgCloneBundles, repo, ctx.subject, base);
       const spec = ctx.hgServe.serve(dir, { ...(refusal ? { denyWrites: `ferry: ${refusal.message}` } : {}), cloneBundles });
       const tap = new HgSshCommandTap();
       const code = await bridgeWatching(ctx, repo, spec, refusal === undefined, (chunk) => tap.feed(chunk));
@@ -153,7 +155,8 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';
   const refs = mayWrite ? await ctx.app.refs.begin(repo) : undefined;
-  const result = await bridgeProcess(ctx.channel, spec, ctx.signal, tap);
+  const bridge = () => bridgeProcess(ctx.channel, spec, ctx.signal, tap);
+  const result = mayWrite ? await ctx.app.housekeeping.whilePushing(repo, bridge) : await bridge();
   if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];

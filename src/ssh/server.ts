@@ -1,3 +1,4 @@
+import { cloneBundleBase, type SshEndpoints } from './clone-bundle-base.js';
 import { publicHost, sshUrlBase } from '../config/public-host.js';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -24,8 +25,11 @@ interface Tracked {
   busy: number;
 }
 
-/** `httpBase`: the running HTTP server's public base (`http://HOST:PORT`), for printed URLs. */
-export async function startSshServer(app: App, hgServe: HgServe, httpBase?: string): Promise<SshServer> {
+/**
+ * `httpBase`: the running HTTP server's public base (`http://HOST:PORT`), for printed URLs;
+ * `httpPort`: its bound port, for the clone bundle links of each connection (cloneBundleBase).
+ */
+export async function startSshServer(app: App, hgServe: HgServe, httpBase?: string, httpPort?: number): Promise<SshServer> {
   const hostKeys = await loadHostKeys(app.config.sshDir);
   const connections = new Set<Tracked>();
   const shutdown = new AbortController();
@@ -40,15 +44,19 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
   // socket goes (ssh2 waits for a banner for ever, and its end() waits on a client that never
   // reads). Keyed by the client's address and port, as ssh2 reports them.
   const handshaking = new Map<string, () => void>();
+  /** The addresses of each client's connection (clone bundle links), keyed as `handshaking` is. */
+  const reachedAt = new Map<string, SshEndpoints>();
   const handshakeMs = app.config.limits.ssh_handshake_timeout;
   const listener = createNetServer((socket: Socket) => {
     const key = `${socket.remoteAddress}|${socket.remotePort}`;
     const deadline = setTimeout(() => socket.destroy(), handshakeMs);
     handshaking.set(key, () => clearTimeout(deadline));
+    if (socket.localAddress !== undefined && socket.remoteAddress !== undefined) reachedAt.set(key, { local: socket.localAddress, remote: socket.remoteAddress });
     app.metrics.sshConnection(1);
     socket.once('close', () => {
       clearTimeout(deadline);
       handshaking.delete(key);
+      reachedAt.delete(key);
       app.metrics.sshConnection(-1);
       app.metrics.transferBytes('ssh', socket.bytesRead, socket.bytesWritten);
     });
@@ -60,6 +68,7 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
     const reqId = requestIdFrom(undefined, 'ssh-');
     const log = app.log.child({ reqId });
     const connectionApp: App = { ...app, log };
+    const bundleBase = httpPort === undefined ? undefined : cloneBundleBase(app.config, httpPort, reachedAt.get(`${info.ip}|${info.port}`));
     // Aborted when the connection goes away, so no program outlives its client.
     const gone = new AbortController();
     const signal = AbortSignal.any([shutdown.signal, gone.signal]);
@@ -102,6 +111,7 @@ export async function startSshServer(app: App, hgServe: HgServe, httpBase?: stri
         subject: () => currentSubject(app.stores.keys, key),
         host,
         ...(httpBase !== undefined ? { httpBase } : {}),
+        ...(bundleBase !== undefined ? { cloneBundleBase: bundleBase } : {}),
         signal,
         track: async (work) => {
           tracked.busy++;

@@ -19,6 +19,8 @@ export interface SessionDeps {
   readonly host: string;
   /** The running HTTP server's public base (`http://HOST:PORT`), when it listens. */
   readonly httpBase?: string;
+  /** Where this connection's hg clone bundle links point (src/ssh/clone-bundle-base.ts). */
+  readonly cloneBundleBase?: string;
   readonly signal: AbortSignal;
   /** Counts a running command as work in flight (SIGTERM waits for it). */
   track<T>(work: Promise<T>): Promise<T>;
@@ -70,7 +72,7 @@ export function handleSession(session: Session, deps: SessionDeps): void {
     const work = (async () => {
       const subject = await deps.subject();
       const command = parseSshCommand(info.command);
-      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal, host: deps.host, ...(deps.httpBase !== undefined ? { httpBase: deps.httpBase } : {}) }, command);
+      return runSshCommand({ app: deps.app, hgServe: deps.hgServe, subject, channel, gitProtocol, signal: deps.signal, host: deps.host, ...(deps.httpBase !== undefined ? { httpBase: deps.httpBase } : {}), ...(deps.cloneBundleBase !== undefined ? { cloneBundleBase: deps.cloneBundleBase } : {}) }, command);
     })();
     void deps.track(work.then((code) => finish(channel, code), (err: unknown) => fail(deps, channel, err)));
   });

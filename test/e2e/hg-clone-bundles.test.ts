@@ -70,9 +70,12 @@ describe('hg clone bundles over HTTP', () => {
     assert.match(fourth.output, /applying clone bundle/);
     assert.match(fourth.output, /no changes found/);
 
-    // Over SSH, bundle links need a public HTTP URL ([http] base_url); without one, none are offered.
+    // Over SSH with no [http] base_url, the links use the URL the web pages derive (localhost here),
+    // and the start-up output says so.
+    assert.match(ferry.output(), new RegExp(`hg clone bundle links over ssh use http://localhost:${ferry.httpPort} `));
     const overSsh = await cloneOver(alice.sshUrl('team/big'));
-    assert.doesNotMatch(overSsh.output, /clone bundle/);
+    assert.match(overSsh.output, new RegExp(`applying clone bundle from http://localhost:${ferry.httpPort}/-/hg-clone-bundles/`));
+    assert.equal(await tipOf(overSsh.dir), await tipOf(work));
 
     // Clients that turn clone bundles off clone the usual way.
     const plain = join(tempDir('ferry-cb-plain-'), 'c');
@@ -160,6 +163,31 @@ describe('hg clone bundles over SSH, with [http] base_url set', () => {
       assert.equal(await status(), '200');
       await ferry.cliOk(['deploy-key', 'rm', 'team/big', fingerprint]);
       assert.equal(await status(), '404');
+    } finally {
+      await ferry.stop();
+    }
+  });
+});
+
+describe('hg clone bundles over SSH with no [http] base_url (fast clones by default)', () => {
+  it('on a wildcard listener, links to the address the ssh client reached, at the HTTP port', async () => {
+    const ferry = await startFerry({
+      toml: '[hg]\nclone_bundle_min_size = "1KB"\n',
+      env: { FERRY_LOG_LEVEL: 'info', FERRY_HTTP_LISTEN: '0.0.0.0', FERRY_SSH_LISTEN: '0.0.0.0' },
+    });
+    try {
+      assert.match(ferry.output(), new RegExp(`hg clone bundle links over ssh use http://<the address each SSH client connected to>:${ferry.httpPort} `));
+      const alice = await addUser(ferry, 'alice', { admin: true });
+      await ferry.cliOk(['repo', 'create', 'team/big']);
+      const work = await makeHgRepo(alice, 30);
+      assert.equal((await alice.hg(['-R', work, 'push', alice.sshUrl('team/big')])).code, 0);
+      assert.doesNotMatch((await cloneVerified(alice, alice.sshUrl('team/big'))).output, /clone bundle/);
+      await waitForBundles(ferry, 1);
+      const fresh = await cloneVerified(alice, alice.sshUrl('team/big'));
+      assert.match(fresh.output, new RegExp(`applying clone bundle from http://127\\.0\\.0\\.1:${ferry.httpPort}/-/hg-clone-bundles/\\d+/[0-9a-f]{24}\\.hg\\?for=user%3A`));
+      assert.match(fresh.output, /finished applying clone bundle/);
+      const tip = async (dir: string) => (await alice.hg(['-R', dir, 'log', '-r', 'tip', '-T', '{node}'])).stdout;
+      assert.equal(await tip(fresh.dir), await tip(work));
     } finally {
       await ferry.stop();
     }

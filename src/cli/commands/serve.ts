@@ -2,6 +2,7 @@ import type { App } from '../../main.js';
 import { resolveDataDir } from '../../config/load.js';
 import { httpUrlBase, publicHost, sshConfigAlias, sshUrlBase } from '../../config/public-host.js';
 import { bootstrapAdmin } from '../../services/bootstrap.js';
+import { describeCloneBundleBase } from '../../ssh/clone-bundle-base.js';
 import { startServers } from '../../server/run.js';
 import { parseCommand, print, printErr } from '../io.js';
 import { FERRY, shellWord } from '../invocation.js';
@@ -32,6 +33,7 @@ export async function serveCommand(app: App, args: string[]): Promise<number> {
   const host = publicHost(app.config);
   print(`ferry: web pages at ${httpUrlBase(app.config, running.httpPort)}/; clone with hg clone ${sshUrlBase(host, running.sshPort)}/PATH`);
   print(`ferry: ~/.ssh/config lines for this server: Host ${sshConfigAlias(host)} / HostName ${host.replace(/[[\]]/g, '')} / Port ${running.sshPort}`);
+  if (app.config.hg.clone_bundle_min_size > 0) print(`ferry: ${describeCloneBundleBase(app.config, running.httpPort)}`);
   print('ferry: ready');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

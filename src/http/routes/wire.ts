@@ -57,6 +57,12 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
     if (path !== undefined) return pushToCreate(app, req, res, subject, wire, path);
   }
   const repo = await authorizedRepo(app, subject, wire);
+  // A push holds off the repo's housekeeping (a repack, a cache warm-up) until it ends.
+  if (wire.access === 'write' && (wire.vcs === 'hg' || wire.step === 'rpc')) return app.housekeeping.whilePushing(repo, () => serveRepo(app, req, res, url, wire, subject, repo));
+  return serveRepo(app, req, res, url, wire, subject, repo);
+}
+
+async function serveRepo(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest, subject: Subject, repo: Repo): Promise<void> {
   await app.recovery.ready(repo.kind, app.repositories.directoryOf(repo));
   if (wire.access === 'write') app.disk.assertRoom(Number(req.headers['content-length'] ?? 0) || 0);
   const mayPush = await canWrite(app, subject, repo);

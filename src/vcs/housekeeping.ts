@@ -1,0 +1,183 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RepoChanged } from '../events/repo-events.js';
+import type { Logger } from '../log/logger.js';
+import type { Repo } from '../store/types.js';
+import { runProcess } from './process.js';
+
+export interface HousekeepingOptions {
+  readonly git: { readonly executable: string; readonly env: NodeJS.ProcessEnv };
+  readonly hg: { readonly executable: string; readonly env: NodeJS.ProcessEnv };
+  readonly directoryOf: (repo: Repo) => string;
+  /** Git pushes (or syncs) to one repo between two repacks; 0 turns git housekeeping off. */
+  readonly gitChangesPerRepack: number;
+  readonly log: Logger;
+}
+
+type JobKind = 'git-repack' | 'hg-caches';
+
+interface Job {
+  readonly kind: JobKind;
+  readonly repo: Repo;
+}
+
+/** What a finished job reports (to the log, and to tests through `onDone`). */
+export interface HousekeepingDone {
+  readonly kind: JobKind;
+  readonly path: string;
+  readonly ms: number;
+  readonly outcome: 'done' | 'yielded' | 'failed';
+}
+
+/** Niceness of housekeeping processes: below every request's hg and git (nice(2), 19 is lowest). */
+const NICE = 10;
+
+/**
+ * Background upkeep that keeps clones fast after pushes, one job at a time for the whole server:
+ * - git: after `gitChangesPerRepack` pushes to a repo, `git repack -a -d -b` (one pack with a
+ *   reachability bitmap: upload-pack then counts objects from the bitmap instead of walking
+ *   every commit and tree), `git commit-graph write --reachable` and `git pack-refs --all` —
+ *   the work `git maintenance run` / `git gc` do (git-maintenance(1), git-repack(1),
+ *   git-commit-graph(1)).
+ * - hg: after every push, `hg debugupdatecaches` (branchmap of every filter level, tags and
+ *   hgtagsfnodes, rev-branch-cache), so the first clone or pull after a push does not compute
+ *   them while the client waits (hg help internals.revlogs; mercurial/cacheutil.py).
+ * Never during a push of the same repo: a job does not start while one is in flight
+ * (`whilePushing`, or a git quarantine dir `objects/incoming-*` of another process), and a push
+ * that begins while its repo's job runs stops that job (SIGTERM: git and hg clean up after
+ * themselves) and queues it again for after the push. Jobs run with a lower CPU priority.
+ */
+export class Housekeeping {
+  private readonly changes = new Map<number, number>();
+  private readonly pushing = new Map<number, number>();
+  private readonly queue: Job[] = [];
+  private current: { job: Job; abort: AbortController } | undefined;
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+  private readonly listeners: ((done: HousekeepingDone) => void)[] = [];
+
+  constructor(private readonly options: HousekeepingOptions) {}
+
+  /** Hears of a repo change (the RepoEvents listener): counts git changes, queues the job due. */
+  changed(event: RepoChanged): void {
+    const { repo } = event;
+    if (repo.kind === 'hg') return this.enqueue({ kind: 'hg-caches', repo });
+    if (this.options.gitChangesPerRepack <= 0) return;
+    const count = (this.changes.get(repo.id) ?? 0) + 1;
+    if (count < this.options.gitChangesPerRepack) {
+      this.changes.set(repo.id, count);
+      return;
+    }
+    this.changes.delete(repo.id);
+    this.enqueue({ kind: 'git-repack', repo });
+  }
+
+  /** Queues a repack of a git repo (or a cache warm-up of an hg repo) now, whatever the count. */
+  request(repo: Repo): void {
+    this.enqueue({ kind: repo.kind === 'git' ? 'git-repack' : 'hg-caches', repo });
+  }
+
+  /**
+   * Runs `push` (a push to `repo`, from its first byte to its last) with the repo's housekeeping
+   * held off: a running job for it is stopped and queued again, and none starts until it ends.
+   */
+  async whilePushing<T>(repo: Repo, push: () => Promise<T>): Promise<T> {
+    this.pushing.set(repo.id, (this.pushing.get(repo.id) ?? 0) + 1);
+    if (this.current?.job.repo.id === repo.id) this.current.abort.abort();
+    try {
+      return await push();
+    } finally {
+      const left = (this.pushing.get(repo.id) ?? 1) - 1;
+      if (left > 0) this.pushing.set(repo.id, left);
+      else this.pushing.delete(repo.id);
+      this.kick();
+    }
+  }
+
+  /** Calls `listener` after each job (logs, tests). */
+  onDone(listener: (done: HousekeepingDone) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves when the queue is empty and no job runs (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stops the running job and drops the queue (shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    this.current?.abort.abort();
+    await this.idle();
+  }
+
+  private enqueue(job: Job): void {
+    if (this.stopped || this.queue.some((q) => q.repo.id === job.repo.id && q.kind === job.kind)) return;
+    this.queue.push(job);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      // Jobs held back by a push that has ended since.
+      if (this.queue.some((j) => !this.busy(j.repo))) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const index = this.queue.findIndex((j) => !this.busy(j.repo));
+      if (index < 0 || this.stopped) return;
+      const [job] = this.queue.splice(index, 1) as [Job];
+      const abort = new AbortController();
+      this.current = { job, abort };
+      const started = Date.now();
+      let outcome: HousekeepingDone['outcome'] = 'done';
+      try {
+        await this.run(job, abort.signal);
+      } catch (err) {
+        outcome = abort.signal.aborted ? 'yielded' : 'failed';
+        if (outcome === 'failed') this.options.log.warn({ err, path: job.repo.path, job: job.kind }, 'housekeeping failed; the repo is served as it is');
+      } finally {
+        this.current = undefined;
+      }
+      // A job stopped by a push runs again once the push is over.
+      if (outcome === 'yielded' && !this.stopped) this.queue.push(job);
+      const done: HousekeepingDone = { kind: job.kind, path: job.repo.path, ms: Date.now() - started, outcome };
+      this.options.log.info(done, `housekeeping: ${job.kind} ${outcome}`);
+      for (const l of this.listeners) l(done);
+    }
+  }
+
+  /** A push of this process, or (git) another process's push quarantine, is writing the repo. */
+  private busy(repo: Repo): boolean {
+    if ((this.pushing.get(repo.id) ?? 0) > 0) return true;
+    if (repo.kind !== 'git') return false;
+    try {
+      return readdirSync(join(this.options.directoryOf(repo), 'objects')).some((n) => n.startsWith('incoming-'));
+    } catch {
+      return false;
+    }
+  }
+
+  private async run(job: Job, signal: AbortSignal): Promise<void> {
+    const dir = this.options.directoryOf(job.repo);
+    if (job.kind === 'hg-caches') {
+      await this.spawn(this.options.hg, ['-R', dir, 'debugupdatecaches', '--config', 'ui.timeout=30'], signal);
+      return;
+    }
+    const git = (args: string[]) => this.spawn(this.options.git, ['-C', dir, ...args], signal);
+    await git(['-c', 'repack.writeBitmaps=true', '-c', 'pack.writeBitmapHashCache=true', 'repack', '-a', '-d', '-b', '-q']);
+    await git(['commit-graph', 'write', '--reachable', '--no-progress']);
+    await git(['pack-refs', '--all']);
+  }
+
+  private async spawn(program: { executable: string; env: NodeJS.ProcessEnv }, args: string[], signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new Error('stopped for a push');
+    // nice(1) execs the program in its own place, so the abort's SIGTERM reaches hg or git itself.
+    await runProcess('nice', ['-n', String(NICE), program.executable, ...args], { env: program.env, signal });
+  }
+}

@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { PLAIN_GIT_ENV, addUser, expectOk, makeHgRepo, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+
+const doneLines = (ferry: FerryServer, kind: string) => ferry.output().split('\n').filter((l) => l.includes(`housekeeping: ${kind} done`)).length;
+
+/** Waits (bounded) until the server has logged `count` finished jobs of `kind`. */
+async function waitForJobs(ferry: FerryServer, kind: string, count: number): Promise<void> {
+  for (let i = 0; i < 300 && doneLines(ferry, kind) < count; i++) await sleep(100);
+  assert.equal(doneLines(ferry, kind), count, ferry.output());
+}
+
+describe('housekeeping after pushes', () => {
+  let ferry: FerryServer;
+  let alice: Client;
+  before(async () => {
+    ferry = await startFerry({ env: { FERRY_LOG_LEVEL: 'info', FERRY_GIT_REPACK_AFTER_PUSHES: '3' } });
+    alice = await addUser(ferry, 'alice', { admin: true });
+  });
+  after(() => ferry?.stop());
+
+  it('repacks a git repo with a bitmap and a commit-graph after 3 pushes, and clones still match', async () => {
+    const work = join(tempDir('ferry-hk-git-'), 'w');
+    await runOk('git', ['init', '-q', '-b', 'main', work], { env: PLAIN_GIT_ENV });
+    const pushOne = async (i: number) => {
+      writeFileSync(join(work, `f${i}.txt`), `push ${i}\n`);
+      await runOk('git', ['-C', work, 'add', '.'], { env: PLAIN_GIT_ENV });
+      await runOk('git', ['-C', work, 'commit', '-q', '-m', `push ${i}`], { env: PLAIN_GIT_ENV });
+      await expectOk(alice.git(['-C', work, 'push', '-q', alice.sshUrl('team/app'), 'main']), `git push ${i}`);
+    };
+    const repoDir = join(ferry.dataDir, 'repos', 'team', 'app');
+    const packDir = () => readdirSync(join(repoDir, 'objects', 'pack'));
+    await pushOne(1);
+    await pushOne(2);
+    await sleep(500);
+    assert.equal(doneLines(ferry, 'git-repack'), 0, 'no repack before the third push');
+    assert.ok(!packDir().some((n) => n.endsWith('.bitmap')));
+    await pushOne(3);
+    await waitForJobs(ferry, 'git-repack', 1);
+    assert.equal(packDir().filter((n) => n.endsWith('.pack')).length, 1, packDir().join(' '));
+    assert.equal(packDir().filter((n) => n.endsWith('.bitmap')).length, 1, packDir().join(' '));
+    assert.ok(existsSync(join(repoDir, 'objects', 'info', 'commit-graph')), 'commit-graph written');
+    const clone = join(tempDir('ferry-hk-clone-'), 'c');
+    await expectOk(alice.git(['clone', '-q', alice.sshUrl('team/app'), clone]));
+    assert.equal((await alice.git(['-C', clone, 'rev-parse', 'HEAD'])).stdout, (await runOk('git', ['-C', work, 'rev-parse', 'HEAD'])).stdout);
+    assert.equal((await alice.git(['-C', clone, 'fsck', '--no-progress'])).code, 0);
+  });
+
+  it("warms an hg repo's caches (branchmap of every filter, tags, rev-branch-cache) after a push", async () => {
+    await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', 'team/hgapp']));
+    const work = await makeHgRepo(alice, 3);
+    await expectOk(alice.hg(['-R', work, 'tag', 'v1']));
+    await expectOk(alice.hg(['-R', work, 'push', alice.sshUrl('team/hgapp')]));
+    await waitForJobs(ferry, 'hg-caches', 1);
+    const cache = readdirSync(join(ferry.dataDir, 'repos', 'team', 'hgapp', '.hg', 'cache'));
+    for (const file of ['branch2-immutable', 'branch2-served', 'hgtagsfnodes1', 'rbc-revs-v1', 'tags2-served']) assert.ok(cache.includes(file), `${file} in ${cache.join(' ')}`);
+    const clone = join(tempDir('ferry-hk-hgclone-'), 'c');
+    await expectOk(alice.hg(['clone', '-U', alice.sshUrl('team/hgapp'), clone]));
+    assert.match((await alice.hg(['-R', clone, 'tags'])).stdout, /^v1 /m);
+  });
+});
+
+describe('stale temp files at start', () => {
+  it('removes what killed imports and clone bundle builds left, and keeps what is still being written', async () => {
+    const data = tempDir('ferry-hk-stale-');
+    const old = (Date.now() - 60 * 60 * 1000) / 1000;
+    const deadImport = join(data, 'tmp', 'import-dead1');
+    mkdirSync(join(deadImport, 'clone', '.hg'), { recursive: true });
+    writeFileSync(join(deadImport, 'clone', '.hg', 'requires'), 'store\n');
+    const deadBundle = join(data, 'hg-bundles', '7', '0123456789abcdef01234567.tmp');
+    mkdirSync(join(data, 'hg-bundles', '7'), { recursive: true });
+    writeFileSync(deadBundle, 'half a bundle');
+    for (const p of [join(deadImport, 'clone', '.hg', 'requires'), join(deadImport, 'clone', '.hg'), join(deadImport, 'clone'), deadImport, deadBundle]) utimesSync(p, old, old);
+    const liveImport = join(data, 'tmp', 'import-live1');
+    mkdirSync(liveImport, { recursive: true });
+    writeFileSync(join(liveImport, 'pack'), 'being written');
+    const ferry = await startFerry({ dataDir: data, env: { FERRY_LOG_LEVEL: 'info' } });
+    try {
+      assert.ok(!existsSync(deadImport), 'the dead import is gone');
+      assert.ok(!existsSync(deadBundle), 'the half bundle is gone');
+      assert.ok(existsSync(join(liveImport, 'pack')), 'a live import is kept');
+      assert.match(ferry.output(), /removed temp files of killed imports and clone bundle builds/);
+    } finally {
+      await ferry.stop();
+    }
+  });
+});
