@@ -23,7 +23,7 @@ export interface BackupDeps {
 }
 
 /** Data-dir entries a backup carries besides the database and the repos (absent ones are skipped). */
-const CARRIED = ['ferry.toml', 'secrets', 'ssh'] as const;
+const CARRIED = ['ferry.toml', 'secrets', 'ssh', 'lfs'] as const;
 
 /**
  * Writes a backup of a data dir, safe while `ferry serve` runs on it, to `file` (a POSIX tar):
@@ -31,7 +31,8 @@ const CARRIED = ['ferry.toml', 'secrets', 'ssh'] as const;
  *   snapshot even while others write); the repos copied are those its `repos` table lists;
  * - each hg repo copied under its own store lock (hg-copy.ts); each git repo as a bundle of all its
  *   refs plus its config and HEAD (git-copy.ts) — never a raw copy of files being written;
- * - `ferry.toml`, `secrets/` and `ssh/` (host keys);
+ * - `ferry.toml`, `secrets/`, `ssh/` (host keys), `lfs/` (Git LFS objects) and each hg repo's
+ *   `.hg/largefiles` (its large files' contents);
  * - a manifest first: repo path, kind, heads/refs, object counts, and every file's SHA-256.
  * A repo created after the database snapshot is not in the backup (nor is its row); a row whose
  * repo is gone from disk is listed in `missingOnDisk`. Work files go to DATA/tmp and are removed.
@@ -60,7 +61,9 @@ export async function backupDataDir(deps: BackupDeps, file: string): Promise<Man
     }
     for (const name of CARRIED) {
       const from = join(config.dataDir, name);
-      if (existsSync(from)) await cp(from, join(stage, 'data', name), { recursive: true });
+      // Git LFS objects are written whole then renamed into place (src/lfs/store.ts): what is
+      // there is complete; uploads still arriving (lfs/tmp) are not part of any push yet.
+      if (existsSync(from)) await cp(from, join(stage, 'data', name), { recursive: true, filter: (src) => src !== join(config.dataDir, 'lfs', 'tmp') });
     }
     progress('computing SHA-256 checksums');
     const files: FileEntry[] = [];
@@ -114,6 +117,10 @@ async function copyHg(deps: BackupDeps, row: RepoRow, source: string, stage: str
   const dest = join(stage, 'hg', ...row.path.split('/'));
   await mkdir(dirname(dest), { recursive: true });
   const { pulled } = await copyHgRepo(deps.hg, source, dest);
+  // hg largefiles keeps the large files' contents beside the store (.hg/largefiles/SHA1), where
+  // `hg clone` does not look: carried as they are (each is written whole and renamed into place).
+  const largefiles = join(source, '.hg', 'largefiles');
+  if (existsSync(largefiles)) await cp(largefiles, join(dest, '.hg', 'largefiles'), { recursive: true });
   if (pulled) deps.progress(`${row.path}: its lock stayed held by pushes, copied through hg's pull path instead`, { repo: row.path });
   const d = await describeHgRepo(deps.hg, dest);
   return { path: row.path, kind: 'hg', id: row.id, heads: d.heads, refs: d.refs, objects: d.changesets, obsMarkers: d.obsMarkers, entry };

@@ -74,7 +74,7 @@ export async function restoreDataDir(deps: RestoreDeps, file: string): Promise<R
     throw err;
   }
   const { hg, git } = deps.tools();
-  for (const name of ['ferry.toml', 'secrets', 'ssh']) {
+  for (const name of ['ferry.toml', 'secrets', 'ssh', 'lfs']) {
     if (existsSync(join(stage, 'data', name))) await rename(join(stage, 'data', name), join(dataDir, name));
   }
   await rename(join(stage, 'db', 'ferry.db'), join(dataDir, 'ferry.db'));

@@ -1,4 +1,4 @@
-import { UsageError, FerryError, describeError } from '../domain/errors.js';
+import { UsageError, FerryError, NotFoundError, describeError } from '../domain/errors.js';
 import { loadConfig, resolveDataDir } from '../config/load.js';
 import { createApp, type App } from '../main.js';
 import { createLogger } from '../log/logger.js';
@@ -106,6 +106,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     const dataDir = resolveDataDir(dataFlag, env);
     // A mistyped --data must not pass unnoticed: say when this command makes a new data dir
     // (serve and restore are meant to start one).
+    // A backup of a data dir that is not there would be an empty archive, and exit 0.
+    if (name === 'backup' && !existsSync(dataDir)) throw new NotFoundError(`no Ferry data dir at ${dataDir}; give the one \`serve\` uses with --data or FERRY_DATA`);
     if (name !== 'serve' && name !== 'restore' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
     const config = loadConfig(dataDir, env);
     // restore writes into an empty data dir: it runs before (and without) the App, which would create files there.

@@ -364,6 +364,17 @@ describe('REST API /api/v1 (Gitea-shaped) with gitea-js, curl and Chromium', () 
     assert.equal(JSON.parse(nope.body).error.code, 'FERRY_NOT_FOUND');
   });
 
+  it('answers a body that is not JSON, or JSON that does not parse, with 400 and what to send (not 500)', async () => {
+    const auth = ['-H', `Authorization: token ${aliceToken}`];
+    const broken = await curl([...auth, '-H', 'Content-Type: application/json', '-d', '{"name":', `${api}/user/repos`]);
+    assert.equal(broken.status, 400, broken.body);
+    assert.deepEqual(JSON.parse(broken.body).error, { code: 'FERRY_INVALID_INPUT', message: 'the JSON body does not parse; see /api/v1/openapi.json for the expected shape' });
+    const form = await curl([...auth, '-d', 'name=formbody', `${api}/user/repos`]); // curl -d: application/x-www-form-urlencoded
+    assert.equal(form.status, 400, form.body);
+    assert.match(JSON.parse(form.body).error.message, /^send the body as JSON with Content-Type: application\/json/);
+    assert.equal((await curl([...auth, `${api}/repos/alice/formbody`])).status, 404, 'nothing was created');
+  });
+
   describe('mirror-sync', () => {
     let remote: Remote;
     after(async () => {

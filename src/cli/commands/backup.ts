@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { FerryError } from '../../domain/errors.js';
 import type { App, Config } from '../../main.js';
 import { backupDataDir, type Progress } from '../../backup/backup.js';
 import { restoreDataDir } from '../../backup/restore.js';
@@ -28,8 +29,9 @@ function ferryVersion(): string {
 
 /** `ferry backup FILE`: see src/backup/backup.ts. Safe while `ferry serve` runs on the same data dir. */
 export async function backupCommand(app: App, args: string[]): Promise<number> {
-  const { positionals } = parseCommand(args, {}, `${FERRY} backup FILE`, { min: 1, max: 1 });
+  const { positionals, values } = parseCommand(args, { force: { type: 'boolean' } }, `${FERRY} backup FILE [--force]`, { min: 1, max: 1 });
   const file = resolve(positionals[0] as string);
+  assertBackupTarget(file, app.config.dataDir, values.force === true);
   const manifest = await backupDataDir(
     { config: app.config, hg: app.hg, git: app.git, ferryVersion: ferryVersion(), progress: progressTo(app.log, 'backup') },
     file,
@@ -37,6 +39,23 @@ export async function backupCommand(app: App, args: string[]): Promise<number> {
   for (const path of manifest.missingOnDisk) printErr(`ferry backup: warning: ${path} has a database row but no repository on disk`);
   print(`${file}: ${manifest.repos.length} repos, ${manifest.files.length} files`);
   return 0;
+}
+
+/**
+ * Where a backup may be written: outside the data dir it copies (inside, it could overwrite the
+ * live database or land in a repo), not over a directory, and not over an existing file unless
+ * `force` (an older backup is not replaced by mistake).
+ * @throws FerryError FERRY_INVALID_INPUT, before any work is done
+ */
+function assertBackupTarget(file: string, dataDir: string, force: boolean): void {
+  const data = resolve(dataDir);
+  const inside = relative(data, file);
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+    throw new FerryError('FERRY_INVALID_INPUT', `${file} is inside the data dir ${data} that the backup copies; write it somewhere else (another disk is best)`);
+  }
+  if (!existsSync(file)) return;
+  if (statSync(file).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `${file} is a directory; give a file name, e.g. ${join(file, 'ferry-backup.tar')}`);
+  if (!force) throw new FerryError('FERRY_INVALID_INPUT', `${file} already exists; give a new file name, or add --force to replace it`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import { HTTPException } from 'hono/http-exception';
 import { FerryError, InvalidInputError, NotFoundError, RepoMovedError } from '../../domain/errors.js';
 import { movedLocation, statusOf } from '../errors.js';
 import type { ApiEnv } from './env.js';
@@ -9,7 +10,8 @@ import type { ApiEnv } from './env.js';
  * status of the error registry (src/http/errors.ts). Unknown errors are 500 FERRY_INTERNAL with
  * no detail (logged by the caller). A moved repo answers 301 to the same URL under its new path.
  */
-export function apiErrorResponse(err: unknown, c: Context<ApiEnv>): Response {
+export function apiErrorResponse(thrown: unknown, c: Context<ApiEnv>): Response {
+  const err = fromHono(thrown, c);
   const status = statusOf(err);
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
@@ -20,6 +22,17 @@ export function apiErrorResponse(err: unknown, c: Context<ApiEnv>): Response {
     status,
     headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
   });
+}
+
+/**
+ * Hono's own refusals (HTTPException: a JSON body that does not parse, a body whose Content-Type
+ * the route does not take) are the client's fault: 400 with what to send, not 500.
+ */
+function fromHono(err: unknown, c: Context<ApiEnv>): unknown {
+  if (!(err instanceof HTTPException) || err.status >= 500) return err;
+  const type = c.req.header('content-type');
+  const hint = type === undefined || !/^application\/json\b/i.test(type) ? 'send the body as JSON with Content-Type: application/json' : 'the JSON body does not parse';
+  return new InvalidInputError(`${hint}; see /api/v1/openapi.json for the expected shape`);
 }
 
 /** The answer for a URL no API route takes. */
