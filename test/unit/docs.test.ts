@@ -21,7 +21,7 @@ const userDocs = (): [string, string][] => [
  * Environment variables Ferry reads that are not settings of the registry
  * (FERRY_BOOTSTRAP_ADMIN_KEYS_FILE: read by the container image's entrypoint, deploy/docker/entrypoint.sh).
  */
-const OTHER_ENV = new Set(['FERRY_DATA', 'FERRY_IMPORT_USER', 'FERRY_IMPORT_PASSWORD', 'FERRY_SECTION_KEY', 'FERRY_TEST_CONCURRENCY', 'FERRY_BOOTSTRAP_ADMIN_KEYS_FILE']);
+const OTHER_ENV = new Set(['FERRY_DATA', 'FERRY_IMPORT_USER', 'FERRY_IMPORT_PASSWORD', 'FERRY_SECTION_KEY', 'FERRY_TEST_CONCURRENCY', 'FERRY_BOOTSTRAP_ADMIN_KEYS_FILE', 'FERRY_TEST_CONTAINER']);
 
 describe('the docs users have (issue 12.20)', () => {
   it('docs/configuration.md is generated from the settings registry (npm run docs)', () => {
