@@ -5,7 +5,8 @@
 #                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, git-lfs, ssh-audit and
 #                                    Dropbear's dbclient (the SSH algorithm tests), unzip (the API archive test),
-#                                    podman, mmdebstrap and runc (the container image test)
+#                                    systemd-analyze and setpriv (the systemd unit test); with
+#                                    FERRY_TEST_CONTAINER=1 podman, mmdebstrap and runc (the image test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf 'ferry: %s\n' "$*"; }
@@ -13,9 +14,11 @@ step() { printf 'ferry: %s\n' "$*"; }
 want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip git-lfs:git-lfs)
-  # The deploy tests: the container image (podman, a Debian base made by mmdebstrap; runc where
-  # crun refuses the host's cgroups) and the systemd unit (systemd-analyze, setpriv).
-  want+=(podman:podman mmdebstrap:mmdebstrap runc:runc systemd:systemd-analyze util-linux:setpriv)
+  # The deploy tests: the systemd unit (systemd-analyze, setpriv), and when asked for
+  # (FERRY_TEST_CONTAINER=1) the container image (podman, a Debian base made by mmdebstrap; runc
+  # where crun refuses the host's cgroups).
+  want+=(systemd:systemd-analyze util-linux:setpriv strace:strace procps:ps e2fsprogs:chattr openssl:openssl)
+  if [ "${FERRY_TEST_CONTAINER:-}" = "1" ]; then want+=(podman:podman mmdebstrap:mmdebstrap runc:runc); fi
 fi
 missing=()
 # A pair names a package and the command that shows it is there; `@evolve` means the evolve and
