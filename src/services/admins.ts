@@ -36,9 +36,11 @@ export async function removeUser(users: UserStore, name: UserName): Promise<void
  * new user of that name would silently own repos made by others, or those of a removed user of
  * the same name — access that passes to a stranger, as a grant surviving a rename would.
  * @throws ConflictError (FERRY_NAMESPACE_TAKEN) when repos exist under `NAME/`
- * @throws ConflictError (FERRY_USER_EXISTS) from the store when the name is taken
+ * @throws ConflictError (FERRY_USER_EXISTS) when the name is taken (checked first)
  */
 export async function addUser(stores: { users: UserStore; repos: RepoStore }, name: UserName, options: { admin: boolean }): Promise<User> {
+  // An existing user is told as such first: their own repos are under NAME/ too.
+  if (await stores.users.byName(name)) throw new ConflictError(`user ${name} already exists`, 'FERRY_USER_EXISTS', { name });
   const prefix = `${name.toLowerCase()}/`;
   const owned = (await stores.repos.list()).filter((r) => r.path.toLowerCase().startsWith(prefix));
   if (owned.length > 0) {

@@ -70,7 +70,7 @@ export class WebhookService {
   /** The hook `id` of `repo`. @throws NotFoundError FERRY_HOOK_NOT_FOUND when another repo's or none. */
   async get(repo: Repo, id: number): Promise<Webhook> {
     const hook = await this.deps.store.byId(id);
-    if (!hook || hook.repoId !== repo.id) throw new NotFoundError(`no webhook ${id} on ${repo.path}; see ferry hook list ${repo.path}`, 'FERRY_HOOK_NOT_FOUND', { id });
+    if (!hook || hook.repoId !== repo.id) throw new NotFoundError(`no webhook ${id} on ${repo.path}; list the repo's hooks to see their ids`, 'FERRY_HOOK_NOT_FOUND', { id });
     return hook;
   }
 

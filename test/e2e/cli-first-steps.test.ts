@@ -64,6 +64,9 @@ describe('ferry CLI: the first ten minutes', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, new RegExp(`next: bin/ferry\\.js --data ${esc(data)} key add erin `));
     assert.equal((await asUser(['--data', data, 'repo', 'create', 'erin/app'])).code, 0);
+    const again = await asUser(['--data', data, 'user', 'add', 'erin']);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'ferry: user erin already exists\n', 'an existing user is named as such, though repos are under erin/');
     const same = await asUser(['--data', data, 'repo', 'mv', 'erin/app', 'erin/app']);
     assert.equal(same.code, 1);
     assert.equal(same.stderr, 'ferry: erin/app is already at erin/app; give the new path (changing only the case of letters is a move too)\n');
