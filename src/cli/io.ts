@@ -29,7 +29,11 @@ export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}; usage: ${usage}`);
+    const message = (err as Error).message;
+    // node's "argument is ambiguous" (a value that starts with `-`, as in `--expires -5d`): say how to write it.
+    const ambiguous = /^Option '(--[a-z-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} takes a value; one that starts with - is written ${ambiguous[1]}=VALUE; usage: ${usage}`);
+    throw new UsageError(`${message.split('\n')[0]}; usage: ${usage}`);
   }
   if (parsed.positionals.length < positionals.min || parsed.positionals.length > positionals.max) {
     throw new UsageError(`usage: ${usage}`);

@@ -12,7 +12,7 @@ export function parseDuration(input: string): number {
     consumed = re.lastIndex;
   }
   if (input === '' || consumed !== input.length || total <= 0) {
-    throw new InvalidInputError(`invalid duration ${JSON.stringify(input)}: write it like 30s, 5m, 1h or 1h30m`);
+    throw new InvalidInputError(`invalid duration ${JSON.stringify(input)}: write it like 30s, 5m, 1h, 1h30m or 90d`);
   }
   return total;
 }

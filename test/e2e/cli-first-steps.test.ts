@@ -74,6 +74,12 @@ describe('ferry CLI: the first ten minutes', () => {
     const ghost = await asUser(['--data', data, 'grant', 'ghost', 'erin/app', 'read']);
     assert.equal(ghost.code, 1, 'an unknown user is bad input, not a usage error');
     assert.equal(ghost.stderr, `ferry: no user named ghost; add it first: bin/ferry.js --data ${data} user add ghost\n`);
+    const dash = await asUser(['--data', data, 'token', 'add', 'erin', '--expires', '-5d']);
+    assert.equal(dash.code, 2);
+    assert.match(dash.stderr, /^ferry: --expires takes a value; one that starts with - is written --expires=VALUE; usage: /, 'not node\'s "argument is ambiguous"');
+    const negative = await asUser(['--data', data, 'token', 'add', 'erin', '--expires=-5d']);
+    assert.equal(negative.code, 1);
+    assert.equal(negative.stderr, 'ferry: invalid duration "-5d": write it like 30s, 5m, 1h, 1h30m or 90d\n');
     const usage = await asUser(['--data', data, 'repo', 'set']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, new RegExp(`usage: bin/ferry\\.js --data ${esc(data)} repo set PATH`), 'usage lines name the program as it was run');
