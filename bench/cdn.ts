@@ -237,33 +237,7 @@ async function main(): Promise<void> {
   const corpusFiles = sh('git', ['-C', join(CORPUS, 'cdn-git'), 'ls-files'], { env: gitEnv }).split('\n').filter((f) => f !== '' && !/(^|\/)\.(git|hg)/.test(f));
   for (const f of corpusFiles) if (/\.(js|mjs|cjs|css|json|map|html|svg|txt|md|xml)$/.test(f)) sh('gzip', ['-9', '-k', '-f', join(www, f)]);
   const nginxPort = await freePort();
-  const prefix = join(work, 'nginx');
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `worker_processes auto;
-daemon off;
-error_log ${prefix}/logs/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  open_file_cache max=1000 inactive=60s;
-  gzip on;
-  gzip_static on;
-  etag on;
-  server {
-    listen 127.0.0.1:${nginxPort};
-    root ${www};
-    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
-  }
-}
-`,
-  );
+  const prefix = writeNginxConfig(join(work, 'nginx'), www, `127.0.0.1:${nginxPort}`);
   const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
 
   const ferryUrl = (path: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
@@ -316,37 +290,7 @@ async function httpsCase(work: string, gitEnv: NodeJS.ProcessEnv, www: string): 
   };
   const ferry = await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], env, /ferry: ready/);
   const nginxPort = await freePort();
-  const prefix = join(work, 'nginx-tls');
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `worker_processes auto;
-daemon off;
-error_log ${prefix}/logs/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  open_file_cache max=1000 inactive=60s;
-  gzip on;
-  gzip_static on;
-  etag on;
-  ssl_protocols TLSv1.2 TLSv1.3;
-  ssl_session_cache shared:SSL:10m;
-  server {
-    listen 127.0.0.1:${nginxPort} ssl http2;
-    ssl_certificate ${cert};
-    ssl_certificate_key ${key};
-    root ${www};
-    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
-  }
-}
-`,
-  );
+  const prefix = writeNginxConfig(join(work, 'nginx-tls'), www, `127.0.0.1:${nginxPort} ssl http2`, { cert, key });
   const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
   try {
     const ferryUrl = (path: string) => `https://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
@@ -501,6 +445,44 @@ async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: stri
       pin(servers, all);
     }
   }
+}
+
+/**
+ * nginx serving `www` as a static site deployed for it (Debian's defaults plus sendfile,
+ * open_file_cache and gzip_static), on `listen` (an nginx listen value), with TLS when `tls`.
+ * Writes PREFIX/nginx.conf and returns `prefix`. One config for every case, so the plain and the
+ * HTTPS reference differ only in TLS.
+ */
+function writeNginxConfig(prefix: string, www: string, listen: string, tls?: { cert: string; key: string }): string {
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  const tlsHttp = tls ? '\n  ssl_protocols TLSv1.2 TLSv1.3;\n  ssl_session_cache shared:SSL:10m;' : '';
+  const tlsServer = tls ? `\n    ssl_certificate ${tls.cert};\n    ssl_certificate_key ${tls.key};` : '';
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes auto;
+daemon off;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  open_file_cache max=1000 inactive=60s;
+  gzip on;
+  gzip_static on;
+  etag on;${tlsHttp}
+  server {
+    listen ${listen};${tlsServer}
+    root ${www};
+    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
+  }
+}
+`,
+  );
+  return prefix;
 }
 
 /** What exactly the two sides are: versions, caches, what is warm (issue 19: name what is compared). */
