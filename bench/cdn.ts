@@ -299,18 +299,7 @@ async function httpsCase(work: string, gitEnv: NodeJS.ProcessEnv, www: string): 
     console.log(`
 CDN over HTTPS (TLS, HTTP/1.1 keep-alive): wrk -t2 -c${opts.connections} -d${opts.duration}s; the same certificate for both; ferry [cdn] workers = ${opts.workers}; medians of ${opts.rounds} alternating runs each
 `);
-    console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
-    const ratios: number[] = [];
-    for (const f of FILES) {
-      for (const gzip of [false, true]) {
-        if (!`${f.label} ${gzip ? 'gzip' : 'plain'}`.includes(opts.only)) continue;
-        const { n, c } = alternate(Number(opts.rounds), () => wrk(nginxUrl(f.path), gzip), () => wrk(ferryUrl(f.path), gzip));
-        ratios.push(c.rps / n.rps);
-        console.log(
-          `${f.label.padEnd(8)} ${(gzip ? 'gzip' : 'plain').padEnd(9)} ${n.rps.toFixed(0).padStart(11)}  ${c.rps.toFixed(0).padStart(11)}  ${(c.rps / n.rps).toFixed(2).padStart(5)}x  ${n.p99ms.toFixed(2).padStart(7)}ms  ${c.p99ms.toFixed(2).padStart(7)}ms  ${(c.p99ms / n.p99ms).toFixed(2).padStart(5)}x`,
-        );
-      }
-    }
+    const { ratios } = fileRows(ferryUrl, nginxUrl);
     console.log(`
 ferry/nginx requests/s over HTTPS: min ${Math.min(...ratios).toFixed(2)}x`);
   } finally {
@@ -319,14 +308,11 @@ ferry/nginx requests/s over HTTPS: min ${Math.min(...ratios).toFixed(2)}x`);
   }
 }
 
-/** The same request over and over: one small and one larger file, plain and gzip. */
-function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, where: string): void {
-  // Both sides warmed the same way: a second of the same load each.
-  for (const f of FILES) for (const gzip of [false, true]) for (const url of [nginxUrl(f.path), ferryUrl(f.path)]) wrkWarm(url, gzip);
-  console.log(
-    `\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}; ` +
-      `medians of ${opts.rounds} alternating runs each\n`,
-  );
+/**
+ * The table of the identical-request cases (FILES, plain and gzip, those --only names): each row
+ * the medians of alternating runs of both sides, ratios and failures. Returns the ratios.
+ */
+function fileRows(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string): { ratios: number[]; p99ratios: number[] } {
   console.log('file     encoding  nginx req/s  ferry req/s  ratio   nginx p99  ferry p99  ratio');
   const ratios: number[] = [];
   const p99ratios: number[] = [];
@@ -341,6 +327,18 @@ function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: str
       );
     }
   }
+  return { ratios, p99ratios };
+}
+
+/** The same request over and over: one small and one larger file, plain and gzip. */
+function identicalCases(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, where: string): void {
+  // Both sides warmed the same way: a second of the same load each.
+  for (const f of FILES) for (const gzip of [false, true]) for (const url of [nginxUrl(f.path), ferryUrl(f.path)]) wrkWarm(url, gzip);
+  console.log(
+    `\nCDN benchmark: wrk -t2 -c${opts.connections} -d${opts.duration}s on loopback, ${cpuCount()} cores; nginx (worker_processes auto, gzip_static) serves from ${where}; ferry [cdn] workers = ${opts.workers}; ` +
+      `medians of ${opts.rounds} alternating runs each\n`,
+  );
+  const { ratios, p99ratios } = fileRows(ferryUrl, nginxUrl);
   console.log(`\nferry/nginx requests/s: min ${Math.min(...ratios).toFixed(2)}x (target >= 1.00x); p99 ferry/nginx: max ${Math.max(...p99ratios).toFixed(2)}x (target <= 2.00x)`);
 }
 
