@@ -95,7 +95,7 @@ export interface App {
 export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const stores = openSqliteStores(config.dbPath);
-  const hgrc = writeHgrc(config.dataDir);
+  const hgrc = writeHgrc(config.dataDir, config.hg.evolve);
   // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
   const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.dataDir) });
   const git = new GitAdapter(config.git.executable, gitEnvironment());

@@ -72,7 +72,7 @@ export async function restoreCommand(config: Config, log: Logger, args: string[]
       dataDir: config.dataDir,
       // The hg settings every Ferry process uses (evolve and topic loaded), written where serve writes them.
       tools: () => ({
-        hg: { executable: config.hg.executable, env: hgEnvironment(writeHgrc(config.dataDir)) },
+        hg: { executable: config.hg.executable, env: hgEnvironment(writeHgrc(config.dataDir, config.hg.evolve)) },
         git: { executable: config.git.executable, env: gitEnvironment() },
       }),
       progress,

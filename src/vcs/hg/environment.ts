@@ -12,7 +12,10 @@ import { writeLargefilesConfig } from './largefiles.js';
  * several heads already may still receive pushes that add none. The message is the one
  * Mercurial's own `experimental.single-head-per-branch` check gives (mercurial/scmutil.py).
  */
-const SINGLE_HEAD_PY = `# Written by Ferry on every start; edits are overwritten.
+function singleHeadHook(topics: boolean): string {
+  // Without the topic extension there are no topics: the revsets leave out topic().
+  const outsideTopics = topics ? ' - topic()' : '';
+  return `# Written by Ferry on every start; edits are overwritten.
 from mercurial import error
 from mercurial.node import short
 
@@ -20,7 +23,7 @@ from mercurial.node import short
 def _heads(repo, branch, without):
     # The branch's changesets outside topics that have no descendant among them: a plain
     # client's commit on top of a topic's work still continues the branch.
-    outside = b'(branch(%s) - topic() - %ld)'
+    outside = b'(branch(%s)${outsideTopics} - %ld)'
     revs = repo.revs((outside + b' - ::parents' + outside + b' - closed()'), b'literal:' + branch, without, b'literal:' + branch, without)
     return list(revs)
 
@@ -30,7 +33,7 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
         return False
     visible = repo.filtered(b'visible')
     first = repo.unfiltered()[node].rev()
-    new = list(visible.revs(b'(%d:) - topic()', first))
+    new = list(visible.revs(b'(%d:)${outsideTopics}', first))
     for branch in sorted({visible[r].branch() for r in new}):
         after = _heads(visible, branch, [])
         before = _heads(visible, branch, new)
@@ -42,35 +45,34 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
             )
     return False
 `;
+}
 
 /**
  * The only Mercurial configuration Ferry's hg processes read: HGRCPATH points at this file, so
  * neither /etc/mercurial nor any user's ~/.hgrc applies, and no client word ever becomes config.
- * Evolve and topic (Debian's mercurial-evolve) are always loaded, so every process — ssh serve,
- * chg, hgweb, the command-server pool, imports — understands obsolescence markers and topics.
+ * Evolve and topic (Debian's mercurial-evolve) are loaded unless `[hg] evolve = false`, so every
+ * process — ssh serve, chg, hgweb, the command-server pool, imports — understands obsolescence
+ * markers and topics; without them Ferry is a plain Mercurial server (markers already in a repo
+ * stay on disk, unused and not exchanged).
  * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
  * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
-export function ferryHgrc(singleHeadHook: string, largefilesGuard: string): string {
+export function ferryHgrc(singleHeadHook: string, largefilesGuard: string, evolve = true): string {
   return `# Written by Ferry on every start; edits are overwritten.
 [ui]
 interactive = false
 report_untrusted = false
 [extensions]
-evolve =
-topic =
-ferry_largefiles = ${largefilesGuard}
+${evolve ? 'evolve =\ntopic =\n' : ''}ferry_largefiles = ${largefilesGuard}
 [phases]
 publish = true
 [server]
 bundle1 = false
 uncompressed = true
 validate = true
-[experimental]
-evolution = all
-[hooks]
+${evolve ? '[experimental]\nevolution = all\n' : ''}[hooks]
 pretxnclose.ferry-single-head = python:${singleHeadHook}:check
 [web]
 allow-push = *
@@ -78,13 +80,17 @@ push_ssl = false
 `;
 }
 
-export function writeHgrc(dataDir: string): string {
+/**
+ * Writes `DATA/etc/hgrc` (and the hook it loads) and returns its path, for HGRCPATH.
+ * `evolve`: `[hg] evolve` (default true) — load evolve and topic.
+ */
+export function writeHgrc(dataDir: string, evolve = true): string {
   const dir = join(dataDir, 'etc');
   mkdirSync(dir, { recursive: true });
   const hook = join(dir, 'ferry_single_head.py');
-  writeFileSync(hook, SINGLE_HEAD_PY);
+  writeFileSync(hook, singleHeadHook(evolve));
   const path = join(dir, 'hgrc');
-  writeFileSync(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension));
+  writeFileSync(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve));
   return path;
 }
 
