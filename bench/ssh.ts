@@ -5,8 +5,10 @@
  *   openssh+chg — the strongest fair one: sshd starting chg with Ferry's own hgrc (the same
  *                 extensions: evolve, topic, the single-head hook), so hg's start-up is paid once
  *                 as in Ferry.
+ *   ferry-plain — Ferry itself with `[hg] evolve = false` (no evolve or topic loaded), to show
+ *                 what loading evolve costs Ferry (issue 13: no regression beyond noise).
  * Prints medians and ratios (Ferry / reference; lower is better); targets are applied against the
- * stronger (faster) reference. The order of the three sides rotates every run.
+ * stronger (faster) reference. The order of the sides rotates every run.
  *
  *   npm run build && node dist/bench/ssh.js [--runs N]
  */
@@ -77,6 +79,13 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** The interquartile range of `xs` relative to its median (0.1 = 10%), the noise a ratio is judged against. */
+function spread(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))] as number;
+  return (q(0.75) - q(0.25)) / median(xs);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
@@ -93,17 +102,23 @@ async function main(): Promise<void> {
   const clientEnv = { ...process.env, HGRCPATH: clientRc, HGPLAIN: '1', HOME: work };
   const hg = (args: string[]) => sh('hg', args, clientEnv);
 
-  // Ferry
-  const data = join(work, 'ferry-data');
-  const ferryEnv = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn' };
-  const ferryCli = (args: string[]) => sh(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args], ferryEnv);
-  ferryCli(['user', 'add', 'bench', '--admin']);
-  ferryCli(['key', 'add', 'bench', `${key}.pub`]);
-  ferryCli(['repo', 'create', 'bench/big']);
-  ferryCli(['repo', 'create', 'bench/push']);
-  copyRepo(join(data, 'repos', 'bench', 'big'));
-  const ferry = await startProcess(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], ferryEnv, /ferry: ready/);
-  const ferryPort = Number(/ssh listening on [^\s]*:(\d+)/.exec(ferry.output())?.[1]);
+  // Ferry, and Ferry without evolve: the same repos, users and keys in two data dirs.
+  const startFerrySide = async (name: string, extraEnv: NodeJS.ProcessEnv): Promise<{ data: string; port: number; child: ChildProcess }> => {
+    const data = join(work, name);
+    const env = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', ...extraEnv };
+    const ferryCli = (args: string[]) => sh(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args], env);
+    ferryCli(['user', 'add', 'bench', '--admin']);
+    ferryCli(['key', 'add', 'bench', `${key}.pub`]);
+    ferryCli(['repo', 'create', 'bench/big']);
+    ferryCli(['repo', 'create', 'bench/push']);
+    copyRepo(join(data, 'repos', 'bench', 'big'));
+    const started = await startProcess(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], env, /ferry: ready/);
+    return { data, port: Number(/ssh listening on [^\s]*:(\d+)/.exec(started.output())?.[1]), child: started.child };
+  };
+  const ferry = await startFerrySide('ferry-data', {});
+  const plain = await startFerrySide('ferry-plain-data', { FERRY_HG_EVOLVE: 'false' });
+  const data = ferry.data;
+  const ferryPort = ferry.port;
 
   // OpenSSH reference: sshd on loopback running hg -R … serve --stdio for root.
   const { port: sshdPort, args: sshdArgs } = await prepareReferenceSshd(join(work, 'sshd'), readFileSync(`${key}.pub`, 'utf8'));
@@ -123,11 +138,12 @@ async function main(): Promise<void> {
 
   const targets = {
     ferry: { url: (p: string) => `ssh://bench@127.0.0.1:${ferryPort}/bench/${p}`, dir: (p: string) => join(data, 'repos', 'bench', p), remote: [] as string[] },
+    'ferry-plain': { url: (p: string) => `ssh://bench@127.0.0.1:${plain.port}/bench/${p}`, dir: (p: string) => join(plain.data, 'repos', 'bench', p), remote: [] as string[] },
     openssh: { url: (p: string) => `ssh://root@127.0.0.1:${sshdPort}/${join(refRepos, p)}`, dir: (p: string) => join(refRepos, p), remote: [] as string[] },
     'openssh+chg': { url: (p: string) => `ssh://root@127.0.0.1:${sshdPort}/${join(chgRepos, p)}`, dir: (p: string) => join(chgRepos, p), remote: ['--remotecmd', chgServe] },
   } as const;
   type Side = keyof typeof targets;
-  const sides: Side[] = ['openssh', 'openssh+chg', 'ferry'];
+  const sides: Side[] = ['openssh', 'openssh+chg', 'ferry', 'ferry-plain'];
 
   // The push source: a clone of the corpus with 50 new draft changesets.
   const source = join(work, 'push-source');
@@ -145,7 +161,7 @@ async function main(): Promise<void> {
     hg(['-R', source, 'push', '-q', '-r', 'tip', ...t.remote, t.url('push')]);
   }
 
-  const empty = (): Record<Side, number[]> => ({ ferry: [], openssh: [], 'openssh+chg': [] });
+  const empty = (): Record<Side, number[]> => ({ ferry: [], 'ferry-plain': [], openssh: [], 'openssh+chg': [] });
   const results: Record<string, Record<Side, number[]>> = { clone: empty(), identify: empty(), push: empty() };
   for (let run = 0; run < RUNS; run++) {
     // Rotate which side goes first: a slow spell of the machine must not land on one side only.
@@ -168,7 +184,7 @@ async function main(): Promise<void> {
   const openssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.split(',')[0];
   const hgVersion = /\(version ([^)]+)\)/.exec(sh('hg', ['version'], { ...process.env, HGRCPATH: '' }))?.[1] ?? '?';
   console.log(`\nSSH benchmark (${RUNS} runs, medians, order rotating; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
-  console.log(`sides: ferry (its SSH server, chg, its hgrc) | openssh+hg: ${openssh} sshd + plain hg ${hgVersion} serve --stdio (the seed's stack) | openssh+chg: the same sshd + chg with Ferry's hgrc (the strongest fair reference); all warmed alike`);
+  console.log(`sides: ferry (its SSH server, chg, its hgrc with evolve and topic) | ferry-plain: the same with [hg] evolve = false | openssh+hg: ${openssh} sshd + plain hg ${hgVersion} serve --stdio (the seed's stack) | openssh+chg: the same sshd + chg with Ferry's hgrc (the strongest fair reference); all warmed alike`);
   for (const op of Object.keys(results)) {
     const f = median(results[op]!.ferry);
     const o = median(results[op]!.openssh);
@@ -181,7 +197,18 @@ async function main(): Promise<void> {
         `vs the stronger: ${ratio.toFixed(2)}x (target <= ${targetsRatio[op]}) ${ok}`,
     );
   }
+  // What loading evolve costs: Ferry with it against Ferry without, per operation, with the spread
+  // of the no-evolve side as the noise it is judged against.
+  console.log('\nevolve loaded (ferry) against not (ferry-plain):');
+  for (const op of Object.keys(results)) {
+    const f = median(results[op]!.ferry);
+    const p = median(results[op]!['ferry-plain']);
+    const noise = spread(results[op]!['ferry-plain']);
+    const verdict = f / p - 1 <= noise ? 'within noise' : 'SLOWER beyond noise';
+    console.log(`${(label[op] as string).padEnd(26)} with ${f.toFixed(0).padStart(6)} ms   without ${p.toFixed(0).padStart(6)} ms   ${(f / p).toFixed(2)}x   (noise: the without side's interquartile spread, ${(noise * 100).toFixed(0)}%) ${verdict}`);
+  }
   ferry.child.kill('SIGTERM');
+  plain.child.kill('SIGTERM');
 }
 
 main().then(
