@@ -9,7 +9,9 @@
  *   - git clone and push of big-git through Ferry's HTTP vs `git http-backend` over plain HTTP
  *     (Debian's nginx with fcgiwrap, installed here when missing): smart HTTP on both sides;
  *   - git clone of big-git after many pushes, before and after Ferry's housekeeping repack
- *     (bench/git-housekeeping.ts), against the same git http-backend reference.
+ *     (bench/git-housekeeping.ts), against the same git http-backend reference;
+ *   - "evolve cost" rows: hg clone and push through Ferry against a second Ferry with
+ *     `[hg] evolve = false`, to show that loading evolve and topic costs nothing beyond noise.
  * Push = the whole history into an empty repository; the references' push targets are served by
  * one server started (and warmed) before the runs, as Ferry is. Each figure is the median of --runs.
  *
@@ -141,37 +143,47 @@ async function main(): Promise<void> {
     GIT_TERMINAL_PROMPT: '0',
   };
 
-  // Ferry, with the corpus repos in place and an empty repo per push run.
-  const data = join(work, 'ferry-data');
-  const ferry = (args: string[]) => sh(process.execPath, [FERRY, '--data', data, ...args]);
-  ferry(['user', 'add', 'bench', '--admin']);
-  const token = ferry(['token', 'add', 'bench']).trim();
-  ferry(['repo', 'create', 'bench/big-hg']);
-  ferry(['repo', 'create', 'bench/big-git', '--git']);
-  for (const [path, src] of [
-    ['bench/big-hg', join(CORPUS, 'big-hg')],
-    ['bench/big-git', join(CORPUS, 'big-git.git')],
-  ] as const) {
-    rmSync(join(data, 'repos', path), { recursive: true });
-    cpSync(src, join(data, 'repos', path), { recursive: true });
-  }
-  for (let i = 0; i < RUNS; i++) {
-    ferry(['repo', 'create', `bench/push-hg-${i}`]);
-    ferry(['repo', 'create', `bench/push-git-${i}`, '--git']);
-  }
-  const ferryProcess = start(process.execPath, [FERRY, '--data', data, 'serve'], { ...process.env, FERRY_HTTP_PORT: String(await freePort()), FERRY_SSH_PORT: String(await freePort()), FERRY_LOG_LEVEL: 'warn' });
-  const httpPort = await new Promise<number>((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`ferry did not start: ${out}`)), 30_000);
-    ferryProcess.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /http listening on [^\s]*:(\d+)/.exec(out);
-      if (m && out.includes('ferry: ready')) {
-        clearTimeout(timer);
-        res(Number(m[1]));
-      }
+  // Ferry, with the corpus repos in place and an empty repo per push run; a second Ferry with
+  // `[hg] evolve = false` shows what loading evolve costs (issue 13).
+  const startFerrySide = async (name: string, extraEnv: NodeJS.ProcessEnv) => {
+    const data = join(work, name);
+    const env = { ...process.env, ...extraEnv };
+    const ferry = (args: string[]) => sh(process.execPath, [FERRY, '--data', data, ...args], env);
+    ferry(['user', 'add', 'bench', '--admin']);
+    const token = ferry(['token', 'add', 'bench']).trim();
+    ferry(['repo', 'create', 'bench/big-hg']);
+    ferry(['repo', 'create', 'bench/big-git', '--git']);
+    for (const [path, src] of [
+      ['bench/big-hg', join(CORPUS, 'big-hg')],
+      ['bench/big-git', join(CORPUS, 'big-git.git')],
+    ] as const) {
+      rmSync(join(data, 'repos', path), { recursive: true });
+      cpSync(src, join(data, 'repos', path), { recursive: true });
+    }
+    for (let i = 0; i < RUNS; i++) {
+      ferry(['repo', 'create', `bench/push-hg-${i}`]);
+      ferry(['repo', 'create', `bench/push-git-${i}`, '--git']);
+      ferry(['repo', 'create', `bench/evolve-push-hg-${i}`]);
+    }
+    const child = start(process.execPath, [FERRY, '--data', data, 'serve'], { ...env, FERRY_HTTP_PORT: String(await freePort()), FERRY_SSH_PORT: String(await freePort()), FERRY_LOG_LEVEL: 'warn' });
+    const port = await new Promise<number>((res, rej) => {
+      let out = '';
+      const timer = setTimeout(() => rej(new Error(`ferry did not start: ${out}`)), 30_000);
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /http listening on [^\s]*:(\d+)/.exec(out);
+        if (m && out.includes('ferry: ready')) {
+          clearTimeout(timer);
+          res(Number(m[1]));
+        }
+      });
     });
-  });
+    return { data, token, port, child, url: (path: string) => `http://bench:${token}@127.0.0.1:${port}/${path}` };
+  };
+  const main = await startFerrySide('ferry-data', {});
+  const evolveRows = ['evolve cost: hg clone big-hg, clone bundles off', 'evolve cost: hg push big-hg into an empty repo'];
+  const plain = evolveRows.some((w) => w.includes(opts.only)) ? await startFerrySide('ferry-plain-data', { FERRY_HG_EVOLVE: 'false' }) : undefined;
+  const { data, token, port: httpPort, child: ferryProcess } = main;
   const ferryUrl = (path: string) => `http://bench:${token}@127.0.0.1:${httpPort}/${path}`;
   const serverHgrc = join(data, 'etc', 'hgrc');
 
@@ -279,6 +291,23 @@ async function main(): Promise<void> {
     (i) => timed('hg', ['-R', hgSource, 'push', '-q', '-f', `http://127.0.0.1:${pushPort}/push-${i}`], clientEnv),
   );
   await stop(pushServe);
+  if (plain) {
+    // What loading evolve costs Ferry: the same operations on Ferry with and without it.
+    await timed('hg', ['identify', plain.url('bench/big-hg')], clientEnv);
+    await measure(
+      evolveRows[0] as string,
+      'ferry, [hg] evolve = false',
+      () => timed('hg', ['clone', '-q', '-U', ...noBundles, ferryUrl('bench/big-hg'), join(dest(), 'c')], clientEnv),
+      () => timed('hg', ['clone', '-q', '-U', ...noBundles, plain.url('bench/big-hg'), join(dest(), 'c')], clientEnv),
+    );
+    await measure(
+      evolveRows[1] as string,
+      'ferry, [hg] evolve = false',
+      (i) => timed('hg', ['-R', hgSource, 'push', '-q', '-f', ferryUrl(`bench/evolve-push-hg-${i}`)], clientEnv),
+      (i) => timed('hg', ['-R', hgSource, 'push', '-q', '-f', plain.url(`bench/evolve-push-hg-${i}`)], clientEnv),
+    );
+    await stop(plain.child);
+  }
   await timed('git', ['ls-remote', gitHttpUrl('ref-big-git.git')], clientEnv);
   await timed('git', ['ls-remote', ferryUrl('bench/big-git')], clientEnv);
   await measure(
