@@ -97,7 +97,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir);
   // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
-  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.dataDir) });
+  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.runDir) });
   const git = new GitAdapter(config.git.executable, gitEnvironment());
   const vcs: VcsAdapters = { hg, git };
   const events = new RepoEvents();
@@ -125,7 +125,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const limiterDb = openSqlite(config.dbPath);
   const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));
   // hgweb serves every repo from one long-lived process: it loads largefiles once (src/vcs/hg/largefiles.ts).
-  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, runDir: config.runDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({
     hgExecutable: config.hg.executable,
     env: hg.env,

@@ -63,6 +63,9 @@ export const SETTINGS = {
   log: {
     level: { type: 'string', default: 'info', doc: 'pino log level' },
   },
+  server: {
+    run_dir: { type: 'string', default: '', doc: "this node's own sockets, pid files and hg push spool (empty: DATA/run); give each node sharing a data dir its own, on a local disk" },
+  },
 } as const satisfies Record<string, Record<string, SettingSpec>>;
 
 type ValueOf<T extends SettingType> = T extends 'port' | 'size' | 'integer' | 'duration' ? number : T extends 'boolean' ? boolean : string;

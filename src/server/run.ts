@@ -59,7 +59,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   });
   const httpPort = listener.port;
   readiness.watchWorkers(listener.workers);
-  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
+  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir, runDir: app.config.runDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {
     ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort), httpPort);
@@ -111,7 +111,7 @@ export async function startServers(app: App): Promise<RunningServer> {
  * and remove the push spool files no process has open any more.
  */
 async function recoverRepos(app: App): Promise<void> {
-  const removed = removeOrphanSpools(hgTempDir(app.config.dataDir));
+  const removed = removeOrphanSpools(hgTempDir(app.config.runDir));
   if (removed.length > 0) app.log.warn({ removed }, 'removed push spool files a killed hg left');
   const stale = removeStaleTemp(app.config.dataDir);
   if (stale.length > 0) app.log.warn({ removed: stale }, 'removed temp files of killed imports and clone bundle builds');

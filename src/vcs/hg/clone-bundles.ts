@@ -1,5 +1,6 @@
+import { createSharedFileOnce } from '../../storage/shared-files.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
@@ -103,11 +104,9 @@ export class HgCloneBundles {
   private signingKey(): Buffer {
     if (!this.key) {
       const file = this.options.keyFile;
-      if (!existsSync(file)) {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-      }
-      this.key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+      if (!existsSync(file)) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Shared by every node on this data dir: created whole, once (src/storage/shared-files.ts).
+      this.key = Buffer.from(createSharedFileOnce(file, () => randomBytes(32).toString('hex')).trim(), 'hex');
     }
     return this.key;
   }

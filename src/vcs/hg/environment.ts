@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeSharedFile } from '../../storage/shared-files.js';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLargefilesConfig } from './largefiles.js';
 
@@ -82,9 +83,9 @@ export function writeHgrc(dataDir: string): string {
   const dir = join(dataDir, 'etc');
   mkdirSync(dir, { recursive: true });
   const hook = join(dir, 'ferry_single_head.py');
-  writeFileSync(hook, SINGLE_HEAD_PY);
+  writeSharedFile(hook, SINGLE_HEAD_PY);
   const path = join(dir, 'hgrc');
-  writeFileSync(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension));
+  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension));
   return path;
 }
 
