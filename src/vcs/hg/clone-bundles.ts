@@ -1,3 +1,4 @@
+import { repoLockKey, type ClusterLocks } from '../../cluster/locks.js';
 import { createSharedFileOnce } from '../../storage/shared-files.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -29,6 +30,8 @@ export interface HgCloneBundlesOptions {
   readonly minStoreSize: number;
   readonly directoryOf: (repo: Repo) => string;
   readonly log: Logger;
+  /** Per-repo locks shared with the other nodes (src/cluster/locks.ts): one node builds a repo's bundle. */
+  readonly locks?: ClusterLocks;
 }
 
 /** How long a bundle URL handed out in a manifest stays valid. */
@@ -125,7 +128,10 @@ export class HgCloneBundles {
   }
 
   private startBuild(repo: Repo, state: string): void {
-    const build = this.build(repo, state)
+    const locks = this.options.locks;
+    // Another node building this repo's bundle already: it is served from the shared dir when done.
+    const locked = locks ? locks.tryWithLock(repoLockKey(repo.path), () => this.build(repo, state)).then(() => undefined) : this.build(repo, state);
+    const build = locked
       .catch((err: unknown) => this.options.log.warn({ err, repo: repo.path }, 'hg clone bundle failed; clones go the usual way'))
       .finally(() => this.building.delete(repo.id));
     this.building.set(repo.id, build);
