@@ -17,6 +17,8 @@ if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip git-lfs:git-lfs)
   # The PostgreSQL store tests and e2e runs: a throwaway server (test/support/postgres.ts).
   want+=(postgresql:@postgresql)
+  # The multi-node e2e test: haproxy in front of three nodes (deploy/haproxy.cfg).
+  want+=(haproxy:haproxy)
   # The deploy tests: the systemd unit (systemd-analyze, setpriv), and when asked for
   # (FERRY_TEST_CONTAINER=1) the container image (podman, a Debian base made by mmdebstrap; runc
   # where crun refuses the host's cgroups).

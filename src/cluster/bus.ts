@@ -58,7 +58,7 @@ export class ClusterBus {
     private readonly log: Logger,
     private readonly timing: ClusterTiming = DEFAULT_TIMING,
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: 3, application_name: 'ferry-cluster' });
+    this.pool = new pg.Pool({ connectionString: url, max: 3, application_name: `ferry-cluster ${node.id}` });
     this.pool.on('error', (err) => this.log.warn({ err }, 'a cluster connection to PostgreSQL failed'));
   }
 

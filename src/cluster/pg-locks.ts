@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import { LocalLocks, type ClusterLocks } from './locks.js';
+import type { NodeIdentity } from './node.js';
 
 /**
  * PostgreSQL advisory locks (session level, PostgreSQL manual §13.3.5 "Advisory Locks"), keyed by
@@ -15,9 +16,11 @@ export class PgLocks implements ClusterLocks {
   constructor(
     url: string,
     private readonly log: Logger,
+    node: NodeIdentity,
     maxConnections = 8,
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: 'ferry-locks' });
+    // The node in application_name: an operator (or a test) finds who holds a lock in pg_stat_activity.
+    this.pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: `ferry-locks ${node.id}`, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
     // An idle pooled connection that fails (the database restarted) is dropped, not fatal.
     this.pool.on('error', (err) => this.log.warn({ err }, 'a lock connection to PostgreSQL failed'));
   }

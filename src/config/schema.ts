@@ -63,6 +63,9 @@ export const SETTINGS = {
   log: {
     level: { type: 'string', default: 'info', doc: 'pino log level' },
   },
+  database: {
+    url: { type: 'string', default: '', doc: 'empty: SQLite in the data dir (ferry.db); postgres://USER@HOST/DB: PostgreSQL, which several nodes sharing one data dir need' },
+  },
   server: {
     run_dir: { type: 'string', default: '', doc: "this node's own sockets, pid files and hg push spool (empty: DATA/run); give each node sharing a data dir its own, on a local disk" },
   },
