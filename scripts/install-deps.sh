@@ -5,7 +5,8 @@
 #                                    native addons, node modules, build
 #   scripts/install-deps.sh --test   also what the tests drive: chromium, curl, git-lfs, ssh-audit and
 #                                    Dropbear's dbclient (the SSH algorithm tests), unzip (the API archive test),
-#                                    systemd-analyze and setpriv (the systemd unit test); with
+#                                    systemd-analyze and setpriv (the systemd unit test), postgresql
+#                                    (a throwaway server for the PostgreSQL store tests); with
 #                                    FERRY_TEST_CONTAINER=1 podman, mmdebstrap and runc (the image test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,10 @@ step() { printf 'ferry: %s\n' "$*"; }
 want=(mercurial:hg mercurial-evolve:@evolve git:git openssh-client:ssh curl:curl build-essential:cc make:make python3:python3)
 if [ "${1:-}" = "--test" ]; then
   want+=(chromium:chromium ssh-audit:ssh-audit dropbear-bin:dbclient unzip:unzip git-lfs:git-lfs)
+  # The PostgreSQL store tests and e2e runs: a throwaway server (test/support/postgres.ts).
+  want+=(postgresql:@postgresql)
+  # The multi-node e2e test: haproxy in front of three nodes (deploy/haproxy.cfg).
+  want+=(haproxy:haproxy)
   # The deploy tests: the systemd unit (systemd-analyze, setpriv), and when asked for
   # (FERRY_TEST_CONTAINER=1) the container image (podman, a Debian base made by mmdebstrap; runc
   # where crun refuses the host's cgroups).
@@ -26,6 +31,7 @@ missing=()
 have() {
   case "$1" in
     @evolve) dpkg-query -W -f='${Status}' mercurial-evolve 2>/dev/null | grep -q 'ok installed' ;;
+    @postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }

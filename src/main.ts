@@ -5,6 +5,10 @@ import { PublicationStore } from './cdn/publications.js';
 import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
 import { openSqlite } from './db/sqlite.js';
+import { LocalLocks, type ClusterLocks } from './cluster/locks.js';
+import { PgLocks } from './cluster/pg-locks.js';
+import { thisNode, type NodeIdentity } from './cluster/node.js';
+import { isPostgresUrl } from './cluster/database-url.js';
 import type { Config } from './config/load.js';
 import { RefWatcher } from './events/ref-watch.js';
 import { RepoEvents } from './events/repo-events.js';
@@ -88,21 +92,27 @@ export interface App {
   readonly lfsTokens: LfsTokens;
   /** Outbound webhooks: hooks, their deliveries, and the deliveries a change queues. */
   readonly webhooks: WebhookService;
+  /** This process among the nodes sharing the database and data dir (src/cluster/node.ts). */
+  readonly node: NodeIdentity;
+  /** Repo-operation locks and job claims: advisory locks on PostgreSQL, in-process on SQLite (src/cluster). */
+  readonly locks: ClusterLocks;
   close(): void;
 }
 
 /** The composition root: config in, wired services out. */
 export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
+  const node = thisNode();
+  const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new LocalLocks();
   const stores = openSqliteStores(config.dbPath);
   const hgrc = writeHgrc(config.dataDir, config.hg.evolve);
   // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
-  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.dataDir) });
+  const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.runDir) });
   const git = new GitAdapter(config.git.executable, gitEnvironment());
   const vcs: VcsAdapters = { hg, git };
   const events = new RepoEvents();
   const policy = new AccessPolicy(stores);
-  const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events);
+  const repositories = new RepositoryService(stores.repos, vcs, config.reposDir, events, locks);
   const hgPhases = new HgPhases(stores.repos, stores.hgPhases, (repo) => repositories.directoryOf(repo));
   // One default branch for clients, the CDN, `ferry publish` and the web: a git HEAD names a branch that exists.
   events.onChanging(async ({ repo, cause }) => {
@@ -115,17 +125,17 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
   const metrics = new Metrics();
   const refs = new RefWatcher({ hg, git }, (repo) => repositories.directoryOf(repo), log);
-  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed() });
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed(), locks });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, refs, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const lfs = new LfsStore(join(config.dataDir, 'lfs'));
   events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
-  events.onRemoved(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
+  events.onRemovedAnywhere(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
   const limiterDb = openSqlite(config.dbPath);
   const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));
   // hgweb serves every repo from one long-lived process: it loads largefiles once (src/vcs/hg/largefiles.ts).
-  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, dataDir: config.dataDir, log, workers: config.hg.http_workers });
+  const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, runDir: config.runDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({
     hgExecutable: config.hg.executable,
     env: hg.env,
@@ -134,6 +144,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     minStoreSize: config.hg.clone_bundle_min_size,
     directoryOf: (repo) => repositories.directoryOf(repo),
     log,
+    locks,
   });
   events.onRemoved(({ repo }) => void hgCloneBundles.forget(repo));
   const cdn = new CdnService(new VcsReader({ hg, git }), {
@@ -144,7 +155,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     log,
     onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });
-  const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log });
+  const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log, locks });
   events.onChanged((e) => (e.cause === 'admin' ? undefined : housekeeping.changed(e)));
   const cdnDb = openSqlite(config.dbPath);
   const cdnRepos = new CdnRepoLookup(cdnDb);
@@ -189,7 +200,10 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     lfs,
     lfsTokens: new LfsTokens(join(config.dataDir, 'secrets', 'lfs.key'), stores),
     webhooks,
+    node,
+    locks,
     close: () => {
+      void locks.close();
       browsers.close();
       cdn.close();
       void hgHttp.stop();

@@ -4,9 +4,12 @@ import type { CdnWorkerPool } from './workers/pool.js';
 /** How long a push waits for the CDN to serve what it changed before returning anyway. */
 const FRESHNESS_WAIT_MS = 5_000;
 
-/** Subscribes the CDN to repo events: a push or sync is served before the push returns. */
+/**
+ * Subscribes the CDN to repo events, this node's and (src/cluster) the other nodes': a push or sync
+ * is served before the push returns.
+ */
 export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher' | 'cdnRepos'>, workers?: Pick<CdnWorkerPool, 'changed' | 'removed'>): void {
-  app.events.onChanged(async ({ repo }) => {
+  app.events.onChangedAnywhere(async ({ repo }) => {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
     const served = Promise.all([app.cdn.repoChanged(repo), workers?.changed(repo)]).then(() => {});
@@ -16,7 +19,7 @@ export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher' | 'cdnRe
     clearTimeout(timer);
   });
   void app.publisher.syncAll();
-  app.events.onRemoved(({ repo }) => {
+  app.events.onRemovedAnywhere(({ repo }) => {
     app.cdn.repoRemoved(repo);
     app.cdnRepos.clear();
     workers?.removed(repo);

@@ -11,6 +11,8 @@ export interface Config extends Settings {
   readonly reposDir: string;
   readonly dbPath: string;
   readonly sshDir: string;
+  /** `[server] run_dir` made absolute (relative to the data dir): this node's sockets, pid files and hg spool. */
+  readonly runDir: string;
 }
 
 export const CONFIG_FILE = 'ferry.toml';
@@ -63,6 +65,7 @@ export function loadConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env
     reposDir: join(dataDir, 'repos'),
     dbPath: join(dataDir, 'ferry.db'),
     sshDir: join(dataDir, 'ssh'),
+    runDir: (out.server as { run_dir: string }).run_dir === '' ? join(dataDir, 'run') : resolve(dataDir, (out.server as { run_dir: string }).run_dir),
   });
 }
 

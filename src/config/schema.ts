@@ -64,6 +64,12 @@ export const SETTINGS = {
   log: {
     level: { type: 'string', default: 'info', doc: 'pino log level' },
   },
+  database: {
+    url: { type: 'string', default: '', doc: 'empty: SQLite in the data dir (ferry.db); postgres://USER@HOST/DB: PostgreSQL, which several nodes sharing one data dir need' },
+  },
+  server: {
+    run_dir: { type: 'string', default: '', doc: "this node's own sockets, pid files and hg push spool (empty: DATA/run); give each node sharing a data dir its own, on a local disk" },
+  },
 } as const satisfies Record<string, Record<string, SettingSpec>>;
 
 type ValueOf<T extends SettingType> = T extends 'port' | 'size' | 'integer' | 'duration' ? number : T extends 'boolean' ? boolean : string;

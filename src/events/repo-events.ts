@@ -31,6 +31,7 @@ export class RepoEvents {
   private readonly emitter = new EventEmitter();
   private readonly changedListeners: ((e: RepoChanged) => Promise<void> | void)[] = [];
   private readonly settlers: ((e: RepoChanged) => Promise<void>)[] = [];
+  private readonly anywhereListeners: ((e: RepoChanged) => Promise<void> | void)[] = [];
 
   /**
    * Runs `settler` on every change before any listener hears of it (one after the other): repairs
@@ -44,16 +45,40 @@ export class RepoEvents {
     this.changedListeners.push(listener);
   }
 
+  /**
+   * Like `onChanged`, and also for changes made by another node sharing the database and the data
+   * dir (src/cluster): for what each node keeps for itself, such as the CDN's snapshots.
+   */
+  onChangedAnywhere(listener: (e: RepoChanged) => Promise<void> | void): void {
+    this.anywhereListeners.push(listener);
+  }
+
   async emitChanged(event: RepoChanged): Promise<void> {
     for (const settle of this.settlers) await settle(event).catch(() => undefined);
-    await Promise.allSettled(this.changedListeners.map((l) => l(event)));
+    await Promise.allSettled([...this.changedListeners, ...this.anywhereListeners].map((l) => l(event)));
+  }
+
+  /** A change another node made (and already settled, stored and announced): only `onChangedAnywhere` listeners hear it. */
+  async emitChangedElsewhere(event: RepoChanged): Promise<void> {
+    await Promise.allSettled(this.anywhereListeners.map((l) => l(event)));
   }
 
   onRemoved(listener: (e: RepoRemoved) => void): void {
     this.emitter.on('removed', listener);
   }
 
+  /** Like `onRemoved`, and also for repos another node removed. */
+  onRemovedAnywhere(listener: (e: RepoRemoved) => void): void {
+    this.emitter.on('removed', listener);
+    this.emitter.on('removed-elsewhere', listener);
+  }
+
   emitRemoved(event: RepoRemoved): void {
     this.emitter.emit('removed', event);
+  }
+
+  /** A repo another node removed: only `onRemovedAnywhere` listeners hear it. */
+  emitRemovedElsewhere(event: RepoRemoved): void {
+    this.emitter.emit('removed-elsewhere', event);
   }
 }

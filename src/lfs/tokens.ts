@@ -1,5 +1,6 @@
+import { createSharedFileOnce } from '../storage/shared-files.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Subject } from '../access/subject.js';
 import { FerryError } from '../domain/errors.js';
@@ -85,15 +86,9 @@ export class LfsTokens {
 
   private secret(): Buffer {
     if (this.key === undefined) {
-      if (!existsSync(this.keyFile)) {
-        mkdirSync(dirname(this.keyFile), { recursive: true, mode: 0o700 });
-        try {
-          writeFileSync(this.keyFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        }
-      }
-      this.key = Buffer.from(readFileSync(this.keyFile, 'utf8').trim(), 'hex');
+      if (!existsSync(this.keyFile)) mkdirSync(dirname(this.keyFile), { recursive: true, mode: 0o700 });
+      // Shared by every node on this data dir: created whole, once (src/storage/shared-files.ts).
+      this.key = Buffer.from(createSharedFileOnce(this.keyFile, () => randomBytes(32).toString('hex')).trim(), 'hex');
     }
     return this.key;
   }

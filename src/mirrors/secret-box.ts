@@ -1,5 +1,6 @@
+import { createSharedFileOnce } from '../storage/shared-files.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 
@@ -55,9 +56,9 @@ export class SecretBox {
     if (!existsSync(this.keyFile)) {
       mkdirSync(dirname(this.keyFile), { recursive: true, mode: 0o700 });
       chmodSync(dirname(this.keyFile), 0o700);
-      writeFileSync(this.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     }
-    const key = Buffer.from(readFileSync(this.keyFile, 'utf8').trim(), 'base64');
+    // Shared by every node on this data dir: created whole, once (src/storage/shared-files.ts).
+    const key = Buffer.from(createSharedFileOnce(this.keyFile, () => `${randomBytes(32).toString('base64')}\n`).trim(), 'base64');
     if (key.length !== 32) throw new FerryError('FERRY_CONFIG', `${this.keyFile} must hold 32 bytes in base64`);
     this.key = key;
     return key;

@@ -1,3 +1,4 @@
+import type { ClusterLocks } from '../cluster/locks.js';
 import type { RefWatcher } from '../events/ref-watch.js';
 import { randomBytes } from 'node:crypto';
 import { FerryError, describeError } from '../domain/errors.js';
@@ -24,7 +25,7 @@ export interface MirrorSettings {
 
 /** Pull mirrors: registration, syncing (with back-off), webhook secrets. */
 export class MirrorService {
-  private readonly running = new Map<number, Promise<SyncOutcome>>();
+  private readonly running = new Map<number, Promise<SyncOutcome | undefined>>();
   private readonly again = new Set<number>();
   private readonly shutdown = new AbortController();
 
@@ -41,6 +42,8 @@ export class MirrorService {
       readonly log: Logger;
       /** Told of each failed sync (for /metrics). */
       readonly onSyncFailed?: () => void;
+      /** Shared with the other nodes (src/cluster/locks.ts): each sync is claimed by one node. */
+      readonly locks?: ClusterLocks;
     },
   ) {}
 
@@ -112,7 +115,8 @@ export class MirrorService {
   /** Syncs now and waits; a sync already running for this mirror is joined, not doubled. */
   async sync(path: RepoPath, options: { allowForce?: boolean; progress?: ProgressOutput } = {}): Promise<SyncOutcome> {
     const mirror = await this.require(path);
-    return this.start(mirror, options);
+    // A scheduled run that found the sync done by another node gives no outcome: sync now.
+    return (await this.start(mirror, options, 'now')) ?? (await this.start(mirror, options, 'now')) ?? { changed: false, summary: 'synced by another node' };
   }
 
   /** Asks for a sync without waiting (webhooks): one more run follows a running one. */
@@ -121,7 +125,7 @@ export class MirrorService {
       this.again.add(mirror.repo.id);
       return;
     }
-    this.start(mirror, {}).catch(() => undefined);
+    this.start(mirror, {}, 'now').catch(() => undefined);
   }
 
   /** Starts every due mirror not already syncing, at most `limit` at once across calls. */
@@ -129,7 +133,7 @@ export class MirrorService {
     if (this.shutdown.signal.aborted) return;
     for (const mirror of await this.deps.store.due(Date.now())) {
       if (this.running.size >= limit) return;
-      if (!this.running.has(mirror.repo.id)) this.start(mirror, {}).catch(() => undefined);
+      if (!this.running.has(mirror.repo.id)) this.start(mirror, {}, 'if-due').catch(() => undefined);
     }
   }
 
@@ -139,15 +143,32 @@ export class MirrorService {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private start(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }): Promise<SyncOutcome> {
+  /**
+   * `if-due`: the scheduler's run, claimed without waiting; skipped (undefined) when another node
+   * holds the mirror's lock or already synced it. `now`: waits for the lock, then syncs.
+   */
+  private start(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }, when: 'now' | 'if-due'): Promise<SyncOutcome | undefined> {
     const current = this.running.get(mirror.repo.id);
     if (current) return current;
-    const run = this.runSync(mirror, options).finally(() => {
+    const run = this.claimed(mirror, options, when).finally(() => {
       this.running.delete(mirror.repo.id);
       if (this.again.delete(mirror.repo.id) && !this.shutdown.signal.aborted) this.requestSync(mirror);
     });
     this.running.set(mirror.repo.id, run);
     return run;
+  }
+
+  private async claimed(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }, when: 'now' | 'if-due'): Promise<SyncOutcome | undefined> {
+    const locks = this.deps.locks;
+    if (!locks) return this.runSync(mirror, options);
+    const key = `mirror-sync:${mirror.repo.id}`;
+    if (when === 'now') return locks.withLock(key, () => this.runSync(mirror, options));
+    const r = await locks.tryWithLock(key, async () => {
+      // Read again under the lock: a node that died mid-sync left it due; one that finished did not.
+      const fresh = await this.deps.store.byRepoId(mirror.repo.id);
+      return fresh && fresh.nextRunAt <= Date.now() ? this.runSync(fresh, options) : undefined;
+    });
+    return r.ran ? r.value : undefined;
   }
 
   private async runSync(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }): Promise<SyncOutcome> {

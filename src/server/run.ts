@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { httpUrlBase, publicHost, sshUrlBase } from '../config/public-host.js';
 import { DeliveryWorker } from '../webhooks/worker.js';
 import { parseAllowedHosts } from '../webhooks/target-policy.js';
@@ -26,6 +27,9 @@ import { startSshServer } from '../ssh/server.js';
 import { HgServe } from '../vcs/hg/serve.js';
 import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
 import { removeStaleTemp } from '../storage/stale-temp.js';
+import { ClusterBus } from '../cluster/bus.js';
+import { joinCluster } from '../cluster/attach.js';
+import { isPostgresUrl } from '../cluster/database-url.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -49,6 +53,9 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 export async function startServers(app: App): Promise<RunningServer> {
   await recoverRepos(app);
   await app.hgPhases.reconcile();
+  // Several nodes on one PostgreSQL: this node hears the others' repo events and they hear its own.
+  const bus = isPostgresUrl(app.config.database.url) ? new ClusterBus(app.config.database.url, app.node, app.log) : undefined;
+  if (bus) await joinCluster({ events: app.events, repos: app.stores.repos, forgetLookups: () => app.cdnRepos.clear(), log: app.log }, bus);
   let sshPort = app.config.ssh.port;
   const readiness = new Readiness({ pingDatabase: () => app.stores.repos.byId(0), reposDir: app.config.reposDir });
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort, readiness)), app.log, httpTimeoutsOf(app.config));
@@ -59,7 +66,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   });
   const httpPort = listener.port;
   readiness.watchWorkers(listener.workers);
-  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir });
+  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir, runDir: app.config.runDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {
     ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort), httpPort);
@@ -76,7 +83,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   sshPort = ssh.port;
   app.webhooks.setLinks({ httpBase: httpUrlBase(app.config, httpPort), sshBase: sshUrlBase(publicHost(app.config), ssh.port) });
   const hookWorker = new DeliveryWorker(
-    { store: app.stores.webhooks, service: app.webhooks, policy: parseAllowedHosts(app.config.webhooks.allowed_hosts), log: app.log },
+    { store: app.stores.webhooks, service: app.webhooks, policy: parseAllowedHosts(app.config.webhooks.allowed_hosts), log: app.log, locks: app.locks },
     { timeoutMs: app.config.webhooks.timeout, maxAttempts: app.config.webhooks.max_attempts, retryDelayMs: app.config.webhooks.retry_delay, disableAfter: app.config.webhooks.disable_after },
   );
   hookWorker.start();
@@ -102,6 +109,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       await sshStopped;
       hgServe.stop();
       await Promise.all([app.hgHttp.stop(), app.housekeeping.stop()]);
+      await bus?.stop();
     },
   };
 }
@@ -111,7 +119,9 @@ export async function startServers(app: App): Promise<RunningServer> {
  * and remove the push spool files no process has open any more.
  */
 async function recoverRepos(app: App): Promise<void> {
-  const removed = removeOrphanSpools(hgTempDir(app.config.dataDir));
+  // A new data dir has no repos dir until the first repo: /readyz probes it, so it exists from the start.
+  mkdirSync(app.config.reposDir, { recursive: true });
+  const removed = removeOrphanSpools(hgTempDir(app.config.runDir));
   if (removed.length > 0) app.log.warn({ removed }, 'removed push spool files a killed hg left');
   const stale = removeStaleTemp(app.config.dataDir);
   if (stale.length > 0) app.log.warn({ removed: stale }, 'removed temp files of killed imports and clone bundle builds');

@@ -5,9 +5,13 @@ import { ConflictError, FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
+import { LocalLocks, repoLockKey, type ClusterLocks } from '../cluster/locks.js';
 import { repoDirectory } from '../storage/repo-dirs.js';
 import type { Repo, RepoStore } from '../store/types.js';
 import type { ObjectFormat, VcsAdapters } from '../vcs/types.js';
+
+/** The lock every change of the set of repo paths takes (src/cluster/locks.ts). */
+const NAMESPACE_LOCK = 'repos:namespace';
 
 /** Creating, moving and removing repositories: the database row and the directory, together. */
 export class RepositoryService {
@@ -16,6 +20,8 @@ export class RepositoryService {
     private readonly vcs: VcsAdapters,
     private readonly reposDir: string,
     private readonly events: RepoEvents,
+    /** Shared with the other nodes (src/cluster/locks.ts); in-process on one node. */
+    private readonly locks: ClusterLocks = new LocalLocks(),
   ) {}
 
   directoryOf(repo: Pick<Repo, 'path'>): string {
@@ -23,6 +29,10 @@ export class RepositoryService {
   }
 
   async create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean; objectFormat?: ObjectFormat }): Promise<Repo> {
+    return this.locked([path], () => this.createNow(path, kind, options));
+  }
+
+  private async createNow(path: RepoPath, kind: RepoKind, options: { isPublic: boolean; objectFormat?: ObjectFormat }): Promise<Repo> {
     await this.assertFree(path);
     const dir = repoDirectory(this.reposDir, path);
     if (existsSync(dir)) {
@@ -45,6 +55,10 @@ export class RepositoryService {
    * copy into place). `prepared` is renamed to the repo's directory in one step.
    */
   async adopt(path: RepoPath, kind: RepoKind, prepared: string, options: { isPublic: boolean }): Promise<Repo> {
+    return this.locked([path], () => this.adoptNow(path, kind, prepared, options));
+  }
+
+  private async adoptNow(path: RepoPath, kind: RepoKind, prepared: string, options: { isPublic: boolean }): Promise<Repo> {
     await this.assertFree(path);
     const dir = repoDirectory(this.reposDir, path);
     const repo = await this.repos.create(path, kind, options);
@@ -59,6 +73,10 @@ export class RepositoryService {
   }
 
   async remove(path: RepoPath): Promise<void> {
+    return this.locked([path], () => this.removeNow(path));
+  }
+
+  private async removeNow(path: RepoPath): Promise<void> {
     const repo = await this.repos.byPath(path);
     if (!repo) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${path}`, { data: { path } });
     await this.repos.remove(repo.path);
@@ -75,6 +93,21 @@ export class RepositoryService {
   }
 
   async move(from: RepoPath, to: RepoPath): Promise<Repo> {
+    return this.locked([from, to], () => this.moveNow(from, to));
+  }
+
+  /**
+   * Runs `work` holding the namespace lock (paths nest, so two creates, moves or removals never
+   * interleave, on any node) and then each named repo's lock (what housekeeping and clone-bundle
+   * builds of those repos take). Always in this order, keys sorted: no two callers deadlock.
+   */
+  private locked<T>(paths: readonly string[], work: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(paths.map(repoLockKey))].sort();
+    const inner = keys.reduceRight<() => Promise<T>>((next, key) => () => this.locks.withLock(key, next), work);
+    return this.locks.withLock(NAMESPACE_LOCK, inner);
+  }
+
+  private async moveNow(from: RepoPath, to: RepoPath): Promise<Repo> {
     const existing = await this.repos.byPath(from);
     if (!existing) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${from}`, { data: { path: from } });
     await this.assertFree(to, existing.path);

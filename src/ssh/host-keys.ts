@@ -1,3 +1,4 @@
+import { tempNameFor } from '../storage/shared-files.js';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ export async function loadHostKeys(sshDir: string, generate: KeyPairGenerator = 
       if (existsSync(path) && !parses(readFileSync(path))) renameSync(path, `${path}.unreadable`);
       if (!existsSync(path)) {
         const pair = await readablePair(generate, type, opts);
-        const temp = `${path}.${process.pid}.tmp`;
+        const temp = tempNameFor(path);
         writeFileSync(temp, pair.private, { mode: 0o600 });
         try {
           linkSync(temp, path);

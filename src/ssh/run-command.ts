@@ -157,7 +157,7 @@ async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec
   const refs = mayWrite ? await ctx.app.refs.begin(repo) : undefined;
   const bridge = () => bridgeProcess(ctx.channel, spec, ctx.signal, tap);
   const result = mayWrite ? await ctx.app.housekeeping.whilePushing(repo, bridge) : await bridge();
-  if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.dataDir);
+  if (mayWrite && repo.kind === 'hg') removeSpoolsAfterPush(ctx.app.config.runDir);
   if (mayWrite && (await repoFingerprint(repo.kind, dir)) !== before) {
     const options = pushOptions?.options ?? [];
     const refUpdates = (await refs?.updates()) ?? [];

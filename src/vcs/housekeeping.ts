@@ -1,3 +1,4 @@
+import { repoLockKey, type ClusterLocks } from '../cluster/locks.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RepoChanged } from '../events/repo-events.js';
@@ -12,6 +13,8 @@ export interface HousekeepingOptions {
   /** Git pushes (or syncs) to one repo between two repacks; 0 turns git housekeeping off. */
   readonly gitChangesPerRepack: number;
   readonly log: Logger;
+  /** Per-repo locks shared with the other nodes (src/cluster/locks.ts): one node works on a repo at a time. */
+  readonly locks?: ClusterLocks;
 }
 
 type JobKind = 'git-repack' | 'hg-caches';
@@ -163,7 +166,13 @@ export class Housekeeping {
     }
   }
 
+  /** Runs `job` under the repo's lock; when another node holds it (doing the same work), this one skips. */
   private async run(job: Job, signal: AbortSignal): Promise<void> {
+    if (!this.options.locks) return this.runNow(job, signal);
+    await this.options.locks.tryWithLock(repoLockKey(job.repo.path), () => this.runNow(job, signal));
+  }
+
+  private async runNow(job: Job, signal: AbortSignal): Promise<void> {
     const dir = this.options.directoryOf(job.repo);
     if (job.kind === 'hg-caches') {
       await this.spawn(this.options.hg, ['-R', dir, 'debugupdatecaches', '--config', 'ui.timeout=30'], signal);

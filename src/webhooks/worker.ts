@@ -1,3 +1,4 @@
+import type { ClusterLocks } from '../cluster/locks.js';
 import type { Logger } from '../log/logger.js';
 import type { WebhookDelivery, WebhookStore } from '../store/types.js';
 import { sendDelivery } from './sender.js';
@@ -32,7 +33,14 @@ export class DeliveryWorker {
   private ticking = false;
 
   constructor(
-    private readonly deps: { store: WebhookStore; service: WebhookService; policy: TargetPolicy; log: Logger },
+    private readonly deps: {
+      store: WebhookStore;
+      service: WebhookService;
+      policy: TargetPolicy;
+      log: Logger;
+      /** Shared with the other nodes (src/cluster/locks.ts): each delivery is claimed by one node. */
+      locks?: ClusterLocks;
+    },
     private readonly settings: WorkerSettings,
   ) {
     deps.service.onQueued(() => this.wake());
@@ -87,7 +95,20 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * Claims `d` (a lock no other node holds; released if this node dies, so another takes it over)
+   * and sends it if it is still due as read: a delivery another node just sent is not sent again.
+   */
   private async deliver(d: WebhookDelivery): Promise<void> {
+    const locks = this.deps.locks;
+    if (!locks) return this.deliverNow(d);
+    await locks.tryWithLock(`webhook-delivery:${d.id}`, async () => {
+      const now = await this.deps.store.delivery(d.id);
+      if (now && now.state === 'pending' && now.attempts === d.attempts && now.nextAttemptAt <= Date.now()) await this.deliverNow(now);
+    });
+  }
+
+  private async deliverNow(d: WebhookDelivery): Promise<void> {
     const { store, service, policy, log } = this.deps;
     const hook = await store.byId(d.hookId);
     if (!hook) return;

@@ -42,7 +42,7 @@ export function wireRoute(app: App): HttpRoute {
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
         sendError(res, err, { headers, reason: wire.vcs === 'hg', url });
       }
-      if (wire.vcs === 'hg' && wire.access === 'write') removeSpoolsAfterPush(app.config.dataDir);
+      if (wire.vcs === 'hg' && wire.access === 'write') removeSpoolsAfterPush(app.config.runDir);
       const op = res.statusCode === 200 ? transferOf(wire) : undefined;
       if (op) app.metrics.transfer(wire.vcs, 'http', op);
       return true;

@@ -1,5 +1,7 @@
+import { repoLockKey, type ClusterLocks } from '../../cluster/locks.js';
+import { createSharedFileOnce } from '../../storage/shared-files.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
@@ -28,6 +30,8 @@ export interface HgCloneBundlesOptions {
   readonly minStoreSize: number;
   readonly directoryOf: (repo: Repo) => string;
   readonly log: Logger;
+  /** Per-repo locks shared with the other nodes (src/cluster/locks.ts): one node builds a repo's bundle. */
+  readonly locks?: ClusterLocks;
 }
 
 /** How long a bundle URL handed out in a manifest stays valid. */
@@ -103,11 +107,9 @@ export class HgCloneBundles {
   private signingKey(): Buffer {
     if (!this.key) {
       const file = this.options.keyFile;
-      if (!existsSync(file)) {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-      }
-      this.key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+      if (!existsSync(file)) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Shared by every node on this data dir: created whole, once (src/storage/shared-files.ts).
+      this.key = Buffer.from(createSharedFileOnce(file, () => randomBytes(32).toString('hex')).trim(), 'hex');
     }
     return this.key;
   }
@@ -126,7 +128,10 @@ export class HgCloneBundles {
   }
 
   private startBuild(repo: Repo, state: string): void {
-    const build = this.build(repo, state)
+    const locks = this.options.locks;
+    // Another node building this repo's bundle already: it is served from the shared dir when done.
+    const locked = locks ? locks.tryWithLock(repoLockKey(repo.path), () => this.build(repo, state)).then(() => undefined) : this.build(repo, state);
+    const build = locked
       .catch((err: unknown) => this.options.log.warn({ err, repo: repo.path }, 'hg clone bundle failed; clones go the usual way'))
       .finally(() => this.building.delete(repo.id));
     this.building.set(repo.id, build);

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeSharedFile } from '../../storage/shared-files.js';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLargefilesConfig } from './largefiles.js';
 
@@ -88,9 +89,9 @@ export function writeHgrc(dataDir: string, evolve = true): string {
   const dir = join(dataDir, 'etc');
   mkdirSync(dir, { recursive: true });
   const hook = join(dir, 'ferry_single_head.py');
-  writeFileSync(hook, singleHeadHook(evolve));
+  writeSharedFile(hook, singleHeadHook(evolve));
   const path = join(dir, 'hgrc');
-  writeFileSync(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve));
+  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve));
   return path;
 }
 

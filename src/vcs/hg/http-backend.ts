@@ -12,7 +12,8 @@ export interface HgHttpBackendOptions {
   readonly hgExecutable: string;
   readonly env: NodeJS.ProcessEnv;
   readonly reposDir: string;
-  readonly dataDir: string;
+  /** `[server] run_dir`: this node's sockets (`hgweb-N.sock`). */
+  readonly runDir: string;
   readonly log: Logger;
   /** Most hgweb processes to run at once (0: one per core, at most 4). */
   readonly workers?: number;
@@ -88,13 +89,13 @@ export class HgHttpBackend {
         return exited;
       }),
     );
-    if (this.runDir !== '' && !this.runDir.startsWith(this.options.dataDir)) rmSync(this.runDir, { recursive: true, force: true });
+    if (this.runDir !== '' && this.runDir !== this.options.runDir) rmSync(this.runDir, { recursive: true, force: true });
   }
 
-  /** `DATA/run/`, or a private temp dir when that path is too long for a socket. */
+  /** `[server] run_dir` (default `DATA/run/`), or a private temp dir when that path is too long for a socket. */
   private dir(): string {
     if (this.runDir === '') {
-      const preferred = join(this.options.dataDir, 'run');
+      const preferred = this.options.runDir;
       if (join(preferred, `hgweb-${this.slots.length}.sock`).length <= MAX_SOCKET_PATH) {
         mkdirSync(preferred, { recursive: true, mode: 0o700 });
         this.runDir = preferred;

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeSharedFile } from '../../storage/shared-files.js';
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 /**
@@ -82,9 +83,9 @@ export interface LargefilesConfig {
  */
 export function writeLargefilesConfig(etcDir: string): LargefilesConfig {
   const guardExtension = join(etcDir, 'ferry_largefiles.py');
-  writeFileSync(guardExtension, LARGEFILES_GUARD_PY);
+  writeSharedFile(guardExtension, LARGEFILES_GUARD_PY);
   const hgrc = join(etcDir, 'hgrc-largefiles');
-  writeFileSync(hgrc, '# Written by Ferry on every start; edits are overwritten.\n[extensions]\nlargefiles =\n');
+  writeSharedFile(hgrc, '# Written by Ferry on every start; edits are overwritten.\n[extensions]\nlargefiles =\n');
   return { guardExtension, hgrc };
 }
 

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeSharedFile } from '../../storage/shared-files.js';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ProcessSpec } from '../process-spec.js';
 import { withLargefiles } from './largefiles.js';
@@ -108,6 +109,8 @@ export interface HgServeOptions {
   readonly chg: string;
   readonly env: NodeJS.ProcessEnv;
   readonly dataDir: string;
+  /** `[server] run_dir`: this node's chg sockets (`RUN/chg`). */
+  readonly runDir: string;
 }
 
 /**
@@ -125,22 +128,23 @@ export class HgServe {
   private readonly chgWatchdog: Watchdog | undefined;
 
   constructor(private readonly options: HgServeOptions) {
+    // etc/ is shared with the other nodes on this data dir: files are replaced whole, never truncated.
     const etc = join(options.dataDir, 'etc');
     mkdirSync(etc, { recursive: true });
     const hooks = join(etc, 'ferry_hooks.py');
-    writeFileSync(hooks, HOOKS_PY);
+    writeSharedFile(hooks, HOOKS_PY);
     const readOnly = join(etc, 'ferry_read_only.py');
-    writeFileSync(readOnly, READ_ONLY_PY);
+    writeSharedFile(readOnly, READ_ONLY_PY);
     this.readOnlyHgrcPath = join(etc, 'hgrc-read-only');
-    writeFileSync(this.readOnlyHgrcPath, readOnlyHgrc(hooks, readOnly));
+    writeSharedFile(this.readOnlyHgrcPath, readOnlyHgrc(hooks, readOnly));
     const extension = join(etc, 'ferry_clonebundles.py');
-    writeFileSync(extension, CLONE_BUNDLES_PY);
+    writeSharedFile(extension, CLONE_BUNDLES_PY);
     this.serveHgrcPath = join(etc, 'hgrc-serve');
-    writeFileSync(this.serveHgrcPath, serveHgrc(extension));
+    writeSharedFile(this.serveHgrcPath, serveHgrc(extension));
     this.hgrcPath = options.env.HGRCPATH ?? join(etc, 'hgrc');
     this.chgHgrcPath = join(etc, 'hgrc-chg');
-    writeFileSync(this.chgHgrcPath, CHG_HGRC);
-    this.chgDir = join(options.dataDir, 'run', 'chg');
+    writeSharedFile(this.chgHgrcPath, CHG_HGRC);
+    this.chgDir = join(options.runDir, 'chg');
     // Sockets left by an earlier run: removing them makes their chg servers exit.
     rmSync(this.chgDir, { recursive: true, force: true });
     mkdirSync(this.chgDir, { recursive: true, mode: 0o700 });

@@ -2,22 +2,23 @@ import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 
 /**
- * Where Ferry's hg processes write temporary files (TMPDIR): `DATA/run/tmp`. hg spools every
+ * Where Ferry's hg processes write temporary files (TMPDIR): `RUN/tmp` (`[server] run_dir`,
+ * default `DATA/run`: node-local, since orphans are found through this host's /proc). hg spools every
  * pushed bundle there (`hg-unbundle-*`, wireprotov1server.unbundle) before it opens a
  * transaction; on the data dir's own disk, a push that does not fit fails while spooling, before
  * the repository is touched, instead of halfway through a transaction.
  */
-export function hgTempDir(dataDir: string): string {
-  const dir = spoolDir(dataDir);
+export function hgTempDir(runDir: string): string {
+  const dir = spoolDir(runDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Never empty: hg removes a temp dir's parents while they are empty (streamclone's cleanup).
   writeFileSync(join(dir, 'KEEP'), 'Temporary files of Ferry\'s hg processes. This file keeps the directory from being removed.\n');
   return dir;
 }
 
-/** `DATA/run/tmp`, without creating it. */
-export function spoolDir(dataDir: string): string {
-  return join(dataDir, 'run', 'tmp');
+/** `RUN/tmp`, without creating it. */
+export function spoolDir(runDir: string): string {
+  return join(runDir, 'tmp');
 }
 
 /**
@@ -48,8 +49,8 @@ export function removeOrphanSpools(dir: string): string[] {
  * After a push: hg leaves its spool file behind when the disk filled while spooling (closing the
  * file flushes, fails again with ENOSPC, and the unlink after it never runs).
  */
-export function removeSpoolsAfterPush(dataDir: string): void {
-  removeOrphanSpools(spoolDir(dataDir));
+export function removeSpoolsAfterPush(runDir: string): void {
+  removeOrphanSpools(spoolDir(runDir));
 }
 
 function openPaths(): Set<string> | undefined {
