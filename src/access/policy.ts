@@ -33,6 +33,21 @@ export class AccessPolicy {
   }
 
   /**
+   * Does `subject` own the namespace `repo` lives in, as GitHub and Gitea ask of whoever moves a
+   * repo elsewhere? A site admin does; so does the user whose namespace it is (`alice/…` for
+   * alice) and a user with an admin grant on a group that holds it (`team/`). An admin grant on the
+   * repo alone does not: it lets a user rename the repo within its namespace, never take it out.
+   * A read-only token owns nothing.
+   */
+  async ownsNamespaceOf(subject: Subject, repo: Repo): Promise<boolean> {
+    if (subject.kind !== 'user' || subject.readOnly) return false;
+    if (subject.user.isAdmin) return true;
+    if (repo.path.includes('/') && namespaceOf(repo.path).toLowerCase() === subject.user.name.toLowerCase()) return true;
+    const grants = await this.stores.grants.forUser(subject.user.id);
+    return grants.some((g) => g.repoId === null && g.level === 'admin' && g.target.endsWith('/') && grantCovers(g.target, repo.path));
+  }
+
+  /**
    * Finds the repo (without regard to case) and checks `needed`. A repo the subject may not see
    * answers exactly like a missing one, so nobody learns which private repos exist. Where a repo
    * was moved away from `path` (and none created since), throws RepoMovedError naming the new
