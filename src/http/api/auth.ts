@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ANONYMOUS, type Subject } from '../../access/subject.js';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
-import { checkCsrfToken } from '../../web/csrf.js';
+import { checkCookieWrite } from '../../web/csrf.js';
 import { sessionOf } from '../session-subject.js';
 import type { ApiEnv } from './env.js';
 
@@ -16,7 +16,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `Authorization: token T` or `Bearer T` (a Ferry token), HTTP Basic (a token or a password,
  * through the same limiter as every HTTP route), or else the web session cookie. No credentials
  * is anonymous; wrong credentials are 401 FERRY_AUTH_REQUIRED, never anonymous. A write with the
- * session cookie needs the session's CSRF token in `X-Ferry-CSRF` (src/web/csrf.ts's rule).
+ * session cookie must come from this site and carry the session's CSRF token in `X-Ferry-CSRF`
+ * (`checkCookieWrite`, the one rule the web's forms follow too).
  * What the subject may do is decided per request by the access policy, not here.
  */
 export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
@@ -39,7 +40,7 @@ export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
         viaSession = true;
         if (!SAFE_METHODS.has(c.req.method)) {
           const sent = req.headers[CSRF_HEADER];
-          checkCsrfToken(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
+          checkCookieWrite(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
         }
       }
     }
