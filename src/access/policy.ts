@@ -62,6 +62,9 @@ export class AccessPolicy {
     }
     if (!repo || level === 'none') throw repoNotFound(path);
     if (!atLeast(level, needed)) {
+      if (subject.kind === 'user' && subject.readOnly && atLeast(await this.levelOn({ ...subject, readOnly: false }, repo), needed)) {
+        throw readOnlyToken(subject.user.name, `${needed === 'write' ? 'write to' : 'administer'} ${path}`, { path, level, needed });
+      }
       throw new AccessDeniedError(`${describeSubject(subject)} may only ${level === 'read' ? 'read' : 'write to'} ${path}`, 'FERRY_ACCESS_DENIED', {
         path,
         level,
@@ -116,6 +119,18 @@ function levelFromGrants(grants: readonly Grant[], isAdmin: boolean, userName: s
     if (covers) level = maxLevel(level, grant.level);
   }
   return level;
+}
+
+/**
+ * The refusal of a read-only token where its user could do what was asked: it names the token as
+ * the reason (not the user, who may) and says what to do.
+ */
+export function readOnlyToken(userName: string, what: string, data: Record<string, unknown> = {}): AccessDeniedError {
+  return new AccessDeniedError(
+    `this token is read-only, so it may not ${what}: make a token with write access (\`ferry token add ${userName}\` without --read-only, or on /-/settings) and use that`,
+    'FERRY_ACCESS_DENIED',
+    { ...data, readOnlyToken: true },
+  );
 }
 
 export function repoNotFound(path: string): NotFoundError {

@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
-import { ANONYMOUS, type Subject } from '../../access/subject.js';
+import type { Subject } from '../../access/subject.js';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
 import { checkCookieWrite } from '../../web/csrf.js';
-import { sessionOf } from '../session-subject.js';
+import { requestCredentials } from '../request-subject.js';
+import { readOnlyToken } from '../../access/policy.js';
 import type { ApiEnv } from './env.js';
 
 /** The header a browser script sends the session's CSRF token in, for writes with the cookie. */
@@ -23,26 +24,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const req = c.env.incoming;
-    const header = req.headers.authorization ?? '';
-    let subject: Subject = ANONYMOUS;
-    let viaSession = false;
-    const bare = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
-    if (bare) {
-      const found = await app.httpAuth.tokenSubjectFor(bare[1] as string);
-      if (!found) throw new FerryError('FERRY_AUTH_REQUIRED', 'unknown or revoked token: create one with `ferry token add USER`');
-      subject = found;
-    } else if (header !== '') {
-      subject = await app.httpAuth.subjectOf(req);
-    } else {
-      const signedIn = await sessionOf(req, app.stores);
-      if (signedIn) {
-        subject = signedIn.subject;
-        viaSession = true;
-        if (!SAFE_METHODS.has(c.req.method)) {
-          const sent = req.headers[CSRF_HEADER];
-          checkCookieWrite(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
-        }
-      }
+    const { subject, signedIn } = await requestCredentials(app.httpAuth, app.stores, req);
+    const viaSession = signedIn !== undefined;
+    if (signedIn && !SAFE_METHODS.has(c.req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      checkCookieWrite(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
     }
     c.set('subject', subject);
     c.set('viaSession', viaSession);
@@ -59,6 +45,6 @@ export function requireUser(subject: Subject): Subject & { kind: 'user' } {
 /** A read-only token may not change anything (403), whatever the user's own rights. */
 export function requireWriter(subject: Subject): Subject & { kind: 'user' } {
   const user = requireUser(subject);
-  if (user.readOnly) throw new FerryError('FERRY_ACCESS_DENIED', 'this token is read-only: use a token made without --read-only to change things');
+  if (user.readOnly) throw readOnlyToken(user.user.name, 'change anything');
   return user;
 }
