@@ -33,6 +33,21 @@ export class AccessPolicy {
   }
 
   /**
+   * Does `subject` own the namespace `repo` lives in, as GitHub and Gitea ask of whoever moves a
+   * repo elsewhere? A site admin does; so does the user whose namespace it is (`alice/…` for
+   * alice) and a user with an admin grant on a group that holds it (`team/`). An admin grant on the
+   * repo alone does not: it lets a user rename the repo within its namespace, never take it out.
+   * A read-only token owns nothing.
+   */
+  async ownsNamespaceOf(subject: Subject, repo: Repo): Promise<boolean> {
+    if (subject.kind !== 'user' || subject.readOnly) return false;
+    if (subject.user.isAdmin) return true;
+    if (repo.path.includes('/') && namespaceOf(repo.path).toLowerCase() === subject.user.name.toLowerCase()) return true;
+    const grants = await this.stores.grants.forUser(subject.user.id);
+    return grants.some((g) => g.repoId === null && g.level === 'admin' && g.target.endsWith('/') && grantCovers(g.target, repo.path));
+  }
+
+  /**
    * Finds the repo (without regard to case) and checks `needed`. A repo the subject may not see
    * answers exactly like a missing one, so nobody learns which private repos exist. Where a repo
    * was moved away from `path` (and none created since), throws RepoMovedError naming the new
@@ -47,6 +62,9 @@ export class AccessPolicy {
     }
     if (!repo || level === 'none') throw repoNotFound(path);
     if (!atLeast(level, needed)) {
+      if (subject.kind === 'user' && subject.readOnly && atLeast(await this.levelOn({ ...subject, readOnly: false }, repo), needed)) {
+        throw readOnlyToken(subject.user.name, `${needed === 'write' ? 'write to' : 'administer'} ${path}`, { path, level, needed });
+      }
       throw new AccessDeniedError(`${describeSubject(subject)} may only ${level === 'read' ? 'read' : 'write to'} ${path}`, 'FERRY_ACCESS_DENIED', {
         path,
         level,
@@ -101,6 +119,18 @@ function levelFromGrants(grants: readonly Grant[], isAdmin: boolean, userName: s
     if (covers) level = maxLevel(level, grant.level);
   }
   return level;
+}
+
+/**
+ * The refusal of a read-only token where its user could do what was asked: it names the token as
+ * the reason (not the user, who may) and says what to do.
+ */
+export function readOnlyToken(userName: string, what: string, data: Record<string, unknown> = {}): AccessDeniedError {
+  return new AccessDeniedError(
+    `this token is read-only, so it may not ${what}: make a token with write access (\`ferry token add ${userName}\` without --read-only, or on /-/settings) and use that`,
+    'FERRY_ACCESS_DENIED',
+    { ...data, readOnlyToken: true },
+  );
 }
 
 export function repoNotFound(path: string): NotFoundError {

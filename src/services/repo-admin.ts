@@ -6,17 +6,37 @@ import type { Repo } from '../store/types.js';
 import type { RepositoryService } from './repositories.js';
 
 /**
- * `ferry repo mv` on a subject's behalf (the repo settings page): the same move, with its
- * redirect, grants, keys and mirror going along, but only to a path where the subject could have
- * created a repo — a repo admin may not drop a repo into someone else's namespace.
- * @throws AccessDeniedError (FERRY_ACCESS_DENIED) when the subject may not create at `to`
+ * `ferry repo mv` on a subject's behalf (the repo settings page, the REST API): the same move, with
+ * its redirect, grants, keys and mirror going along, under the rule GitHub and Gitea apply to
+ * renames and transfers (docs/repositories.md, "Who may rename or move a repo"):
+ * - within the repo's namespace (only the last segment changes) a repo admin may rename it;
+ * - to another namespace, the subject must own the current one (site admin, the namespace's user,
+ *   or an admin grant on its group — a grant on the repo alone is not enough) AND be allowed to
+ *   create repos at the new path. A repo admin by grant may not take a repo out of its owner's
+ *   namespace, nor drop one into someone else's.
+ * The caller has already checked that the subject is an admin of `repo`.
+ * @throws AccessDeniedError (FERRY_ACCESS_DENIED) when the move breaks that rule
  * @throws ConflictError (FERRY_REPO_EXISTS) from the move when `to` is taken or nests
  */
 export async function moveForSubject(deps: { policy: AccessPolicy; repositories: RepositoryService }, subject: Subject, repo: Repo, to: RepoPath): Promise<Repo> {
-  if (!(await deps.policy.canCreate(subject, to))) {
-    throw new AccessDeniedError(`${describeSubject(subject)} may not create repositories at ${to}: choose a path in a namespace or group you may write to`);
+  if (parentOf(to).toLowerCase() !== parentOf(repo.path).toLowerCase()) {
+    if (!(await deps.policy.ownsNamespaceOf(subject, repo))) {
+      const within = parentOf(repo.path) === '' ? 'a new name without /' : `${parentOf(repo.path)}/NEW-NAME`;
+      throw new AccessDeniedError(
+        `${describeSubject(subject)} may not move ${repo.path} out of ${parentOf(repo.path) || 'the top level'}: only the namespace's owner or a site admin may; rename it within its namespace (${within}) instead`,
+      );
+    }
+    if (!(await deps.policy.canCreate(subject, to))) {
+      throw new AccessDeniedError(`${describeSubject(subject)} may not create repositories at ${to}: choose a path in a namespace or group you may write to`);
+    }
   }
   return deps.repositories.move(repo.path, to);
+}
+
+/** Everything before a path's last segment (`team/web` for `team/web/app`), or '' at the top level. */
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
 }
 
 /**

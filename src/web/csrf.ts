@@ -18,44 +18,67 @@ const refused = (): never => {
 };
 
 /**
- * What can be checked of a form post before its body is read: the browser's Origin, and that the
- * poster holds a token to match (a session, or the sign-in cookie).
+ * What can be checked of a form post before its body is read: where the browser says it comes
+ * from, and that the poster holds a token to match (a session, or the sign-in cookie).
+ * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise
  */
 export function checkCsrfHead(ctx: PageContext): void {
-  checkOrigin(ctx.req);
-  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
-  if (expected === '') refused();
+  checkSameOrigin(ctx.req);
+  if (expectedToken(ctx) === '') refused();
 }
 
-/** A form post must come from our own pages: same origin when the browser says, and the right token. */
+/** A form post: `checkCookieWrite` with the form's `csrf` field. */
 export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
-  checkOrigin(ctx.req);
-  const sent = form.get('csrf') ?? '';
-  const expected = ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
+  checkCookieWrite(ctx.req, expectedToken(ctx), form.get('csrf') ?? '');
+}
+
+/**
+ * The one rule for every state-changing request that a cookie authenticates — the web's forms
+ * (and the sign-in form, with its pre-session cookie) and the REST API used with the session
+ * cookie (token in `X-Ferry-CSRF`): the request comes from this site (`checkSameOrigin`) AND
+ * carries the session's CSRF token. Requests authenticated by a token or HTTP Basic are not
+ * cookie writes and are not checked here.
+ * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise
+ */
+export function checkCookieWrite(req: IncomingMessage, expected: string, sent: string): void {
+  checkSameOrigin(req);
   if (!same(sent, expected)) refused();
 }
 
 /**
- * The same rule for a write made with the session cookie outside a form (the REST API): same
- * origin when the browser says, and the session's CSRF token sent back (`X-Ferry-CSRF` header).
- * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise.
+ * Where a browser says a request comes from must be this site (OWASP's "verifying origin with
+ * standard headers"): the `Origin` header when sent (RFC 6454 §7; every current browser sends it
+ * on a POST, PUT, PATCH or DELETE), else the `Referer`. An opaque origin — `Origin: null`, sent
+ * from sandboxed frames, `data:` pages, some redirects and privacy modes — is never this site's
+ * (RFC 6454 §7.3, §6.2), nor is a value that is not an http(s) URL. A request with neither header
+ * comes from no browser page (curl, a script holding the cookie and the token) and is judged by
+ * its token alone. "This site" is the host the request was sent to (its `Host` header).
+ * @throws AccessDeniedError FERRY_ACCESS_DENIED for another or an opaque origin
  */
-export function checkCsrfToken(req: IncomingMessage, expected: string, sent: string): void {
-  checkOrigin(req);
-  if (!same(sent, expected)) refused();
+export function checkSameOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    if (!fromThisHost(origin, req)) refused();
+    return;
+  }
+  const referer = req.headers.referer;
+  if (referer !== undefined && referer !== '' && !fromThisHost(referer, req)) refused();
 }
 
-function checkOrigin(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let host = '';
-    try {
-      host = new URL(origin).host;
-    } catch {
-      refused();
-    }
-    if (host !== req.headers.host) refused();
+function fromThisHost(value: string, req: IncomingMessage): boolean {
+  if (value.trim() === '' || value.trim() === 'null') return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
   }
+  const host = req.headers.host;
+  return (url.protocol === 'http:' || url.protocol === 'https:') && typeof host === 'string' && host !== '' && url.host === host.toLowerCase();
+}
+
+function expectedToken(ctx: PageContext): string {
+  return ctx.signedIn ? ctx.signedIn.session.csrf : (parseCookies(ctx.req).get(SIGNIN_COOKIE) ?? '');
 }
 
 export function newSigninToken(): string {

@@ -75,9 +75,10 @@ describe('web access control in Chromium', () => {
     await page.goto(`${server.baseUrl}/-/admin`);
     await page.fill('#new-user', 'carol');
     await page.fill('#new-password', 'carol-password');
-    await Promise.all([page.waitForURL(/done=/), page.click('form[action="/-/admin/users"] button')]);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/-/admin/users"] button')]);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Created user carol/);
     assert.ok(((await page.textContent('#users')) ?? '').includes('carol'));
-    await Promise.all([page.waitForURL(/done=/), page.click('#users li:has-text("carol") button:text("Make admin")')]);
+    await Promise.all([page.waitForNavigation(), page.click('#users li:has-text("carol") button:text("Make admin")')]);
     assert.match((await server.cliOk(['user', 'list'])).stdout, /carol\s+admin/);
 
     await page.goto(`${server.baseUrl}/-/admin`);
@@ -88,7 +89,7 @@ describe('web access control in Chromium', () => {
     const anon = await browser.newPage();
     assert.equal((await anon.goto(`${server.baseUrl}/web/made-here`))?.status(), 404);
     await page.goto(`${server.baseUrl}/-/admin`);
-    await Promise.all([page.waitForURL(/done=/), page.click('#repos li:has-text("web/made-here") button:text("Make public")')]);
+    await Promise.all([page.waitForNavigation(), page.click('#repos li:has-text("web/made-here") button:text("Make public")')]);
     assert.equal((await anon.goto(`${server.baseUrl}/web/made-here`))?.status(), 200);
     await anon.close();
     await context.close();

@@ -69,12 +69,14 @@ describe('web pages in Chromium', () => {
     await page.goto(`${server.baseUrl}/-/settings`);
     const key = await makeKey(tempDir(), 'laptop');
     await page.fill('#key', key.publicLine);
-    await Promise.all([page.waitForURL(/done=key-added/), page.click('form[action="/-/settings/keys"] button')]);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/-/settings/keys"] button')]);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Key added/);
     assert.ok((await page.textContent('#keys'))?.includes(key.fingerprint));
     const listed = await server.cliOk(['key', 'list', 'alice']);
     assert.ok(listed.stdout.includes(key.fingerprint), 'the key is stored for alice');
     await page.click(`#keys li:has-text("${key.fingerprint}") a:text("Remove")`);
-    await Promise.all([page.waitForURL(/done=key-removed/), page.click('#confirm button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('#confirm button[type=submit]')]);
+    assert.match((await page.textContent('[role=status]')) ?? '', /Key removed/);
     assert.ok(!(await page.textContent('#keys'))?.includes(key.fingerprint));
     // A token is shown once.
     await page.fill('#label', 'ci');

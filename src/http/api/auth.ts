@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
-import { ANONYMOUS, type Subject } from '../../access/subject.js';
+import type { Subject } from '../../access/subject.js';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
-import { checkCsrfToken } from '../../web/csrf.js';
-import { sessionOf } from '../session-subject.js';
+import { checkCookieWrite } from '../../web/csrf.js';
+import { requestCredentials } from '../request-subject.js';
+import { readOnlyToken } from '../../access/policy.js';
 import type { ApiEnv } from './env.js';
 
 /** The header a browser script sends the session's CSRF token in, for writes with the cookie. */
@@ -16,32 +17,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `Authorization: token T` or `Bearer T` (a Ferry token), HTTP Basic (a token or a password,
  * through the same limiter as every HTTP route), or else the web session cookie. No credentials
  * is anonymous; wrong credentials are 401 FERRY_AUTH_REQUIRED, never anonymous. A write with the
- * session cookie needs the session's CSRF token in `X-Ferry-CSRF` (src/web/csrf.ts's rule).
+ * session cookie must come from this site and carry the session's CSRF token in `X-Ferry-CSRF`
+ * (`checkCookieWrite`, the one rule the web's forms follow too).
  * What the subject may do is decided per request by the access policy, not here.
  */
 export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const req = c.env.incoming;
-    const header = req.headers.authorization ?? '';
-    let subject: Subject = ANONYMOUS;
-    let viaSession = false;
-    const bare = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
-    if (bare) {
-      const found = await app.httpAuth.tokenSubjectFor(bare[1] as string);
-      if (!found) throw new FerryError('FERRY_AUTH_REQUIRED', 'unknown or revoked token: create one with `ferry token add USER`');
-      subject = found;
-    } else if (header !== '') {
-      subject = await app.httpAuth.subjectOf(req);
-    } else {
-      const signedIn = await sessionOf(req, app.stores);
-      if (signedIn) {
-        subject = signedIn.subject;
-        viaSession = true;
-        if (!SAFE_METHODS.has(c.req.method)) {
-          const sent = req.headers[CSRF_HEADER];
-          checkCsrfToken(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
-        }
-      }
+    const { subject, signedIn } = await requestCredentials(app.httpAuth, app.stores, req);
+    const viaSession = signedIn !== undefined;
+    if (signedIn && !SAFE_METHODS.has(c.req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      checkCookieWrite(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
     }
     c.set('subject', subject);
     c.set('viaSession', viaSession);
@@ -58,6 +45,6 @@ export function requireUser(subject: Subject): Subject & { kind: 'user' } {
 /** A read-only token may not change anything (403), whatever the user's own rights. */
 export function requireWriter(subject: Subject): Subject & { kind: 'user' } {
   const user = requireUser(subject);
-  if (user.readOnly) throw new FerryError('FERRY_ACCESS_DENIED', 'this token is read-only: use a token made without --read-only to change things');
+  if (user.readOnly) throw readOnlyToken(user.user.name, 'change anything');
   return user;
 }

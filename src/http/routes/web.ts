@@ -24,7 +24,8 @@ import { redirect, sendHtml } from '../../web/respond.js';
 import { loadStaticAssets, type StaticAsset } from '../../web/static.js';
 import { movedLocation, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
-import { sessionOf } from '../session-subject.js';
+import { requestCredentials } from '../request-subject.js';
+import { BASIC_CHALLENGE } from '../authenticate.js';
 import { publicBaseUrl } from '../public-url.js';
 
 const WIRE = /\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/;
@@ -45,9 +46,10 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
       if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return false;
       if (url.searchParams.has('cmd') || WIRE.test(url.pathname) || OTHER_AREAS.test(url.pathname)) return false;
       if (url.pathname.startsWith('/-/static/')) return sendStatic(req, res, url, assets);
-      const signedIn = await sessionOf(req, app.stores);
-      const ctx: PageContext = { app, req, res, url, subject: signedIn?.subject ?? ANONYMOUS, signedIn, baseUrl: publicBaseUrl(app.config, req), sshPort: sshPort(), assets };
+      let ctx: PageContext = { app, req, res, url, subject: ANONYMOUS, signedIn: undefined, baseUrl: publicBaseUrl(app.config, req), sshPort: sshPort(), assets };
       try {
+        // The same credentials as every HTTP route (Basic, `token T`, Bearer), else the session cookie.
+        ctx = { ...ctx, ...(await requestCredentials(app.httpAuth, app.stores, req)) };
         return await dispatch(ctx, method);
       } catch (err) {
         if (err instanceof RepoMovedError && !res.headersSent) {
@@ -62,7 +64,7 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
           return true;
         }
         const message = status === 500 ? 'Something went wrong; the server log has details.' : describeError(err);
-        sendHtml(req, res, status, errorPage(ctx, status, message));
+        sendHtml(req, res, status, errorPage(ctx, status, message), status === 401 ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {});
         return true;
       }
     },

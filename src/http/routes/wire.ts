@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readOnlyToken } from '../../access/policy.js';
 import { pushRefusal } from '../../access/push.js';
 import { describeSubject, type Subject } from '../../access/subject.js';
-import { FerryError, InvalidInputError, NotFoundError, isFerryError } from '../../domain/errors.js';
+import { AccessDeniedError, FerryError, InvalidInputError, NotFoundError, isFerryError } from '../../domain/errors.js';
 import { parseRepoPath, type RepoPath } from '../../domain/repo-path.js';
 import { createForSubject } from '../../services/create-for-subject.js';
 import { repoUrls } from '../../services/repo-urls.js';
@@ -40,7 +41,7 @@ export function wireRoute(app: App): HttpRoute {
         const headers: Record<string, string> = {};
         if (statusOf(err) === 401) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
         if (err instanceof FerryError && typeof err.data.retryAfter === 'number') headers['Retry-After'] = String(err.data.retryAfter);
-        sendError(res, err, { headers, reason: wire.vcs === 'hg', url });
+        sendError(res, forClient(wire, err), { headers, reason: wire.vcs === 'hg', url });
       }
       if (wire.vcs === 'hg' && wire.access === 'write') removeSpoolsAfterPush(app.config.runDir);
       const op = res.statusCode === 200 ? transferOf(wire) : undefined;
@@ -48,6 +49,18 @@ export function wireRoute(app: App): HttpRoute {
       return true;
     },
   };
+}
+
+/**
+ * hg prints only "authorization failed" for any 401 (httppeer), so an expired token — a credential
+ * known to be dead, which no retry fixes — reaches hg as a 403 whose reason phrase says so. git
+ * shows a 401's text/plain body as is.
+ */
+function forClient(wire: WireRequest, err: unknown): unknown {
+  if (wire.vcs === 'hg' && isFerryError(err) && err.code === 'FERRY_AUTH_REQUIRED' && typeof err.data.expiresAt === 'string') {
+    return new AccessDeniedError(err.message, 'FERRY_ACCESS_DENIED', err.data);
+  }
+  return err;
 }
 
 async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, url: URL, wire: WireRequest): Promise<void> {
@@ -136,6 +149,10 @@ async function authorizedRepo(app: App, subject: Subject, wire: WireRequest): Pr
     repo = (await app.policy.authorize(subject, path, 'read')).repo;
   } catch (err) {
     if (subject.kind === 'anonymous' && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND') throw signIn();
+    // A read-only token pushing where its user could create: the token is the reason, not the user.
+    if (wire.access === 'write' && subject.kind === 'user' && subject.readOnly && isFerryError(err) && err.code === 'FERRY_REPO_NOT_FOUND' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate({ ...subject, readOnly: false }, path))) {
+      throw readOnlyToken(subject.user.name, `create ${path}`, { path });
+    }
     // hg has no create-on-push: where the user may create, say how (only they could see a repo there).
     if (wire.vcs === 'hg' && isFerryError(err) && err.code === 'FERRY_REPO_NOT_FOUND' && !(await app.stores.repos.byPath(path)) && (await app.policy.canCreate(subject, path))) {
       const ssh = repoUrls(app.config, path).ssh;

@@ -7,6 +7,7 @@ import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import type { User } from '../../store/types.js';
 import { checkCsrf, checkCsrfHead, newSigninToken, SIGNIN_COOKIE } from '../csrf.js';
+import { flashCookie, takeFlash } from '../flash.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
@@ -119,11 +120,9 @@ function expiryOf(choice: string | null): number | undefined {
   return days * 86_400_000;
 }
 
-/** Carries a new token across the 303 after its POST, once: HttpOnly, this path only, one minute. */
-const TOKEN_FLASH_COOKIE = 'ferry_new_token';
-
-function tokenFlash(ctx: PageContext, value: string, maxAge: number): string {
-  return `${TOKEN_FLASH_COOKIE}=${value}; Path=/-/settings; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure(ctx) ? '; Secure' : ''}`;
+/** The `Set-Cookie` header of a POST's redirect that tells the next page what happened (src/web/flash.ts). */
+function flashed(ctx: PageContext, kind: 'done' | 'error', text: string): Record<string, string> {
+  return { 'Set-Cookie': flashCookie(ctx, { kind, text }) };
 }
 
 /** GET of a destructive action's URL: its confirmation page (or back to settings when it names nothing). */
@@ -151,7 +150,7 @@ async function confirmRemoval(ctx: PageContext, action: string, userId: number):
  * `/-/settings` and its forms: add/remove SSH keys, create/revoke tokens (with an expiry), change
  * the password (the current one required; the user's other sessions end). Every POST answers 303,
  * so a reload never posts again; removals go through a confirmation page first. A new token is
- * shown once, on the page the 303 leads to (carried by a one-minute HttpOnly cookie).
+ * shown once, on the page the 303 leads to (carried by the signed one-minute flash cookie).
  */
 export async function settings(ctx: PageContext, action: string): Promise<void> {
   const { req, res } = ctx;
@@ -159,15 +158,15 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
   if (!user) return redirect(res, `/-/signin?next=${encodeURIComponent('/-/settings')}`);
   const reading = req.method === 'GET' || req.method === 'HEAD';
   if (action === '' && reading) {
-    const done = ctx.url.searchParams.get('done');
-    const error = ctx.url.searchParams.get('error') ?? undefined;
-    const fresh = parseCookies(req).get(TOKEN_FLASH_COOKIE);
-    if (done === 'token-created' && fresh && /^[A-Za-z0-9_.-]+$/.test(fresh)) {
-      const notice = html`New token (shown only now, copy it): <code id="new-token">${fresh}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
-      return sendHtml(req, res, 200, await settingsPage(ctx, notice), { 'Cache-Control': 'no-store', 'Set-Cookie': tokenFlash(ctx, '', 0) });
+    // What the last POST said comes from the server (a flash), never from the query string.
+    const { flash, clear } = takeFlash(ctx);
+    const headers = { 'Cache-Control': 'no-store', ...clear };
+    if (flash?.kind === 'token' && /^[A-Za-z0-9_.-]+$/.test(flash.text)) {
+      const notice = html`New token (shown only now, copy it): <code id="new-token">${flash.text}</code> <button type="button" data-copy="new-token" hidden>Copy</button>`;
+      return sendHtml(req, res, 200, await settingsPage(ctx, notice), headers);
     }
-    const notice = done === 'key-added' ? html`Key added.` : done === 'key-removed' ? html`Key removed.` : done === 'token-revoked' ? html`Token revoked.` : done === 'password-changed' ? html`Password changed; your other sessions are signed out.` : undefined;
-    return sendHtml(req, res, 200, await settingsPage(ctx, notice, error));
+    const notice = flash?.kind === 'done' ? html`${flash.text}` : undefined;
+    return sendHtml(req, res, 200, await settingsPage(ctx, notice, flash?.kind === 'error' ? flash.text : undefined), headers);
   }
   if ((action === 'keys/remove' || action === 'tokens/remove') && reading) return confirmRemoval(ctx, action, user.id);
   if (req.method !== 'POST') return sendHtml(req, res, 405, await settingsPage(ctx, undefined, 'Use the forms on this page.'));
@@ -178,13 +177,13 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
     switch (action) {
       case 'keys': {
         for (const key of parsePublicKeys(form.get('key') ?? '')) await ctx.app.stores.keys.addUserKey(user.id, key);
-        return redirect(res, '/-/settings?done=key-added');
+        return redirect(res, '/-/settings', flashed(ctx, 'done', 'Key added.'));
       }
       case 'keys/remove': {
         const fingerprint = form.get('fingerprint') ?? '';
         if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/settings/keys/remove', { fingerprint }));
         await ctx.app.stores.keys.removeUserKey(user.id, fingerprint);
-        return redirect(res, '/-/settings?done=key-removed');
+        return redirect(res, '/-/settings', flashed(ctx, 'done', 'Key removed.'));
       }
       case 'tokens': {
         const expiresInMs = expiryOf(form.get('expires'));
@@ -193,13 +192,13 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
           label: (form.get('label') ?? '').slice(0, 100),
           ...(expiresInMs !== undefined ? { expiresInMs } : {}),
         });
-        return redirect(res, '/-/settings?done=token-created', { 'Set-Cookie': tokenFlash(ctx, token, 60) });
+        return redirect(res, '/-/settings', { 'Set-Cookie': flashCookie(ctx, { kind: 'token', text: token }) });
       }
       case 'tokens/remove': {
         const id = form.get('id') ?? '';
         if (!isConfirmed(form)) return redirect(res, confirmUrl('/-/settings/tokens/remove', { id }));
         await ctx.app.stores.tokens.remove(user.id, Number.parseInt(id, 10));
-        return redirect(res, '/-/settings?done=token-revoked');
+        return redirect(res, '/-/settings', flashed(ctx, 'done', 'Token revoked.'));
       }
       case 'password': {
         const next = form.get('password') ?? '';
@@ -208,13 +207,13 @@ export async function settings(ctx: PageContext, action: string): Promise<void> 
         const ok = await ctx.app.httpAuth.signIn(user.name, form.get('current') ?? '', ctx.app.httpAuth.clients.of(req));
         if (!ok || ok.id !== user.id) throw new InvalidInputError('the current password is not right: type the one you sign in with');
         await setPassword(ctx.app.stores, user, next, ctx.signedIn?.idHash);
-        return redirect(res, '/-/settings?done=password-changed');
+        return redirect(res, '/-/settings', flashed(ctx, 'done', 'Password changed; your other sessions are signed out.'));
       }
       default:
         return sendHtml(req, res, 404, await settingsPage(ctx, undefined, 'No such action.'));
     }
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
-    return redirect(res, `/-/settings?error=${encodeURIComponent(describeError(err))}`);
+    return redirect(res, '/-/settings', flashed(ctx, 'error', describeError(err)));
   }
 }

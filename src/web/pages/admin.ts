@@ -8,6 +8,7 @@ import { setPassword } from '../../services/user-passwords.js';
 import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import { checkCsrf, checkCsrfHead } from '../csrf.js';
+import { flashCookie, takeFlash } from '../flash.js';
 import { html, urlPath, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
@@ -62,7 +63,7 @@ async function confirmRemoveAdmin(ctx: PageContext): Promise<void> {
 /**
  * `/-/admin`: users (create, admin rights, reset a password) and repositories (create, visibility,
  * rename, delete with the path typed). Only admins; everyone else gets a plain 404. Every POST
- * answers 303 (to the page, with `done=` or `error=`), so a reload never posts again; removing
+ * answers 303 (to the page, with what happened in a flash: src/web/flash.ts), so a reload never posts again; removing
  * admin rights goes through a confirmation page first.
  */
 export async function admin(ctx: PageContext, action: string): Promise<void> {
@@ -70,14 +71,16 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
   if (!ctx.signedIn?.subject.user.isAdmin) throw new NotFoundError('no such page');
   const reading = req.method === 'GET' || req.method === 'HEAD';
   if (action === '' && reading) {
-    const q = ctx.url.searchParams;
-    return sendHtml(req, res, 200, await adminPage(ctx, q.get('error') ?? undefined, q.get('done') ?? undefined));
+    // What the last POST said comes from the server (a flash), never from the query string.
+    const { flash, clear } = takeFlash(ctx);
+    return sendHtml(req, res, 200, await adminPage(ctx, flash?.kind === 'error' ? flash.text : undefined, flash?.kind === 'done' ? flash.text : undefined), { 'Cache-Control': 'no-store', ...clear });
   }
   if (action === 'users/admin' && reading) return confirmRemoveAdmin(ctx);
   if (action === 'repos/delete' && reading) {
     const repo = await ctx.app.stores.repos.byPath(parseRepoPath(ctx.url.searchParams.get('path') ?? ''));
     if (!repo) return redirect(res, '/-/admin');
-    return sendHtml(req, res, 200, deletePage(ctx, repo, ctx.url.searchParams.get('error') ?? undefined, '/-/admin/repos/delete', '/-/admin'), { 'Cache-Control': 'no-store' });
+    const { flash, clear } = takeFlash(ctx);
+    return sendHtml(req, res, 200, deletePage(ctx, repo, flash?.kind === 'error' ? flash.text : undefined, '/-/admin/repos/delete', '/-/admin'), { 'Cache-Control': 'no-store', ...clear });
   }
   if (req.method !== 'POST') throw new NotFoundError('no such page');
   checkCsrfHead(ctx);
@@ -92,7 +95,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
         const hash = password === '' ? null : await hashPassword(password);
         const user = await addUser(stores, name, { admin: form.get('admin') === '1' });
         if (hash) await stores.users.setPasswordHash(user.id, hash);
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`Created user ${name}.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `Created user ${name}.`));
       }
       case 'users/admin': {
         const name = parseUserName(form.get('name') ?? '');
@@ -101,7 +104,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
         await setAdmin(stores.users, name, on);
         // Who just gave up their own rights may no longer see /-/admin: send them home, not to a 404.
         if (!on && name === ctx.signedIn.subject.user.name) return redirect(res, '/');
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`${name} is ${on ? 'now an admin' : 'no longer an admin'}.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `${name} is ${on ? 'now an admin' : 'no longer an admin'}.`));
       }
       case 'repos': {
         const path = parseRepoPath((form.get('path') ?? '').trim());
@@ -112,19 +115,19 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
       case 'repos/visibility': {
         const path = parseRepoPath(form.get('path') ?? '');
         await stores.repos.setPublic(path, form.get('public') === '1');
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`${path} is now ${form.get('public') === '1' ? 'public' : 'private'}.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `${path} is now ${form.get('public') === '1' ? 'public' : 'private'}.`));
       }
       case 'users/password': {
         const user = await stores.users.byName(parseUserName(form.get('name') ?? ''));
         if (!user) throw new FerryError('FERRY_USER_NOT_FOUND', 'no such user');
         // One path with `ferry user passwd`: the user's web sessions end (the admin's own too, but this one).
         await setPassword(stores, user, form.get('password') ?? '', ctx.signedIn.idHash);
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`New password set for ${user.name}; their sessions are signed out.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `New password set for ${user.name}; their sessions are signed out.`));
       }
       case 'repos/rename': {
         const from = parseRepoPath(form.get('path') ?? '');
         const moved = await repositories.move(from, parseRepoPath((form.get('to') ?? '').trim()));
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`Renamed ${from} to ${moved.path}; the old path redirects until a repository is created there.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `Renamed ${from} to ${moved.path}; the old path redirects until a repository is created there.`));
       }
       case 'repos/delete': {
         const repo = await stores.repos.byPath(parseRepoPath(form.get('path') ?? ''));
@@ -134,15 +137,20 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
           await removeConfirmed(repositories, repo, form.get('confirm_path') ?? '');
         } catch (err) {
           if (!(err instanceof InvalidInputError)) throw err;
-          return redirect(res, `${confirmUrl('/-/admin/repos/delete', { path: repo.path })}&error=${encodeURIComponent(describeError(err))}`);
+          return redirect(res, confirmUrl('/-/admin/repos/delete', { path: repo.path }), flashed(ctx, 'error', describeError(err)));
         }
-        return redirect(res, `/-/admin?done=${encodeURIComponent(`Deleted ${repo.path}.`)}`);
+        return redirect(res, '/-/admin', flashed(ctx, 'done', `Deleted ${repo.path}.`));
       }
       default:
         throw new NotFoundError('no such page');
     }
   } catch (err) {
     if (!(err instanceof FerryError) || (err instanceof NotFoundError && err.code === 'FERRY_NOT_FOUND')) throw err;
-    return redirect(res, `/-/admin?error=${encodeURIComponent(describeError(err))}`);
+    return redirect(res, '/-/admin', flashed(ctx, 'error', describeError(err)));
   }
+}
+
+/** The `Set-Cookie` header of a POST's redirect that tells the next page what happened. */
+function flashed(ctx: PageContext, kind: 'done' | 'error', text: string): Record<string, string> {
+  return { 'Set-Cookie': flashCookie(ctx, { kind, text }) };
 }

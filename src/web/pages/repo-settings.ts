@@ -11,6 +11,7 @@ import type { Repo } from '../../store/types.js';
 import { confirmPage, confirmUrl, isConfirmed } from '../confirm.js';
 import type { PageContext } from '../context.js';
 import { checkCsrf, checkCsrfHead } from '../csrf.js';
+import { flashCookie, takeFlash } from '../flash.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
@@ -35,20 +36,25 @@ export async function repoSettings(ctx: PageContext, path: RepoPath, action: str
   const { repo } = await ctx.app.policy.authorize(ctx.subject, path, 'admin');
   const reading = req.method === 'GET' || req.method === 'HEAD';
   if (reading) {
-    const q = ctx.url.searchParams;
-    if (action === '') return sendHtml(req, res, 200, await settingsPage(ctx, repo, q.get('done') ?? undefined, q.get('error') ?? undefined), { 'Cache-Control': 'no-store' });
+    if (action === '') {
+      // What the last POST said comes from the server (a flash), never from the query string.
+      const { flash, clear } = takeFlash(ctx);
+      const done = flash?.kind === 'done' ? flash.text : undefined;
+      const error = flash?.kind === 'error' ? flash.text : undefined;
+      return sendHtml(req, res, 200, await settingsPage(ctx, repo, done, error), { 'Cache-Control': 'no-store', ...clear });
+    }
     return confirmation(ctx, repo, action);
   }
   if (req.method !== 'POST') throw new NotFoundError('no such page');
   checkCsrfHead(ctx);
   const form = await readForm(req);
   checkCsrf(ctx, form);
-  const back = (done: string): void => redirect(res, `${settingsUrl(repo)}?done=${encodeURIComponent(done)}`);
+  const back = (done: string): void => redirect(res, settingsUrl(repo), { 'Set-Cookie': flashCookie(ctx, { kind: 'done', text: done }) });
   try {
     return await perform(ctx, repo, action, form, back);
   } catch (err) {
     if (!(err instanceof FerryError) || err.code === 'FERRY_NOT_FOUND') throw err;
-    return redirect(res, `${settingsUrl(repo)}?error=${encodeURIComponent(describeError(err))}`);
+    return redirect(res, settingsUrl(repo), { 'Set-Cookie': flashCookie(ctx, { kind: 'error', text: describeError(err) }) });
   }
 }
 
@@ -118,7 +124,7 @@ async function perform(ctx: PageContext, repo: Repo, action: string, form: URLSe
     case 'rename': {
       const to = parseRepoPath((form.get('path') ?? '').trim());
       const moved = await moveForSubject(app, ctx.subject, repo, to);
-      return redirect(res, `${settingsUrl(moved)}?done=${encodeURIComponent(`Renamed to ${moved.path}; ${repo.path} redirects here until a repository is created there.`)}`);
+      return redirect(res, settingsUrl(moved), { 'Set-Cookie': flashCookie(ctx, { kind: 'done', text: `Renamed to ${moved.path}; ${repo.path} redirects here until a repository is created there.` }) });
     }
     case 'delete': {
       if (!isConfirmed(form)) return redirect(res, settingsUrl(repo, 'delete'));
@@ -126,9 +132,9 @@ async function perform(ctx: PageContext, repo: Repo, action: string, form: URLSe
         await removeConfirmed(app.repositories, repo, form.get('confirm_path') ?? '');
       } catch (err) {
         if (!(err instanceof InvalidInputError)) throw err;
-        return redirect(res, `${settingsUrl(repo, 'delete')}?error=${encodeURIComponent(describeError(err))}`);
+        return redirect(res, settingsUrl(repo, 'delete'), { 'Set-Cookie': flashCookie(ctx, { kind: 'error', text: describeError(err) }) });
       }
-      return redirect(res, `/?deleted=${encodeURIComponent(repo.path)}`);
+      return redirect(res, '/');
     }
     default:
       throw new NotFoundError('no such page');
@@ -175,8 +181,10 @@ async function confirmation(ctx: PageContext, repo: Repo, action: string): Promi
         action: settingsUrl(repo, 'mirror/remove'), fields: {}, button: 'Stop mirroring', cancel,
       }));
     }
-    case 'delete':
-      return show(deletePage(ctx, repo, q.get('error') ?? undefined));
+    case 'delete': {
+      const { flash, clear } = takeFlash(ctx);
+      return sendHtml(ctx.req, ctx.res, 200, deletePage(ctx, repo, flash?.kind === 'error' ? flash.text : undefined), { 'Cache-Control': 'no-store', ...clear });
+    }
     default:
       throw new NotFoundError('no such page');
   }

@@ -4,6 +4,7 @@ import { FerryError, InvalidInputError } from '../../../domain/errors.js';
 import { namespaceOf, parseRepoPath, type RepoPath } from '../../../domain/repo-path.js';
 import type { App } from '../../../main.js';
 import { createForSubject } from '../../../services/create-for-subject.js';
+import { moveForSubject } from '../../../services/repo-admin.js';
 import type { Repo } from '../../../store/types.js';
 import { runProcess } from '../../../vcs/process.js';
 import type { Subject } from '../../../access/subject.js';
@@ -11,7 +12,7 @@ import { requireUser, requireWriter } from '../auth.js';
 import type { ApiModule, ApiServer } from '../env.js';
 import { PageQuery, paginate } from '../paginate.js';
 import { baseOf, repositoriesJson } from '../present.js';
-import { repoFor, repoPathOf, type ApiRepo } from '../repo-access.js';
+import { ownerAndName, repoFor, repoPathOf, type ApiRepo } from '../repo-access.js';
 import { errorResponses, jsonOf, RepoParams, RepositorySchema } from '../schemas.js';
 import type { Context } from 'hono';
 import type { ApiEnv } from '../env.js';
@@ -33,8 +34,16 @@ const EditRepoOption = z
     description: z.string().max(2048).optional(),
     private: z.boolean().optional(),
     default_branch: z.string().min(1).max(255).optional(),
+    name: z.string().min(1).max(100).optional().openapi({ description: "a new last path segment: renames the repo within its owner's namespace (repo admins); the old path redirects" }),
   })
   .openapi('EditRepoOption');
+
+const TransferRepoOption = z
+  .object({
+    new_owner: z.string().min(1).max(255).openapi({ description: 'the namespace or group path to move the repo into', example: 'team' }),
+    new_name: z.string().min(1).max(100).optional().openapi({ description: 'Ferry: a new last path segment as well (default: the same name)' }),
+  })
+  .openapi('TransferRepoOption');
 
 const SearchResults = z.object({ ok: z.boolean(), data: RepoList }).openapi('SearchResults');
 
@@ -54,6 +63,14 @@ const editRepo = createRoute({
   summary: "Change a repository's visibility, description or default branch (repo admins)",
   request: { params: RepoParams, body: { content: { 'application/json': { schema: EditRepoOption } }, required: true } },
   responses: { 200: jsonOf(RepositorySchema, 'the changed repository'), ...errorResponses },
+});
+const transferRepo = createRoute({
+  method: 'post',
+  path: '/repos/{owner}/{repo}/transfer',
+  tags: ['repository'],
+  summary: "Move a repository into another namespace (the current namespace's owner or a site admin, with create rights at the new path)",
+  request: { params: RepoParams, body: { content: { 'application/json': { schema: TransferRepoOption } }, required: true } },
+  responses: { 202: jsonOf(RepositorySchema, 'the moved repository'), ...errorResponses },
 });
 const deleteRepo = createRoute({ method: 'delete', path: '/repos/{owner}/{repo}', tags: ['repository'], summary: 'Delete a repository (repo admins)', request: { params: RepoParams }, responses: { 204: { description: 'deleted' }, ...errorResponses } });
 const createUserRepo = createRoute({
@@ -139,12 +156,26 @@ export const reposApi: ApiModule = (api, app, server) => {
     if (edit.default_branch !== undefined) await setDefaultBranch(app, found, edit.default_branch);
     if (edit.description !== undefined) await app.stores.repoDescriptions.set(found.repo.id, edit.description);
     let changed: Repo = found.repo;
+    if (edit.name !== undefined && edit.name !== changed.path.slice(changed.path.lastIndexOf('/') + 1)) {
+      const parent = ownerAndName(changed.path).owner;
+      changed = await moveForSubject(app, c.var.subject, changed, parent === '' ? parseRepoPath(edit.name) : repoPathOf(parent, edit.name));
+    }
     if (edit.private !== undefined && edit.private === found.repo.isPublic) {
-      changed = await app.stores.repos.setPublic(found.repo.path, !edit.private);
+      changed = await app.stores.repos.setPublic(changed.path, !edit.private);
       // The CDN and `ferry publish` read visibility from their own lookups: tell them.
       await app.events.emitChanged({ repo: changed, cause: 'admin' });
     }
     return c.json(await oneRepo(app, server, c, { ...found, repo: changed }), 200);
+  });
+
+  api.openapi(transferRepo, async (c) => {
+    requireWriter(c.var.subject);
+    const { owner, repo } = c.req.valid('param');
+    const found = await repoFor(app, c.var.subject, owner, repo, 'admin');
+    const body = c.req.valid('json');
+    const moved = await moveForSubject(app, c.var.subject, found.repo, repoPathOf(body.new_owner, body.new_name ?? repo));
+    const dir = app.repositories.directoryOf(moved);
+    return c.json(await oneRepo(app, server, c, { repo: moved, level: await app.policy.levelOn(c.var.subject, moved), browser: app.browsers.for(moved, dir) }), 202);
   });
 
   api.openapi(deleteRepo, async (c) => {
