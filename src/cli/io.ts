@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../domain/errors.js';
+import { readFileArg } from './paths.js';
 
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -54,7 +55,7 @@ export function readInput(file: string | undefined): string {
     if (process.stdin.isTTY) throw new UsageError('paste the key on standard input (end with Ctrl-D), or give a file');
     return readFileSync(0, 'utf8');
   }
-  return readFileSync(file, 'utf8');
+  return readFileArg(file, 'the file');
 }
 
 /**
