@@ -54,7 +54,7 @@ export const COMMAND_HELP = {
   hook: {
     summary: "a repo's outbound webhooks (POSTs shaped like Gitea's and GitHub's events)",
     usage: ['hook add PATH URL [--secret S] [--events push,create,delete,repository]', 'hook list PATH', 'hook rm PATH ID', 'hook deliveries PATH ID [--full]', 'hook redeliver PATH DELIVERY'],
-    notes: 'Deliveries are signed with the secret (X-Hub-Signature-256, X-Gitea-Signature), retried on network errors and 5xx, and sent by a running ferry serve. A URL may reach loopback or private addresses only where [webhooks] allowed_hosts allows. See docs/webhooks.md.',
+    notes: 'A URL is http(s) and at most 2048 characters; a secret at most 255 (leave --secret out for unsigned deliveries: an empty one is refused). Hook and delivery ids are the positive whole numbers that hook list and hook deliveries print. Deliveries are signed with the secret (X-Hub-Signature-256, X-Gitea-Signature), retried on network errors and 5xx, and sent by a running ferry serve. A URL may reach loopback or private addresses only where [webhooks] allowed_hosts allows. See docs/webhooks.md.',
   },
   import: {
     summary: 'copy a repository from another host (hg or git), once or as a pull mirror',

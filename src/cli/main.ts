@@ -6,6 +6,7 @@ import { printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
+import { checkDataDir, errnoLine } from './paths.js';
 import { backupCommand, restoreCommand } from './commands/backup.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
@@ -107,6 +108,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     // A mistyped --data must not pass unnoticed: say when this command makes a new data dir
     // (serve and restore are meant to start one).
     // A backup of a data dir that is not there would be an empty archive, and exit 0.
+    checkDataDir(dataDir);
     if (name === 'backup' && !existsSync(dataDir)) throw new NotFoundError(`no Ferry data dir at ${dataDir}; give the one \`serve\` uses with --data or FERRY_DATA`);
     if (name !== 'serve' && name !== 'restore' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
     const config = loadConfig(dataDir, env);
@@ -126,8 +128,9 @@ function fail(err: unknown, app?: App): number {
     printErr(`ferry: ${err.message}`);
     return err instanceof UsageError ? 2 : 1;
   }
-  if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EACCES') && 'path' in err) {
-    printErr(`ferry: cannot read ${String(err.path)}: ${err.code === 'ENOENT' ? 'no such file' : 'permission denied'}`);
+  const errno = errnoLine(err);
+  if (errno !== undefined) {
+    printErr(`ferry: ${errno}`);
     return 1;
   }
   app?.log.error({ err }, 'unexpected error');

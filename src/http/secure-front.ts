@@ -56,6 +56,13 @@ export class SecureFront {
       { cert: pair.cert, key: pair.key, ALPNProtocols: ALPN, minVersion: 'TLSv1.2', handshakeTimeout: timeouts.headMs, noDelay: true },
       (socket: TLSSocket) => this.route(socket),
     );
+    // Every connection, listened for or handed over (accept), is first sniffed: plain HTTP sent
+    // to this port is answered (answerPlainHttp) instead of dying in the TLS handshake.
+    const tlsListeners = this.server.listeners('connection') as ((socket: Socket) => void)[];
+    this.server.removeAllListeners('connection');
+    this.server.on('connection', (socket: Socket) => sniffTls(socket, timeouts.headMs, () => {
+      for (const listener of tlsListeners) listener.call(this.server, socket);
+    }));
     // A listener here takes over node's default, which destroys the socket: so does this one
     // (a handshake that failed or took longer than the head timeout).
     this.server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
@@ -107,4 +114,50 @@ export class SecureFront {
     if (socket.alpnProtocol === 'h2') this.h2.emit('connection', socket);
     else this.http.emit('connection', socket);
   }
+}
+
+/** The first byte of a TLS record carrying a handshake (RFC 8446 §5.1, ContentType 22). */
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * Reads a connection's first bytes and puts them back: a TLS handshake goes on to `tls`; what
+ * looks like a plain HTTP request (a token of ASCII letters first, as every method is) gets
+ * answerPlainHttp; anything else is closed. A client that sends nothing within `headMs` is
+ * closed, as a handshake that takes too long is.
+ */
+export function sniffTls(socket: Socket, headMs: number, tls: () => void): void {
+  const timer = setTimeout(() => socket.destroy(), headMs);
+  socket.once('error', () => socket.destroy());
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('data', (chunk: Buffer) => {
+    clearTimeout(timer);
+    socket.pause();
+    socket.unshift(chunk);
+    const first = chunk[0] ?? 0;
+    if (first === TLS_HANDSHAKE) tls();
+    else if (/^[A-Z]{3,16} /.test(chunk.subarray(0, 17).toString('latin1'))) answerPlainHttp(socket, chunk);
+    else socket.destroy();
+  });
+  socket.resume();
+}
+
+/**
+ * What nginx answers to plain HTTP on an HTTPS port (its error 497): 400 with a one-line text
+ * that gives the https:// URL to use instead. Not a redirect: the request may carry a password
+ * or token in the clear, and a redirect would have the client send it again, so the client is
+ * told and must switch itself (docs/https.md).
+ */
+export function answerPlainHttp(socket: Socket, firstBytes: Buffer): void {
+  const head = firstBytes.toString('latin1');
+  const host = /\r\nhost:[ \t]*([A-Za-z0-9.:[\]-]{1,255})[ \t]*\r\n/i.exec(head)?.[1];
+  const target = /^[A-Z]+ (\/[\x21-\x7e]{0,2000}) HTTP\//.exec(head)?.[1] ?? '/';
+  const url = host === undefined ? 'https:// with this host and port' : `https://${host}${target}`;
+  const body = `400 Bad Request: the plain HTTP request was sent to the HTTPS port; use ${url}\n`;
+  socket.on('data', () => {});
+  socket.resume();
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n${body}`,
+    'latin1',
+  );
+  setTimeout(() => socket.destroy(), 5_000).unref();
 }

@@ -58,6 +58,7 @@ export class WebhookService {
    */
   async add(repo: Repo, input: { url: string; secret?: string; events?: readonly string[]; active?: boolean }): Promise<Webhook> {
     const { url } = parseHookUrl(input.url, this.deps.policy);
+    checkSecretLength(input.secret);
     const events = parseEvents(input.events ?? ['push', 'create', 'delete']);
     const sealedSecret = input.secret ? this.deps.box.seal(input.secret, SECRET_CONTEXT) : '';
     return this.deps.store.create(repo.id, { url: url.href, sealedSecret, events, active: input.active ?? true });
@@ -76,6 +77,7 @@ export class WebhookService {
 
   /** Changes a hook; any change re-enables a hook disabled after failures. */
   async update(repo: Repo, id: number, changes: { url?: string; secret?: string; events?: readonly string[]; active?: boolean }): Promise<Webhook> {
+    checkSecretLength(changes.secret);
     await this.get(repo, id);
     return this.deps.store.update(id, {
       ...(changes.url !== undefined ? { url: parseHookUrl(changes.url, this.deps.policy).url.href } : {}),
@@ -199,4 +201,12 @@ export function parseEvents(input: readonly string[]): WebhookEvent[] {
     throw new InvalidInputError(`unknown webhook event${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none given)'}; choose from ${WEBHOOK_EVENTS.join(', ')}`);
   }
   return [...new Set(events)] as WebhookEvent[];
+}
+
+/** The longest hook secret taken (Gitea's form allows 255 too). */
+export const MAX_HOOK_SECRET_LENGTH = 255;
+
+/** @throws InvalidInputError FERRY_INVALID_INPUT for a secret over MAX_HOOK_SECRET_LENGTH. */
+function checkSecretLength(secret: string | undefined): void {
+  if (secret !== undefined && secret.length > MAX_HOOK_SECRET_LENGTH) throw new InvalidInputError(`a webhook secret is at most ${MAX_HOOK_SECRET_LENGTH} characters (this one has ${secret.length})`);
 }

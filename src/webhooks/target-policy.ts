@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { FerryError } from '../domain/errors.js';
+import { FerryError, InvalidInputError } from '../domain/errors.js';
 
 /**
  * Where a hook may deliver, from `[webhooks] allowed_hosts` (Gitea's ALLOWED_HOST_LIST): public
@@ -78,13 +78,17 @@ export interface HookUrl {
   readonly url: URL;
 }
 
+/** The longest webhook URL taken (what browsers and most proxies handle; Gitea's column is TEXT). */
+export const MAX_HOOK_URL_LENGTH = 2048;
+
 /**
  * Checks a hook URL as typed: http:// or https://, a host, no user or password (use --secret), and,
  * when the host is an IP literal, an address `policy` allows. Names are checked on every delivery,
  * on the address actually connected to (a name may resolve elsewhere by then).
- * @throws FerryError FERRY_UNSAFE_HOOK_URL saying what to change.
+ * @throws FerryError FERRY_UNSAFE_HOOK_URL saying what to change; InvalidInputError for a URL over MAX_HOOK_URL_LENGTH.
  */
 export function parseHookUrl(raw: string, policy: TargetPolicy): HookUrl {
+  if (raw.length > MAX_HOOK_URL_LENGTH) throw new InvalidInputError(`a webhook URL is at most ${MAX_HOOK_URL_LENGTH} characters (this one has ${raw.length}); give the receiver's address, like https://ci.example.com/hook`);
   const unsafe = (why: string) => new FerryError('FERRY_UNSAFE_HOOK_URL', `refusing webhook URL ${JSON.stringify(raw)}: ${why}`, { data: { url: raw } });
   let url: URL;
   try {

@@ -183,6 +183,6 @@ describe('ferry backup while pushes run, ferry restore into a new data dir (issu
     assert.match(r.stderr, /^ferry restore: warning: ops\/gone has a database row but no repository on disk$/m);
     const missing = await ferryCli(join(tempDir('ferry-restored-'), 'data'), ['restore', join(tempDir(), 'no-such.tar')]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^ferry: cannot read .*no-such\.tar: no such file$/m);
+    assert.match(missing.stderr, /^ferry: the backup .*no-such\.tar does not exist; check the path$/m);
   });
 });

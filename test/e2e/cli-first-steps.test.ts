@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { COMMAND_HELP } from '../../src/cli/help.js';
-import { FERRY_BIN, ROOT, run, tempDir } from './harness.js';
+import { FERRY_BIN, ROOT, ferryCli, run, tempDir } from './harness.js';
 
 /** Runs the CLI as a person does from the checkout: `bin/ferry.js …` with the checkout as cwd. */
 function asUser(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
@@ -125,5 +126,59 @@ describe('ferry CLI: the first ten minutes', () => {
     const r = await run(program as string, ['--data', data, ...args], { cwd: ROOT });
     assert.match(r.stderr, /^ferry: key SHA256:\S+ is already in use \(each key identifies one user or one deploy key\); nothing was added/);
     assert.ok(FERRY_BIN.endsWith(join('bin', 'ferry.js')));
+  });
+
+  it('issue 16/17 (kind): every id, option value and path given to the CLI is checked, with one line saying what to type', async () => {
+    const base = tempDir('ferry-cli-values-');
+    const data = join(base, 'data');
+    const cli = (args: readonly string[]) => ferryCli(data, args);
+    const oneLine = (r: { code: number; stderr: string }, code: number, pattern: RegExp, what: string) => {
+      assert.equal(r.code, code, `${what}: exit ${r.code}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${what}: one line, got ${r.stderr}`);
+      assert.match(lines[0] as string, pattern, what);
+      assert.doesNotMatch(r.stderr, /internal error|To specify a positional|EISDIR|EEXIST|    at /, what);
+      assert.ok((lines[0] as string).length < 400, `${what}: a short line`);
+    };
+    assert.equal((await cli(['user', 'add', 'alice'])).code, 0);
+    assert.equal((await cli(['repo', 'create', 'alice/app', '--git'])).code, 0);
+
+    // Ids: positive whole numbers, never node's own parse text.
+    oneLine(await cli(['hook', 'redeliver', 'alice/app', '-1']), 2, /^ferry: "-1" is not a valid value here: ids and counts are positive whole numbers/, 'redeliver -1');
+    oneLine(await cli(['hook', 'redeliver', 'alice/app', '0']), 2, /^ferry: the delivery id must be a positive whole number \(ids start at 1\), not "0"; .* hook deliveries PATH HOOK shows them$/, 'redeliver 0');
+    oneLine(await cli(['hook', 'rm', 'alice/app', '1.5']), 2, /^ferry: the hook id must be a positive whole number/, 'hook rm 1.5');
+    oneLine(await cli(['hook', 'deliveries', 'alice/app', 'abc']), 2, /^ferry: the hook id must be a positive whole number/, 'deliveries abc');
+    oneLine(await cli(['token', 'rm', 'alice', '-5']), 2, /ids and counts are positive whole numbers/, 'token rm -5');
+    oneLine(await cli(['token', 'rm', 'alice', '1e3']), 2, /^ferry: the token id must be a positive whole number/, 'token rm 1e3');
+    oneLine(await cli(['repo', 'list', '--bogus']), 2, /^ferry: unknown option "--bogus"; usage: /, 'unknown option');
+
+    // Option values: a URL has a maximum length, an empty secret is refused, labels are one line.
+    oneLine(await cli(['hook', 'add', 'alice/app', `https://ci.example.com/${'a'.repeat(10_000)}`]), 1, /^ferry: a webhook URL is at most 2048 characters \(this one has 10023\)/, 'long URL');
+    oneLine(await cli(['hook', 'add', 'alice/app', 'https://ci.example.com/hook', '--secret', '']), 2, /^ferry: --secret needs a value, not an empty one: leave --secret out for a hook whose deliveries are not signed, or give the secret/, 'empty secret');
+    oneLine(await cli(['hook', 'add', 'alice/app', 'https://ci.example.com/hook', '--secret', 'x'.repeat(300)]), 1, /^ferry: a webhook secret is at most 255 characters/, 'long secret');
+    oneLine(await cli(['hook', 'add', 'alice/app', 'ftp://ci.example.com/hook']), 1, /use https:\/\/ or http:\/\//, 'ftp URL');
+    oneLine(await cli(['token', 'add', 'alice', '--label', 'a\nb']), 2, /^ferry: --label must be one line/, 'label with a newline');
+    oneLine(await cli(['token', 'add', 'alice', '--expires', '']), 2, /^ferry: --expires needs a value/, 'empty --expires');
+    assert.equal((await cli(['hook', 'list', 'alice/app'])).stdout.trim().split('\n').length, 1, 'no hook was added by the refused commands');
+
+    // Paths: a data dir that is a file, a directory where a file is wanted and the reverse.
+    const file = join(base, 'afile');
+    writeFileSync(file, 'keep me\n');
+    const dir = join(base, 'adir');
+    mkdirSync(dir);
+    for (const args of [['user', 'list'], ['backup', join(base, 'b.tar')], ['restore', join(base, 'b.tar')], ['serve']]) {
+      const r = await ferryCli(file, args);
+      oneLine(r, 1, /^ferry: the data dir \S+afile is a file, not a directory; give Ferry's data directory with --data DIR/, `--data FILE ${args[0]}`);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'keep me\n', 'the file given as data dir is untouched');
+    oneLine(await cli(['backup', dir]), 1, /^ferry: \S+adir is a directory; give a file name/, 'backup DIR');
+    oneLine(await cli(['backup', join(base, 'no', 'such', 'dir', 'b.tar')]), 1, /^ferry: the directory \S+ for the backup does not exist; make it first/, 'backup into a missing dir');
+    const empty = join(base, 'restored');
+    oneLine(await ferryCli(empty, ['restore', dir]), 1, /^ferry: the backup \S+adir is a directory; give the file itself$/, 'restore DIR');
+    oneLine(await ferryCli(empty, ['restore', join(base, 'none.tar')]), 1, /^ferry: the backup \S+none\.tar does not exist; check the path$/, 'restore a missing file');
+    oneLine(await cli(['key', 'add', 'alice', dir]), 1, /^ferry: the file \S+adir is a directory; give the file itself$/, 'key add DIR');
+    oneLine(await cli(['import', '--from', dir]), 1, /^ferry: the --from list \S+adir is a directory/, 'import --from DIR');
+    oneLine(await cli(['publish', 'alice/app', '--dir', file]), 1, /^ferry: the --dir \S+afile is a file; give a directory/, 'publish --dir FILE');
+    assert.equal(readFileSync(file, 'utf8'), 'keep me\n');
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FerryError } from '../../domain/errors.js';
 import type { App, Config } from '../../main.js';
 import { backupDataDir, type Progress } from '../../backup/backup.js';
@@ -9,6 +9,7 @@ import { gitEnvironment } from '../../vcs/git/adapter.js';
 import { hgEnvironment, writeHgrc } from '../../vcs/hg/environment.js';
 import { FERRY } from '../invocation.js';
 import { parseCommand, print, printErr } from '../io.js';
+import { existingFile } from '../paths.js';
 
 /** Progress on stderr for the operator (stdout stays for the result) and as log lines. */
 function progressTo(log: Logger, what: 'backup' | 'restore'): Progress {
@@ -53,6 +54,7 @@ function assertBackupTarget(file: string, dataDir: string, force: boolean): void
   if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
     throw new FerryError('FERRY_INVALID_INPUT', `${file} is inside the data dir ${data} that the backup copies; write it somewhere else (another disk is best)`);
   }
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `the directory ${dirname(file)} for the backup does not exist; make it first (mkdir -p ${dirname(file)})`);
   if (!existsSync(file)) return;
   if (statSync(file).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `${file} is a directory; give a file name, e.g. ${join(file, 'ferry-backup.tar')}`);
   if (!force) throw new FerryError('FERRY_INVALID_INPUT', `${file} already exists; give a new file name, or add --force to replace it`);
@@ -65,7 +67,7 @@ function assertBackupTarget(file: string, dataDir: string, force: boolean): void
  */
 export async function restoreCommand(config: Config, log: Logger, args: string[]): Promise<number> {
   const { positionals } = parseCommand(args, {}, `${FERRY} restore FILE`, { min: 1, max: 1 });
-  const file = resolve(positionals[0] as string);
+  const file = existingFile(positionals[0] as string, 'the backup');
   const progress = progressTo(log, 'restore');
   const report = await restoreDataDir(
     {

@@ -1,9 +1,10 @@
 import type { App } from '../../main.js';
 import { FERRY } from '../invocation.js';
-import { InvalidInputError, NotFoundError, UsageError } from '../../domain/errors.js';
+import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import type { Repo, Webhook, WebhookDelivery } from '../../store/types.js';
 import { parseCommand, print, printTable } from '../io.js';
+import { parseIdArg } from '../values.js';
 
 const USAGE = [
   `${FERRY} hook add PATH URL [--secret S] [--events push,create,delete,repository]`,
@@ -18,7 +19,10 @@ export async function hookCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'add': {
-      const { values, positionals } = parseCommand(rest, { secret: { type: 'string' }, events: { type: 'string' } }, USAGE[0] as string, { min: 2, max: 2 });
+      const { values, positionals } = parseCommand(rest, { secret: { type: 'string' }, events: { type: 'string' } }, USAGE[0] as string, { min: 2, max: 2 }, {
+        secret: 'leave --secret out for a hook whose deliveries are not signed, or give the secret the receiver checks',
+        events: 'name one or more of push,create,delete,repository, or leave --events out for push,create,delete',
+      });
       const repo = await requireRepo(app, positionals[0] as string);
       const hook = await app.webhooks.add(repo, {
         url: positionals[1] as string,
@@ -94,9 +98,8 @@ export function fullDelivery(d: WebhookDelivery): Record<string, unknown> {
   };
 }
 
-function parseId(input: string, what: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(input)) throw new InvalidInputError(`${what} id ${JSON.stringify(input)} is not a number; see ${FERRY} hook list PATH`);
-  return Number(input);
+function parseId(input: string, what: 'hook' | 'delivery'): number {
+  return parseIdArg(input, `the ${what} id`, what === 'hook' ? `${FERRY} hook list PATH` : `${FERRY} hook deliveries PATH HOOK`);
 }
 
 async function requireRepo(app: App, input: string): Promise<Repo> {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { printRepoUrls } from './repo.js';
 import { FERRY } from '../invocation.js';
 import type { App } from '../../main.js';
@@ -11,6 +10,7 @@ import type { SourceCredentials } from '../../mirrors/access.js';
 import type { ImportRequest } from '../../mirrors/importer.js';
 import { parseImportUrl } from '../../mirrors/url-safety.js';
 import { parseCommand, print, printTable } from '../io.js';
+import { existingFile, readFileArg } from '../paths.js';
 import { readSecret } from '../secret.js';
 
 const USAGE =
@@ -54,12 +54,12 @@ export async function importCommand(app: App, args: string[], env: NodeJS.Proces
     ...(env.FERRY_IMPORT_USER ? { user: env.FERRY_IMPORT_USER } : {}),
     ...(env.FERRY_IMPORT_PASSWORD !== undefined ? { password: env.FERRY_IMPORT_PASSWORD } : {}),
   };
-  if (values.identity !== undefined) readFileSync(values.identity);
+  if (values.identity !== undefined) existingFile(values.identity, 'the --identity key file');
   if (values.from !== undefined) {
     if (positionals.length > 0) throw new UsageError(`--from FILE takes no URL or PATH; usage: ${USAGE}`);
     const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 32) throw new UsageError('--jobs must be a whole number from 1 to 32');
-    return bulkImport(app, readFileSync(values.from, 'utf8'), jobs, { ...base, credentials });
+    return bulkImport(app, readFileArg(values.from, 'the --from list'), jobs, { ...base, credentials });
   }
   if (positionals.length !== 2) throw new UsageError(`usage: ${USAGE}`);
   const [url, pathArg] = positionals as [string, string];

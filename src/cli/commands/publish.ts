@@ -4,6 +4,7 @@ import type { App } from '../../main.js';
 import { FerryError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { parseCommand, print, printTable } from '../io.js';
+import { directoryArg } from '../paths.js';
 
 const USAGE = `${FERRY} publish PATH [--ref REF] [--dir DIR] | ${FERRY} publish --list | ${FERRY} publish --remove DIR`;
 
@@ -38,7 +39,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
   const repo = await app.stores.repos.byPath(path);
   if (!repo) throw new NotFoundError(`no repository at ${path}; see ${FERRY} repo list`, 'FERRY_REPO_NOT_FOUND', { path });
   const ref = values.ref === undefined || values.ref === '' ? undefined : values.ref;
-  const dir = values.dir === undefined ? app.publisher.defaultDir(repo, ref) : resolve(values.dir);
+  const dir = values.dir === undefined ? app.publisher.defaultDir(repo, ref) : directoryArg(values.dir, 'the --dir');
   const existed = app.publisher.list().some((p) => p.dir === dir);
   const publication = await app.publisher.register(repo, ref, dir);
   const what = `${repo.path}${ref === undefined ? '' : `@${ref}`}`;

@@ -5,6 +5,10 @@ import { parseDuration } from '../../domain/duration.js';
 import { issueToken, isExpired } from '../../services/tokens.js';
 import { parseCommand, print, printTable } from '../io.js';
 import { requireUser } from './key.js';
+import { parseIdArg, parseTextOption } from '../values.js';
+
+/** The longest token label taken (it is shown in `ferry token list`). */
+const MAX_LABEL = 255;
 
 export async function tokenCommand(app: App, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -19,7 +23,7 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       const user = await requireUser(app, positionals[0] as string);
       const { token, record } = await issueToken(app.stores.tokens, user.id, {
         readOnly: values['read-only'] === true,
-        label: values.label ?? '',
+        label: values.label === undefined ? '' : parseTextOption('label', values.label, MAX_LABEL),
         ...(values.expires !== undefined ? { expiresInMs: parseDuration(values.expires) } : {}),
       });
       const expiry = record.expiresAt ? `, expires ${record.expiresAt}` : '';
@@ -47,8 +51,7 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
     case 'rm': {
       const { positionals } = parseCommand(rest, {}, `${FERRY} token rm USER ID`, { min: 2, max: 2 });
       const user = await requireUser(app, positionals[0] as string);
-      const id = Number(positionals[1]);
-      if (!Number.isInteger(id)) throw new UsageError(`usage: ${FERRY} token rm USER ID (the number from ${FERRY} token list)`);
+      const id = parseIdArg(positionals[1] as string, 'the token id', `${FERRY} token list ${user.name}`);
       await app.stores.tokens.remove(user.id, id);
       print(`removed token ${id} of ${user.name}`);
       return 0;

@@ -40,14 +40,26 @@ export function apiNotFound(c: Context<ApiEnv>): Response {
   return apiErrorResponse(new NotFoundError(`no API endpoint ${c.req.method} ${new URL(c.req.url).pathname}; see /api/v1/openapi.json`), c);
 }
 
+/** How each JSON type is written, for a refusal of a value of the wrong type. */
+const JSON_EXAMPLES: Record<string, string> = {
+  boolean: 'true or false, without quotes',
+  number: 'digits, without quotes',
+  string: 'text in double quotes',
+  array: 'a list in [ ]',
+  object: 'an object in { }',
+};
+
 /**
  * The schema validators' verdict as a Ferry error: one line naming the first bad field and what
- * it should be (`query.limit: Too big: expected number to be <=100`).
+ * it should be (`json.private: send a JSON boolean (true or false, without quotes)`).
  * Used as OpenAPIHono's defaultHook, so no route answers with the library's own error shape.
  */
 export function validationHook(result: { success: true } | { success: false; error: ZodError; target?: string }): void {
   if (result.success) return;
   const issue = result.error.issues[0];
   const where = [result.target, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
-  throw new InvalidInputError(`${where || 'request'}: ${issue?.message ?? 'invalid'}; see /api/v1/openapi.json for the expected shape`);
+  const type = issue !== undefined && issue.code === 'invalid_type' && result.target === 'json' ? String(issue.expected) : undefined;
+  const example = type === undefined ? undefined : JSON_EXAMPLES[type];
+  const message = example === undefined ? (issue?.message ?? 'invalid') : `send a JSON ${type} (${example})`;
+  throw new InvalidInputError(`${where || 'request'}: ${message}; see /api/v1/openapi.json for the expected shape`);
 }

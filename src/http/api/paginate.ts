@@ -1,15 +1,20 @@
 import type { Context } from 'hono';
 import { z } from '@hono/zod-openapi';
 import type { ApiEnv } from './env.js';
+import { queryInt } from './query.js';
 
-/** Gitea's defaults: 30 items a page unless asked; a page holds at most 100 here. */
+/**
+ * Gitea's defaults: 30 items a page unless asked; a page holds at most 100 here (Gitea's
+ * MAX_RESPONSE_ITEMS is 50 by default, an admin setting). A larger `limit` is lowered to the
+ * maximum, not refused, as Gitea's convert.ToCorrectPageSize does; 0 means the default.
+ */
 export const DEFAULT_LIMIT = 30;
 export const MAX_LIMIT = 100;
 
 /** `?page=` (1-based) and `?limit=`, as Gitea's API takes them. */
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1).openapi({ description: 'page number, from 1' }),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).openapi({ description: `page size (at most ${MAX_LIMIT})` }),
+  page: queryInt({ min: 1, default: 1, zeroIsDefault: true, description: 'page number, from 1' }),
+  limit: queryInt({ min: 1, default: DEFAULT_LIMIT, clamp: MAX_LIMIT, zeroIsDefault: true, description: 'page size' }),
 });
 export type Page = z.infer<typeof PageQuery>;
 

@@ -1,5 +1,5 @@
 import type { AccessLevel } from '../../domain/access-level.js';
-import { InvalidInputError } from '../../domain/errors.js';
+import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseRepoPath, type RepoPath } from '../../domain/repo-path.js';
 import type { App } from '../../main.js';
 import type { Repo } from '../../store/types.js';
@@ -42,4 +42,19 @@ export async function repoFor(app: App, subject: Subject, owner: string, name: s
   const dir = app.repositories.directoryOf(repo);
   await app.recovery.ready(repo.kind, dir);
   return { repo, level, dir, browser: app.browsers.for(repo, dir) };
+}
+
+/**
+ * The repos under an owner that `subject` may see, for `/users/{username}/repos` and
+ * `/orgs/{org}/repos`: the owner is a user's namespace or a group path (`team/web`), matched
+ * without regard to case. An owner that is no user and under which the subject sees no repo is
+ * 404, as Gitea answers for an unknown user or org (never an empty list that hides a typo); a
+ * group whose repos are all hidden from the subject is just as unknown to them.
+ * @throws NotFoundError FERRY_USER_NOT_FOUND for an unknown owner.
+ */
+export async function reposOfOwner(app: App, subject: Subject, owner: string): Promise<{ repo: Repo; level: AccessLevel }[]> {
+  const prefix = `${owner}/`.toLowerCase();
+  const under = (await app.policy.visibleRepos(subject)).filter((e) => e.repo.path.toLowerCase().startsWith(prefix));
+  if (under.length > 0 || (!owner.includes('/') && (await app.stores.users.byName(owner)) !== undefined)) return under;
+  throw new NotFoundError(`no user or group ${JSON.stringify(owner.length > 80 ? `${owner.slice(0, 77)}...` : owner)}`, 'FERRY_USER_NOT_FOUND');
 }

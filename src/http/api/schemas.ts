@@ -193,3 +193,38 @@ export const PublicKeySchema = z
     last_used_at: z.string().nullable(),
   })
   .openapi('PublicKey');
+
+/**
+ * A new repo's name: ONE path segment (DESIGN.md's segment rule; at most 100 characters, as
+ * Gitea's). A nested repo is created under its group (`POST /orgs/team%2Fweb/repos`), never by a
+ * `/` in the name.
+ */
+export const RepoNameSchema = z
+  .string()
+  .min(1, { error: 'give the new repo a name' })
+  .max(100, { error: 'a repo name is at most 100 characters' })
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, {
+    error: 'a repo name is one path segment of letters, digits, ".", "_" and "-", not starting with "." or "-"; create a nested repo under its group (POST /orgs/team%2Fweb/repos)',
+  })
+  .openapi({ description: 'the last path segment of the new repo: letters, digits, ".", "_", "-" (no "/")', example: 'app' });
+
+/**
+ * A name or title shown on one line (a key's title, a status's context): at most `max`
+ * characters, no control characters (a newline would forge a line in `/USER.keys` or a listing).
+ */
+export function oneLineText(max: number) {
+  return z
+    .string()
+    .max(max, { error: `at most ${max} characters` })
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'one line of text, without control characters' });
+}
+
+/** A numeric id in the URL path: a positive whole number (`/hooks/3`). */
+export function pathId(name: string) {
+  return z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, { error: 'ids are positive whole numbers (from 1)' })
+    .transform(Number)
+    .openapi({ param: { name, in: 'path' }, type: 'integer', minimum: 1, example: 1 });
+}

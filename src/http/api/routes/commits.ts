@@ -9,19 +9,15 @@ import { repoFor } from '../repo-access.js';
 import { resolveRef } from '../refs.js';
 import { CommitSchema, errorResponses, jsonOf, RepoParams } from '../schemas.js';
 import { NotFoundError } from '../../../domain/errors.js';
+import { queryBool } from '../query.js';
 import type { Subject } from '../../../access/subject.js';
 
 type CommitJson = z.infer<typeof CommitSchema>;
 
-const flag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1')
-  .optional();
-
 const CommitsQuery = PageQuery.extend({
   sha: z.string().max(255).optional().openapi({ description: 'branch, tag or commit to list from (default: the default branch)' }),
-  files: flag.openapi({ description: 'list the files each commit changed (default true, as Gitea)' }),
-  stat: flag.openapi({ description: 'count added and removed lines (default true, as Gitea)' }),
+  files: queryBool('list the files each commit changed (default true, as Gitea)'),
+  stat: queryBool('count added and removed lines (default true, as Gitea)'),
 });
 const ShaParams = RepoParams.extend({ sha: z.string().min(1).max(255).openapi({ param: { name: 'sha', in: 'path' }, description: 'a commit id (full or short), branch or tag' }) });
 

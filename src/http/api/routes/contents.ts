@@ -8,6 +8,7 @@ import { baseOf, repoApiUrl } from '../present.js';
 import { resolveRef } from '../refs.js';
 import { repoFor } from '../repo-access.js';
 import { restOfPath } from '../rest-path.js';
+import { queryBool, queryInt } from '../query.js';
 import { ContentsSchema, errorResponses, GitTreeSchema, jsonOf, RepoParams } from '../schemas.js';
 
 type Contents = z.infer<typeof ContentsSchema>;
@@ -16,9 +17,9 @@ const RefQuery = z.object({ ref: z.string().max(255).optional().openapi({ descri
 const FileParams = RepoParams.extend({ filepath: z.string().openapi({ param: { name: 'filepath', in: 'path' }, description: 'a path in the repo; may hold slashes' }) });
 const TreeParams = RepoParams.extend({ sha: z.string().min(1).max(255).openapi({ param: { name: 'sha', in: 'path' }, description: 'a commit id, branch or tag (git: also a tree id)' }) });
 const TreeQuery = z.object({
-  recursive: z.enum(['true', 'false', '1', '0']).optional().openapi({ description: 'list subdirectories too' }),
-  page: z.coerce.number().int().min(1).default(1),
-  per_page: z.coerce.number().int().min(1).max(10_000).default(1000),
+  recursive: queryBool('list subdirectories too'),
+  page: queryInt({ min: 1, default: 1, zeroIsDefault: true, description: 'page number, from 1' }),
+  per_page: queryInt({ min: 1, default: 1000, clamp: 10_000, zeroIsDefault: true, description: 'entries a page' }),
 });
 
 /** Path segments before `{filepath}` in `/api/v1/repos/{owner}/{repo}/contents/…` and `/raw/…`. */
@@ -92,7 +93,7 @@ export const contentsApi: ApiModule = (api, app) => {
     const query = c.req.valid('query');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const id = await treeRoot(found.repo, found.browser, sha);
-    const recursive = query.recursive === 'true' || query.recursive === '1';
+    const recursive = query.recursive === true;
     const all = await walk(found.browser, id, '', recursive);
     const start = (query.page - 1) * query.per_page;
     const apiUrl = repoApiUrl(baseOf(app, c), found.repo);

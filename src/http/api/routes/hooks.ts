@@ -4,7 +4,7 @@ import { requireWriter } from '../auth.js';
 import type { ApiModule } from '../env.js';
 import { PageQuery, setPageHeaders } from '../paginate.js';
 import { repoFor } from '../repo-access.js';
-import { errorResponses, jsonOf, RepoParams } from '../schemas.js';
+import { errorResponses, jsonOf, pathId, RepoParams } from '../schemas.js';
 
 const EventList = z.array(z.enum(['push', 'create', 'delete', 'repository'])).min(1);
 
@@ -66,8 +66,8 @@ const DeliverySchema = z
   })
   .openapi('HookDelivery');
 
-const HookParams = RepoParams.extend({ id: z.coerce.number().int().min(1).openapi({ param: { name: 'id', in: 'path' } }) });
-const DeliveryParams = HookParams.extend({ delivery_id: z.coerce.number().int().min(1).openapi({ param: { name: 'delivery_id', in: 'path' } }) });
+const HookParams = RepoParams.extend({ id: pathId('id') });
+const DeliveryParams = HookParams.extend({ delivery_id: pathId('delivery_id') });
 
 const tags = ['repository'];
 const listHooks = createRoute({ method: 'get', path: '/repos/{owner}/{repo}/hooks', tags, summary: "A repo's webhooks (needs admin)", request: { params: RepoParams, query: PageQuery }, responses: { 200: jsonOf(z.array(HookSchema), 'the hooks'), ...errorResponses } });

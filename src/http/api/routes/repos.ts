@@ -12,20 +12,23 @@ import { requireUser, requireWriter } from '../auth.js';
 import type { ApiModule, ApiServer } from '../env.js';
 import { PageQuery, paginate } from '../paginate.js';
 import { baseOf, repositoriesJson } from '../present.js';
-import { ownerAndName, repoFor, repoPathOf, type ApiRepo } from '../repo-access.js';
-import { errorResponses, jsonOf, RepoParams, RepositorySchema } from '../schemas.js';
+import { ownerAndName, repoFor, repoPathOf, reposOfOwner, type ApiRepo } from '../repo-access.js';
+import { errorResponses, jsonOf, RepoNameSchema, RepoParams, RepositorySchema } from '../schemas.js';
 import type { Context } from 'hono';
+import { queryBool } from '../query.js';
 import type { ApiEnv } from '../env.js';
 
 const RepoList = z.array(RepositorySchema);
 
 const CreateRepoOption = z
   .object({
-    name: z.string().min(1).max(100).openapi({ description: 'the last path segment of the new repo', example: 'app' }),
+    name: RepoNameSchema,
     description: z.string().max(2048).optional(),
     private: z.boolean().default(true).openapi({ description: 'Ferry: every repo is private unless made public (default true)' }),
     vcs: z.enum(['hg', 'git']).default('git').openapi({ description: 'Ferry: the kind of repository (default git, as Gitea clients expect)' }),
-    default_branch: z.string().optional().openapi({ description: 'git only: the branch HEAD names before the first push' }),
+    default_branch: z.string().min(1).max(255).optional().openapi({
+      description: 'git: the branch HEAD names (clones check it out once it is pushed; if another branch comes first, HEAD follows that one). hg: only `default`, the branch hg clone checks out',
+    }),
   })
   .openapi('CreateRepoOption');
 
@@ -49,7 +52,7 @@ const SearchResults = z.object({ ok: z.boolean(), data: RepoList }).openapi('Sea
 
 const SearchQuery = PageQuery.extend({
   q: z.string().max(255).optional().openapi({ description: 'keyword: repos whose path contains it (without regard to case)' }),
-  private: z.coerce.boolean().optional().openapi({ description: 'true: only private repos; false: only public ones' }),
+  private: queryBool('true: only private repos; false: only public ones'),
 });
 
 const OrgParams = z.object({ org: z.string().min(1).openapi({ param: { name: 'org', in: 'path' }, description: 'a namespace or group path, URL-encoded', example: 'team' }) });
@@ -115,15 +118,13 @@ export const reposApi: ApiModule = (api, app, server) => {
   });
 
   api.openapi(listOrgRepos, async (c) => {
-    const prefix = `${c.req.valid('param').org.replace(/\/+$/, '')}/`.toLowerCase();
-    const under = (await app.policy.visibleRepos(c.var.subject)).filter((e) => e.repo.path.toLowerCase().startsWith(prefix));
+    const under = await reposOfOwner(app, c.var.subject, c.req.valid('param').org.replace(/\/+$/, ''));
     sortByPath(under);
     return c.json(await repositoriesJson(app, server, baseOf(app, c), paginate(c, under, c.req.valid('query'))), 200);
   });
 
   api.openapi(listUserRepos, async (c) => {
-    const prefix = `${c.req.valid('param').username}/`.toLowerCase();
-    const under = (await app.policy.visibleRepos(c.var.subject)).filter((e) => e.repo.path.toLowerCase().startsWith(prefix));
+    const under = await reposOfOwner(app, c.var.subject, c.req.valid('param').username);
     sortByPath(under);
     return c.json(await repositoriesJson(app, server, baseOf(app, c), paginate(c, under, c.req.valid('query'))), 200);
   });
@@ -208,12 +209,13 @@ async function createRepo(app: App, subject: Subject & { kind: 'user' }, path: R
   if (!(await app.policy.canCreate(subject, path))) {
     throw new FerryError('FERRY_ACCESS_DENIED', `${subject.user.name} may not create repositories at ${path}: ask an admin for write access to ${namespaceOf(path)}/ (ferry grant)`);
   }
+  const branch = body.default_branch === undefined ? undefined : await checkDefaultBranch(app, body.vcs, body.default_branch);
   let repo = await createForSubject({ policy: app.policy, repositories: app.repositories, repos: app.stores.repos }, subject, path, body.vcs);
   if (!body.private) repo = await app.stores.repos.setPublic(repo.path, true);
   if (body.description) await app.stores.repoDescriptions.set(repo.id, body.description);
   const dir = app.repositories.directoryOf(repo);
   const found: ApiRepo = { repo, level: await app.policy.levelOn(subject, repo), dir, browser: app.browsers.for(repo, dir) };
-  if (body.default_branch !== undefined && body.vcs === 'git') await pointHead(app, dir, body.default_branch);
+  if (branch !== undefined) await pointHead(app, dir, branch);
   return found;
 }
 
@@ -233,9 +235,29 @@ async function setDefaultBranch(app: App, found: ApiRepo, branch: string): Promi
   await app.events.emitChanged({ repo: found.repo, cause: 'admin' });
 }
 
+/**
+ * The `default_branch` of a create, checked before anything is made: git takes any valid branch
+ * name (git check-ref-format); hg only `default`, the branch `hg clone` checks out (hg has no
+ * per-repo default branch to set). Returns the git branch to point HEAD at, or undefined for hg.
+ * @throws InvalidInputError FERRY_INVALID_INPUT saying what to send.
+ */
+async function checkDefaultBranch(app: App, vcs: 'hg' | 'git', branch: string): Promise<string | undefined> {
+  if (vcs === 'hg') {
+    if (branch === 'default') return undefined;
+    throw new InvalidInputError(`json.default_branch: an hg repository's default branch is always "default" (what hg clone checks out); leave default_branch out or send "default"`);
+  }
+  await checkGitBranchName(app, branch);
+  return branch;
+}
+
+/** @throws InvalidInputError when `branch` is no valid git branch name (git check-ref-format). */
+async function checkGitBranchName(app: App, branch: string): Promise<void> {
+  const check = await runProcess(app.git.executable, ['check-ref-format', `refs/heads/${branch}`], { env: app.git.env, allowFailure: true });
+  if (check.code !== 0) throw new InvalidInputError(`json.default_branch: ${JSON.stringify(branch)} is not a valid git branch name (git check-ref-format)`);
+}
+
 async function pointHead(app: App, dir: string, branch: string): Promise<void> {
   const ref = `refs/heads/${branch}`;
-  const check = await runProcess(app.git.executable, ['check-ref-format', ref], { env: app.git.env, allowFailure: true });
-  if (check.code !== 0) throw new InvalidInputError(`${branch} is not a valid git branch name`);
+  await checkGitBranchName(app, branch);
   await runProcess(app.git.executable, ['-C', dir, 'symbolic-ref', '-m', 'ferry: default branch set through the API', 'HEAD', ref], { env: app.git.env });
 }

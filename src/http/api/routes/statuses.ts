@@ -8,7 +8,7 @@ import { PageQuery, paginate } from '../paginate.js';
 import { baseOf, repoApiUrl, repositoriesJson } from '../present.js';
 import { resolveRef } from '../refs.js';
 import { repoFor } from '../repo-access.js';
-import { CombinedStatusSchema, CommitStatusSchema, errorResponses, jsonOf, RepoParams, StatusStateSchema } from '../schemas.js';
+import { CombinedStatusSchema, CommitStatusSchema, errorResponses, jsonOf, oneLineText, RepoParams, StatusStateSchema } from '../schemas.js';
 
 /** Only http(s) links: a status's link is shown on the commit page. */
 const TargetUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(2048)]);
@@ -18,7 +18,7 @@ const CreateStatusOption = z
     state: StatusStateSchema,
     target_url: TargetUrl.optional().openapi({ description: 'an http(s) link to the build', example: 'https://ci.example.com/build/42' }),
     description: z.string().max(1024).optional(),
-    context: z.string().max(255).optional().openapi({ description: 'what reports (one status per context and commit; default "default")', example: 'ci/build' }),
+    context: oneLineText(255).optional().openapi({ description: 'what reports (one status per context and commit; default "default")', example: 'ci/build' }),
   })
   .openapi('CreateStatusOption');
 

@@ -6,17 +6,17 @@ import { requireUser, requireWriter } from '../auth.js';
 import type { ApiModule } from '../env.js';
 import { PageQuery, paginate } from '../paginate.js';
 import { baseOf, userJson } from '../present.js';
-import { errorResponses, jsonOf, PublicKeySchema, UserSchema } from '../schemas.js';
+import { errorResponses, jsonOf, oneLineText, pathId, PublicKeySchema, UserSchema } from '../schemas.js';
 
 const KeyList = z.array(PublicKeySchema);
 const CreateKeyOption = z
   .object({
     key: z.string().min(1).max(16_384).openapi({ description: 'an OpenSSH public key line (ssh-ed25519 AAAA… comment)' }),
-    title: z.string().max(255).optional().openapi({ description: "the key's comment when the line has none" }),
+    title: oneLineText(255).optional().openapi({ description: "the key's comment when the line has none" }),
     read_only: z.boolean().optional().openapi({ description: 'ignored: a user key has its user\'s rights' }),
   })
   .openapi('CreateKeyOption');
-const KeyIdParams = z.object({ id: z.coerce.number().int().min(1).openapi({ param: { name: 'id', in: 'path' }, example: 1 }) });
+const KeyIdParams = z.object({ id: pathId('id') });
 const UserParams = z.object({ username: z.string().min(1).max(64).openapi({ param: { name: 'username', in: 'path' }, example: 'alice' }) });
 
 const getMe = createRoute({ method: 'get', path: '/user', tags: ['user'], summary: 'The signed-in user', responses: { 200: jsonOf(UserSchema, 'the user'), ...errorResponses } });
