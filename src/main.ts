@@ -131,6 +131,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemovedAnywhere(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
+  // Pushes through any node (and ref changes seen on disk) drop the read caches' refs.
+  events.onChangedAnywhere(({ repo }) => browsers.changed(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
   const limiterDb = openSqlite(config.dbPath);
   const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));

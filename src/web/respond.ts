@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FerryError } from '../domain/errors.js';
 import type { SafeHtml } from './html.js';
 import { readSmallBody } from '../http/body.js';
+import { serverTimingHeader } from '../http/server-timing.js';
 
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
@@ -15,7 +16,7 @@ const PAGE_HEADERS = {
 
 export function sendHtml(req: IncomingMessage, res: ServerResponse, status: number, body: SafeHtml, headers: Record<string, string | string[]> = {}): void {
   const buf = Buffer.from(body.value, 'utf8');
-  res.writeHead(status, { ...PAGE_HEADERS, 'Content-Length': buf.length, ...headers });
+  res.writeHead(status, { ...PAGE_HEADERS, 'Content-Length': buf.length, ...serverTimingHeader(res), ...headers });
   res.end(req.method === 'HEAD' ? undefined : buf);
 }
 

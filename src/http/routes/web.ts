@@ -27,6 +27,7 @@ import type { HttpRoute } from '../route.js';
 import { requestCredentials } from '../request-subject.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
 import { publicBaseUrl } from '../public-url.js';
+import { startServerTiming } from '../server-timing.js';
 
 const WIRE = /\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/;
 const OTHER_AREAS = /^\/(api|cdn)(\/|$)|^\/(healthz|metrics)$/;
@@ -42,6 +43,7 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
   return {
     name: 'web',
     async handle(req, res, url) {
+      startServerTiming(res);
       const method = req.method ?? 'GET';
       if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return false;
       if (url.searchParams.has('cmd') || WIRE.test(url.pathname) || OTHER_AREAS.test(url.pathname)) return false;

@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import { runProcess } from '../process.js';
 import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
-import type { ByteCache } from '../byte-cache.js';
+import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
+import { refsStamp } from '../refs-stamp.js';
+import { StampedValue } from '../stamped-value.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
 
 const FS = '\x1f';
+/** What a failed `git log` answers (no commits); never cached. */
+const LOG_FAILED: readonly CommitInfo[] = Object.freeze([]);
 const RS = '\x1e';
 
 interface Refs {
@@ -17,17 +21,26 @@ interface Refs {
 }
 
 /**
- * Reads a bare git repository: objects through a long-lived `git cat-file --batch`, the log and
- * diffs through `git log` / `git diff-tree` (one process per page, not per element).
+ * Reads a bare git repository: objects through a long-lived `git cat-file --batch`; the log,
+ * blame and diffs through `git log` / `git blame` / `git diff-tree`, each run once per commit id
+ * (and path) and kept in the shared read caches, since a commit id's history never changes. The
+ * refs (`git for-each-ref`) are read again only when the refs stamp moves (a push, a sync).
  */
 export class GitBrowser implements RepoBrowser {
+  private readonly refsValue = new StampedValue<Refs>(() => refsStamp('git', this.dir));
+
   constructor(
     private readonly catFile: () => GitCatFile,
     private readonly dir: string,
     private readonly executable: string,
     private readonly env: NodeJS.ProcessEnv,
-    private readonly diffs: ByteCache,
+    private readonly caches: ReadCaches,
   ) {}
+
+  /** Forgets the refs read so far (the repository was pushed to). */
+  refsChanged(): void {
+    this.refsValue.clear();
+  }
 
   async defaultBranch(): Promise<string | undefined> {
     const { branches } = await this.refs();
@@ -69,11 +82,12 @@ export class GitBrowser implements RepoBrowser {
   }
 
   async between(base: string, head: string, options: { offset: number; limit: number }): Promise<CommitInfo[]> {
+    if (!isFullId(base) || !isFullId(head)) return [];
     return this.query([`${base}..${head}`, '--'], options);
   }
 
   async compareDiff(base: string, head: string): Promise<Buffer> {
-    return this.diffs.through(`${this.dir}:${base}...${head}`, async () => {
+    return this.caches.diffs.through(cacheKey(this.dir, 'compare', base, head), async () => {
       const r = await runProcess(this.executable, ['merge-base', base, head], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true });
       const mergeBase = r.stdout.toString('utf8').trim();
       // Unrelated histories have no merge base: the diff is then the whole of head against nothing.
@@ -83,7 +97,12 @@ export class GitBrowser implements RepoBrowser {
   }
 
   async blame(id: string, path: string): Promise<Blame | undefined> {
-    if (path === '' || (await this.catFile().read(`${id}:${path}`))?.type !== 'blob') return undefined;
+    if (path === '' || !isFullId(id) || (await this.catFile().read(`${id}:${path}`))?.type !== 'blob') return undefined;
+    // `git blame` reads the whole history of the file: once per (commit, path), then from memory.
+    return this.caches.blames.through(cacheKey(this.dir, 'blame', id, path), () => this.computeBlame(id, path));
+  }
+
+  private async computeBlame(id: string, path: string): Promise<Blame> {
     // Porcelain format (git-blame(1) "THE PORCELAIN FORMAT"): a header per line group, the
     // commit's details the first time it appears, then the line itself after a TAB.
     const r = await runProcess(this.executable, ['blame', '--porcelain', id, '--', path], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } });
@@ -117,15 +136,30 @@ export class GitBrowser implements RepoBrowser {
     return spawnArchiver(this.executable, ['archive', `--format=${format === 'zip' ? 'zip' : 'tar.gz'}`, `--prefix=${prefix}/`, id], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir } });
   }
 
+  /**
+   * `git log` over `revs`, page by page. Revisions that are all full ids make the answer
+   * immutable: kept per (revs, page) without labels; otherwise (every branch and tag) kept per
+   * refs stamp. Labels come from the current refs on every call.
+   */
   private async query(revs: readonly string[], options: { offset: number; limit: number }): Promise<CommitInfo[]> {
+    const { value: refs, generation } = await this.refsValue.get(() => this.readRefs());
+    // Callers pass full ids (resolved refs, `base..head` of full ids) or every branch and tag.
+    const fixed = !revs.includes('--branches');
+    const key = cacheKey(this.dir, 'log', fixed ? '' : (generation ?? ''), Math.trunc(options.offset), Math.trunc(options.limit), ...revs);
+    const read = () => this.readLog(revs, options);
+    const commits = fixed || generation !== undefined ? await this.caches.logs.through(key, read, (found) => found !== LOG_FAILED) : await read();
+    return commits.map((c) => ({ ...c, labels: refs.labels.get(c.id) ?? [] }));
+  }
+
+  /** Commits without labels, or LOG_FAILED when git failed (a commit that went away). */
+  private async readLog(revs: readonly string[], options: { offset: number; limit: number }): Promise<readonly CommitInfo[]> {
     const r = await runProcess(
       this.executable,
       ['log', '--date-order', `--format=%H${FS}%P${FS}%an${FS}%ae${FS}%aI${FS}%B${RS}`, `--skip=${Math.trunc(options.offset)}`, `-n${Math.trunc(options.limit)}`, ...revs],
       // A path is a path, never pathspec magic (`:(glob)…`, `:!…`).
       { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' }, allowFailure: true },
     );
-    if (r.code !== 0) return [];
-    const { labels } = await this.refs();
+    if (r.code !== 0) return LOG_FAILED;
     return r.stdout
       .toString('utf8')
       .split(RS)
@@ -140,7 +174,7 @@ export class GitBrowser implements RepoBrowser {
           email: email ?? '',
           date: date ?? '',
           message: message ?? '',
-          labels: labels.get(id as string) ?? [],
+          labels: [],
         };
       });
   }
@@ -170,7 +204,8 @@ export class GitBrowser implements RepoBrowser {
   }
 
   async diff(id: string): Promise<Buffer> {
-    return this.diffs.through(`${this.dir}:${id}`, () => this.computeDiff(id));
+    if (!isFullId(id)) return Buffer.alloc(0);
+    return this.caches.diffs.through(cacheKey(this.dir, 'diff', id), () => this.computeDiff(id));
   }
 
   private async computeDiff(id: string): Promise<Buffer> {
@@ -181,6 +216,16 @@ export class GitBrowser implements RepoBrowser {
   }
 
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
+    if (!isFullId(id)) return this.readTree(id, path);
+    const key = cacheKey(this.dir, 'tree', id, path);
+    const hit = this.caches.trees.get(key);
+    if (hit) return [...hit];
+    const entries = await this.readTree(id, path);
+    if (entries) this.caches.trees.set(key, entries);
+    return entries && [...entries];
+  }
+
+  private async readTree(id: string, path: string): Promise<TreeEntry[] | undefined> {
     const obj = await this.catFile().read(path === '' ? `${id}^{tree}` : `${id}:${path}`);
     if (obj?.type !== 'tree') return undefined;
     return sortEntries(
@@ -207,6 +252,10 @@ export class GitBrowser implements RepoBrowser {
   }
 
   private async refs(): Promise<Refs> {
+    return (await this.refsValue.get(() => this.readRefs())).value;
+  }
+
+  private async readRefs(): Promise<Refs> {
     const r = await runProcess(
       this.executable,
       ['for-each-ref', `--format=%(refname)${FS}%(objectname)${FS}%(*objectname)${FS}%(creatordate:iso-strict)${FS}%(contents:subject)${RS}`, 'refs/heads', 'refs/tags'],

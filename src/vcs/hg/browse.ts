@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { FerryError } from '../../domain/errors.js';
 import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
-import type { ByteCache } from '../byte-cache.js';
+import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
+import { refsStamp } from '../refs-stamp.js';
+import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
 
 const FS = '\x1f';
@@ -45,22 +45,27 @@ interface JsonTag { tag: string; node: string; type: string }
 interface JsonBookmark { bookmark: string; node: string }
 
 /**
- * Reads a Mercurial repository through its command server. Refs are cached until the changelog,
- * bookmarks or phases change on disk; manifests are cached per changeset (they never change).
+ * Reads a Mercurial repository through its command server. Refs, and the logs labelled from
+ * them, are cached until the changelog, bookmarks, phases or obsolescence markers change on disk
+ * (the refs stamp); manifests, directory listings, diffs and annotations are cached per changeset
+ * (they never change) in the shared, size-bounded read caches.
  */
 export class HgBrowser implements RepoBrowser {
-  private refsCache: { stamp: string; refs: Refs } | undefined;
+  private readonly refsValue = new StampedValue<Refs>(() => refsStamp('hg', this.dir));
   private hasTopics: boolean | undefined;
-  /** Per changeset: every file path, mapped to whether it is a symlink (hg's `l` flag). */
-  private readonly manifests = new Map<string, Map<string, boolean>>();
 
   constructor(
     private readonly server: () => HgCommandServer,
     private readonly dir: string,
-    private readonly diffs: ByteCache,
+    private readonly caches: ReadCaches,
     /** For processes that stream (archives); everything else goes through the command server. */
     private readonly hg: { readonly executable: string; readonly env: NodeJS.ProcessEnv } = { executable: 'hg', env: process.env },
   ) {}
+
+  /** Forgets the refs read so far (the repository was pushed to). */
+  refsChanged(): void {
+    this.refsValue.clear();
+  }
 
   async defaultBranch(): Promise<string | undefined> {
     const { branches } = await this.refs();
@@ -112,11 +117,16 @@ export class HgBrowser implements RepoBrowser {
   async compareDiff(base: string, head: string): Promise<Buffer> {
     if (!/^[0-9a-f]{40}$/.test(base) || !/^[0-9a-f]{40}$/.test(head)) return Buffer.alloc(0);
     // From the common ancestor, as git's `base...head`; unrelated heads compare against the null revision.
-    return this.diffs.through(`${this.dir}:${base}...${head}`, () => this.server().runOk(['diff', '--git', '--from', `max(ancestor(${base}, ${head}) or null)`, '--to', head]));
+    return this.caches.diffs.through(cacheKey(this.dir, 'compare', base, head), () => this.server().runOk(['diff', '--git', '--from', `max(ancestor(${base}, ${head}) or null)`, '--to', head]));
   }
 
   async blame(id: string, path: string): Promise<Blame | undefined> {
     if (!/^[0-9a-f]{40}$/.test(id) || !(await this.manifest(id)).has(path)) return undefined;
+    // `hg annotate` walks the file's whole history: once per (changeset, path), then from memory.
+    return this.caches.blames.through(cacheKey(this.dir, 'blame', id, path), () => this.computeBlame(id, path));
+  }
+
+  private async computeBlame(id: string, path: string): Promise<Blame> {
     const out = await this.server().runOk(['annotate', '-r', id, '-T', `{lines % '{rev}${FS}{node}${FS}{line}${RS}'}`, '--', `path:${path}`]);
     const lines: BlameLine[] = [];
     const revs = new Set<string>();
@@ -128,7 +138,8 @@ export class HgBrowser implements RepoBrowser {
     }
     const commits = new Map<string, { author: string; date: string; summary: string }>();
     if (revs.size > 0) {
-      const meta = await this.server().runOk(['log', '-r', [...revs].join('+'), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
+      // One `-r` per revision: hg joins them with `or` (scmutil.revrange), no long revset to parse.
+      const meta = await this.server().runOk(['log', ...[...revs].flatMap((rev) => ['-r', rev]), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
       for (const rec of meta.toString('utf8').split(RS)) {
         const [node, author, date, summary] = rec.split(FS);
         if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
@@ -149,10 +160,20 @@ export class HgBrowser implements RepoBrowser {
 
   async diff(id: string): Promise<Buffer> {
     if (!/^[0-9a-f]{40}$/.test(id)) return Buffer.alloc(0);
-    return this.diffs.through(`${this.dir}:${id}`, () => this.server().runOk(['diff', '--git', '-c', id]));
+    return this.caches.diffs.through(cacheKey(this.dir, 'diff', id), () => this.server().runOk(['diff', '--git', '-c', id]));
   }
 
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
+    if (!isFullId(id)) return this.listTree(id, path);
+    const key = cacheKey(this.dir, 'tree', id, path);
+    const hit = this.caches.trees.get(key);
+    if (hit) return [...hit];
+    const entries = await this.listTree(id, path);
+    if (entries) this.caches.trees.set(key, entries);
+    return entries && [...entries];
+  }
+
+  private async listTree(id: string, path: string): Promise<TreeEntry[] | undefined> {
     const files = await this.manifest(id);
     const prefix = path === '' ? '' : `${path}/`;
     const seen = new Map<string, TreeEntry>();
@@ -191,9 +212,13 @@ export class HgBrowser implements RepoBrowser {
     return (await this.refs()).bookmarks;
   }
 
-  private async manifest(id: string): Promise<Map<string, boolean>> {
-    const cached = this.manifests.get(id);
-    if (cached) return cached;
+  /** Every file path at a changeset, mapped to whether it is a symlink (hg's `l` flag). */
+  private async manifest(id: string): Promise<ReadonlyMap<string, boolean>> {
+    if (!isFullId(id)) return this.readManifest(id);
+    return this.caches.manifests.through(cacheKey(this.dir, 'manifest', id), () => this.readManifest(id));
+  }
+
+  private async readManifest(id: string): Promise<ReadonlyMap<string, boolean>> {
     // `hg files` exits 1 when nothing matches: a commit that removed every file has an empty tree.
     const r = await this.server().run(['files', '-r', id, '-T', '{flags}/{path}\\0']);
     if (r.code !== 0 && !(r.code === 1 && r.out.length === 0)) throw new FerryError('FERRY_VCS_FAILED', `hg files failed: exit ${r.code}`);
@@ -202,12 +227,20 @@ export class HgBrowser implements RepoBrowser {
       const slash = entry.indexOf('/');
       if (slash >= 0) files.set(entry.slice(slash + 1), entry.slice(0, slash).includes('l'));
     }
-    if (this.manifests.size >= 8) this.manifests.delete(this.manifests.keys().next().value as string);
-    this.manifests.set(id, files);
     return files;
   }
 
+  /**
+   * Changesets of a revset, labelled (branch, topic, bookmarks, tags, phase). The labels move
+   * with the refs, so the answer is kept per refs stamp (and revset), not for ever.
+   */
   private async query(revset: string): Promise<CommitInfo[]> {
+    const { generation } = await this.refsValue.get(() => this.readRefs());
+    if (generation === undefined) return this.readQuery(revset);
+    return [...(await this.caches.logs.through(cacheKey(this.dir, 'log', generation, revset), () => this.readQuery(revset)))];
+  }
+
+  private async readQuery(revset: string): Promise<CommitInfo[]> {
     if (this.hasTopics === undefined) {
       const probe = await this.server().run(['log', '-r', 'null', '-T', '{topic}']);
       this.hasTopics = probe.code === 0;
@@ -238,21 +271,11 @@ export class HgBrowser implements RepoBrowser {
       });
   }
 
-  private stamp(): string {
-    const parts: string[] = [];
-    for (const f of ['store/00changelog.i', 'store/00changelog.n', 'bookmarks', 'store/phaseroots', 'store/obsstore', 'cache/branch2-served']) {
-      const p = join(this.dir, '.hg', f);
-      if (existsSync(p)) {
-        const s = statSync(p);
-        parts.push(`${f}:${s.size}:${s.mtimeMs}`);
-      }
-    }
-    return parts.join('|');
+  private async refs(): Promise<Refs> {
+    return (await this.refsValue.get(() => this.readRefs())).value;
   }
 
-  private async refs(): Promise<Refs> {
-    const stamp = this.stamp();
-    if (this.refsCache?.stamp === stamp) return this.refsCache.refs;
+  private async readRefs(): Promise<Refs> {
     const server = this.server();
     const [b, t, m] = await Promise.all([
       server.runOk(['branches', '--closed', '-T', 'json']),
@@ -285,7 +308,6 @@ export class HgBrowser implements RepoBrowser {
       bookmarks: jm.map((x) => info(x.bookmark, x.node)),
       topics: [...topicHeads].map(([topic, node]) => info(`${TOPIC_REF_PREFIX}${topic}`, node)),
     };
-    this.refsCache = { stamp: this.stamp() === stamp ? stamp : '', refs };
     return refs;
   }
 }

@@ -23,6 +23,11 @@ interface Pending {
 export class HgCommandServer {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks of a message still arriving, joined once it is complete. */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  /** Bytes the message being received needs in all (0: unknown yet). */
+  private needed = 0;
   private readonly queue: Pending[] = [];
   private current: { pending: Pending; out: Buffer[]; err: Buffer[] } | undefined;
   private hello = false;
@@ -84,7 +89,23 @@ export class HgCommandServer {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // A large message (a big file's `hg cat`, an annotation) arrives in many chunks: gather them
+    // and join once it is complete (joining on every chunk copies it once per chunk).
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
+    if (this.partsLength < this.needed) return;
+    this.buffer = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    this.needed = 0;
+    this.parse();
+    if (this.buffer.length > 0) {
+      this.parts = [this.buffer];
+      this.partsLength = this.buffer.length;
+    }
+  }
+
+  private parse(): void {
     while (this.buffer.length >= 5) {
       const channel = String.fromCharCode(this.buffer[0] as number);
       const length = this.buffer.readUInt32BE(1);
@@ -95,7 +116,10 @@ export class HgCommandServer {
         this.child.stdin.write(empty);
         continue;
       }
-      if (this.buffer.length < 5 + length) return;
+      if (this.buffer.length < 5 + length) {
+        this.needed = 5 + length;
+        return;
+      }
       const data = this.buffer.subarray(5, 5 + length);
       this.buffer = this.buffer.subarray(5 + length);
       this.onMessage(channel, data);
