@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: `node scripts/run-tests.mjs [unit|e2e] [FILTER]`.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const [suite, filter] = process.argv.slice(2);
@@ -23,13 +23,32 @@ function walk(dir) {
   return out;
 }
 
-const files = roots.flatMap(walk).sort();
+// Longest files first, so that the last files to finish are short ones and the run's tail is short
+// (node --test starts files in the order given). The times come from a whole run
+// (scripts/test-times.json, refreshed by copying dist/test-times.json, which every run writes);
+// a file with no time yet is new and may be long, so it starts first.
+const TIMES = JSON.parse(readFileSync(new URL('./test-times.json', import.meta.url), 'utf8'));
+const expected = (path) => TIMES[relative('dist/test', path)] ?? Number.MAX_SAFE_INTEGER;
+const files = roots
+  .flatMap(walk)
+  .sort()
+  .sort((a, b) => expected(b) - expected(a));
 if (files.length === 0) {
   console.error(`no test files found under ${roots.join(', ')}${filter ? ` matching ${filter}` : ''}`);
   process.exit(1);
 }
 const concurrency = process.env.FERRY_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('./test-times-reporter.mjs', import.meta.url).pathname}`,
+    '--test-reporter-destination=dist/test-times.json',
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -1,41 +1,33 @@
 import { UsageError, FerryError, NotFoundError, describeError } from '../domain/errors.js';
 import { loadConfig, resolveDataDir } from '../config/load.js';
-import { createApp, type App } from '../main.js';
+import type { App } from '../main.js';
 import { createLogger } from '../log/logger.js';
 import { printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
 import { checkDataDir, errnoLine } from './paths.js';
-import { backupCommand, restoreCommand } from './commands/backup.js';
-import { deployKeyCommand } from './commands/deploy-key.js';
-import { grantCommand, revokeCommand } from './commands/grant.js';
-import { hookCommand } from './commands/hook.js';
-import { importCommand } from './commands/import.js';
-import { keyCommand } from './commands/key.js';
-import { mirrorCommand } from './commands/mirror.js';
-import { publishCommand } from './commands/publish.js';
-import { repoCommand } from './commands/repo.js';
-import { serveCommand } from './commands/serve.js';
-import { tokenCommand } from './commands/token.js';
-import { userCommand } from './commands/user.js';
 
 type Command = (app: App, args: string[]) => Promise<number>;
 
-const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, Command> & Record<string, Command | undefined> = {
-  serve: serveCommand,
-  user: userCommand,
-  key: keyCommand,
-  repo: repoCommand,
-  grant: grantCommand,
-  revoke: revokeCommand,
-  token: tokenCommand,
-  'deploy-key': deployKeyCommand,
-  hook: hookCommand,
-  import: importCommand,
-  mirror: mirrorCommand,
-  publish: publishCommand,
-  backup: backupCommand,
+/**
+ * Each command's module, loaded when that command runs: `--help` and the admin commands start
+ * without loading the servers, the web UI and the SSH stack (node's start-up is most of their time).
+ */
+const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, () => Promise<Command>> & Record<string, (() => Promise<Command>) | undefined> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  user: async () => (await import('./commands/user.js')).userCommand,
+  key: async () => (await import('./commands/key.js')).keyCommand,
+  repo: async () => (await import('./commands/repo.js')).repoCommand,
+  grant: async () => (await import('./commands/grant.js')).grantCommand,
+  revoke: async () => (await import('./commands/grant.js')).revokeCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  'deploy-key': async () => (await import('./commands/deploy-key.js')).deployKeyCommand,
+  hook: async () => (await import('./commands/hook.js')).hookCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  mirror: async () => (await import('./commands/mirror.js')).mirrorCommand,
+  publish: async () => (await import('./commands/publish.js')).publishCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
 };
 
 /**
@@ -113,9 +105,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (name !== 'serve' && name !== 'restore' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
     const config = loadConfig(dataDir, env);
     // restore writes into an empty data dir: it runs before (and without) the App, which would create files there.
-    if (name === 'restore') return await restoreCommand(config, createLogger(config.log.level), rest);
+    if (name === 'restore') return await (await import('./commands/backup.js')).restoreCommand(config, createLogger(config.log.level), rest);
+    const [run, { createApp }] = await Promise.all([(command as () => Promise<Command>)(), import('../main.js')]);
     app = createApp(config, { log: createLogger(name === 'serve' || name === 'backup' ? config.log.level : 'warn') });
-    return await (command as Command)(app, rest);
+    return await run(app, rest);
   } catch (err) {
     return fail(err, app);
   } finally {

@@ -1,45 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startFerry, type FerryServer } from './harness.js';
-
-/** The processes (ferry or one of its children) holding the server's end of the connection from `clientPort`. */
-function holdersOf(server: FerryServer, clientPort: number): number[] {
-  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
-  const line = readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .find((f) => f[1] === `0100007F:${hex(server.httpPort)}` && f[2] === `0100007F:${hex(clientPort)}`);
-  assert.ok(line, `the connection from port ${clientPort} is open`);
-  const socket = `socket:[${line[9]}]`;
-  const ferry = server.process.pid as number;
-  const children = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ferry;
-      } catch {
-        return false;
-      }
-    });
-  return [ferry, ...children].filter((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`) === socket;
-        } catch {
-          return false;
-        }
-      });
-    } catch {
-      return false;
-    }
-  });
-}
+import { holdersOf } from './socket-holders.js';
 
 /**
  * A CDN worker's node server is only ever handed connections (by the fast lane, or by HTTPS) and

@@ -1,56 +1,30 @@
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, run, startFerry, tempDir, type Client, type FerryServer, type RunResult } from './harness.js';
-
-type Transport = 'ssh' | 'http';
-
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
-
-/** Every file under `dir` (recursively), or none when it does not exist. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Text content of some size, with its Git LFS object id (SHA-256). */
-function largeText(label: string): { content: string; oid: string } {
-  const content = `${label} ${randomBytes(16).toString('hex')}\n`.repeat(4000);
-  return { content, oid: createHash('sha256').update(content).digest('hex') };
-}
+import { run, tempDir, type Client, type FerryServer, type RunResult } from './harness.js';
+import { filesUnder, largeText, ok, startLargeFilesHost, type LargeFilesHost, type Transport } from './large-files.js';
 
 describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with Debian\'s git-lfs client', () => {
+  let host: LargeFilesHost;
   let server: FerryServer;
   let alice: Client;
   let carol: Client;
   let dave: Client;
-  const tokens = new Map<string, string>();
+  let tokens: ReadonlyMap<string, string>;
   /** The large file's content pushed over each transport. */
   const pushed = new Map<Transport, string>();
   const lfsDir = () => join(server.dataDir, 'lfs');
   const stored = (oid: string) => filesUnder(lfsDir()).filter((f) => f.endsWith(`/${oid}`));
 
-  const url = (client: Client, transport: Transport, path: string): string => {
-    if (transport === 'ssh') return client.sshUrl(path);
-    const name = client === alice ? 'alice' : client === carol ? 'carol' : 'dave';
-    return `http://${name}:${tokens.get(name) ?? ''}@127.0.0.1:${server.httpPort}/${path}.git`;
-  };
+  const url = (client: Client, transport: Transport, path: string): string => host.url(client === alice ? 'alice' : client === carol ? 'carol' : 'dave', transport, path, '.git');
   const curl = (args: readonly string[]) => run('curl', ['-sS', '-o', '-', '-w', '\\n%{http_code}', ...args]);
   const statusOf = (r: RunResult) => Number(r.stdout.trim().split('\n').pop());
 
   before(async () => {
-    server = await startFerry();
-    alice = await addUser(server, 'alice');
-    carol = await addUser(server, 'carol');
-    dave = await addUser(server, 'dave');
-    await server.cliOk(['grant', 'alice', 'team/', 'write']);
-    await server.cliOk(['grant', 'carol', 'team/', 'read']);
-    for (const name of ['alice', 'carol', 'dave']) tokens.set(name, (await server.cliOk(['token', 'add', name])).stdout.trim().split(/\s+/).pop() as string);
+    host = await startLargeFilesHost(['alice', 'carol', 'dave']);
+    ({ server, tokens } = host);
+    [alice, carol, dave] = ['alice', 'carol', 'dave'].map((name) => host.clients.get(name) as Client) as [Client, Client, Client];
     for (const client of [alice, carol, dave]) ok(await client.git(['lfs', 'install']), 'git lfs install');
   });
   after(async () => {
@@ -76,11 +50,11 @@ describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with 
         ok(await alice.git(['-C', work, 'add', '.']), 'git add');
         ok(await alice.git(['-C', work, 'commit', '-q', '-m', 'large']), 'commit');
         const push = ok(await alice.git(['-C', work, 'push', url(alice, transport, path), 'main'], { env: { GIT_TRACE: '1' } }), 'git push');
-        const files = stored(big.oid);
+        const files = stored(big.sha256);
         assert.equal(files.length, 1, `the object is stored once: ${push.stderr}`);
         // Over SSH, git-lfs asked Ferry for the HTTP endpoint and a token.
         if (transport === 'ssh') assert.match(push.stderr, /git-lfs-authenticate/);
-        assert.match(files[0] as string, new RegExp(`/lfs/\\d+/${big.oid.slice(0, 2)}/${big.oid.slice(2, 4)}/${big.oid}$`));
+        assert.match(files[0] as string, new RegExp(`/lfs/\\d+/${big.sha256.slice(0, 2)}/${big.sha256.slice(2, 4)}/${big.sha256}$`));
         assert.equal(readFileSync(files[0] as string, 'utf8'), big.content);
 
         const clone = join(tempDir(), 'clone');
@@ -98,12 +72,12 @@ describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with 
         const push = await carol.git(['-C', clone, 'push', url(carol, transport, path), 'main']);
         assert.notEqual(push.code, 0, 'the push went through');
         assert.match(push.stderr, /carol may only read team\/assets/);
-        assert.deepEqual(stored(extra.oid), [], 'the reader\'s object reached the server');
+        assert.deepEqual(stored(extra.sha256), [], 'the reader\'s object reached the server');
         // git refuses before its pre-push hook uploads anything; git-lfs asked directly is refused too.
-        const upload = await carol.git(['-C', clone, 'lfs', 'push', '--object-id', url(carol, transport, path), extra.oid]);
+        const upload = await carol.git(['-C', clone, 'lfs', 'push', '--object-id', url(carol, transport, path), extra.sha256]);
         assert.notEqual(upload.code, 0, `the reader's upload went through: ${upload.stdout}`);
         assert.match(upload.stderr + upload.stdout, /carol may only read team\/assets/);
-        assert.deepEqual(stored(extra.oid), [], 'the reader\'s object reached the server');
+        assert.deepEqual(stored(extra.sha256), [], 'the reader\'s object reached the server');
       });
     });
   }
@@ -127,25 +101,25 @@ describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with 
     ok(await alice.git(['-C', work, 'push', url(alice, 'http', path), 'main'], { env: { GIT_LFS_SKIP_PUSH: '1' } }), 'push without objects');
     const pointer = await curl([`${server.baseUrl}/${path}/-/raw/main/missing.bin`]);
     assert.equal(statusOf(pointer), 200);
-    assert.match(pointer.stdout, new RegExp(`^version https://git-lfs.github.com/spec/v1\\noid sha256:${missing.oid}\\nsize ${missing.content.length}\\n`));
+    assert.match(pointer.stdout, new RegExp(`^version https://git-lfs.github.com/spec/v1\\noid sha256:${missing.sha256}\\nsize ${missing.content.length}\\n`));
     const cdnPointer = await curl([`${server.baseUrl}/cdn/${path}@main/missing.bin`]);
-    assert.match(cdnPointer.stdout, new RegExp(`oid sha256:${missing.oid}`));
+    assert.match(cdnPointer.stdout, new RegExp(`oid sha256:${missing.sha256}`));
   });
 
   it('refuses an upload whose content does not match its SHA-256 and keeps nothing (lfs-upload-sha-mismatch)', async () => {
     const claimed = largeText('claimed');
-    const endpoint = `${server.baseUrl}/team/assets-http.git/info/lfs/objects/${claimed.oid}`;
+    const endpoint = `${server.baseUrl}/team/assets-http.git/info/lfs/objects/${claimed.sha256}`;
     const put = await curl(['-X', 'PUT', '-u', `alice:${tokens.get('alice') ?? ''}`, '-H', 'Content-Type: application/octet-stream', '--data-binary', 'something else entirely', endpoint]);
     assert.equal(statusOf(put), 422, put.stdout);
     assert.match(put.stdout, /SHA-256 is [0-9a-f]{64}, not/);
-    assert.deepEqual(stored(claimed.oid), []);
+    assert.deepEqual(stored(claimed.sha256), []);
     assert.deepEqual(filesUnder(join(lfsDir(), 'tmp')), [], 'a partial upload was kept');
     // The same object with the right content is stored.
     const file = join(tempDir(), 'object');
     writeFileSync(file, claimed.content);
     const good = await curl(['-X', 'PUT', '-u', `alice:${tokens.get('alice') ?? ''}`, '--data-binary', `@${file}`, endpoint]);
     assert.equal(statusOf(good), 200, good.stdout);
-    assert.equal(stored(claimed.oid).length, 1);
+    assert.equal(stored(claimed.sha256).length, 1);
   });
 
   it('decides each request: readers download, not upload; private repos are 404 to strangers and 401 to the anonymous', async () => {

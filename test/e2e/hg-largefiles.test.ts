@@ -1,56 +1,31 @@
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, run, startFerry, tempDir, type Client, type FerryServer, type RunResult } from './harness.js';
+import { run, tempDir, type Client, type FerryServer } from './harness.js';
+import { filesUnder, largeText, ok, startLargeFilesHost, type LargeFilesHost, type Transport } from './large-files.js';
 import { startHgServe, type Remote } from './remotes.js';
 
 /** A client's hg with largefiles, as teams that used it run it. */
 const LARGEFILES = ['--config', 'extensions.largefiles='];
 
-type Transport = 'ssh' | 'http';
-
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
-
-/** Every file under `dir` (recursively), or none when it does not exist. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** Text content of some size, with its largefiles hash (SHA-1). */
-function largeText(label: string): { content: string; sha: string } {
-  const content = `${label} ${randomBytes(16).toString('hex')}\n`.repeat(4000);
-  return { content, sha: createHash('sha1').update(content).digest('hex') };
-}
-
 describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw view', () => {
+  let host: LargeFilesHost;
   let server: FerryServer;
   let alice: Client;
   let carol: Client;
-  const tokens = new Map<string, string>();
+  let tokens: ReadonlyMap<string, string>;
   const pushed = new Map<Transport, string>();
 
-  const url = (client: Client, transport: Transport, path: string): string => {
-    if (transport === 'ssh') return client.sshUrl(path);
-    const name = client === alice ? 'alice' : 'carol';
-    return `http://${name}:${tokens.get(name) ?? ''}@127.0.0.1:${server.httpPort}/${path}`;
-  };
+  const url = (client: Client, transport: Transport, path: string): string => host.url(client === alice ? 'alice' : 'carol', transport, path);
   /** A fresh largefiles user cache, so a clone gets its large files from the server. */
   const freshCache = () => ['--config', `largefiles.usercache=${join(tempDir(), 'cache')}`];
   const storedOnServer = (sha: string) => filesUnder(server.dataDir).filter((f) => f.endsWith(`/${sha}`));
 
   before(async () => {
-    server = await startFerry();
-    alice = await addUser(server, 'alice');
-    carol = await addUser(server, 'carol');
-    await server.cliOk(['grant', 'alice', 'team/', 'write']);
-    await server.cliOk(['grant', 'carol', 'team/', 'read']);
-    for (const name of ['alice', 'carol']) tokens.set(name, (await server.cliOk(['token', 'add', name])).stdout.trim().split(/\s+/).pop() as string);
+    host = await startLargeFilesHost(['alice', 'carol']);
+    ({ server, tokens } = host);
+    [alice, carol] = ['alice', 'carol'].map((name) => host.clients.get(name) as Client) as [Client, Client];
   });
   after(async () => {
     await server.stop();
@@ -75,7 +50,7 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
         ok(await alice.hg([...LARGEFILES, '-R', work, 'commit', '-A', '-m', 'large']), 'commit');
         ok(await alice.hg([...LARGEFILES, ...freshCache(), '-R', work, 'push', url(alice, transport, path)]), 'push');
         const repoDir = join(server.dataDir, 'repos', 'team', `large-${transport}`);
-        assert.equal(readFileSync(join(repoDir, '.hg', 'largefiles', big.sha), 'utf8'), big.content, 'the large file is in the repo\'s store');
+        assert.equal(readFileSync(join(repoDir, '.hg', 'largefiles', big.sha1), 'utf8'), big.content, 'the large file is in the repo\'s store');
 
         const clone = join(tempDir(), 'clone');
         ok(await carol.hg([...LARGEFILES, ...freshCache(), 'clone', url(carol, transport, path), clone]), 'reader clone');
@@ -99,15 +74,15 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
         ok(await carol.hg([...LARGEFILES, '-R', clone, 'commit', '-m', 'reader']), 'commit');
         const push = await carol.hg([...LARGEFILES, '-R', clone, 'push', url(carol, transport, path)]);
         assert.notEqual(push.code, 0, 'the reader\'s push went through');
-        assert.deepEqual(storedOnServer(extra.sha), [], 'the reader\'s large file reached the server');
-        assert.ok(!existsSync(join(process.env.HOME ?? '/nonexistent', '.cache', 'largefiles', extra.sha)), 'the large file reached the server\'s user cache');
+        assert.deepEqual(storedOnServer(extra.sha1), [], 'the reader\'s large file reached the server');
+        assert.ok(!existsSync(join(process.env.HOME ?? '/nonexistent', '.cache', 'largefiles', extra.sha1)), 'the large file reached the server\'s user cache');
         // The refusal itself, asked directly: hg's wire protocol over HTTP with the largefile as body.
         if (transport === 'http') {
           const body = join(tempDir(), 'body');
           writeFileSync(body, extra.content);
-          const put = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-u', `carol:${tokens.get('carol') ?? ''}`, '-H', 'Content-Type: application/mercurial-0.1', '--data-binary', `@${body}`, `${server.baseUrl}/${path}?cmd=putlfile&sha=${extra.sha}`]);
+          const put = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-u', `carol:${tokens.get('carol') ?? ''}`, '-H', 'Content-Type: application/mercurial-0.1', '--data-binary', `@${body}`, `${server.baseUrl}/${path}?cmd=putlfile&sha=${extra.sha1}`]);
           assert.equal(put.stdout, '403');
-          assert.deepEqual(storedOnServer(extra.sha), []);
+          assert.deepEqual(storedOnServer(extra.sha1), []);
         }
       });
     });
@@ -125,7 +100,7 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
     ok(await alice.hg([...LARGEFILES, '-R', work, 'commit', '-m', 'secret']), 'commit');
     ok(await alice.hg([...LARGEFILES, ...freshCache(), '-R', work, 'push', url(alice, 'http', 'vault/secret')]), 'push');
     // ...and carol, a reader of team/large-http, asks that repo for it by its hash.
-    const ask = (cmd: string) => run('curl', ['-sS', '-u', `carol:${tokens.get('carol') ?? ''}`, `${server.baseUrl}/team/large-http?cmd=${cmd}&sha=${secret.sha}`]);
+    const ask = (cmd: string) => run('curl', ['-sS', '-u', `carol:${tokens.get('carol') ?? ''}`, `${server.baseUrl}/team/large-http?cmd=${cmd}&sha=${secret.sha1}`]);
     const got = await ask('getlfile');
     assert.ok(!got.stdout.includes(secret.content.slice(0, 200)), 'the other repo\'s large file was served');
     assert.equal((await ask('statlfile')).stdout, '2\n', 'the large file is said to be present');
@@ -150,12 +125,12 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
     ok(await alice.hg([...LARGEFILES, '-R', clone, 'add', '--large', join(clone, 'pure.bin')], env), 'add --large');
     ok(await alice.hg([...LARGEFILES, '-R', clone, 'commit', '-m', 'pure'], env), 'commit');
     ok(await alice.hg([...LARGEFILES, '-R', clone, 'push', url(alice, 'ssh', 'team/large-http')], env), 'pure push over ssh');
-    assert.equal(storedOnServer(extra.sha).length, 1);
+    assert.equal(storedOnServer(extra.sha1).length, 1);
   });
 
   describe('ferry import of a largefiles repo', () => {
     let serve: Remote;
-    let big: { content: string; sha: string };
+    let big: { content: string; sha1: string };
     before(async () => {
       big = largeText('imported');
       const src = join(tempDir(), 'src');
@@ -174,7 +149,7 @@ describe('hg largefiles: clone and push over SSH and HTTP, import, CDN and raw v
       await server.cliOk(['import', serve.url, 'team/imported-large']);
       await server.cliOk(['repo', 'set', 'team/imported-large', '--public']);
       const repoDir = join(server.dataDir, 'repos', 'team', 'imported-large');
-      assert.equal(readFileSync(join(repoDir, '.hg', 'largefiles', big.sha), 'utf8'), big.content);
+      assert.equal(readFileSync(join(repoDir, '.hg', 'largefiles', big.sha1), 'utf8'), big.content);
       const clone = join(tempDir(), 'clone');
       ok(await carol.hg([...LARGEFILES, ...freshCache(), 'clone', url(carol, 'ssh', 'team/imported-large'), clone]), 'clone');
       assert.equal(readFileSync(join(clone, 'big.bin'), 'utf8'), big.content);

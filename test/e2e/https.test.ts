@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as connectH2 } from 'node:http2';
 import { Agent, request } from 'node:https';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium } from './browser.js';
 import { PLAIN_GIT_ENV, expectOk, ferryCli, makeClient, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { holdersOf } from './socket-holders.js';
 import { makeTestCa, type TestCa } from './test-ca.js';
 
 /** `curl --cacert CA`: status, negotiated HTTP version and body of one request. */
@@ -37,40 +38,6 @@ async function waitForOutput(server: FerryServer, pattern: RegExp, from = 0): Pr
     await sleep(50);
   }
   assert.fail(`the server never printed ${pattern}:\n${server.output().slice(from)}`);
-}
-
-/** The processes (ferry or one of its children) holding the server's end of the connection from `clientPort`. */
-function holdersOf(server: FerryServer, clientPort: number): number[] {
-  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
-  const line = readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .find((f) => f[1] === `0100007F:${hex(server.httpPort)}` && f[2] === `0100007F:${hex(clientPort)}`);
-  assert.ok(line, `the connection from port ${clientPort} is open`);
-  const socket = `socket:[${line[9]}]`;
-  const ferry = server.process.pid as number;
-  const parentOf = (pid: number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return -1;
-    }
-  };
-  const family = [ferry, ...readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => parentOf(pid) === ferry)];
-  return family.filter((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`) === socket;
-        } catch {
-          return false;
-        }
-      });
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** A GET on a keep-alive HTTPS connection of `agent`: status, body, the socket's local port and the certificate serial it saw. */
