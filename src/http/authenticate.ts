@@ -16,7 +16,7 @@ export const BASIC_CHALLENGE = 'Basic realm="Ferry", charset="UTF-8"';
  * takes the same credentials (docs/sign-in.md):
  * - HTTP Basic (RFC 7617) with a token (any user name) or a user's password;
  * - `Authorization: token T` or `Bearer T` (RFC 6750) with a Ferry token, as Gitea and GitHub take them.
- * No header is anonymous (routes that also take the web session cookie ask `requestSubject`);
+ * No header is anonymous (routes that also take the web session cookie ask `requestCredentials`, src/http/request-subject.ts);
  * wrong credentials are an error (401), never a silent fall-back to anonymous. An expired token
  * is told apart from a wrong one: the error says when it expired and to make a new one.
  * Credentials are checked again on every request (a removed token or user is refused on the next

@@ -162,7 +162,8 @@ describe('hg and git over HTTP', () => {
     const readOnlyToken = await token(server, 'alice', true);
     const roPush = await alice.git(['-C', src, 'push', url(server, 'team/git-ro', { user: 'alice', secret: readOnlyToken }), 'HEAD:refs/heads/main']);
     assert.notEqual(roPush.code, 0);
-    assert.match(roPush.stderr, /remote: alice may only read team\/git-ro/);
+    // The user may write; the token may not, and the refusal says so (not "alice may only read").
+    assert.match(roPush.stderr, /remote: this token is read-only, so it may not write to team\/git-ro: make a token with write access/);
     const refs = await alice.git(['ls-remote', url(server, 'team/git-ro', { user: 'alice', secret: aliceToken })]);
     assert.equal(refs.code, 0, refs.stderr);
     assert.equal(refs.stdout, '', 'the refused pushes wrote nothing');
