@@ -172,7 +172,7 @@ describe('ferry CLI: the first ten minutes', () => {
     }
     assert.equal(readFileSync(file, 'utf8'), 'keep me\n', 'the file given as data dir is untouched');
     oneLine(await cli(['backup', dir]), 1, /^ferry: \S+adir is a directory; give a file name/, 'backup DIR');
-    oneLine(await cli(['backup', join(base, 'no', 'such', 'dir', 'b.tar')]), 1, /^ferry: the directory \S+ for the backup does not exist; make it first/, 'backup into a missing dir');
+    oneLine(await cli(['backup', join(file, 'b.tar')]), 1, /^ferry: \S+afile is a file, so the backup cannot go under it; give a path in a directory$/, 'backup under a file');
     const empty = join(base, 'restored');
     oneLine(await ferryCli(empty, ['restore', dir]), 1, /^ferry: the backup \S+adir is a directory; give the file itself$/, 'restore DIR');
     oneLine(await ferryCli(empty, ['restore', join(base, 'none.tar')]), 1, /^ferry: the backup \S+none\.tar does not exist; check the path$/, 'restore a missing file');

@@ -136,9 +136,9 @@ describe('HTTPS: [http] tls_cert and tls_key, through the CDN workers', () => {
       if (status === 200 && path !== '/metrics') assert.equal(h2.body, h1.body, `${path}: the same answer over both`);
     }
     assert.equal((await curl(ca.caCert, `${base}/cdn/team/site@main/hello.txt`, ['--http2'])).body, 'hello over tls\n');
-    // Plain HTTP on the HTTPS port gets no answer.
-    const plain = await run('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${server.httpPort}/healthz`]);
-    assert.notEqual(plain.code, 0, 'plain HTTP is not served on the TLS port');
+    // Plain HTTP on the HTTPS port is not served: it is told to use https:// (https-plain-http.test.ts).
+    const plain = await run('curl', ['-sS', '--max-time', '5', '-w', '%{http_code}', `http://127.0.0.1:${server.httpPort}/healthz`]);
+    assert.match(plain.stdout, /the plain HTTP request was sent to the HTTPS port; use https:\/\/127\.0\.0\.1:\d+\/healthz\n400$/, 'plain HTTP is not served on the TLS port');
   });
 
   it('clones and pushes with git over https (GIT_SSL_CAINFO), on HTTP/2 and on HTTP/1.1', async () => {

@@ -45,7 +45,7 @@ export async function backupCommand(app: App, args: string[]): Promise<number> {
 /**
  * Where a backup may be written: outside the data dir it copies (inside, it could overwrite the
  * live database or land in a repo), not over a directory, and not over an existing file unless
- * `force` (an older backup is not replaced by mistake).
+ * `force` (an older backup is not replaced by mistake), not under a file (missing directories are made).
  * @throws FerryError FERRY_INVALID_INPUT, before any work is done
  */
 function assertBackupTarget(file: string, dataDir: string, force: boolean): void {
@@ -54,7 +54,14 @@ function assertBackupTarget(file: string, dataDir: string, force: boolean): void
   if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
     throw new FerryError('FERRY_INVALID_INPUT', `${file} is inside the data dir ${data} that the backup copies; write it somewhere else (another disk is best)`);
   }
-  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `the directory ${dirname(file)} for the backup does not exist; make it first (mkdir -p ${dirname(file)})`);
+  // Missing directories on the way are made; one that is a file is refused before any work.
+  for (let up = dirname(file); ; up = dirname(up)) {
+    if (existsSync(up)) {
+      if (!statSync(up).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `${up} is a file, so the backup cannot go under it; give a path in a directory`);
+      break;
+    }
+    if (dirname(up) === up) break;
+  }
   if (!existsSync(file)) return;
   if (statSync(file).isDirectory()) throw new FerryError('FERRY_INVALID_INPUT', `${file} is a directory; give a file name, e.g. ${join(file, 'ferry-backup.tar')}`);
   if (!force) throw new FerryError('FERRY_INVALID_INPUT', `${file} already exists; give a new file name, or add --force to replace it`);
