@@ -16,6 +16,7 @@ import { sendError, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { classifyWire, type WireRequest } from '../wire/classify.js';
 import { forwardToHgweb } from '../wire/hg-proxy.js';
+import { addedHgCapabilities, withCapabilities } from '../wire/hg-capabilities.js';
 import { cloneBundleManifest } from './hg-clone-bundles.js';
 import { publicBaseUrl } from '../public-url.js';
 import { removeSpoolsAfterPush } from '../../vcs/hg/spool.js';
@@ -89,7 +90,7 @@ async function serveRepo(app: App, req: IncomingMessage, res: ServerResponse, ur
       command: wire.command,
       push: mayPush,
       beforeEnd: wire.access === 'write' ? afterPush : undefined,
-      rewrite: offered ? (body) => Buffer.concat([body, Buffer.from(' clonebundles')]) : undefined,
+      rewrite: wire.command === 'capabilities' ? (body) => withCapabilities(body, addedHgCapabilities(subject, offered)) : undefined,
     });
     return;
   }
