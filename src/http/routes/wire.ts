@@ -17,8 +17,10 @@ import { sendError, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { classifyWire, type WireRequest } from '../wire/classify.js';
 import { forwardToHgweb } from '../wire/hg-proxy.js';
+import { addedHgCapabilities, withCapabilities } from '../wire/hg-capabilities.js';
 import { cloneBundleManifest } from './hg-clone-bundles.js';
 import { publicBaseUrl } from '../public-url.js';
+import { readSmallBody } from '../body.js';
 import { removeSpoolsAfterPush } from '../../vcs/hg/spool.js';
 
 const GIT_PROTOCOL = /^[A-Za-z0-9._=:-]{1,256}$/;
@@ -102,7 +104,7 @@ async function serveRepo(app: App, req: IncomingMessage, res: ServerResponse, ur
       command: wire.command,
       push: mayPush,
       beforeEnd: wire.access === 'write' ? afterPush : undefined,
-      rewrite: offered ? (body) => Buffer.concat([body, Buffer.from(' clonebundles')]) : undefined,
+      rewrite: wire.command === 'capabilities' ? (body) => withCapabilities(body, addedHgCapabilities(subject, offered)) : undefined,
     });
     return;
   }
@@ -192,6 +194,15 @@ async function pushToCreate(app: App, req: IncomingMessage, res: ServerResponse,
     await serveGitHttp(app.git, template.root, req, res, { ...common, repo: template.name as RepoPath, suffix: '/info/refs', query: `service=${wire.service}` }, app.log);
     return;
   }
+  if (await isProbe(req)) {
+    // git's probe before a large chunked push (remote-curl.c probe_rpc: a flush packet alone,
+    // when the pack is over http.postBuffer) changes nothing: answered by the same empty,
+    // unregistered repo as the ref advertisement. Creating (and, the push being empty, removing)
+    // the repo here raced the real push that follows: 404 "not a git repository".
+    const template = await app.git.emptyTemplate(join(app.config.dataDir, 'tmp', 'git-templates'));
+    await serveGitHttp(app.git, template.root, req, res, { ...common, repo: template.name as RepoPath, suffix: `/${wire.service}`, query: '', body: FLUSH_PACKET }, app.log);
+    return;
+  }
   let repo: Repo;
   try {
     repo = await createForSubject({ policy: app.policy, repositories: app.repositories, repos: app.stores.repos }, subject, path, 'git');
@@ -218,6 +229,16 @@ async function pushToCreate(app: App, req: IncomingMessage, res: ServerResponse,
       app.log.info({ path, by: describeSubject(subject) }, 'removed the git repository a failed push had created');
     }
   }
+}
+
+const FLUSH_PACKET = Buffer.from('0000', 'latin1');
+
+/** A request whose whole body is one flush packet (git's large-POST probe); reads it only then. */
+async function isProbe(req: IncomingMessage): Promise<boolean> {
+  if (req.headers['content-length'] !== String(FLUSH_PACKET.length) || req.headers['content-encoding'] !== undefined) return false;
+  const body = await readSmallBody(req, FLUSH_PACKET.length, 'a git probe');
+  if (body.equals(FLUSH_PACKET)) return true;
+  throw new InvalidInputError('a 4-byte git request body that is no flush packet');
 }
 
 /** One count per client operation: hg getbundle/unbundle; git's ref advertisement (v0 and v2 fetch) and receive-pack. */

@@ -19,6 +19,8 @@ export interface GitHttpRequest {
   readonly remoteUser: string;
   /** Runs after a successful response body, before the client gets its last bytes. */
   readonly beforeEnd?: () => Promise<void>;
+  /** The request body, already read by Ferry (instead of reading it from `req`). */
+  readonly body?: Buffer;
   /** Sees every chunk of an identity-encoded request body, unchanged (git push options). */
   readonly observeBody?: (chunk: Buffer) => void;
 }
@@ -52,7 +54,7 @@ export async function serveGitHttp(
       ['http.uploadpack', 'true'],
     ]),
   };
-  const length = req.headers['content-length'];
+  const length = request.body ? String(request.body.length) : req.headers['content-length'];
   if (length !== undefined) env.CONTENT_LENGTH = length;
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined) env.HTTP_CONTENT_ENCODING = encoding;
@@ -71,7 +73,9 @@ export async function serveGitHttp(
   });
   child.stdin.on('error', () => {});
   if (req.method === 'POST' && request.observeBody && encoding === undefined) req.on('data', request.observeBody);
-  if (req.method === 'POST') {
+  if (req.method === 'POST' && request.body) {
+    child.stdin.end(request.body);
+  } else if (req.method === 'POST') {
     pipeline(req, child.stdin).catch(() => child.stdin.destroy());
     // A client cut off before its body is whole: git sees the end of its input and exits.
     req.once('close', () => {

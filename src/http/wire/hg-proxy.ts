@@ -78,6 +78,12 @@ export async function forwardToHgweb(backend: HgHttpBackend, req: IncomingMessag
     delete headers['transfer-encoding'];
   }
   headers.host = 'ferry';
+  // Not `Connection: close` (node's default without an agent): hgweb would close its end as soon
+  // as it has answered, and node's last, empty write of a body that was still queued when the
+  // socket connected then fails with EPIPE and loses the answer (a race every small POST lost now
+  // and then: hg's httppostargs requests). Node closes this connection itself once the answer
+  // has arrived (a request without a keep-alive agent is never reused).
+  headers.connection = 'keep-alive';
   headers['x-ferry-repo'] = forward.repo;
   headers['x-ferry-push'] = forward.push ? '1' : '0';
   const lease = await backend.acquire();

@@ -38,7 +38,8 @@ baseui.setconfig(b'web', b'push_ssl', b'false', b'ferry')
 baseui.setconfig(b'web', b'allow-pull', b'true', b'ferry')
 # hg sends a command's arguments as X-HgArg-N headers of 1 KB (25 heads each); Python's http.server
 # stops at 100 headers (431). Ferry's node server bounds the head's size (MAX_REQUEST_HEAD_BYTES)
-# before this. (experimental.httppostargs is not offered: pushes through Ferry's proxy stalled.)
+# before this. hgweb reads arguments from the body (X-HgArgs-Post) whatever its configuration;
+# Ferry offers the httppostargs capability itself, to signed-in clients (src/http/routes/wire.ts).
 http.client._MAXHEADERS = 1000
 
 apps = collections.OrderedDict()
