@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: `node scripts/run-tests.mjs [unit|e2e] [FILTER]`.
+// FERRY_TEST_CONCURRENCY sets how many test files run at once (default 2, for a 2-core machine).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -95,6 +95,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   let app: App | undefined;
   try {
+    // The command's module is loaded before --data is remembered: usage lines a module fixes when
+    // it loads then read as they did when every module was loaded up front.
+    const restore = name === 'restore' ? (await import('./commands/backup.js')).restoreCommand : undefined;
+    const run = command ? await command() : undefined;
     if (dataFlag !== undefined) rememberDataFlag(dataFlag);
     const dataDir = resolveDataDir(dataFlag, env);
     // A mistyped --data must not pass unnoticed: say when this command makes a new data dir
@@ -105,10 +109,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (name !== 'serve' && name !== 'restore' && !existsSync(dataDir)) printErr(`ferry: ${dataDir} did not exist: starting a new, empty data dir there (if you meant another, check --data or FERRY_DATA)`);
     const config = loadConfig(dataDir, env);
     // restore writes into an empty data dir: it runs before (and without) the App, which would create files there.
-    if (name === 'restore') return await (await import('./commands/backup.js')).restoreCommand(config, createLogger(config.log.level), rest);
-    const [run, { createApp }] = await Promise.all([(command as () => Promise<Command>)(), import('../main.js')]);
+    if (restore) return await restore(config, createLogger(config.log.level), rest);
+    const { createApp } = await import('../main.js');
     app = createApp(config, { log: createLogger(name === 'serve' || name === 'backup' ? config.log.level : 'warn') });
-    return await run(app, rest);
+    return await (run as Command)(app, rest);
   } catch (err) {
     return fail(err, app);
   } finally {

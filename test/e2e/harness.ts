@@ -143,7 +143,12 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
   await new Promise<void>((resolvePromise, reject) => {
     // Start-up takes about 2 s on an idle machine and was seen taking 20 s on a loaded 2-core one:
     // a wait, not something a test checks.
-    const timer = setTimeout(() => reject(new Error(`ferry serve did not become ready in 60 s:\n${output}`)), 60_000);
+    // A server that never got ready is killed: its pipes would keep the test file's process (and
+    // so the whole run, node --test having no time limit) alive for ever.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ferry serve did not become ready in 60 s:\n${output}`));
+    }, 60_000);
     const check = () => {
       if (output.includes('ferry: ready')) {
         clearTimeout(timer);
