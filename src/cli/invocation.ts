@@ -52,6 +52,14 @@ export let FERRY = PROGRAM;
 /** Makes every hint printed from now on name `--data dir` (an ES module binding: readers see it). */
 export function rememberDataFlag(dir: string): void {
   FERRY = `${PROGRAM} --data ${shellWord(dir)}`;
+  dataFlagGiven = true;
+}
+
+let dataFlagGiven = false;
+
+/** Whether `--data` was given, so FERRY already names it (hints must not add it a second time). */
+export function hasDataFlag(): boolean {
+  return dataFlagGiven;
 }
 
 /** Quotes a word for a POSIX shell only when it needs it, for hints meant to be pasted. */

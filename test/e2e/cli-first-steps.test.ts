@@ -111,6 +111,7 @@ describe('ferry CLI: the first ten minutes', () => {
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const commands = hint.replace('~/.ssh/id_ed25519.pub', `${key}.pub`).split(' && ');
     assert.equal(commands.length, 2, hint);
+    assert.equal(hint.split('--data').length - 1, 2, `each of the two commands names --data once: ${hint}`);
     for (const command of commands) {
       const [program, ...args] = words(command);
       assert.equal(program, 'bin/ferry.js', command);

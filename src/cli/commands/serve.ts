@@ -5,10 +5,14 @@ import { bootstrapAdmin } from '../../services/bootstrap.js';
 import { describeCloneBundleBase } from '../../ssh/clone-bundle-base.js';
 import { startServers } from '../../server/run.js';
 import { parseCommand, print, printErr } from '../io.js';
-import { FERRY, shellWord } from '../invocation.js';
+import { FERRY, hasDataFlag, shellWord } from '../invocation.js';
 
-/** ` --data DIR` for hints, left out when DIR is what the CLI finds by itself from here. */
+/**
+ * ` --data DIR` for hints, left out when DIR is what the CLI finds by itself from here, or when
+ * FERRY already names it (`--data` was given).
+ */
 function dataOption(dataDir: string): string {
+  if (hasDataFlag()) return '';
   return dataDir === resolveDataDir(undefined, process.env) ? '' : ` --data ${shellWord(dataDir)}`;
 }
 
