@@ -38,6 +38,24 @@ function repoPathProblem(input: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks a path a repo is about to take (create, import, rename, move): besides the rules of
+ * parseRepoPath, its last segment may not end in `.git`, since git clients' URLs name repo `X` as
+ * `X.git` and Ferry strips that suffix (over SSH always), so `X.git` could never be reached by its
+ * own name (Gitea reserves `*.git` names for the same reason: models/repo ReservedRepoPatterns).
+ * @throws InvalidInputError (FERRY_INVALID_REPO_PATH) naming the path to use instead.
+ */
+export function assertNewRepoPath(path: RepoPath): void {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  if (/\.git$/i.test(last)) {
+    const suggestion = path.slice(0, -'.git'.length);
+    throw new InvalidInputError(
+      `invalid repository path ${JSON.stringify(truncate(path))}: a name may not end in ".git" (git clients reach ${suggestion}.git as ${suggestion}); name it ${JSON.stringify(truncate(suggestion))}`,
+      'FERRY_INVALID_REPO_PATH',
+    );
+  }
+}
+
 function trimSlashes(input: string): string {
   let s = input;
   if (s.startsWith('/')) s = s.slice(1);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
-import type { RepoPath } from '../domain/repo-path.js';
+import { assertNewRepoPath, type RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
 import type { HgPhases } from '../services/hg-phases.js';
 import type { RepositoryService } from '../services/repositories.js';
@@ -64,6 +64,7 @@ export class Importer {
 
   async run(request: ImportRequest): Promise<ImportOutcome> {
     const source = parseImportUrl(request.url, { allowLocal: request.allowLocal });
+    assertNewRepoPath(request.path);
     const clash = await this.deps.repos.overlapping(request.path);
     // `--mirror` onto the repo itself: make it a mirror of the source when its history allows.
     if (clash && clash.path === request.path && request.mirror) return this.mirrorExisting({ ...request, mirror: request.mirror });

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConflictError, FerryError } from '../domain/errors.js';
 import type { RepoKind } from '../domain/repo-kind.js';
-import type { RepoPath } from '../domain/repo-path.js';
+import { assertNewRepoPath, type RepoPath } from '../domain/repo-path.js';
 import type { RepoEvents } from '../events/repo-events.js';
 import { LocalLocks, repoLockKey, type ClusterLocks } from '../cluster/locks.js';
 import { repoDirectory } from '../storage/repo-dirs.js';
@@ -29,6 +29,7 @@ export class RepositoryService {
   }
 
   async create(path: RepoPath, kind: RepoKind, options: { isPublic: boolean; objectFormat?: ObjectFormat }): Promise<Repo> {
+    assertNewRepoPath(path);
     return this.locked([path], () => this.createNow(path, kind, options));
   }
 
@@ -55,6 +56,7 @@ export class RepositoryService {
    * copy into place). `prepared` is renamed to the repo's directory in one step.
    */
   async adopt(path: RepoPath, kind: RepoKind, prepared: string, options: { isPublic: boolean }): Promise<Repo> {
+    assertNewRepoPath(path);
     return this.locked([path], () => this.adoptNow(path, kind, prepared, options));
   }
 
@@ -93,6 +95,7 @@ export class RepositoryService {
   }
 
   async move(from: RepoPath, to: RepoPath): Promise<Repo> {
+    assertNewRepoPath(to);
     return this.locked([from, to], () => this.moveNow(from, to));
   }
 
