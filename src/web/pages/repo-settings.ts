@@ -15,6 +15,7 @@ import { flashCookie, takeFlash } from '../flash.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, shortDate } from '../layout.js';
 import { readForm, redirect, sendHtml } from '../respond.js';
+import { hookConfirmation, hooksSection, performHookAction } from './repo-settings-hooks.js';
 import { repoBase, repoHeader } from './repo-shell.js';
 
 /** How long "Sync now" waits for the sync before answering that it goes on in the background. */
@@ -24,7 +25,7 @@ const settingsUrl = (repo: Pick<Repo, 'path'>, action = ''): string => `${repoBa
 
 /**
  * `/PATH/-/settings` and its forms, for the repo's admins (and site admins): visibility, hg
- * phases, grants, deploy keys, the mirror, rename and delete. Who may is decided again on every
+ * phases, grants, deploy keys, the mirror, webhooks (repo-settings-hooks.ts), rename and delete. Who may is decided again on every
  * request (a page left open by someone who lost admin rights cannot post): a repo the visitor may
  * not see is a 404, one they may only read or write a 403 (AccessPolicy.authorize). Every POST
  * checks the session's CSRF token and answers 303, so a reload never posts again; removals go
@@ -43,6 +44,7 @@ export async function repoSettings(ctx: PageContext, path: RepoPath, action: str
       const error = flash?.kind === 'error' ? flash.text : undefined;
       return sendHtml(req, res, 200, await settingsPage(ctx, repo, done, error), { 'Cache-Control': 'no-store', ...clear });
     }
+    if (await hookConfirmation(ctx, repo, action, (a) => settingsUrl(repo, a))) return;
     return confirmation(ctx, repo, action);
   }
   if (req.method !== 'POST') throw new NotFoundError('no such page');
@@ -51,6 +53,7 @@ export async function repoSettings(ctx: PageContext, path: RepoPath, action: str
   checkCsrf(ctx, form);
   const back = (done: string): void => redirect(res, settingsUrl(repo), { 'Set-Cookie': flashCookie(ctx, { kind: 'done', text: done }) });
   try {
+    if (await performHookAction(ctx, repo, action, form, (a) => settingsUrl(repo, a), back)) return;
     return await perform(ctx, repo, action, form, back);
   } catch (err) {
     if (!(err instanceof FerryError) || err.code === 'FERRY_NOT_FOUND') throw err;
@@ -248,7 +251,7 @@ ${s.lastError !== null ? html`<dt>Last error</dt><dd class="error-text" id="mirr
 <a class="button danger" href="${settingsUrl(repo, 'mirror/remove')}">Stop mirroring</a></div>
 <p class="muted small markdown">The source and its credentials are changed with <code>ferry mirror add ${repo.path} URL</code> on the server.</p></section>`);
   }
-  // Webhooks: the REST API issue adds a section here (ferry hook add/list/rm over the web).
+  sections.push(await hooksSection(ctx, repo, (a) => settingsUrl(repo, a), f));
   sections.push(html`<section class="box" id="rename"><header><strong>Rename</strong></header>
 <form class="stack markdown" method="post" action="${settingsUrl(repo, 'rename')}">${f}<label for="new-path">New path</label><input id="new-path" type="text" name="path" required value="${repo.path}" autocomplete="off" spellcheck="false">
 <p class="muted small">${mirror ? 'Grants, deploy keys and the mirror' : 'Grants and deploy keys'} move along; the old path redirects web pages and hg/git clients until a repository is created there.</p><div><button type="submit">Rename</button></div></form></section>`);
