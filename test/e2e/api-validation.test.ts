@@ -109,6 +109,25 @@ describe('REST API validation as Gitea does it (curl, git)', () => {
     assert.deepEqual((listed.body as { full_name: string }[]).map((r) => r.full_name).filter((p) => p.startsWith('alice/a')), []);
   });
 
+  it('a repo name ending in .git is refused on create, rename and in the CLI (git clients reach X.git as X)', async () => {
+    for (const name of ['x.git', 'y.GIT']) {
+      const r = await post('/user/repos', { name });
+      assert.ok(r.status === 400 || r.status === 422, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.match(errorOf(r.body).message, /may not end in "\.git"/i);
+    }
+    const renamed = await curlJson([...auth(), '-X', 'PATCH', '-H', 'Content-Type: application/json', '-d', JSON.stringify({ name: 'r1.git' }), `${api}/repos/alice/r1`]);
+    assert.ok(renamed.status === 400 || renamed.status === 422, `${renamed.status} ${JSON.stringify(renamed.body)}`);
+    const cli = await server.cli(['repo', 'create', 'alice/z.git', '--git']);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /^ferry: invalid repository path "alice\/z\.git": a name may not end in "\.git" .*name it "alice\/z"\n$/);
+    const mv = await server.cli(['repo', 'mv', 'alice/r2', 'alice/r2.git']);
+    assert.equal(mv.code, 1, mv.stderr);
+    const listed = await curlJson([...auth(), `${api}/user/repos`]);
+    assert.deepEqual((listed.body as { full_name: string }[]).map((r) => r.full_name).filter((p) => /\.git$/i.test(p)), []);
+    // A git client still reaches alice/r0 as alice/r0.git.
+    await expectOk(alice.git(['ls-remote', `${server.baseUrl}/alice/r0.git`]));
+  });
+
   it('default_branch is honoured on create: git HEAD names it, clones check it out; hg only takes "default"', async () => {
     const made = await post('/user/repos', { name: 'trunked', default_branch: 'trunk' });
     assert.equal(made.status, 201, JSON.stringify(made.body));
