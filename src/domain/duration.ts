@@ -2,8 +2,12 @@ import { InvalidInputError } from './errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `90s`, `5m`, `1h30m`, `2d` into milliseconds. */
-export function parseDuration(input: string): number {
+/**
+ * Parses `90s`, `5m`, `1h30m`, `2d` into milliseconds.
+ * `examples`: what the error suggests writing, fit for the caller's range (a token lasts at least 1h).
+ * @throws InvalidInputError for anything else, or for zero.
+ */
+export function parseDuration(input: string, examples = '30s, 5m, 1h, 1h30m or 90d'): number {
   const re = /(\d+)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
@@ -12,7 +16,7 @@ export function parseDuration(input: string): number {
     consumed = re.lastIndex;
   }
   if (input === '' || consumed !== input.length || total <= 0) {
-    throw new InvalidInputError(`invalid duration ${JSON.stringify(input)}: write it like 30s, 5m, 1h, 1h30m or 90d`);
+    throw new InvalidInputError(`invalid duration ${JSON.stringify(input)}: write it like ${examples}`);
   }
   return total;
 }

@@ -80,7 +80,10 @@ describe('ferry CLI: the first ten minutes', () => {
     assert.match(dash.stderr, /^ferry: --expires takes a value; one that starts with - is written --expires=VALUE; usage: /, 'not node\'s "argument is ambiguous"');
     const negative = await asUser(['--data', data, 'token', 'add', 'erin', '--expires=-5d']);
     assert.equal(negative.code, 1);
-    assert.equal(negative.stderr, 'ferry: invalid duration "-5d": write it like 30s, 5m, 1h, 1h30m or 90d\n');
+    assert.equal(negative.stderr, 'ferry: invalid duration "-5d": write it like 12h, 30d or 90d (from 1h to 3660d)\n');
+    const zero = await asUser(['--data', data, 'token', 'add', 'erin', '--expires', '0']);
+    assert.equal(zero.code, 1);
+    assert.doesNotMatch(zero.stderr, /30s|5m/, 'the hint names only durations a token may have');
     const usage = await asUser(['--data', data, 'repo', 'set']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, new RegExp(`usage: bin/ferry\\.js --data ${esc(data)} repo set PATH`), 'usage lines name the program as it was run');

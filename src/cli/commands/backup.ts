@@ -11,11 +11,15 @@ import { FERRY } from '../invocation.js';
 import { parseCommand, print, printErr } from '../io.js';
 import { existingFile } from '../paths.js';
 
-/** Progress on stderr for the operator (stdout stays for the result) and as log lines. */
+/**
+ * Progress on stderr for the operator (stdout stays for the result: a timer's journal keeps both),
+ * and as debug log lines with their fields (`FERRY_LOG_LEVEL=debug`): at the default level the
+ * same step is not printed twice, once as text and once as JSON, on the same terminal.
+ */
 function progressTo(log: Logger, what: 'backup' | 'restore'): Progress {
   return (message, fields = {}) => {
     printErr(`ferry ${what}: ${message}`);
-    log.info({ ...fields, op: what }, message);
+    log.debug({ ...fields, op: what }, message);
   };
 }
 

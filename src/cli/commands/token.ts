@@ -24,7 +24,7 @@ export async function tokenCommand(app: App, args: string[]): Promise<number> {
       const { token, record } = await issueToken(app.stores.tokens, user.id, {
         readOnly: values['read-only'] === true,
         label: values.label === undefined ? '' : parseTextOption('label', values.label, MAX_LABEL),
-        ...(values.expires !== undefined ? { expiresInMs: parseDuration(values.expires) } : {}),
+        ...(values.expires !== undefined ? { expiresInMs: parseDuration(values.expires, '12h, 30d or 90d (from 1h to 3660d)') } : {}),
       });
       const expiry = record.expiresAt ? `, expires ${record.expiresAt}` : '';
       process.stderr.write(`token ${record.id} for ${user.name}${record.readOnly ? ' (read-only)' : ''}${expiry}; it is shown only once:\n`);
