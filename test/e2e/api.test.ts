@@ -191,11 +191,16 @@ describe('REST API /api/v1 (Gitea-shaped) with gitea-js, curl and Chromium', () 
     const auth = ['-H', `Authorization: token ${aliceToken}`];
     const gitBranches = JSON.parse((await curl([...auth, `${api}/repos/alice/privgit/branches`])).body);
     assert.deepEqual(gitBranches.map((b: { name: string }) => b.name).sort(), ['feature/x', 'main']);
+    for (const b of gitBranches as { name: string; commit: { author: { email: string }; committer: { email: string } } }[]) {
+      assert.match(b.commit.author.email, /^alice@/, `the list names ${b.name}'s author as the branch route does`);
+      assert.match(b.commit.committer.email, /^alice@/);
+    }
     const one = JSON.parse((await curl([...auth, `${api}/repos/alice/privgit/branches/feature%2Fx`])).body);
     assert.equal(one.commit.id, gitHead);
     assert.match(one.commit.author.email, /^alice@/);
     const hgBranches = JSON.parse((await curl([...auth, `${api}/repos/alice/privhg/branches`])).body);
     const byName = new Map(hgBranches.map((b: { name: string; kind: string }) => [b.name, b.kind]));
+    for (const b of hgBranches as { name: string; commit: { author: { name: string } } }[]) assert.notEqual(b.commit.author.name, '', b.name);
     assert.equal(byName.get('default'), 'branch');
     assert.equal(byName.get('stable'), 'branch');
     assert.equal(byName.get('feature'), 'bookmark');

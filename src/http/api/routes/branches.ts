@@ -46,7 +46,10 @@ export const branchesApi: ApiModule = (api, app) => {
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const page = paginate(c, await branchesOf(found.repo, found.browser), c.req.valid('query'));
     const push = atLeast(found.level, 'write');
-    return c.json(page.map((b) => branchJson(baseOf(app, c), found.repo, b, push)), 200);
+    // Author and committer as Gitea lists them: each branch's head commit, read through the
+    // long-lived reader (and its per-commit cache), a page at a time.
+    const listed = await Promise.all(page.map((b) => withCommit(found.browser, branchJson(baseOf(app, c), found.repo, b, push))));
+    return c.json(listed, 200);
   });
 
   api.openapi(getBranch, async (c) => {
@@ -54,13 +57,7 @@ export const branchesApi: ApiModule = (api, app) => {
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const match = (await branchesOf(found.repo, found.browser)).find((b) => b.name === branch);
     if (!match) throw new NotFoundError(`no branch ${branch} in ${found.repo.path}`);
-    const json = branchJson(baseOf(app, c), found.repo, match, atLeast(found.level, 'write'));
-    const info = await found.browser.commit(match.id);
-    if (info) {
-      json.commit.message = info.message;
-      json.commit.author = json.commit.committer = { name: info.author, email: info.email, username: '' };
-    }
-    return c.json(json, 200);
+    return c.json(await withCommit(found.browser, branchJson(baseOf(app, c), found.repo, match, atLeast(found.level, 'write'))), 200);
   });
 
   api.openapi(listTags, async (c) => {
@@ -70,6 +67,16 @@ export const branchesApi: ApiModule = (api, app) => {
     return c.json(page.map((t) => tagJson(baseOf(app, c), found.repo, t)), 200);
   });
 };
+
+/** Fills a branch's commit message, author and committer from its head commit. */
+async function withCommit(browser: { commit(id: string): Promise<{ message: string; author: string; email: string } | undefined> }, json: z.infer<typeof BranchSchema>): Promise<z.infer<typeof BranchSchema>> {
+  const info = await browser.commit(json.commit.id);
+  if (info) {
+    json.commit.message = info.message;
+    json.commit.author = json.commit.committer = { name: info.author, email: info.email, username: '' };
+  }
+  return json;
+}
 
 function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.infer<typeof BranchSchema> {
   const nobody = { name: '', email: '', username: '' };
