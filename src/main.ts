@@ -193,7 +193,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     httpAuth,
     hgHttp,
     hgCloneBundles,
-    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
+    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log, sharedDataDir: isPostgresUrl(config.database.url) }),
     disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
     housekeeping,
     metrics,

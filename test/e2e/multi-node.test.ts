@@ -30,7 +30,7 @@ async function cdnText(node: FerryServer, path: string): Promise<string> {
 
 const git = (dir: string, args: string[]) => expectOk(run('git', ['-C', dir, ...args], { env: PLAIN_GIT_ENV }), `git ${args.join(' ')}`);
 
-describe('multi-node: three nodes on one PostgreSQL and one data dir, behind haproxy', { timeout: 240_000 }, () => {
+describe('multi-node: three nodes on one PostgreSQL and one data dir, behind haproxy', { timeout: 600_000 }, () => {
   let cluster: Cluster;
   let alice: { lb: Client; node: Client[] };
 
