@@ -43,7 +43,7 @@ export async function startCluster(options: { env?: NodeJS.ProcessEnv; count?: n
   const pg = await startPostgres();
   const dataDir = tempDir('ferry-cluster-data-');
   const env = { FERRY_DATABASE_URL: pg.url, ...(options.env ?? {}) };
-  const start = (i: number): Promise<FerryServer> => startFerry({ dataDir, env: { ...env, FERRY_SERVER_RUN_DIR: tempDir(`ferry-run-node${i + 1}-`) } });
+  const start = (i: number): Promise<FerryServer> => startFerry({ dataDir, env: { ...env, FERRY_SERVER_RUN_DIR: tempDir(`ferry-run-node${i + 1}-`) }, readyTimeoutMs: 120_000 });
   // The first node alone makes the schema, host keys and secrets; the others find them made. One
   // after the other: three starts at once on two busy cores can outlast the harness's wait.
   const nodes: FerryServer[] = [];

@@ -120,6 +120,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** ferry.toml contents to write before start. */
   toml?: string;
+  /** How long to wait for `ferry: ready` (ms; 30 s unless given). */
+  readyTimeoutMs?: number;
 }
 
 /** Runs the ferry CLI on a data dir (no server needed). */
@@ -141,7 +143,7 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   cleanups.push(() => child.kill('SIGKILL'));
   await new Promise<void>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ferry serve did not become ready:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`ferry serve did not become ready:\n${output}`)), options.readyTimeoutMs ?? 30_000);
     const check = () => {
       if (output.includes('ferry: ready')) {
         clearTimeout(timer);
