@@ -50,10 +50,10 @@ export async function startCluster(options: { env?: NodeJS.ProcessEnv; count?: n
   for (let i = 0; i < (options.count ?? 3); i++) nodes.push(await start(i));
   const lbHttpPort = await freePort();
   const lbSshPort = await freePort();
-  const lbEnv: NodeJS.ProcessEnv = { ...process.env, FERRY_LB_HTTP: `127.0.0.1:${lbHttpPort}`, FERRY_LB_SSH: `127.0.0.1:${lbSshPort}` };
+  const lbEnv: NodeJS.ProcessEnv = { ...process.env, LB_HTTP_BIND: `127.0.0.1:${lbHttpPort}`, LB_SSH_BIND: `127.0.0.1:${lbSshPort}` };
   nodes.forEach((n, i) => {
-    lbEnv[`FERRY_NODE${i + 1}_HTTP`] = `127.0.0.1:${n.httpPort}`;
-    lbEnv[`FERRY_NODE${i + 1}_SSH`] = `127.0.0.1:${n.sshPort}`;
+    lbEnv[`NODE${i + 1}_HTTP`] = `127.0.0.1:${n.httpPort}`;
+    lbEnv[`NODE${i + 1}_SSH`] = `127.0.0.1:${n.sshPort}`;
   });
   const haproxy: ChildProcess = spawn('haproxy', ['-db', '-f', HAPROXY_CONFIG], { env: lbEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let lbOutput = '';
