@@ -4,7 +4,7 @@ import { VcsReader } from './cdn/vcs-source.js';
 import { PublicationStore } from './cdn/publications.js';
 import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
-import { openSqlite } from './db/sqlite.js';
+import { openDatabase, type Db } from './db/database.js';
 import { LocalLocks, type ClusterLocks } from './cluster/locks.js';
 import { PgLocks } from './cluster/pg-locks.js';
 import { thisNode, type NodeIdentity } from './cluster/node.js';
@@ -25,7 +25,7 @@ import { MirrorService } from './mirrors/service.js';
 import { Sources } from './mirrors/sources.js';
 import { HgPhases } from './services/hg-phases.js';
 import { RepositoryService } from './services/repositories.js';
-import { openSqliteStores } from './store/sqlite/index.js';
+import { openStores } from './store/sql/index.js';
 import type { Repo, Stores } from './store/types.js';
 import { GitAdapter, gitEnvironment } from './vcs/git/adapter.js';
 import { settleGitHead } from './vcs/git/head.js';
@@ -53,6 +53,8 @@ export interface App {
   readonly config: Config;
   readonly log: Logger;
   readonly stores: Stores;
+  /** The database under the stores (SQLite or PostgreSQL, `[database] url`). */
+  readonly db: Db;
   readonly policy: AccessPolicy;
   readonly repositories: RepositoryService;
   /** Publishing / non-publishing hg repos (the database and each repo's .hg/hgrc). */
@@ -104,7 +106,9 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const log = options.log ?? createLogger(config.log.level);
   const node = thisNode();
   const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new LocalLocks();
-  const stores = openSqliteStores(config.dbPath);
+  // One database for every store, SQLite or PostgreSQL ([database] url).
+  const db = openDatabase({ dbPath: config.dbPath, url: config.database.url });
+  const stores = openStores(db);
   const hgrc = writeHgrc(config.dataDir, config.hg.evolve);
   // TMPDIR on the data dir's disk: hg spools a pushed bundle there before its transaction (spool.ts).
   const hg = new HgAdapter(config.hg.executable, { ...hgEnvironment(hgrc), TMPDIR: hgTempDir(config.runDir) });
@@ -134,8 +138,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   // Pushes through any node (and ref changes seen on disk) drop the read caches' refs.
   events.onChangedAnywhere(({ repo }) => browsers.changed(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
-  const limiterDb = openSqlite(config.dbPath);
-  const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onSqlite(limiterDb));
+  const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onDatabase(db));
   // hgweb serves every repo from one long-lived process: it loads largefiles once (src/vcs/hg/largefiles.ts).
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, runDir: config.runDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({
@@ -159,9 +162,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   });
   const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log, locks });
   events.onChanged((e) => (e.cause === 'admin' ? undefined : housekeeping.changed(e)));
-  const cdnDb = openSqlite(config.dbPath);
-  const cdnRepos = new CdnRepoLookup(cdnDb);
-  const publications = new PublicationStore(cdnDb);
+  const cdnRepos = new CdnRepoLookup(db);
+  const publications = new PublicationStore(db);
   const publisher = new Publisher(publications, stores.repos, cdn, config, log);
   const webhooks = new WebhookService({
     store: stores.webhooks,
@@ -178,6 +180,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     config,
     log,
     stores,
+    db,
     policy,
     repositories,
     hgPhases,
@@ -192,7 +195,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     httpAuth,
     hgHttp,
     hgCloneBundles,
-    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log }),
+    recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log, sharedDataDir: isPostgresUrl(config.database.url) }),
     disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
     housekeeping,
     metrics,
@@ -210,8 +213,6 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
       cdn.close();
       void hgHttp.stop();
       void housekeeping.stop();
-      publications.close();
-      limiterDb.close();
       stores.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../db/sqlite.js';
+import { row, rows, sql, type Db } from '../db/database.js';
 
 export interface Publication {
   readonly id: number;
@@ -20,51 +20,46 @@ interface Row {
   published_at: string | null;
 }
 
-const COLUMNS = 'id, repo_id, ref, dir, commit_id, published_at';
+const COLUMNS = sql.raw('id, repo_id, ref, dir, commit_id, published_at');
 
 function fromRow(r: Row): Publication {
   return { id: r.id, repoId: r.repo_id, ref: r.ref ?? undefined, dir: r.dir, commit: r.commit_id ?? undefined, publishedAt: r.published_at ?? undefined };
 }
 
-/** `ferry publish` registrations (migration 4). Written by the CLI, read by the running server. */
+/** `ferry publish` registrations (migration 4). Written by the CLI, read by the running server; on either engine. */
 export class PublicationStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Db) {}
 
   /** Registers DIR for REPO@REF, or points an existing registration of DIR at it. */
-  register(repoId: number, ref: string | undefined, dir: string): Publication {
-    const row = this.db
-      .prepare(
-        `INSERT INTO publications (repo_id, ref, dir) VALUES (?, ?, ?)
-         ON CONFLICT(dir) DO UPDATE SET repo_id = excluded.repo_id, ref = excluded.ref,
-           commit_id = CASE WHEN repo_id = excluded.repo_id AND ref IS excluded.ref THEN commit_id END
-         RETURNING ${COLUMNS}`,
-      )
-      .get(repoId, ref ?? null, dir) as Row;
-    return fromRow(row);
+  async register(repoId: number, ref: string | undefined, dir: string): Promise<Publication> {
+    const r = await row(
+      await this.db.q(),
+      sql<Row>`INSERT INTO publications (repo_id, ref, dir) VALUES (${repoId}, ${ref ?? null}, ${dir})
+        ON CONFLICT (dir) DO UPDATE SET repo_id = excluded.repo_id, ref = excluded.ref,
+          commit_id = CASE WHEN publications.repo_id = excluded.repo_id AND publications.ref IS NOT DISTINCT FROM excluded.ref THEN publications.commit_id END
+        RETURNING ${COLUMNS}`,
+    );
+    return fromRow(r as Row);
   }
 
-  forRepo(repoId: number): Publication[] {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM publications WHERE repo_id = ? ORDER BY id`).all(repoId) as Row[]).map(fromRow);
+  async forRepo(repoId: number): Promise<Publication[]> {
+    return (await rows(await this.db.q(), sql<Row>`SELECT ${COLUMNS} FROM publications WHERE repo_id = ${repoId} ORDER BY id`)).map(fromRow);
   }
 
-  list(): Publication[] {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM publications ORDER BY dir`).all() as Row[]).map(fromRow);
+  async list(): Promise<Publication[]> {
+    return (await rows(await this.db.q(), sql<Row>`SELECT ${COLUMNS} FROM publications ORDER BY dir`)).map(fromRow);
   }
 
-  byDir(dir: string): Publication | undefined {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM publications WHERE dir = ?`).get(dir) as Row | undefined;
-    return row && fromRow(row);
+  async byDir(dir: string): Promise<Publication | undefined> {
+    const r = await row(await this.db.q(), sql<Row>`SELECT ${COLUMNS} FROM publications WHERE dir = ${dir}`);
+    return r && fromRow(r);
   }
 
-  remove(id: number): void {
-    this.db.prepare('DELETE FROM publications WHERE id = ?').run(id);
+  async remove(id: number): Promise<void> {
+    await sql`DELETE FROM publications WHERE id = ${id}`.execute(await this.db.q());
   }
 
-  markPublished(id: number, commit: string): void {
-    this.db.prepare("UPDATE publications SET commit_id = ?, published_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?").run(commit, id);
-  }
-
-  close(): void {
-    this.db.close();
+  async markPublished(id: number, commit: string): Promise<void> {
+    await sql`UPDATE publications SET commit_id = ${commit}, published_at = ${new Date().toISOString()} WHERE id = ${id}`.execute(await this.db.q());
   }
 }

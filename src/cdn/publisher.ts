@@ -37,14 +37,14 @@ export class Publisher {
     return this.store.register(repo.id, ref, abs);
   }
 
-  list(): Publication[] {
+  async list(): Promise<Publication[]> {
     return this.store.list();
   }
 
   /** Stops keeping `dir` in sync; true when it was registered. */
-  unregister(dir: string): boolean {
-    const found = this.store.byDir(resolve(dir));
-    if (found) this.store.remove(found.id);
+  async unregister(dir: string): Promise<boolean> {
+    const found = await this.store.byDir(resolve(dir));
+    if (found) await this.store.remove(found.id);
     return found !== undefined;
   }
 
@@ -61,12 +61,12 @@ export class Publisher {
 
   /** Every publication of `repo` (after a push or sync); failures are logged, never thrown. */
   async repoChanged(repo: Repo): Promise<void> {
-    await Promise.all(this.store.forRepo(repo.id).map((p) => this.syncLogged(p)));
+    await Promise.all((await this.store.forRepo(repo.id)).map((p) => this.syncLogged(p)));
   }
 
   /** On server start: catch up with changes made while it was down. */
   async syncAll(): Promise<void> {
-    for (const p of this.store.list()) await this.syncLogged(p);
+    for (const p of await this.store.list()) await this.syncLogged(p);
   }
 
   private async syncLogged(p: Publication): Promise<void> {
@@ -79,7 +79,7 @@ export class Publisher {
   }
 
   private async syncNow(id: number, progress?: ExportProgress): Promise<SyncOutcome> {
-    const publication = this.store.list().find((p) => p.id === id);
+    const publication = (await this.store.list()).find((p) => p.id === id);
     if (!publication) throw new NotFoundError('the publication was removed');
     const repo = await this.repos.byId(publication.repoId);
     if (!repo) throw new NotFoundError('the published repository was removed', 'FERRY_REPO_NOT_FOUND');
@@ -90,7 +90,7 @@ export class Publisher {
     if (resolved.commit === publication.commit && (await isPublished(publication.dir))) return { kind: 'unchanged', commit: resolved.commit };
     const snapshot = await this.cdn.snapshot(repo, resolved.commit);
     const result = await exportSnapshot(snapshot, publication.dir, progress);
-    this.store.markPublished(publication.id, resolved.commit);
+    await this.store.markPublished(publication.id, resolved.commit);
     return { kind: 'written', commit: resolved.commit, ...result };
   }
 }

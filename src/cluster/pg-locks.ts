@@ -27,7 +27,7 @@ export class PgLocks implements ClusterLocks {
 
   withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
     return this.local.withLock(key, async () => {
-      const client = await this.pool.connect();
+      const client = await this.checkout();
       let broken: Error | undefined;
       try {
         await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
@@ -41,7 +41,7 @@ export class PgLocks implements ClusterLocks {
 
   async tryWithLock<T>(key: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> {
     const outer = await this.local.tryWithLock(key, async (): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> => {
-      const client = await this.pool.connect();
+      const client = await this.checkout();
       let held = false;
       let broken: Error | undefined;
       try {
@@ -55,6 +55,16 @@ export class PgLocks implements ClusterLocks {
       }
     });
     return outer.ran ? outer.value : { ran: false };
+  }
+
+  /**
+   * A pooled connection that logs, instead of throwing out of the process, a failure while it is
+   * held (the database restarted, the session was ended): the lock is gone with the session then.
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    if (client.listenerCount('error') === 0) client.on('error', (err) => this.log.warn({ err }, 'a held lock connection to PostgreSQL failed; its locks are released'));
+    return client;
   }
 
   async close(): Promise<void> {

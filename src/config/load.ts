@@ -58,6 +58,10 @@ export function loadConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env
   if ((http.tls_cert === '') !== (http.tls_key === '')) {
     throw new FerryError('FERRY_CONFIG', `[http] tls_cert and tls_key go together: set both (PEM files) for HTTPS, or neither for plain HTTP (only ${http.tls_cert === '' ? 'tls_key' : 'tls_cert'} is set)`);
   }
+  const database = out.database as { url: string };
+  if (database.url !== '' && !/^postgres(ql)?:\/\//.test(database.url)) {
+    throw new FerryError('FERRY_CONFIG', `[database] url must be empty (SQLite in the data dir) or a postgres:// URL (got ${JSON.stringify(database.url.replace(/:[^:@/]*@/, ':***@'))})`);
+  }
   for (const section of Object.values(out)) Object.freeze(section);
   return Object.freeze({
     ...(out as unknown as Settings),

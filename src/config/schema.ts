@@ -58,14 +58,14 @@ export const SETTINGS = {
     retry_delay: { type: 'duration', default: '10s', doc: 'wait before the first retry; each next waits twice as long, at most an hour' },
     disable_after: { type: 'integer', default: 20, doc: 'consecutive failed attempts that disable a hook (shown in ferry hook list; a redelivery or an edit enables it again)' },
   },
+  database: {
+    url: { type: 'string', default: '', doc: 'where Ferry keeps its rows: empty for SQLite in the data dir (ferry.db), or a postgres:// URL (e.g. postgres://ferry:secret@db.example/ferry, or postgres://ferry@%2Fvar%2Frun%2Fpostgresql/ferry for a Unix socket) whose database Ferry creates its tables in; ferry db copy --to URL moves an existing SQLite install there' },
+  },
   bootstrap: {
     admin_keys: { type: 'string', default: '', doc: 'public key lines; on first start with no users an admin user gets them' },
   },
   log: {
     level: { type: 'string', default: 'info', doc: 'pino log level' },
-  },
-  database: {
-    url: { type: 'string', default: '', doc: 'empty: SQLite in the data dir (ferry.db); postgres://USER@HOST/DB: PostgreSQL, which several nodes sharing one data dir need' },
   },
   server: {
     run_dir: { type: 'string', default: '', doc: "this node's own sockets, pid files and hg push spool (empty: DATA/run); give each node sharing a data dir its own, on a local disk" },

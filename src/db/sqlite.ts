@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConflictError, FerryError } from '../domain/errors.js';
+import { FerryError } from '../domain/errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type SqliteDatabase = Database.Database;
@@ -35,15 +35,4 @@ function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (!applied.has(m.version)) apply.immediate(m);
   }
-}
-
-/** Turns a driver error into a FerryError where it has a meaning for users (soft-serve's WrapError). */
-export function translateSqliteError(err: unknown, onUnique: () => ConflictError): never {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT_UNIQUE')) {
-    throw onUnique();
-  }
-  if (err instanceof Error && 'code' in err && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    throw onUnique();
-  }
-  throw err;
 }

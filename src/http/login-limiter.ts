@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Db } from '../db/database.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { FerryError } from '../domain/errors.js';
 
@@ -64,6 +65,26 @@ export class FailedLoginLimiter {
       limits,
       () => db.prepare(`DELETE FROM ${LOGIN_FAILURES_TABLE} WHERE expire IS NOT NULL AND expire < ?`).run(Date.now()),
     );
+  }
+
+  /**
+   * Counts in PostgreSQL (the `login_failures` table, in RateLimiterPostgres's shape), shared by
+   * every node using the database. Queries wait for the schema to be migrated (Db.q).
+   */
+  static onPostgres(db: Db, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): FailedLoginLimiter {
+    const pool = db.pool;
+    if (!pool) throw new Error('FailedLoginLimiter.onPostgres needs a PostgreSQL database');
+    const client = { query: async (q: { text: string; values?: unknown[]; name?: string }) => (await db.q(), pool.query(q)) };
+    return new FailedLoginLimiter(
+      (o) => new RateLimiterPostgres({ ...o, storeClient: client, storeType: 'pool', tableName: LOGIN_FAILURES_TABLE, tableCreated: true, clearExpiredByTimeout: false }),
+      limits,
+      () => void client.query({ text: `DELETE FROM ${LOGIN_FAILURES_TABLE} WHERE expire IS NOT NULL AND expire < $1`, values: [Date.now()] }).catch(() => {}),
+    );
+  }
+
+  /** Counts in the database `db` is on, SQLite or PostgreSQL. */
+  static onDatabase(db: Db, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): FailedLoginLimiter {
+    return db.sqlite ? FailedLoginLimiter.onSqlite(db.sqlite, limits) : FailedLoginLimiter.onPostgres(db, limits);
   }
 
   /** Counts in this process only (unit tests, tools). */

@@ -43,7 +43,7 @@ function list(dir: string): string[] {
 }
 
 /** The latest mtime (ms) of `path` and everything under it, without following symlinks. */
-function newestChange(path: string): number {
+export function newestChange(path: string): number {
   let newest = 0;
   const visit = (p: string, depth: number): void => {
     let info;

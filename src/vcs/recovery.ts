@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { RepoKind } from '../domain/repo-kind.js';
 import type { Logger } from '../log/logger.js';
 import { runProcess } from './process.js';
+import { STALE_AFTER_MS, newestChange } from '../storage/stale-temp.js';
 
 export interface RecoveryOptions {
   readonly hgExecutable: string;
@@ -12,6 +13,13 @@ export interface RecoveryOptions {
   readonly log: Logger;
   /** When this process started (ms since the epoch): a git lock older than that has no live owner here. */
   readonly startedAt?: number;
+  /**
+   * Other nodes share the data dir ([database] url is PostgreSQL): a git lock or quarantine may be
+   * another node's write in flight, and git's lock files name no host, so only what nothing has
+   * touched for STALE_AFTER_MS (src/storage/stale-temp.ts) is taken as left by a dead process.
+   * (hg's locks name their host: those of another host are always left to hg.)
+   */
+  readonly sharedDataDir?: boolean;
 }
 
 /** A git lock this young may belong to another process on a shared data dir: left alone. */
@@ -64,7 +72,7 @@ export class RepoRecovery {
   }
 
   private async recoverGit(dir: string): Promise<void> {
-    const cutoff = Math.min(this.startedAt, Date.now() - GIT_LOCK_MIN_AGE_MS);
+    const cutoff = this.options.sharedDataDir ? Date.now() - STALE_AFTER_MS : Math.min(this.startedAt, Date.now() - GIT_LOCK_MIN_AGE_MS);
     const removed: string[] = [];
     const visit = async (rel: string, depth: number): Promise<void> => {
       const entries = await readdir(join(dir, rel), { withFileTypes: true }).catch(() => []);
@@ -73,7 +81,8 @@ export class RepoRecovery {
         const stale = e.name.endsWith('.lock') || (rel === 'objects' && e.name.startsWith('incoming-')) || (rel === 'objects/pack' && e.name.startsWith('tmp_'));
         if (stale) {
           const info = await stat(join(dir, path)).catch(() => undefined);
-          if (info && info.mtimeMs < cutoff) {
+          // A quarantine being filled changes inside, not at its top: its newest entry counts.
+          if (info && (info.isDirectory() ? newestChange(join(dir, path)) : info.mtimeMs) < cutoff) {
             await rm(join(dir, path), { recursive: true, force: true });
             removed.push(path);
           }

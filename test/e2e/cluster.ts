@@ -43,16 +43,17 @@ export async function startCluster(options: { env?: NodeJS.ProcessEnv; count?: n
   const pg = await startPostgres();
   const dataDir = tempDir('ferry-cluster-data-');
   const env = { FERRY_DATABASE_URL: pg.url, ...(options.env ?? {}) };
-  const start = (i: number): Promise<FerryServer> => startFerry({ dataDir, env: { ...env, FERRY_SERVER_RUN_DIR: tempDir(`ferry-run-node${i + 1}-`) } });
-  // The first node alone makes the schema, host keys and secrets; the others find them made.
-  const nodes = [await start(0)];
-  nodes.push(...(await Promise.all(Array.from({ length: (options.count ?? 3) - 1 }, (_, i) => start(i + 1)))));
+  const start = (i: number): Promise<FerryServer> => startFerry({ dataDir, env: { ...env, FERRY_SERVER_RUN_DIR: tempDir(`ferry-run-node${i + 1}-`) }, readyTimeoutMs: 120_000 });
+  // The first node alone makes the schema, host keys and secrets; the others find them made. One
+  // after the other: three starts at once on two busy cores can outlast the harness's wait.
+  const nodes: FerryServer[] = [];
+  for (let i = 0; i < (options.count ?? 3); i++) nodes.push(await start(i));
   const lbHttpPort = await freePort();
   const lbSshPort = await freePort();
-  const lbEnv: NodeJS.ProcessEnv = { ...process.env, FERRY_LB_HTTP: `127.0.0.1:${lbHttpPort}`, FERRY_LB_SSH: `127.0.0.1:${lbSshPort}` };
+  const lbEnv: NodeJS.ProcessEnv = { ...process.env, LB_HTTP_BIND: `127.0.0.1:${lbHttpPort}`, LB_SSH_BIND: `127.0.0.1:${lbSshPort}` };
   nodes.forEach((n, i) => {
-    lbEnv[`FERRY_NODE${i + 1}_HTTP`] = `127.0.0.1:${n.httpPort}`;
-    lbEnv[`FERRY_NODE${i + 1}_SSH`] = `127.0.0.1:${n.sshPort}`;
+    lbEnv[`NODE${i + 1}_HTTP`] = `127.0.0.1:${n.httpPort}`;
+    lbEnv[`NODE${i + 1}_SSH`] = `127.0.0.1:${n.sshPort}`;
   });
   const haproxy: ChildProcess = spawn('haproxy', ['-db', '-f', HAPROXY_CONFIG], { env: lbEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let lbOutput = '';

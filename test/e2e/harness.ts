@@ -120,6 +120,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** ferry.toml contents to write before start. */
   toml?: string;
+  /** How long to wait for `ferry: ready` (ms; 30 s unless given). */
+  readyTimeoutMs?: number;
 }
 
 /** Runs the ferry CLI on a data dir (no server needed). */
@@ -142,13 +144,14 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
   cleanups.push(() => child.kill('SIGKILL'));
   await new Promise<void>((resolvePromise, reject) => {
     // Start-up takes about 2 s on an idle machine and was seen taking 20 s on a loaded 2-core one:
-    // a wait, not something a test checks.
+    // a wait, not something a test checks (three PostgreSQL nodes may ask for longer).
     // A server that never got ready is killed: its pipes would keep the test file's process (and
     // so the whole run, node --test having no time limit) alive for ever.
+    const readyMs = options.readyTimeoutMs ?? 60_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ferry serve did not become ready in 60 s:\n${output}`));
-    }, 60_000);
+      reject(new Error(`ferry serve did not become ready in ${readyMs / 1000} s:\n${output}`));
+    }, readyMs);
     const check = () => {
       if (output.includes('ferry: ready')) {
         clearTimeout(timer);

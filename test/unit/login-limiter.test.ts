@@ -1,9 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openSqlite } from '../../src/db/sqlite.js';
 import { FailedLoginLimiter, type LoginLimits } from '../../src/http/login-limiter.js';
-import { tempDir } from '../e2e/harness.js';
+import { ENGINES } from '../support/engines.js';
 
 const LIMITS: LoginLimits = { perPair: 3, perAccount: 5, perAddress: 5, windowSeconds: 60 };
 
@@ -18,17 +16,22 @@ async function limited(limiter: FailedLoginLimiter, account: string, address: st
 }
 
 describe('FailedLoginLimiter', () => {
-  it('shares one count between two connections to the same database (the primary and a CDN worker)', async () => {
-    const file = join(tempDir(), 'ferry.db');
-    const primary = FailedLoginLimiter.onSqlite(openSqlite(file), LIMITS);
-    const worker = FailedLoginLimiter.onSqlite(openSqlite(file), LIMITS);
-    await primary.fail({ account: 'Victim', address: '10.0.0.1' });
-    await worker.fail({ account: 'victim', address: '10.0.0.1' });
-    assert.equal(await limited(primary, 'victim', '10.0.0.1'), false);
-    await worker.fail({ account: 'VICTIM', address: '10.0.0.1' });
-    assert.equal(await limited(primary, 'victim', '10.0.0.1'), true, 'three failures of the pair, counted by two processes');
-    assert.equal(await limited(worker, 'victim', '10.0.0.1'), true);
-  });
+  for (const engine of ENGINES) {
+    it(`shares one count between two connections to the same database (the primary and a CDN worker, or two nodes) (${engine.name})`, async () => {
+      const db = await engine.openDb();
+      const other = await engine.reopen(db);
+      const primary = FailedLoginLimiter.onDatabase(db, LIMITS);
+      const worker = FailedLoginLimiter.onDatabase(other, LIMITS);
+      await primary.fail({ account: 'Victim', address: '10.0.0.1' });
+      await worker.fail({ account: 'victim', address: '10.0.0.1' });
+      assert.equal(await limited(primary, 'victim', '10.0.0.1'), false);
+      await worker.fail({ account: 'VICTIM', address: '10.0.0.1' });
+      assert.equal(await limited(primary, 'victim', '10.0.0.1'), true, 'three failures of the pair, counted by two processes');
+      assert.equal(await limited(worker, 'victim', '10.0.0.1'), true);
+      await db.close();
+      await other.close();
+    });
+  }
 
   it('never resets on success; limits an account and an address, except for an account known at that address', async () => {
     const limiter = FailedLoginLimiter.inMemory(LIMITS);

@@ -11,6 +11,7 @@ import { parseUserName } from '../../src/domain/user-name.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { User } from '../../src/store/types.js';
 import { tempDir } from '../e2e/harness.js';
+import { ENGINES } from '../support/engines.js';
 
 const p = parseRepoPath;
 
@@ -32,45 +33,50 @@ describe('repo identity in the store', () => {
     stores.close();
   });
 
-  it('grants follow a rename and die with the repo; a new repo at the old path inherits nothing and ends the redirect', async () => {
-    const stores = openSqliteStores(join(tempDir(), 'ferry.db'));
-    const policy = new AccessPolicy(stores);
-    const bob = await stores.users.create(parseUserName('bob'), { admin: false });
-    const asBob: Subject = { kind: 'user', user: bob as User, readOnly: false };
-    const old = await stores.repos.create(p('proj/old'), 'hg', { isPublic: false });
-    await stores.grants.set(bob.id, 'proj/old', 'read');
-    await stores.grants.set(bob.id, 'team/', 'write');
-    const moved = await stores.repos.rename(p('proj/old'), p('proj/new'));
-    assert.equal(moved.id, old.id);
-    assert.deepEqual((await stores.grants.forUser(bob.id)).map((g) => g.target), ['proj/new', 'team/']);
-    assert.equal(await policy.levelOn(asBob, moved), 'read');
-    assert.equal((await stores.repos.movedFrom(p('PROJ/old')))?.path, 'proj/new');
-    await assert.rejects(policy.authorize(asBob, p('proj/old'), 'read'), (err) => err instanceof RepoMovedError && err.message === 'proj/old moved to proj/new');
-
-    const stranger = await stores.repos.create(p('proj/old'), 'hg', { isPublic: false });
-    assert.equal(await stores.repos.movedFrom(p('proj/old')), undefined, 'a repo created there ends the redirect');
-    assert.equal(await policy.levelOn(asBob, stranger), 'none', 'the new repo at the old path inherits no grant');
-    await assert.rejects(policy.authorize(asBob, p('proj/old'), 'read'), /does not exist or you may not see it/);
-
-    await stores.repos.remove(p('proj/new'));
-    assert.deepEqual((await stores.grants.forUser(bob.id)).map((g) => g.target), ['team/']);
-    await assert.rejects(stores.grants.set(bob.id, 'nothing/here', 'read'), /no repository at nothing\/here/);
-    stores.close();
-  });
-
-  it('matches paths without regard to case, refuses two repos that differ only in case, keeps the case they were created with', async () => {
-    const stores = openSqliteStores(join(tempDir(), 'ferry.db'));
-    const repo = await stores.repos.create(p('team/app'), 'git', { isPublic: false });
-    assert.equal((await stores.repos.byPath(p('Team/App')))?.id, repo.id);
-    await assert.rejects(stores.repos.create(p('Team/App'), 'hg', { isPublic: false }), /repository team\/app already exists/);
-    assert.equal((await stores.repos.overlapping(p('TEAM/APP/sub')))?.id, repo.id);
-    assert.equal((await stores.repos.overlapping(p('TEAM')))?.id, repo.id);
-    await stores.repos.create(p('Other/Lib'), 'hg', { isPublic: true });
-    await assert.rejects(stores.repos.rename(p('other/lib'), p('TEAM/app')), /already exists/);
-    const recased = await stores.repos.rename(p('other/lib'), p('other/Lib'));
-    assert.equal(recased.path, 'other/Lib');
-    assert.equal(await stores.repos.movedFrom(p('Other/Lib')), undefined, 'a change of case leaves no redirect');
-    assert.deepEqual((await stores.repos.list()).map((r) => r.path).sort(), ['other/Lib', 'team/app']);
-    stores.close();
-  });
 });
+
+for (const engine of ENGINES) {
+  describe(`repo identity in the store (${engine.name})`, () => {
+    it('grants follow a rename and die with the repo; a new repo at the old path inherits nothing and ends the redirect', async () => {
+      const stores = await engine.openStores();
+      const policy = new AccessPolicy(stores);
+      const bob = await stores.users.create(parseUserName('bob'), { admin: false });
+      const asBob: Subject = { kind: 'user', user: bob as User, readOnly: false };
+      const old = await stores.repos.create(p('proj/old'), 'hg', { isPublic: false });
+      await stores.grants.set(bob.id, 'proj/old', 'read');
+      await stores.grants.set(bob.id, 'team/', 'write');
+      const moved = await stores.repos.rename(p('proj/old'), p('proj/new'));
+      assert.equal(moved.id, old.id);
+      assert.deepEqual((await stores.grants.forUser(bob.id)).map((g) => g.target), ['proj/new', 'team/']);
+      assert.equal(await policy.levelOn(asBob, moved), 'read');
+      assert.equal((await stores.repos.movedFrom(p('PROJ/old')))?.path, 'proj/new');
+      await assert.rejects(policy.authorize(asBob, p('proj/old'), 'read'), (err) => err instanceof RepoMovedError && err.message === 'proj/old moved to proj/new');
+
+      const stranger = await stores.repos.create(p('proj/old'), 'hg', { isPublic: false });
+      assert.equal(await stores.repos.movedFrom(p('proj/old')), undefined, 'a repo created there ends the redirect');
+      assert.equal(await policy.levelOn(asBob, stranger), 'none', 'the new repo at the old path inherits no grant');
+      await assert.rejects(policy.authorize(asBob, p('proj/old'), 'read'), /does not exist or you may not see it/);
+
+      await stores.repos.remove(p('proj/new'));
+      assert.deepEqual((await stores.grants.forUser(bob.id)).map((g) => g.target), ['team/']);
+      await assert.rejects(stores.grants.set(bob.id, 'nothing/here', 'read'), /no repository at nothing\/here/);
+      stores.close();
+    });
+
+    it('matches paths without regard to case, refuses two repos that differ only in case, keeps the case they were created with', async () => {
+      const stores = await engine.openStores();
+      const repo = await stores.repos.create(p('team/app'), 'git', { isPublic: false });
+      assert.equal((await stores.repos.byPath(p('Team/App')))?.id, repo.id);
+      await assert.rejects(stores.repos.create(p('Team/App'), 'hg', { isPublic: false }), /repository team\/app already exists/);
+      assert.equal((await stores.repos.overlapping(p('TEAM/APP/sub')))?.id, repo.id);
+      assert.equal((await stores.repos.overlapping(p('TEAM')))?.id, repo.id);
+      await stores.repos.create(p('Other/Lib'), 'hg', { isPublic: true });
+      await assert.rejects(stores.repos.rename(p('other/lib'), p('TEAM/app')), /already exists/);
+      const recased = await stores.repos.rename(p('other/lib'), p('other/Lib'));
+      assert.equal(recased.path, 'other/Lib');
+      assert.equal(await stores.repos.movedFrom(p('Other/Lib')), undefined, 'a change of case leaves no redirect');
+      assert.deepEqual((await stores.repos.list()).map((r) => r.path).sort(), ['other/Lib', 'team/app']);
+      stores.close();
+    });
+  });
+}

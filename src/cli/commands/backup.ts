@@ -36,6 +36,10 @@ function ferryVersion(): string {
 export async function backupCommand(app: App, args: string[]): Promise<number> {
   const { positionals, values } = parseCommand(args, { force: { type: 'boolean' } }, `${FERRY} backup FILE [--force]`, { min: 1, max: 1 });
   const file = resolve(positionals[0] as string);
+  if (app.db.engine === 'postgres') {
+    // The archive holds a SQLite snapshot; PostgreSQL has its own consistent dump (docs/backup.md).
+    throw new FerryError('FERRY_INVALID_INPUT', `ferry backup copies a SQLite database, and this Ferry uses PostgreSQL ([database] url): back up the database with pg_dump, and the data dir (repos, secrets, ssh) with your file backup`);
+  }
   assertBackupTarget(file, app.config.dataDir, values.force === true);
   const manifest = await backupDataDir(
     { config: app.config, hg: app.hg, git: app.git, ferryVersion: ferryVersion(), progress: progressTo(app.log, 'backup') },

@@ -24,13 +24,13 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
     const repos = new Map((await app.stores.repos.list()).map((r) => [r.id, r.path]));
     printTable(
       ['DIR', 'REPO', 'REF', 'COMMIT', 'PUBLISHED'],
-      app.publisher.list().map((p) => [p.dir, repos.get(p.repoId) ?? '?', p.ref ?? '(default branch)', p.commit?.slice(0, 12) ?? '-', p.publishedAt ?? 'never']),
+      (await app.publisher.list()).map((p) => [p.dir, repos.get(p.repoId) ?? '?', p.ref ?? '(default branch)', p.commit?.slice(0, 12) ?? '-', p.publishedAt ?? 'never']),
     );
     return 0;
   }
   if (values.remove !== undefined) {
     const dir = resolve(values.remove);
-    if (!app.publisher.unregister(dir)) throw new NotFoundError(`${dir} is not a published directory; see ${FERRY} publish --list`);
+    if (!(await app.publisher.unregister(dir))) throw new NotFoundError(`${dir} is not a published directory; see ${FERRY} publish --list`);
     print(`ferry: ${dir} is no longer kept in sync (its files stay where they are)`);
     return 0;
   }
@@ -40,7 +40,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
   if (!repo) throw new NotFoundError(`no repository at ${path}; see ${FERRY} repo list`, 'FERRY_REPO_NOT_FOUND', { path });
   const ref = values.ref === undefined || values.ref === '' ? undefined : values.ref;
   const dir = values.dir === undefined ? app.publisher.defaultDir(repo, ref) : directoryArg(values.dir, 'the --dir');
-  const existed = app.publisher.list().some((p) => p.dir === dir);
+  const existed = (await app.publisher.list()).some((p) => p.dir === dir);
   const publication = await app.publisher.register(repo, ref, dir);
   const what = `${repo.path}${ref === undefined ? '' : `@${ref}`}`;
   print(`ferry: publishing ${what} to ${dir}`);
@@ -55,7 +55,7 @@ export async function publishCommand(app: App, args: string[]): Promise<number> 
       print(`ferry: registered; a running ${FERRY} serve writes ${dir} once ${what} exists`);
       return 0;
     }
-    if (!existed) app.publisher.unregister(dir);
+    if (!existed) await app.publisher.unregister(dir);
     throw err;
   }
   if (outcome.kind === 'unchanged') {
