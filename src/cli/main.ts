@@ -7,6 +7,7 @@ import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
 import { backupCommand, restoreCommand } from './commands/backup.js';
+import { dbCommand } from './commands/db.js';
 import { deployKeyCommand } from './commands/deploy-key.js';
 import { grantCommand, revokeCommand } from './commands/grant.js';
 import { hookCommand } from './commands/hook.js';
@@ -35,6 +36,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, Command> & Reco
   mirror: mirrorCommand,
   publish: publishCommand,
   backup: backupCommand,
+  db: dbCommand,
 };
 
 /**
