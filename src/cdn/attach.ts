@@ -6,7 +6,9 @@ const FRESHNESS_WAIT_MS = 5_000;
 
 /** Subscribes the CDN to repo events: a push or sync is served before the push returns. */
 export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher' | 'cdnRepos'>, workers?: Pick<CdnWorkerPool, 'changed' | 'removed'>): void {
-  app.events.onChanged(async ({ repo }) => {
+  app.events.onChanged(async ({ repo, cause }) => {
+    // A change made here by an admin (visibility, a move) reaches the CDN's repo lookup at once.
+    if (cause === 'admin') app.cdnRepos.clear();
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
     const served = Promise.all([app.cdn.repoChanged(repo), workers?.changed(repo)]).then(() => {});
