@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, expectOk, ferryCli, makeHgRepo, run, startFerry, tempDir, type FerryServer } from './harness.js';
+import { addUser, expectOk, ferryCli, makeClient, makeHgRepo, run, startFerry, tempDir, type FerryServer } from './harness.js';
 import { startPostgres, type ThrowawayPostgres } from '../support/postgres.js';
 
 /** The CLI on SQLite whatever FERRY_TEST_DATABASE says: the copy's source is the data dir's ferry.db. */
@@ -51,9 +51,10 @@ describe('ferry db copy --to postgres://…, then [database] url', () => {
     const env = { FERRY_DATABASE_URL: target };
     const server: FerryServer = await startFerry({ dataDir, env });
     try {
+      const alice = await makeClient(server, 'alice', aliceHome.key);
       const clone = join(tempDir(), 'clone');
-      await expectOk(aliceHome.hg(['clone', aliceHome.sshUrl('alice/notes'), clone]), 'hg clone on PostgreSQL with the copied key');
-      const log = await expectOk(aliceHome.hg(['-R', clone, 'log', '-T', '{desc}\n']));
+      await expectOk(alice.hg(['clone', alice.sshUrl('alice/notes'), clone]), 'hg clone on PostgreSQL with the copied key');
+      const log = await expectOk(alice.hg(['-R', clone, 'log', '-T', '{desc}\n']));
       assert.deepEqual(log.stdout.trim().split('\n'), ['commit 1', 'commit 0']);
       const me = await run('curl', ['-s', '-H', `Authorization: token ${token}`, `${server.baseUrl}/api/v1/user`]);
       assert.equal((JSON.parse(me.stdout) as { login: string }).login, 'alice');
