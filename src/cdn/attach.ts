@@ -9,7 +9,9 @@ const FRESHNESS_WAIT_MS = 5_000;
  * is served before the push returns.
  */
 export function attachCdn(app: Pick<App, 'events' | 'cdn' | 'publisher' | 'cdnRepos'>, workers?: Pick<CdnWorkerPool, 'changed' | 'removed'>): void {
-  app.events.onChangedAnywhere(async ({ repo }) => {
+  app.events.onChangedAnywhere(async ({ repo, cause }) => {
+    // A change made by an admin (visibility, a move), here or on another node, reaches the CDN's repo lookup at once.
+    if (cause === 'admin') app.cdnRepos.clear();
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FRESHNESS_WAIT_MS)));
     const served = Promise.all([app.cdn.repoChanged(repo), workers?.changed(repo)]).then(() => {});

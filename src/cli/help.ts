@@ -77,6 +77,11 @@ export const COMMAND_HELP = {
     usage: ['backup FILE'],
     notes: 'hg repos are copied under their lock, git repos as bundles, the database with SQLite\'s online backup; FILE is a tar with a manifest and SHA-256 checksums. See docs/operations.md.',
   },
+  db: {
+    summary: 'copy this data dir\'s SQLite database into an empty PostgreSQL database, verified',
+    usage: ['db copy --to postgres://USER@HOST/DATABASE'],
+    notes: 'Stop ferry serve first. Creates the tables, copies every row in one transaction, then checks row counts and a SHA-256 per table; refuses a database that is not empty. Then set [database] url (README, "Switching to PostgreSQL").',
+  },
   restore: {
     summary: 'restore a backup into an empty data dir, then verify every repo',
     usage: ['restore FILE'],

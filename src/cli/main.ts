@@ -28,6 +28,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help' | 'restore'>, () => Promise<C
   mirror: async () => (await import('./commands/mirror.js')).mirrorCommand,
   publish: async () => (await import('./commands/publish.js')).publishCommand,
   backup: async () => (await import('./commands/backup.js')).backupCommand,
+  db: async () => (await import('./commands/db.js')).dbCommand,
 };
 
 /**

@@ -36,3 +36,6 @@ function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
     if (!applied.has(m.version)) apply.immediate(m);
   }
 }
+
+/** The one driver-error translation, under its older name (src/db/database.ts: translateDbError). */
+export { translateDbError as translateSqliteError } from './database.js';

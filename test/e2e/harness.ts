@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { databaseEnv } from '../support/database-env.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const FERRY_BIN = join(ROOT, 'bin', 'ferry.js');
@@ -125,8 +126,8 @@ export interface StartOptions {
 }
 
 /** Runs the ferry CLI on a data dir (no server needed). */
-export function ferryCli(dataDir: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return run(process.execPath, [FERRY_BIN, '--data', dataDir, ...args], { ...options, env: { ...process.env, ...(options.env ?? {}) } });
+export async function ferryCli(dataDir: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [FERRY_BIN, '--data', dataDir, ...args], { ...options, env: { ...process.env, ...(await databaseEnv(dataDir)), ...(options.env ?? {}) } });
 }
 
 export async function startFerry(options: StartOptions = {}): Promise<FerryServer> {
@@ -135,7 +136,8 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(join(dataDir, 'ferry.toml'), options.toml);
   }
-  const env = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', ...(options.env ?? {}) };
+  // FERRY_TEST_DATABASE=postgres: this data dir's own database on a throwaway PostgreSQL.
+  const env = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', ...(await databaseEnv(dataDir)), ...(options.env ?? {}) };
   const child = spawn(process.execPath, [FERRY_BIN, '--data', dataDir, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
