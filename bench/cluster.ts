@@ -21,6 +21,12 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
+/** Fails the run when a client command failed: a fast failure must never pass for a fast operation. */
+async function ok(result: Promise<{ code: number; stderr: string }>): Promise<void> {
+  const r = await result;
+  if (r.code !== 0) throw new Error(r.stderr);
+}
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();
   await work();
@@ -44,9 +50,9 @@ async function measure(server: FerryServer, client: Client, token: string): Prom
     writeFileSync(join(work, 'index.html'), `v${i}\n`);
     await mustRun('git', ['-C', work, 'add', '-A'], PLAIN_GIT_ENV);
     await mustRun('git', ['-C', work, 'commit', '-q', '-m', `v${i}`], PLAIN_GIT_ENV);
-    results.get('ssh push (git)')!.push(await timed(() => client.git(['-C', work, 'push', '-q', url, 'main'])));
+    results.get('ssh push (git)')!.push(await timed(() => ok(client.git(['-C', work, 'push', '-q', url, 'main']))));
     const dest = join(tempDir('ferry-bench-c-'), 'c');
-    results.get('ssh clone (git)')!.push(await timed(() => client.git(['clone', '-q', url, dest])));
+    results.get('ssh clone (git)')!.push(await timed(() => ok(client.git(['clone', '-q', url, dest]))));
     results.get('repo page')!.push(await timed(async () => (await fetch(`${server.baseUrl}/bench/site`)).text()));
     results.get('api /user/repos')!.push(await timed(async () => (await fetch(`${server.baseUrl}/api/v1/user/repos?limit=50`, { headers: { authorization: `token ${token}` } })).text()));
   }
@@ -91,7 +97,7 @@ async function pushToFresh(): Promise<number[]> {
           samples.push(Date.now() - started);
         }),
       );
-      await push;
+      await ok(push);
     }
     return samples;
   } finally {
