@@ -57,6 +57,12 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * stay on disk, unused and not exchanged).
  * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
  * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
+ * `obshashrange = no`: evolve's range-based marker discovery warms its stable-range and obshash
+ * caches (SQLite files in .hg/cache) at the close of every pushed transaction, which made a push of
+ * 50 changesets to a 3,000-changeset repo take 1.3x as long as without evolve (bench/ssh.ts,
+ * bench/http.ts; hg --profile: 0.84 s of 1.32 s in those caches' updatecaches). Without it, markers
+ * travel as core Mercurial exchanges them (the markers relevant to what is pushed or pulled), which
+ * evolve and plain clients both understand (evolve's README, "obshashrange").
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
@@ -73,7 +79,7 @@ publish = true
 bundle1 = false
 uncompressed = true
 validate = true
-${evolve ? '[experimental]\nevolution = all\n' : ''}[hooks]
+${evolve ? '[experimental]\nevolution = all\nobshashrange = no\n' : ''}[hooks]
 pretxnclose.ferry-single-head = python:${singleHeadHook}:check
 [web]
 allow-push = *
