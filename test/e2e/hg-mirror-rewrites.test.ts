@@ -2,15 +2,11 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ferryCli, run, tempDir, type RunResult } from './harness.js';
+import { ferryCli, run, tempDir } from './harness.js';
+import { EVOLVE, ok } from './hg-steps.js';
 
-const EVOLVE = ['--config', 'extensions.evolve=', '--config', 'extensions.topic='];
 const ENV = { ...process.env, HGRCPATH: '', HGPLAIN: '1', HGUSER: 'up <up@test>' };
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
 
 const hg = (args: readonly string[]) => run('hg', [...EVOLVE, ...args], { env: ENV });
 const visible = async (dir: string) => ok(await hg(['-R', dir, 'log', '-T', '{node}\\n']), 'log').stdout;

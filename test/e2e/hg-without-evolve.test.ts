@@ -2,20 +2,11 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addUser, run, startFerry, tempDir, type Client, type FerryServer, type RunResult } from './harness.js';
+import { addUser, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { EVOLVE, ok, commit } from './hg-steps.js';
 
-/** A client's hg with evolve and topic enabled, as teams that rewrite drafts use it. */
-const EVOLVE = ['--config', 'extensions.evolve=', '--config', 'extensions.topic='];
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
 
-function commit(client: Client, dir: string, file: string, content: string, message: string, extra: readonly string[] = []): Promise<RunResult> {
-  writeFileSync(join(dir, file), content);
-  return client.hg([...extra, '-R', dir, 'commit', '-A', '-m', message]);
-}
 
 describe('[hg] evolve = false: Ferry as a plain Mercurial server', () => {
   let server: FerryServer;

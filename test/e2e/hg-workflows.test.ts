@@ -3,19 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, run, startFerry, tempDir, type Client, type FerryServer, type RunResult } from './harness.js';
+import { addUser, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { EVOLVE, ok, commit } from './hg-steps.js';
 
-/** A client's hg with evolve and topic enabled (Debian's mercurial-evolve), as teams that rewrite drafts use it. */
-const EVOLVE = ['--config', 'extensions.evolve=', '--config', 'extensions.topic='];
 /** Mercurial's pure-Python modules instead of its C extensions. */
 const PURE_PYTHON = { HGMODULEPOLICY: 'py' };
 
 type Transport = 'ssh' | 'http';
 
-function ok(r: RunResult, what: string): RunResult {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
 
 /** Lines of `hg log -T TEMPLATE` in `dir` (visible changesets only unless `hidden`). */
 async function logOf(client: Client, dir: string, template: string, options: { hidden?: boolean; evolve?: boolean } = {}): Promise<string[]> {
@@ -30,10 +25,6 @@ async function serverLog(server: FerryServer, path: string, template: string, hi
   return ok(r, 'server hg log').stdout.split('\n').filter(Boolean);
 }
 
-function commit(client: Client, dir: string, file: string, content: string, message: string, extra: readonly string[] = []): Promise<RunResult> {
-  writeFileSync(join(dir, file), content);
-  return client.hg([...extra, '-R', dir, 'commit', '-A', '-m', message]);
-}
 
 describe('hg workflows: phases, evolve and topics, clients with and without evolve', () => {
   let server: FerryServer;
