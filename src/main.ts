@@ -4,6 +4,7 @@ import { VcsReader } from './cdn/vcs-source.js';
 import { PublicationStore } from './cdn/publications.js';
 import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
+import { ClientAddresses, parseTrustedProxies } from './http/client-address.js';
 import { openDatabase, type Db } from './db/database.js';
 import { LocalLocks, type ClusterLocks } from './cluster/locks.js';
 import { PgLocks } from './cluster/pg-locks.js';
@@ -138,7 +139,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   // Pushes through any node (and ref changes seen on disk) drop the read caches' refs.
   events.onChangedAnywhere(({ repo }) => browsers.changed(repositories.directoryOf(repo)));
   // Failed sign-ins are counted in the database, so the CDN worker processes and the primary share one count.
-  const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onDatabase(db));
+  const httpAuth = new HttpAuthenticator(stores, FailedLoginLimiter.onDatabase(db), new ClientAddresses(undefined, parseTrustedProxies(config.http.trusted_proxies)));
   // hgweb serves every repo from one long-lived process: it loads largefiles once (src/vcs/hg/largefiles.ts).
   const hgHttp = new HgHttpBackend({ hgExecutable: config.hg.executable, env: { ...hg.env, HGRCPATH: withLargefiles(hgrc) }, reposDir: config.reposDir, runDir: config.runDir, log, workers: config.hg.http_workers });
   const hgCloneBundles = new HgCloneBundles({

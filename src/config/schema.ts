@@ -19,6 +19,7 @@ export const SETTINGS = {
   http: {
     port: { type: 'port', default: 8080, doc: 'HTTP port (0 picks a free one)' },
     listen: { type: 'string', default: '127.0.0.1', doc: 'address the HTTP server binds (127.0.0.1: this machine only; 0.0.0.0: every interface)' },
+    trusted_proxies: { type: 'string', default: '', doc: 'load balancers or reverse proxies (IP addresses or CIDR ranges, space-separated) whose X-Forwarded-For header names the client; the failed-sign-in limit then counts per real client address (empty: the socket\'s address always)' },
     base_url: { type: 'string', default: '', doc: 'public URL of the HTTP server, for links Ferry hands out (empty: the Host the client used, else http://HOST:PORT with the public host; https:// when tls_cert and tls_key are set)' },
     tls_cert: { type: 'string', default: '', doc: 'PEM file with the server certificate (and the intermediate certificates after it); with tls_key set too, the HTTP port speaks HTTPS only, HTTP/2 to clients that offer it. Read again on SIGHUP' },
     tls_key: { type: 'string', default: '', doc: 'PEM file with the private key of tls_cert (unencrypted); set both or neither. Read again on SIGHUP' },

@@ -11,7 +11,11 @@ export function proxyToPrimary(port: number, secret: string, agent: Agent, req: 
   const headers: Record<string, string | string[]> = {};
   // An HTTP/2 request's pseudo-headers (`:path`, `:authority`, RFC 9113 §8.3) are no HTTP/1.1 fields.
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && !k.startsWith(':')) headers[k] = v;
-  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  // The chain the client (or a load balancer in front) sent, with this hop appended: the primary
+  // reads it only when the address the worker vouches for is a trusted proxy.
+  const chain = req.headers['x-forwarded-for'];
+  const before = Array.isArray(chain) ? chain.join(', ') : chain;
+  headers['x-forwarded-for'] = before ? `${before}, ${req.socket.remoteAddress ?? ''}` : (req.socket.remoteAddress ?? '');
   headers[FORWARDED_CLIENT_HEADER] = vouchFor(secret, req.socket.remoteAddress ?? 'unknown');
   const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (pres) => {
     const out: Record<string, string | string[]> = {};
