@@ -20,6 +20,15 @@ export function repoLockKey(path: string): string {
   return `repo:${path.toLowerCase()}`;
 }
 
+/**
+ * The lock one node holds while it builds a repo's hg clone bundle: apart from repoLockKey, so a
+ * build is never skipped because this very node is housekeeping the repo (which holds that one),
+ * and only another node's build of the same bundle makes it step aside.
+ */
+export function cloneBundleLockKey(path: string): string {
+  return `clone-bundle:${path.toLowerCase()}`;
+}
+
 /** One process: a promise chain per key. */
 export class LocalLocks implements ClusterLocks {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -1,4 +1,4 @@
-import { repoLockKey, type ClusterLocks } from '../../cluster/locks.js';
+import { cloneBundleLockKey, type ClusterLocks } from '../../cluster/locks.js';
 import { createSharedFileOnce } from '../../storage/shared-files.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -30,7 +30,7 @@ export interface HgCloneBundlesOptions {
   readonly minStoreSize: number;
   readonly directoryOf: (repo: Repo) => string;
   readonly log: Logger;
-  /** Per-repo locks shared with the other nodes (src/cluster/locks.ts): one node builds a repo's bundle. */
+  /** Locks shared with the other nodes (src/cluster/locks.ts): one node at a time builds a repo's bundle. */
   readonly locks?: ClusterLocks;
 }
 
@@ -130,7 +130,7 @@ export class HgCloneBundles {
   private startBuild(repo: Repo, state: string): void {
     const locks = this.options.locks;
     // Another node building this repo's bundle already: it is served from the shared dir when done.
-    const locked = locks ? locks.tryWithLock(repoLockKey(repo.path), () => this.build(repo, state)).then(() => undefined) : this.build(repo, state);
+    const locked = locks ? locks.tryWithLock(cloneBundleLockKey(repo.path), () => this.build(repo, state)).then(() => undefined) : this.build(repo, state);
     const build = locked
       .catch((err: unknown) => this.options.log.warn({ err, repo: repo.path }, 'hg clone bundle failed; clones go the usual way'))
       .finally(() => this.building.delete(repo.id));
