@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
 import { ProcessPool } from '../process-pool.js';
+import { ChunkGatherer } from '../chunk-gatherer.js';
 
 export interface GitObject {
   readonly oid: string;
@@ -21,10 +22,8 @@ interface Pending {
 export class GitCatFile {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer: Buffer = Buffer.alloc(0);
-  private parts: Buffer[] = [];
-  private partsLength = 0;
-  /** Bytes the object being received needs in all (0: unknown yet). */
-  private needed = 0;
+  /** Chunks of a message still arriving, joined once it is complete. */
+  private readonly gathered = new ChunkGatherer();
   private readonly pending: Pending[] = [];
   private dead: Error | undefined;
   lastUsed = Date.now();
@@ -62,18 +61,11 @@ export class GitCatFile {
   private onData(chunk: Buffer): void {
     // A large object arrives in many chunks: gather them and join once it is complete (joining on
     // every chunk copies the object once per chunk).
-    this.parts.push(chunk);
-    this.partsLength += chunk.length;
-    if (this.partsLength < this.needed) return;
-    this.buffer = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsLength);
-    this.parts = [];
-    this.partsLength = 0;
-    this.needed = 0;
+    const all = this.gathered.add(chunk);
+    if (all === undefined) return;
+    this.buffer = all;
     this.parse();
-    if (this.buffer.length > 0) {
-      this.parts = [this.buffer];
-      this.partsLength = this.buffer.length;
-    }
+    this.gathered.keep(this.buffer);
   }
 
   private parse(): void {
@@ -89,7 +81,7 @@ export class GitCatFile {
       }
       const size = Number(m[3]);
       if (this.buffer.length < nl + 1 + size + 1) {
-        this.needed = nl + 1 + size + 1;
+        this.gathered.needed = nl + 1 + size + 1;
         return;
       }
       const data = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + size));

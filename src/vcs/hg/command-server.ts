@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
 import { ProcessPool } from '../process-pool.js';
+import { ChunkGatherer } from '../chunk-gatherer.js';
 
 export interface CommandResult {
   readonly out: Buffer;
@@ -24,10 +25,7 @@ export class HgCommandServer {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer: Buffer = Buffer.alloc(0);
   /** Chunks of a message still arriving, joined once it is complete. */
-  private parts: Buffer[] = [];
-  private partsLength = 0;
-  /** Bytes the message being received needs in all (0: unknown yet). */
-  private needed = 0;
+  private readonly gathered = new ChunkGatherer();
   private readonly queue: Pending[] = [];
   private current: { pending: Pending; out: Buffer[]; err: Buffer[] } | undefined;
   private hello = false;
@@ -91,18 +89,11 @@ export class HgCommandServer {
   private onData(chunk: Buffer): void {
     // A large message (a big file's `hg cat`, an annotation) arrives in many chunks: gather them
     // and join once it is complete (joining on every chunk copies it once per chunk).
-    this.parts.push(chunk);
-    this.partsLength += chunk.length;
-    if (this.partsLength < this.needed) return;
-    this.buffer = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsLength);
-    this.parts = [];
-    this.partsLength = 0;
-    this.needed = 0;
+    const all = this.gathered.add(chunk);
+    if (all === undefined) return;
+    this.buffer = all;
     this.parse();
-    if (this.buffer.length > 0) {
-      this.parts = [this.buffer];
-      this.partsLength = this.buffer.length;
-    }
+    this.gathered.keep(this.buffer);
   }
 
   private parse(): void {
@@ -117,7 +108,7 @@ export class HgCommandServer {
         continue;
       }
       if (this.buffer.length < 5 + length) {
-        this.needed = 5 + length;
+        this.gathered.needed = 5 + length;
         return;
       }
       const data = this.buffer.subarray(5, 5 + length);
