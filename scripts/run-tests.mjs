@@ -44,6 +44,8 @@ const result = spawnSync(
   [
     '--test',
     `--test-concurrency=${concurrency}`,
+    // No test may hang the run for ever (node --test has no limit of its own): 30 minutes each.
+    '--test-timeout=1800000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${new URL('./test-times-reporter.mjs', import.meta.url).pathname}`,

@@ -14,6 +14,10 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
  * keep-alive connection) goes to node's server, whose limit is MAX_REQUEST_HEAD_BYTES.
  */
 const MAX_HEAD = 16 * 1024;
+/** How long close() waits for an idle connection's peer to close after our FIN, in ms. */
+const CLOSE_GRACE_MS = 2_000;
+/** How long close() lets an answer in flight finish, in ms (`[limits] shutdown_grace`'s default). */
+const BUSY_CLOSE_GRACE_MS = 30_000;
 /** An idle keep-alive connection is closed after this long (node's server uses the same). */
 const IDLE_MS = 65_000;
 /** Idle connections are looked for this many times per IDLE_MS (so closed up to 1/13 of it late). */
@@ -188,7 +192,16 @@ class FastConnection {
     this.closing = true;
     if (this.handedOver) return;
     if (!this.busy) this.socket.end();
-    if (!this.socket.destroyed) await once(this.socket, 'close');
+    if (this.socket.destroyed) return;
+    // A peer that never closes its side, or a close event lost with a handle wrapped anew, must
+    // not hold the lane's close for ever (a unit test hung so in CI): an idle connection gets
+    // CLOSE_GRACE_MS after our FIN, one in the middle of an answer the shutdown grace's default.
+    const timer = setTimeout(() => this.socket.destroy(), this.busy ? BUSY_CLOSE_GRACE_MS : CLOSE_GRACE_MS);
+    try {
+      await once(this.socket, 'close');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Answers every complete request head buffered, in order. */
