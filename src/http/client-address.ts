@@ -77,7 +77,9 @@ export function parseTrustedProxies(value: string): [ipaddr.IPv4 | ipaddr.IPv6, 
       try {
         if (entry.includes('/')) {
           const [range, bits] = ipaddr.parseCIDR(entry);
-          return [range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress() ? (range as ipaddr.IPv6).toIPv4Address() : range, range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress() ? bits - 96 : bits];
+          // ::ffff:10.0.0.0/104 is 10.0.0.0/8, as ipaddr.process makes the addresses it is matched with.
+          const mapped = range instanceof ipaddr.IPv6 && range.isIPv4MappedAddress();
+          return mapped ? [(range as ipaddr.IPv6).toIPv4Address(), bits - 96] : [range, bits];
         }
         const address = ipaddr.process(entry);
         return [address, address.kind() === 'ipv4' ? 32 : 128];
