@@ -88,8 +88,12 @@ async function waitForPort(port: number, what: string): Promise<void> {
   throw new Error(`${what} did not listen on ${port}`);
 }
 
+/**
+ * Starts a server in a process group of its own, so stop() ends what it forks too (fcgiwrap's
+ * workers, nginx's): a worker left behind holds the output pipes open and the bench never exits.
+ */
 function start(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -104,8 +108,17 @@ async function stop(child: ChildProcess): Promise<void> {
   children.splice(children.indexOf(child), 1);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
+  killGroup(child, 'SIGTERM');
   await exited;
+}
+
+/** Signals the process group start() made for `child` (the child and what it forked). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 /** Wall time of one client command, which must succeed. */
@@ -390,7 +403,7 @@ http {
 }
 
 function cleanUp(): void {
-  for (const child of [...children]) child.kill('SIGKILL');
+  for (const child of [...children]) killGroup(child, 'SIGKILL');
   // Killed servers may still be writing for a moment: a failed removal must not hide the result.
   try {
     rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
