@@ -58,6 +58,25 @@ export function movedLocation(err: RepoMovedError, url: URL): string {
   return `${to}${rest}${url.search}`;
 }
 
+/** Where the REST API's OpenAPI document is served (the `url` of its error bodies). */
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+/**
+ * The JSON error body of the REST API (and of every JSON error Ferry sends): `{"error":{"code",
+ * "message"}}` with the FERRY_* code of docs/errors.md, and beside it the two fields of Gitea's
+ * APIError — `message`, and `url`, where the API is documented (its OpenAPI document, made
+ * absolute against `requestUrl` when given) — so clients written for Gitea print the message.
+ */
+export function apiErrorBody(code: string, message: string, requestUrl?: string): { error: { code: string; message: string }; message: string; url: string } {
+  let url = OPENAPI_PATH;
+  try {
+    if (requestUrl !== undefined) url = new URL(OPENAPI_PATH, requestUrl).href;
+  } catch {
+    /* an unparsable request URL: the path alone */
+  }
+  return { error: { code, message }, message, url };
+}
+
 /** Plain-text error for VCS clients and curl; JSON where the client asked for it. */
 export function sendError(res: ServerResponse, err: unknown, options: ErrorReplyOptions = {}): void {
   if (res.headersSent) {
@@ -72,7 +91,7 @@ export function errorReply(err: unknown, options: ErrorReplyOptions = {}): Reply
   const status = statusOf(err);
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
-  const body = options.json ? `${JSON.stringify({ error: { code, message } })}\n` : `${message}\n`;
+  const body = options.json ? `${JSON.stringify(apiErrorBody(code, message))}\n` : `${message}\n`;
   const headers = {
     ...(err instanceof RepoMovedError && options.url ? { Location: movedLocation(err, options.url), 'Cache-Control': 'no-store' } : {}),
     'Content-Type': options.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',

@@ -14,7 +14,7 @@ export interface SignedIn {
 }
 
 /** Cookie header → name/value pairs (first occurrence wins). */
-export function parseCookies(req: IncomingMessage): Map<string, string> {
+export function parseCookies(req: Pick<IncomingMessage, 'headers'>): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
@@ -33,7 +33,7 @@ export function hashSessionId(id: string): string {
  * The web's session cookie as a Subject: a signed-in user (full rights of that user; the policy
  * decides what they reach) or anonymous. A missing, unknown or expired cookie is anonymous.
  */
-export async function sessionOf(req: IncomingMessage, stores: Pick<Stores, 'sessions' | 'users'>): Promise<SignedIn | undefined> {
+export async function sessionOf(req: Pick<IncomingMessage, 'headers'>, stores: Pick<Stores, 'sessions' | 'users'>): Promise<SignedIn | undefined> {
   const id = parseCookies(req).get(SESSION_COOKIE);
   if (!id || !/^[A-Za-z0-9_-]{32,64}$/.test(id)) return undefined;
   const idHash = hashSessionId(id);
@@ -44,7 +44,7 @@ export async function sessionOf(req: IncomingMessage, stores: Pick<Stores, 'sess
   return { subject: { kind: 'user', user, readOnly: false }, session, idHash };
 }
 
-export async function sessionSubject(req: IncomingMessage, stores: Pick<Stores, 'sessions' | 'users'>): Promise<Subject> {
+export async function sessionSubject(req: Pick<IncomingMessage, 'headers'>, stores: Pick<Stores, 'sessions' | 'users'>): Promise<Subject> {
   return (await sessionOf(req, stores))?.subject ?? ANONYMOUS;
 }
 

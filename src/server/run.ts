@@ -44,7 +44,7 @@ export interface RunningServer {
 
 /** Every HTTP route, in the order they are asked. */
 export function httpRoutes(app: App, sshPort: () => number = () => app.config.ssh.port, readiness?: Readiness): HttpRoute[] {
-  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
+  const cdn = cdnRoute({ cdn: app.cdn, policy: app.policy, repos: app.cdnRepos, authenticator: app.httpAuth, sessions: app.stores, trusted: trustedRepos(app.config), maxFileSize: app.config.cdn.max_file_size, log: app.log });
   // /cdn/… first: it is reserved for the CDN even where a repo path would start with cdn/.
   // The web pages go last: wire protocols (`?cmd=`, git smart HTTP) must answer first.
   return [cdn, healthRoute(readiness), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), lfsRoute(app), wireRoute(app), webRoute(app, { sshPort })];

@@ -2,6 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AccessDeniedError } from '../domain/errors.js';
 import { parseCookies } from '../http/session-subject.js';
+import type { Config } from '../config/load.js';
+import { describeOrigin, isSiteOrigin, siteOrigins } from '../http/site-origin.js';
 import type { PageContext } from './context.js';
 
 /** Before sign-in there is no session: the sign-in form double-submits this cookie's value. */
@@ -13,8 +15,21 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
-const refused = (): never => {
-  throw new AccessDeniedError('this form expired or came from another site: reload the page and try again');
+/**
+ * What a refused cookie write says, in the words of the surface that refused it (a web form, the
+ * REST API): where it came from and what to do.
+ */
+export interface CookieWriteWording {
+  /** The request came from another origin (`from`, as `describeOrigin` names it) than this site (`site`). */
+  readonly foreign: (from: string, site: string) => string;
+  /** The CSRF token is missing or does not match the session's. */
+  readonly token: string;
+}
+
+/** The web forms' wording (sign-in, settings, account, admin pages). */
+export const FORM_WORDING: CookieWriteWording = {
+  foreign: (from, site) => `this form was sent from ${from}, not from this site (${site}): open the page at ${site} and send the form again`,
+  token: 'this form expired or came from another site: reload the page and try again',
 };
 
 /**
@@ -23,13 +38,13 @@ const refused = (): never => {
  * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise
  */
 export function checkCsrfHead(ctx: PageContext): void {
-  checkSameOrigin(ctx.req);
-  if (expectedToken(ctx) === '') refused();
+  checkSameOrigin(ctx.req, ctx.app.config, FORM_WORDING);
+  if (expectedToken(ctx) === '') throw new AccessDeniedError(FORM_WORDING.token);
 }
 
 /** A form post: `checkCookieWrite` with the form's `csrf` field. */
 export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
-  checkCookieWrite(ctx.req, expectedToken(ctx), form.get('csrf') ?? '');
+  checkCookieWrite(ctx.req, ctx.app.config, expectedToken(ctx), form.get('csrf') ?? '', FORM_WORDING);
 }
 
 /**
@@ -37,44 +52,32 @@ export function checkCsrf(ctx: PageContext, form: URLSearchParams): void {
  * (and the sign-in form, with its pre-session cookie) and the REST API used with the session
  * cookie (token in `X-Ferry-CSRF`): the request comes from this site (`checkSameOrigin`) AND
  * carries the session's CSRF token. Requests authenticated by a token or HTTP Basic are not
- * cookie writes and are not checked here.
+ * cookie writes and are not checked here. `wording`: how the refusal reads (FORM_WORDING, or the
+ * API's).
  * @throws AccessDeniedError FERRY_ACCESS_DENIED otherwise
  */
-export function checkCookieWrite(req: IncomingMessage, expected: string, sent: string): void {
-  checkSameOrigin(req);
-  if (!same(sent, expected)) refused();
+export function checkCookieWrite(req: IncomingMessage, config: Pick<Config, 'http'>, expected: string, sent: string, wording: CookieWriteWording): void {
+  checkSameOrigin(req, config, wording);
+  if (!same(sent, expected)) throw new AccessDeniedError(wording.token);
 }
 
 /**
  * Where a browser says a request comes from must be this site (OWASP's "verifying origin with
  * standard headers"): the `Origin` header when sent (RFC 6454 §7; every current browser sends it
- * on a POST, PUT, PATCH or DELETE), else the `Referer`. An opaque origin — `Origin: null`, sent
- * from sandboxed frames, `data:` pages, some redirects and privacy modes — is never this site's
- * (RFC 6454 §7.3, §6.2), nor is a value that is not an http(s) URL. A request with neither header
- * comes from no browser page (curl, a script holding the cookie and the token) and is judged by
- * its token alone. "This site" is the host the request was sent to (its `Host` header).
- * @throws AccessDeniedError FERRY_ACCESS_DENIED for another or an opaque origin
+ * on a POST, PUT, PATCH or DELETE), else the `Referer`. "This site" is an origin — scheme, host
+ * and port (RFC 6454 §4) — of `siteOrigins`: `https://host:8080` is not a site served over plain
+ * http at host:8080. An opaque origin — `Origin: null`, sent from sandboxed frames, `data:`
+ * pages, some redirects and privacy modes — is never this site's (RFC 6454 §7.3, §6.2), nor is a
+ * value that is not an http(s) URL. A request with neither header comes from no browser page
+ * (curl, a script holding the cookie and the token) and is judged by its token alone.
+ * @throws AccessDeniedError FERRY_ACCESS_DENIED for another or an opaque origin, worded by `wording`
  */
-export function checkSameOrigin(req: IncomingMessage): void {
+export function checkSameOrigin(req: IncomingMessage, config: Pick<Config, 'http'>, wording: CookieWriteWording): void {
   const origin = req.headers.origin;
-  if (origin !== undefined) {
-    if (!fromThisHost(origin, req)) refused();
-    return;
-  }
-  const referer = req.headers.referer;
-  if (referer !== undefined && referer !== '' && !fromThisHost(referer, req)) refused();
-}
-
-function fromThisHost(value: string, req: IncomingMessage): boolean {
-  if (value.trim() === '' || value.trim() === 'null') return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  const host = req.headers.host;
-  return (url.protocol === 'http:' || url.protocol === 'https:') && typeof host === 'string' && host !== '' && url.host === host.toLowerCase();
+  const claimed = origin !== undefined ? origin : req.headers.referer !== undefined && req.headers.referer !== '' ? req.headers.referer : undefined;
+  if (claimed === undefined || isSiteOrigin(claimed, config, req)) return;
+  const site = siteOrigins(config, req)[0] ?? 'this site';
+  throw new AccessDeniedError(wording.foreign(describeOrigin(claimed), site));
 }
 
 function expectedToken(ctx: PageContext): string {

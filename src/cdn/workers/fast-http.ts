@@ -369,13 +369,21 @@ function serializeHead(reply: Reply, req: FastRequest, keepAlive: boolean): stri
 
 /**
  * Plain 200/304 answers may be reused for requests with the same key. An answer to a request with
- * credentials only when it is `public` (RFC 9111 §3.5: a shared cache reuses an answer to an
- * authorized request only then): the same answer anyone gets, never a private repo's file.
+ * credentials (a token, a password, a session cookie) only when it is `public` (RFC 9111 §3.5: a
+ * shared cache reuses an answer to an authorized request only then): the same answer anyone gets, never a private repo's file.
  */
 function reusable(req: FastRequest, reply: Reply): boolean {
   if (reply.status !== 200 && reply.status !== 304) return false;
   if (reply.reason !== undefined) return false;
-  return req.headers.authorization === undefined || /^public\b/.test(String(reply.headers['Cache-Control'] ?? ''));
+  return !carriesCredentials(req) || /^public\b/.test(String(reply.headers['Cache-Control'] ?? ''));
+}
+
+/**
+ * Whether a request may have been answered for someone: it has an `Authorization` header, or a
+ * `Cookie` header (the web session cookie reads private repos' files as well).
+ */
+function carriesCredentials(req: FastRequest): boolean {
+  return req.headers.authorization !== undefined || req.headers.cookie !== undefined;
 }
 
 /** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */

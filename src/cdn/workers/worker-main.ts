@@ -35,6 +35,7 @@ const deps: CdnRouteDeps = {
   policy: app.policy,
   repos: app.cdnRepos,
   authenticator: app.httpAuth,
+  sessions: app.stores,
   trusted: trustedRepos(config),
   maxFileSize: config.cdn.max_file_size,
   log: app.log,

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Subject } from '../../access/subject.js';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
-import { checkCookieWrite } from '../../web/csrf.js';
+import { checkCookieWrite, type CookieWriteWording } from '../../web/csrf.js';
 import { requestCredentials } from '../request-subject.js';
 import { readOnlyToken } from '../../access/policy.js';
 import type { ApiEnv } from './env.js';
@@ -11,6 +11,14 @@ import type { ApiEnv } from './env.js';
 export const CSRF_HEADER = 'x-ferry-csrf';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const USE_A_TOKEN = 'or authenticate with a token (`Authorization: token T`, ferry token add USER) instead of the cookie';
+
+/** The API's words for a refused cookie write: about headers and tokens, not forms and reloading. */
+export const API_COOKIE_WRITE_WORDING: CookieWriteWording = {
+  foreign: (from, site) => `an API write with the session cookie was sent from ${from}, not from this site (${site}): send it from Ferry's own pages, ${USE_A_TOKEN}`,
+  token: `an API write with the session cookie needs the session's CSRF token in the X-Ferry-CSRF header (the csrf value of any form on Ferry's pages), ${USE_A_TOKEN}`,
+};
 
 /**
  * Authenticates every API request, the way Gitea's API takes credentials:
@@ -28,7 +36,7 @@ export function apiAuth(app: App): MiddlewareHandler<ApiEnv> {
     const viaSession = signedIn !== undefined;
     if (signedIn && !SAFE_METHODS.has(c.req.method)) {
       const sent = req.headers[CSRF_HEADER];
-      checkCookieWrite(req, signedIn.session.csrf, typeof sent === 'string' ? sent : '');
+      checkCookieWrite(req, app.config, signedIn.session.csrf, typeof sent === 'string' ? sent : '', API_COOKIE_WRITE_WORDING);
     }
     c.set('subject', subject);
     c.set('viaSession', viaSession);

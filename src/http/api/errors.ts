@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { ZodError } from 'zod';
 import { HTTPException } from 'hono/http-exception';
 import { FerryError, InvalidInputError, NotFoundError, RepoMovedError } from '../../domain/errors.js';
-import { movedLocation, statusOf } from '../errors.js';
+import { apiErrorBody, movedLocation, statusOf } from '../errors.js';
 import type { ApiEnv } from './env.js';
 
 /**
@@ -18,7 +18,7 @@ export function apiErrorResponse(thrown: unknown, c: Context<ApiEnv>): Response 
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
   if (err instanceof RepoMovedError) headers.Location = movedLocation(err, new URL(c.req.url));
   if (code === 'FERRY_AUTH_REQUIRED') headers['WWW-Authenticate'] = 'Basic realm="Ferry", charset="UTF-8"';
-  return new Response(`${JSON.stringify({ error: { code, message } })}\n`, {
+  return new Response(`${JSON.stringify(apiErrorBody(code, message, c.req.url))}\n`, {
     status,
     headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
   });

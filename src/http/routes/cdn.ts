@@ -8,9 +8,10 @@ import { Snapshot } from '../../cdn/snapshot.js';
 import { parseCdnUrl, type CdnUrl } from '../../cdn/url.js';
 import { preflightReply, withCors } from '../../cdn/cors.js';
 import type { Logger } from '../../log/logger.js';
-import type { Repo, RepoStore } from '../../store/types.js';
+import type { Repo, RepoStore, Stores } from '../../store/types.js';
 import { BASIC_CHALLENGE, type HttpAuthenticator } from '../authenticate.js';
 import { errorReply, statusOf } from '../errors.js';
+import { requestCredentials } from '../request-subject.js';
 import { writeReply, type Reply, type RequestHead } from '../reply.js';
 import type { HttpRoute } from '../route.js';
 
@@ -19,6 +20,8 @@ export interface CdnRouteDeps {
   readonly policy: AccessPolicy;
   readonly repos: Pick<RepoStore, 'byPath'>;
   readonly authenticator: HttpAuthenticator;
+  /** Web sessions: a browser signed in to Ferry reads private repos' files with its cookie. */
+  readonly sessions: Pick<Stores, 'sessions' | 'users'>;
   /** Repos an admin marked as trusted sites ([cdn] trusted): their HTML/SVG is not sandboxed. */
   readonly trusted: ReadonlySet<string>;
   /** `[cdn] max_file_size` in bytes, named in the refusal of a larger file. */
@@ -56,7 +59,9 @@ export async function answerCdn(deps: CdnRouteDeps, req: RequestHead): Promise<R
     if (req.method !== 'GET' && req.method !== 'HEAD') return METHOD_NOT_ALLOWED;
     const url = parseCdnUrl(target);
     if (!url) return undefined;
-    subject = await deps.authenticator.subjectOf(req);
+    // As the web's raw view: an Authorization header decides, else the web session cookie (a
+    // browser signed in to Ferry opening a private repo's file), else anonymous.
+    subject = (await requestCredentials(deps.authenticator, deps.sessions, req)).subject;
     return await serve(deps, req, subject, url);
   } catch (err) {
     if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
@@ -175,7 +180,7 @@ function cdnErrorReply(err: unknown, subject: Subject | undefined): Reply {
   const status = statusOf(err);
   const anonymous = subject === undefined || subject.kind === 'anonymous';
   if (status === 401 || (anonymous && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND')) {
-    const auth = err instanceof FerryError && err.code === 'FERRY_AUTH_REQUIRED' ? err : new FerryError('FERRY_AUTH_REQUIRED', 'sign in to read this repository (HTTP Basic with a token)');
+    const auth = err instanceof FerryError && err.code === 'FERRY_AUTH_REQUIRED' ? err : new FerryError('FERRY_AUTH_REQUIRED', 'sign in to read this repository (HTTP Basic with a token, or sign in on the web at /-/signin)');
     return errorReply(auth, { headers: { 'WWW-Authenticate': BASIC_CHALLENGE } });
   }
   return errorReply(err);
