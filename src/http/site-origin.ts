@@ -9,16 +9,19 @@ const HOST = /^[A-Za-z0-9.:[\]-]+$/;
  * The origins this site is reached at (RFC 6454 §4: scheme, host and port — all three), derived
  * the way `publicBaseUrl` derives the URLs Ferry hands out: the origin of `[http] base_url` when
  * set (behind a TLS-terminating proxy it says `https://…`; Ferry reads no `X-Forwarded-Proto`,
- * as Gitea takes its ROOT_URL), and the Host the request was sent to with the scheme this port
- * speaks (`https` when `[http] tls_cert`/`tls_key` are set, else `http`). Default ports are
- * left out, as `URL.origin` writes them (`http://h:80` is `http://h`).
+ * as Gitea takes its ROOT_URL), and — when the request was sent to another host than base_url's
+ * (straight to the listener) — the Host it was sent to with the scheme this port speaks (`https`
+ * when `[http] tls_cert`/`tls_key` are set, else `http`). Default ports are left out, as
+ * `URL.origin` writes them (`http://h:80` is `http://h`).
  */
 export function siteOrigins(config: Pick<Config, 'http'>, req: RequestHead): string[] {
   const out: string[] = [];
   const base = originOf(config.http.base_url);
   if (base !== undefined) out.push(base);
   const host = req.headers.host;
-  if (typeof host === 'string' && HOST.test(host)) {
+  // Reached at base_url's own host: only base_url's scheme is this site (behind a TLS proxy, a
+  // plain-http page at the same host is not). Reached at another host (the listener, directly).
+  if (typeof host === 'string' && HOST.test(host) && (base === undefined || new URL(base).host !== host.toLowerCase())) {
     const own = originOf(`${httpScheme(config)}://${host}`);
     if (own !== undefined && !out.includes(own)) out.push(own);
   }

@@ -1,13 +1,17 @@
 import { z } from '@hono/zod-openapi';
 
-/** Every error answer: the FERRY_* code (docs/errors.md) and a one-line message. */
+/** Every error answer: the FERRY_* code (docs/errors.md) and a one-line message; beside it Gitea's APIError fields. */
 export const ErrorSchema = z
-  .object({ error: z.object({ code: z.string().openapi({ example: 'FERRY_REPO_NOT_FOUND' }), message: z.string() }) })
+  .object({
+    error: z.object({ code: z.string().openapi({ example: 'FERRY_REPO_NOT_FOUND' }), message: z.string() }),
+    message: z.string().openapi({ description: 'the same message, where Gitea\'s APIError has it' }),
+    url: z.string().openapi({ description: 'where the API is documented (this OpenAPI document), as Gitea\'s APIError', example: 'https://git.example.com/api/v1/openapi.json' }),
+  })
   .openapi('Error');
 
 /** The `default` response every route documents. */
 export const errorResponses = {
-  default: { description: 'an error: `{"error":{"code","message"}}` with the status of docs/errors.md', content: { 'application/json': { schema: ErrorSchema } } },
+  default: { description: 'an error: `{"error":{"code","message"},"message","url"}` with the status of docs/errors.md', content: { 'application/json': { schema: ErrorSchema } } },
 } as const;
 
 /** `{owner}` and `{repo}` path parameters (owner URL-encoded when it holds slashes). */
