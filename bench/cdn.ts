@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
+import { writeNginxConfig } from './nginx-config.js';
 import { get as httpGet } from 'node:http';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
   const corpusFiles = sh('git', ['-C', join(CORPUS, 'cdn-git'), 'ls-files'], { env: gitEnv }).split('\n').filter((f) => f !== '' && !/(^|\/)\.(git|hg)/.test(f));
   for (const f of corpusFiles) if (/\.(js|mjs|cjs|css|json|map|html|svg|txt|md|xml)$/.test(f)) sh('gzip', ['-9', '-k', '-f', join(www, f)]);
   const nginxPort = await freePort();
-  const prefix = writeNginxConfig(join(work, 'nginx'), www, `127.0.0.1:${nginxPort}`);
+  const prefix = writeStaticSiteConfig(join(work, 'nginx'), www, `127.0.0.1:${nginxPort}`);
   const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
 
   const ferryUrl = (path: string) => `http://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
@@ -290,7 +291,7 @@ async function httpsCase(work: string, gitEnv: NodeJS.ProcessEnv, www: string): 
   };
   const ferry = await startProcess(process.execPath, [FERRY, '--data', data, 'serve'], env, /ferry: ready/);
   const nginxPort = await freePort();
-  const prefix = writeNginxConfig(join(work, 'nginx-tls'), www, `127.0.0.1:${nginxPort} ssl http2`, { cert, key });
+  const prefix = writeStaticSiteConfig(join(work, 'nginx-tls'), www, `127.0.0.1:${nginxPort} ssl http2`, { cert, key });
   const nginx = await startProcess('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf')], process.env, undefined);
   try {
     const ferryUrl = (path: string) => `https://127.0.0.1:${ferryPort}/cdn/bench/widgets@main/${path}`;
@@ -448,38 +449,30 @@ async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: stri
 /**
  * nginx serving `www` as a static site deployed for it (Debian's defaults plus sendfile,
  * open_file_cache and gzip_static), on `listen` (an nginx listen value), with TLS when `tls`.
- * Writes PREFIX/nginx.conf and returns `prefix`. One config for every case, so the plain and the
- * HTTPS reference differ only in TLS.
+ * Writes PREFIX/nginx.conf (bench/nginx-config.ts) and returns `prefix`. One config for every
+ * case, so the plain and the HTTPS reference differ only in TLS.
  */
-function writeNginxConfig(prefix: string, www: string, listen: string, tls?: { cert: string; key: string }): string {
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
-  const tlsHttp = tls ? '\n  ssl_protocols TLSv1.2 TLSv1.3;\n  ssl_session_cache shared:SSL:10m;' : '';
-  const tlsServer = tls ? `\n    ssl_certificate ${tls.cert};\n    ssl_certificate_key ${tls.key};` : '';
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `worker_processes auto;
-daemon off;
-error_log ${prefix}/logs/error.log warn;
-pid ${prefix}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  open_file_cache max=1000 inactive=60s;
-  gzip on;
-  gzip_static on;
-  etag on;${tlsHttp}
-  server {
-    listen ${listen};${tlsServer}
-    root ${www};
-    location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }
-  }
-}
-`,
-  );
+function writeStaticSiteConfig(prefix: string, www: string, listen: string, tls?: { cert: string; key: string }): string {
+  writeNginxConfig(prefix, {
+    workerConnections: 4096,
+    http: [
+      'include /etc/nginx/mime.types;',
+      'sendfile on;',
+      'tcp_nopush on;',
+      'keepalive_requests 100000;',
+      'open_file_cache max=1000 inactive=60s;',
+      'gzip on;',
+      'gzip_static on;',
+      'etag on;',
+      ...(tls ? ['ssl_protocols TLSv1.2 TLSv1.3;', 'ssl_session_cache shared:SSL:10m;'] : []),
+    ],
+    listen,
+    server: [
+      ...(tls ? [`ssl_certificate ${tls.cert};`, `ssl_certificate_key ${tls.key};`] : []),
+      `root ${www};`,
+      'location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }',
+    ],
+  });
   return prefix;
 }
 
