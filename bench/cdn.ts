@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
-import { writeNginxConfig } from './nginx-config.js';
+import { staticSite, writeNginxConfig } from './nginx-config.js';
 import { get as httpGet } from 'node:http';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -446,33 +446,9 @@ async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: stri
   }
 }
 
-/**
- * nginx serving `www` as a static site deployed for it (Debian's defaults plus sendfile,
- * open_file_cache and gzip_static), on `listen` (an nginx listen value), with TLS when `tls`.
- * Writes PREFIX/nginx.conf (bench/nginx-config.ts) and returns `prefix`. One config for every
- * case, so the plain and the HTTPS reference differ only in TLS.
- */
+/** nginx serving `www` as a static site (bench/nginx-config.ts staticSite); returns `prefix`, where its nginx.conf is. */
 function writeStaticSiteConfig(prefix: string, www: string, listen: string, tls?: { cert: string; key: string }): string {
-  writeNginxConfig(prefix, {
-    workerConnections: 4096,
-    http: [
-      'include /etc/nginx/mime.types;',
-      'sendfile on;',
-      'tcp_nopush on;',
-      'keepalive_requests 100000;',
-      'open_file_cache max=1000 inactive=60s;',
-      'gzip on;',
-      'gzip_static on;',
-      'etag on;',
-      ...(tls ? ['ssl_protocols TLSv1.2 TLSv1.3;', 'ssl_session_cache shared:SSL:10m;'] : []),
-    ],
-    listen,
-    server: [
-      ...(tls ? [`ssl_certificate ${tls.cert};`, `ssl_certificate_key ${tls.key};`] : []),
-      `root ${www};`,
-      'location / { add_header Cache-Control "public, max-age=10, must-revalidate"; add_header X-Content-Type-Options nosniff; }',
-    ],
-  });
+  writeNginxConfig(prefix, staticSite(www, listen, tls));
   return prefix;
 }
 

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './free-port.js';
 import { gitCloneBeforeAfterHousekeeping } from './git-housekeeping.js';
-import { writeNginxConfig } from './nginx-config.js';
+import { gitHttpBackendSite, writeNginxConfig } from './nginx-config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FERRY = join(ROOT, 'bin', 'ferry.js');
@@ -371,24 +371,7 @@ async function startGitHttpBackend(root: string): Promise<{ url: string; nginx: 
   chmodSync(dir, 0o755);
   chmodSync(socket, 0o666);
   const port = await freePort();
-  const config = writeNginxConfig(dir, {
-    workerConnections: 1024,
-    http: ['client_max_body_size 0;'],
-    listen: `127.0.0.1:${port}`,
-    server: [
-      'location / {',
-      '  include /etc/nginx/fastcgi_params;',
-      '  fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;',
-      `  fastcgi_param GIT_PROJECT_ROOT ${root};`,
-      '  fastcgi_param GIT_HTTP_EXPORT_ALL "";',
-      '  fastcgi_param REMOTE_USER bench;',
-      '  fastcgi_param PATH_INFO $uri;',
-      '  fastcgi_buffering off;',
-      '  fastcgi_request_buffering off;',
-      `  fastcgi_pass unix:${socket};`,
-      '}',
-    ],
-  });
+  const config = writeNginxConfig(dir, gitHttpBackendSite(root, socket, `127.0.0.1:${port}`));
   const nginx = start('nginx', ['-p', dir, '-c', config], process.env);
   await waitForPort(port, 'nginx (git http-backend)');
   return { url: `http://127.0.0.1:${port}/`, nginx, fcgiwrap };
