@@ -139,7 +139,7 @@ describe('REST API /api/v1 (Gitea-shaped) with gitea-js, curl and Chromium', () 
       assert.equal(own.status, 200);
     }
     const missing = await curl([`${api}/repos/alice/nothing-here`]);
-    assert.equal(missing.body, (await curl([`${api}/repos/alice/privgit`])).body.replace('privgit', 'nothing-here'), 'a hidden repo answers like a missing one');
+    assert.equal(missing.body, (await curl([`${api}/repos/alice/privgit`])).body.split('privgit').join('nothing-here'), 'a hidden repo answers like a missing one');
     for (const repo of ['pubgit', 'pubhg']) {
       const r = await curl([`${api}/repos/alice/${repo}`]);
       assert.equal(r.status, 200);
