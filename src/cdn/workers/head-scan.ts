@@ -41,15 +41,25 @@ const FIELDS = new Map<string, Field>([
   ['upgrade', Field.NotHere],
   ['expect', Field.NotHere],
 ]);
-/** The longest name in FIELDS: longer names are none of them, and never made into strings. */
+/** The longest name in FIELDS: longer names are none of them. */
 const LONGEST_FIELD = 17;
-/** FIELDS' names start with these bytes (either case) and have these lengths; any other name is skipped unread. */
-const FIRST = new Uint8Array(256);
-const LENGTHS = new Uint8Array(LONGEST_FIELD + 1);
-for (const name of FIELDS.keys()) {
-  FIRST[name.charCodeAt(0)] = 1;
-  FIRST[name.toUpperCase().charCodeAt(0)] = 1;
-  LENGTHS[name.length] = 1;
+/** FIELDS' names by length, as lower-case bytes: a name is compared byte by byte, never made into a string. */
+const BY_LENGTH: (readonly [Uint8Array, Field])[][] = Array.from({ length: LONGEST_FIELD + 1 }, () => []);
+for (const [name, field] of FIELDS) BY_LENGTH[name.length]?.push([Buffer.from(name, 'latin1'), field]);
+
+/**
+ * Which of FIELDS the name `buf[start, start + length)` is (case-insensitively), else Other. The
+ * name is already known to be a token: of a token's bytes only letters fold onto letters with
+ * `| 0x20`, and FIELDS' names hold only letters and "-".
+ */
+function fieldAt(buf: Buffer, start: number, length: number): Field {
+  if (length > LONGEST_FIELD) return Field.Other;
+  for (const [name, field] of BY_LENGTH[length] as (readonly [Uint8Array, Field])[]) {
+    let i = 0;
+    while (i < length && ((buf[start + i] as number) | 0x20) === name[i]) i++;
+    if (i === length) return field;
+  }
+  return Field.Other;
 }
 
 const SP = 0x20;
@@ -123,10 +133,7 @@ export function scanHead(buf: Buffer, end: number): string | undefined {
       if (i >= end) return undefined; // a CRLF just before the blank line: parseRequestHead's empty last field
     }
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-    const length = nameEnd - nameStart;
-    if (length > LONGEST_FIELD || LENGTHS[length] !== 1 || FIRST[buf[nameStart] as number] !== 1) continue;
-    const field = FIELDS.get(buf.toString('latin1', nameStart, nameEnd).toLowerCase()) ?? Field.Other;
-    switch (field) {
+    switch (fieldAt(buf, nameStart, nameEnd - nameStart)) {
       case Field.Other:
         break;
       case Field.NotHere:
