@@ -124,6 +124,24 @@ describe('CDN fast lane: hot answers', () => {
     assert.equal(hot.get('GET /cdn/other/x'), undefined);
   });
 
+  it('drops one changed repo’s answers, and those of whatever was at its path, keeping other repos’', () => {
+    const hot = new HotAnswers(1_000_000, 60_000);
+    hot.put('GET /cdn/team/a/x', hot.generation, 'H', Buffer.from('a'), { repoId: 1, path: 'team/a' });
+    hot.put('GET /cdn/team/b/x', hot.generation, 'H', Buffer.from('b'), { repoId: 2, path: 'team/b' });
+    hot.put('GET /cdn/Team/B/y', hot.generation, 'H', Buffer.from('b'), { repoId: 3, path: 'Team/B' }); // an old repo at b's path
+    hot.put('GET /cdn/team/c/x', hot.generation, 'H', Buffer.from('c'), { repoId: 4, path: 'team/c' });
+    hot.put('unscoped', hot.generation, 'H', Buffer.from('u'));
+    const before = hot.generation;
+    hot.invalidateRepo(2, 'team/b');
+    assert.equal(hot.get('GET /cdn/team/b/x'), undefined);
+    assert.equal(hot.get('GET /cdn/Team/B/y'), undefined, 'the answer of another repo id at the same path goes too');
+    assert.equal(hot.get('unscoped'), undefined, 'an answer without a scope goes');
+    assert.ok(hot.get('GET /cdn/team/a/x') instanceof HotAnswer);
+    assert.ok(hot.get('GET /cdn/team/c/x') instanceof HotAnswer);
+    hot.put('GET /cdn/team/b/x', before, 'H', Buffer.from('old'), { repoId: 2, path: 'team/b' });
+    assert.equal(hot.get('GET /cdn/team/b/x'), undefined, 'an answer computed across the change is not kept');
+  });
+
   it('writes the head, the date and the body as one buffer made once, only the date rewritten in place', () => {
     const hot = new HotAnswers(1_000_000, 1000);
     hot.put('k', hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', Buffer.from('body'));

@@ -289,6 +289,24 @@ export class HotAnswers {
     this.files = 0;
   }
 
+  /**
+   * One repo changed (a push, a sync, new settings): its answers go, and those of any repo that
+   * was at its path (`path`, compared case-insensitively as repo paths are), and every answer
+   * without a scope; other repos' answers stay. On a host where some repo is pushed to every few
+   * seconds, dropping all answers on each push sent every other repo's files the long way again.
+   * An answer computed across the change is not kept (`put` checks the generation).
+   */
+  invalidateRepo(repoId: number, path: string | undefined): void {
+    this.current++;
+    const lower = path?.toLowerCase();
+    const hit = (scope: ReuseScope | undefined) => scope === undefined || scope.repoId === repoId || scope.path.toLowerCase() === lower;
+    for (const [key, entry] of this.entries) if (hit(entry.scope)) this.remove(key, entry);
+    for (const key of this.scopes.keys()) {
+      const space = key.indexOf(' ');
+      if (hit({ repoId: Number(key.slice(0, space)), path: key.slice(space + 1) })) this.scopes.delete(key);
+    }
+  }
+
   /** Entries sent from a memfd. */
   get zeroCopyCount(): number {
     return this.files;
