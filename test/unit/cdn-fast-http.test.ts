@@ -110,6 +110,13 @@ describe('CDN fast lane: hot answers', () => {
     now += 999;
     assert.ok(hot.get('GET /cdn/team/site/a') instanceof HotAnswer, 'fresh: answered at once, no check');
     assert.deepEqual(checks, []);
+    now += 500;
+    assert.ok(hot.get('GET /cdn/team/site/a') instanceof HotAnswer, 'due, not overdue: answered at once while the check runs');
+    assert.ok(hot.get('GET /cdn/team/site/c') instanceof HotAnswer);
+    assert.deepEqual(checks, ['7 team/site'], 'one check started');
+    await Promise.resolve();
+    await Promise.resolve();
+    checks.length = 0;
     now += 5_000;
     const pending = ['a', 'b', 'c'].map((f) => hot.get(`GET /cdn/team/site/${f}`));
     assert.ok(pending.every((p) => p instanceof Promise), 'stale scope: a check first');

@@ -172,7 +172,8 @@ export type ScopeRevalidator = (scope: ReuseScope) => Promise<boolean>;
 /**
  * Answers just sent, by `hotKey` of the request that asked: a request with the same key gets the
  * same bytes without routing again. An answer with a scope stays while its repo is revalidated
- * once per `ttlMs` (one cheap check per repo, not one routing per answer: with a per-answer expiry
+ * once per `ttlMs`, the check running beside the answers until it is `2 * ttlMs` overdue and in
+ * front of them after (one cheap check per repo, not one routing per answer: with a per-answer expiry
  * every file of a busy repo was routed again each second, and a browser-like mix ran at half of
  * nginx's rate); one without a scope lives `ttlMs`. Any repo change clears all of them
  * (`invalidate`), so a push is never answered from here with what it replaced; the TTL bounds how
@@ -218,7 +219,15 @@ export class HotAnswers {
       this.remove(key, entry);
       return undefined;
     }
-    if (this.scopeFresh(scope)) return entry;
+    const checkedAt = this.scopes.get(scopeKey(scope));
+    const age = checkedAt === undefined ? Infinity : this.now() - checkedAt;
+    if (age < this.ttlMs) return entry;
+    if (age < 2 * this.ttlMs) {
+      // Due for a check, not yet overdue: answered now while the check runs (at most one per
+      // scope), so requests do not queue behind it once a second; a failed check drops all.
+      void this.revalidated(scope);
+      return entry;
+    }
     return this.revalidated(scope).then((ok) => (ok && !entry.closed ? entry : undefined));
   }
 
