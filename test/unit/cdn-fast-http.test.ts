@@ -110,6 +110,13 @@ describe('CDN fast lane: hot answers', () => {
     now += 999;
     assert.ok(hot.get('GET /cdn/team/site/a') instanceof HotAnswer, 'fresh: answered at once, no check');
     assert.deepEqual(checks, []);
+    now += 500;
+    assert.ok(hot.get('GET /cdn/team/site/a') instanceof HotAnswer, 'due, not overdue: answered at once while the check runs');
+    assert.ok(hot.get('GET /cdn/team/site/c') instanceof HotAnswer);
+    assert.deepEqual(checks, ['7 team/site'], 'one check started');
+    await Promise.resolve();
+    await Promise.resolve();
+    checks.length = 0;
     now += 5_000;
     const pending = ['a', 'b', 'c'].map((f) => hot.get(`GET /cdn/team/site/${f}`));
     assert.ok(pending.every((p) => p instanceof Promise), 'stale scope: a check first');
@@ -124,13 +131,36 @@ describe('CDN fast lane: hot answers', () => {
     assert.equal(hot.get('GET /cdn/other/x'), undefined);
   });
 
-  it('writes the head, the date and the body as one buffer, remade only when the date changes', () => {
+  it('drops one changed repo’s answers, and those of whatever was at its path, keeping other repos’', () => {
+    const hot = new HotAnswers(1_000_000, 60_000);
+    hot.put('GET /cdn/team/a/x', hot.generation, 'H', Buffer.from('a'), { repoId: 1, path: 'team/a' });
+    hot.put('GET /cdn/team/b/x', hot.generation, 'H', Buffer.from('b'), { repoId: 2, path: 'team/b' });
+    hot.put('GET /cdn/Team/B/y', hot.generation, 'H', Buffer.from('b'), { repoId: 3, path: 'Team/B' }); // an old repo at b's path
+    hot.put('GET /cdn/team/c/x', hot.generation, 'H', Buffer.from('c'), { repoId: 4, path: 'team/c' });
+    hot.put('unscoped', hot.generation, 'H', Buffer.from('u'));
+    const before = hot.generation;
+    hot.invalidateRepo(2, 'team/b');
+    assert.equal(hot.get('GET /cdn/team/b/x'), undefined);
+    assert.equal(hot.get('GET /cdn/Team/B/y'), undefined, 'the answer of another repo id at the same path goes too');
+    assert.equal(hot.get('unscoped'), undefined, 'an answer without a scope goes');
+    assert.ok(hot.get('GET /cdn/team/a/x') instanceof HotAnswer);
+    assert.ok(hot.get('GET /cdn/team/c/x') instanceof HotAnswer);
+    hot.put('GET /cdn/team/b/x', before, 'H', Buffer.from('old'), { repoId: 2, path: 'team/b' });
+    assert.equal(hot.get('GET /cdn/team/b/x'), undefined, 'an answer computed across the change is not kept');
+  });
+
+  it('writes the head, the date and the body as one buffer made once, only the date rewritten in place', () => {
     const hot = new HotAnswers(1_000_000, 1000);
-    hot.put('k', hot.generation, 'HTTP/1.1 304 Not Modified\r\nDate: ', undefined);
+    hot.put('k', hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', Buffer.from('body'));
     const answer = hot.get('k') as HotAnswer | undefined;
     assert.ok(answer);
-    assert.equal(answer.bytes('D1'), answer.bytes('D1'));
-    assert.notEqual(answer.bytes('D1'), answer.bytes('D2'));
+    const d1 = new Date(Date.UTC(2026, 10, 30, 21, 42, 8)).toUTCString();
+    const d2 = new Date(Date.UTC(2026, 10, 30, 21, 42, 9)).toUTCString();
+    const first = answer.bytes(d1);
+    assert.equal(first.toString(), `HTTP/1.1 200 OK\r\nDate: ${d1}\r\n\r\nbody`);
+    assert.equal(answer.bytes(d2), first, 'the same buffer');
+    assert.equal(first.toString(), `HTTP/1.1 200 OK\r\nDate: ${d2}\r\n\r\nbody`, 'the new date written into it');
+    assert.equal(answer.bytes('D3').toString(), 'HTTP/1.1 200 OK\r\nDate: D3\r\n\r\nbody', 'a date of another length: laid out anew');
     assert.equal(wireBytes('HTTP/1.1 200 OK\r\nDate: ', 'D', Buffer.from('x')).toString(), 'HTTP/1.1 200 OK\r\nDate: D\r\n\r\nx');
   });
 });

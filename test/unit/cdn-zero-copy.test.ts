@@ -5,7 +5,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { HotAnswer, HotAnswers } from '../../src/cdn/workers/hot-answers.js';
 import { cdnSyscalls, cdnSyscallsUnavailable } from '../../src/cdn/workers/syscalls.js';
-import { MemfdBytes, ZERO_COPY_MIN_BYTES } from '../../src/cdn/workers/zero-copy.js';
+import { directFd, MemfdBytes, writeDirect, ZERO_COPY_MIN_BYTES } from '../../src/cdn/workers/zero-copy.js';
 
 /** A connected pair over loopback: the server's socket and the client's. */
 async function socketPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
@@ -107,27 +107,64 @@ describe('CDN zero-copy sends', () => {
     }
   });
 
-  it('gives large hot answers a memfd made once per date, at most maxFiles of them, closed when dropped', () => {
+  it('gives large hot answers a memfd of the body made once, at most maxFiles of them, closed when dropped', () => {
     const hot = new HotAnswers(100_000_000, 60_000, Date.now, 2);
     const held = (key: string) => hot.get(key) as HotAnswer | undefined; // no revalidator: never a promise
     const big = Buffer.alloc(ZERO_COPY_MIN_BYTES, 'a');
     hot.put('small', hot.generation, 'H: ', Buffer.from('tiny'));
     for (const key of ['k1', 'k2', 'k3']) hot.put(key, hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', big);
     assert.equal(hot.zeroCopyCount, 2);
-    assert.equal(held('small')?.file('D1'), undefined);
-    assert.equal(held('k3')?.file('D1'), undefined, 'over maxFiles: copied');
+    assert.equal(held('small')?.file(), undefined);
+    assert.equal(held('k3')?.file(), undefined, 'over maxFiles: copied');
     const k1 = held('k1');
     assert.ok(k1);
-    const d1 = k1.file('D1');
+    const d1 = k1.file();
     assert.ok(d1);
-    assert.equal(k1.file('D1'), d1);
-    assert.equal(d1.length, k1.bytes('D1').length);
-    const d2 = k1.file('D2');
-    assert.ok(d2 && d2 !== d1 && d1.closed && !d2.closed, 'a new date, a new memfd; the old one closed');
+    assert.equal(k1.file(), d1, 'one memfd, whatever the date');
+    assert.equal(d1.length, big.length, 'the body only: the dated head is sent before it');
     assert.ok(hot.stillHot(k1));
     hot.invalidate();
     assert.equal(hot.zeroCopyCount, 0);
     assert.ok(k1.closed && !hot.stillHot(k1));
-    assert.ok(d2.closed);
+    assert.ok(d1.closed);
+  });
+
+  it('sends a dated head and then the memfd body, whole, on a socket', async () => {
+    const pair = await socketPair();
+    try {
+      const hot = new HotAnswers(100_000_000, 60_000, Date.now, 2);
+      const body = randomBytes(ZERO_COPY_MIN_BYTES * 3);
+      hot.put('k', hot.generation, 'HTTP/1.1 200 OK\r\nDate: ', body);
+      const answer = hot.get('k') as HotAnswer;
+      const date = new Date(0).toUTCString();
+      const fd = directFd(pair.server);
+      assert.ok(fd !== undefined, 'nothing queued: the socket is free for a direct send');
+      const file = answer.file();
+      assert.ok(file);
+      const head = answer.headBytes(date);
+      assert.equal(head.toString('latin1'), `HTTP/1.1 200 OK\r\nDate: ${date}\r\n\r\n`);
+      const sent = file.sendAfter(fd, head);
+      assert.ok(sent !== undefined && sent > 0, `sent ${sent}`);
+      const wire = answer.bytes(date);
+      if (sent < wire.length) pair.server.write(wire.subarray(sent));
+      assert.deepEqual(await receive(pair.client, wire.length), Buffer.concat([head, body]));
+    } finally {
+      pair.close();
+    }
+  });
+
+  it('writes a small answer in one direct write', async () => {
+    const pair = await socketPair();
+    try {
+      const fd = directFd(pair.server);
+      assert.ok(fd !== undefined);
+      const bytes = Buffer.from('HTTP/1.1 304 Not Modified\r\n\r\n');
+      assert.equal(writeDirect(fd, bytes, 9), bytes.length - 9);
+      assert.equal((await receive(pair.client, bytes.length - 9)).toString(), '304 Not Modified\r\n\r\n');
+      pair.server.write('queued');
+      assert.equal(pair.server.writableLength > 0 ? directFd(pair.server) : undefined, undefined, 'bytes waiting in node: no direct send');
+    } finally {
+      pair.close();
+    }
   });
 });

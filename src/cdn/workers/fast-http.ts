@@ -4,7 +4,9 @@ import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
+import { scanHead } from './head-scan.js';
 import { rewrap } from './rewrap.js';
+import { directFd, writeDirect } from './zero-copy.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
 
 /** Where a request head ends. */
@@ -119,9 +121,10 @@ class FastConnection {
   private idleSweeps = 0;
   /** Sweeps while part of a request head waited here; a head that trickles in is refused (408). */
   private headSweeps = 0;
-  /** The hot answer this connection sent last, for the request head it answered. */
+  /** The hot answer this connection sent last, for the request head it answered (`lastHeadLength` bytes of `lastHead`). */
   private lastHot: HotAnswer | undefined;
   private lastHead: Buffer | undefined;
+  private lastHeadLength = 0;
 
   private socket: Socket;
   /** Reads land in SHARED_READ_BUFFER (else: 'data' events, one Buffer each). */
@@ -215,6 +218,22 @@ class FastConnection {
           if (buffer.length > MAX_HEAD) return this.handOver();
           return;
         }
+        // A reused answer's key read straight from the bytes (no credentials, keep-alive): most
+        // requests end here. Anything else, and a miss, is parsed whole.
+        const scanned = this.hot && !this.closing ? scanHead(buffer, end) : undefined;
+        const early = scanned === undefined ? undefined : (this.hot as HotAnswers).get(scanned);
+        const earlyHot = early instanceof Promise ? await early : early;
+        if (earlyHot) {
+          this.remember(earlyHot, buffer, end + 4);
+          this.consume(end);
+          (this.hot as HotAnswers).sent++;
+          sendHot(this.socket, earlyHot);
+          if (this.socket.writableNeedDrain) {
+            await once(this.socket, 'drain').catch(() => undefined);
+            this.idleSweeps = 0;
+          }
+          continue;
+        }
         const head = buffer.toString('latin1', 0, end);
         const req = parseRequestHead(head, this.socket.remoteAddress);
         if (!req) return this.handOver();
@@ -222,11 +241,7 @@ class FastConnection {
         const found = key === undefined ? undefined : this.reusable(req, key);
         const hot = found instanceof Promise ? await found : found;
         if (hot) {
-          if (req.headers.authorization === undefined) {
-            // the next identical head on this connection is answered without parsing (answerHot)
-            this.lastHot = hot;
-            this.lastHead = Buffer.from(buffer.subarray(0, end + 4));
-          }
+          if (req.headers.authorization === undefined) this.remember(hot, buffer, end + 4);
           this.consume(end);
           if (this.hot) this.hot.sent++;
           sendHot(this.socket, hot);
@@ -281,6 +296,18 @@ class FastConnection {
     );
   }
 
+  /**
+   * Keeps the head just answered from `hot` (the first `length` bytes of `buffer`): the next
+   * identical head on this connection is answered without reading it (answerHot). Copied into a
+   * buffer the connection keeps, not a new one per request.
+   */
+  private remember(hot: HotAnswer, buffer: Buffer, length: number): void {
+    if (this.lastHead === undefined || this.lastHead.length < length) this.lastHead = Buffer.allocUnsafe(Math.max(1024, length));
+    buffer.copy(this.lastHead, 0, 0, length);
+    this.lastHeadLength = length;
+    this.lastHot = hot;
+  }
+
   /** Drops the request whose head ends at `end` from `pending` (data that came while it was answered stays). */
   private consume(end: number): void {
     const rest = (this.pending as Buffer).subarray(end + 4);
@@ -298,7 +325,7 @@ class FastConnection {
     // client polling one file; never one with credentials): no parsing, no lookup. Any other head
     // is parsed and keyed by pump.
     const hot = this.lastHot;
-    if (!hot || !this.hot.stillHot(hot) || !chunk.equals(this.lastHead as Buffer)) return false;
+    if (!hot || chunk.length !== this.lastHeadLength || !this.hot.stillHot(hot) || chunk.compare(this.lastHead as Buffer, 0, this.lastHeadLength) !== 0) return false;
     this.hot.sent++;
     sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
@@ -343,13 +370,23 @@ class FastConnection {
   }
 }
 
-/** A hot answer: from its memfd when it has one and the socket is free (the rest, if any, copied), else copied. */
+/**
+ * Sends a hot answer. When nothing waits to be written on the socket, straight to the kernel: the
+ * head (dated this second) then the body from its memfd, or the whole answer in one write(); what
+ * did not fit, and everything when the socket is busy or the addon missing, the usual way.
+ */
 function sendHot(socket: Socket, hot: HotAnswer): void {
   const date = httpDate();
-  const file = hot.file(date);
-  const sent = file?.sendOn(socket);
-  if (file === undefined || sent === undefined) socket.write(hot.bytes(date));
-  else if (sent < file.length) socket.write(hot.bytes(date).subarray(sent));
+  const wire = hot.bytes(date);
+  const fd = directFd(socket);
+  if (fd === undefined) {
+    socket.write(wire);
+    return;
+  }
+  const file = hot.file();
+  const sent = (file && file.sendAfter(fd, hot.headBytes(date))) ?? writeDirect(fd, wire);
+  if (sent < 0) socket.destroy();
+  else if (sent < wire.length) socket.write(wire.subarray(sent));
 }
 
 /** The status line and headers of `reply`, up to the `Date` value the writer adds. */

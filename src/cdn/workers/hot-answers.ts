@@ -23,7 +23,30 @@ export interface KeyedRequest {
 export function hotKey(req: KeyedRequest): string | undefined {
   if (!req.keepAlive) return undefined;
   const h = req.headers;
-  return `${req.method} ${req.url}\n${req.http10 ? '1.0' : '1.1'}\n${negotiated(h['accept-encoding'])}\n${h['if-none-match'] ?? ''}\n${h['if-modified-since'] ?? ''}\n${h.range ?? ''}\n${h['if-range'] ?? ''}`;
+  return hotKeyOf(req.method, req.url, req.http10, one(h['accept-encoding']), one(h['if-none-match']), one(h['if-modified-since']), one(h.range), one(h['if-range']));
+}
+
+/** A header's value as one string (a parser that keeps repeats apart joins them here). */
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The key `hotKey` makes, from the fields themselves (header values as a parser joins them:
+ * repeats with ", ", except `Range` and `If-Range`, whose first wins). For scanHead, which reads
+ * them straight from the bytes.
+ */
+export function hotKeyOf(
+  method: string,
+  url: string,
+  http10: boolean,
+  acceptEncoding: string | undefined,
+  ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
+  range: string | undefined,
+  ifRange: string | undefined,
+): string {
+  return `${method} ${url}\n${http10 ? '1.0' : '1.1'}\n${negotiated(acceptEncoding)}\n${ifNoneMatch ?? ''}\n${ifModifiedSince ?? ''}\n${range ?? ''}\n${ifRange ?? ''}`;
 }
 
 /** Browsers send a handful of distinct Accept-Encoding values: each is parsed once. */
@@ -42,14 +65,19 @@ function negotiated(accept: string | undefined): string {
 
 /**
  * An answer as the fast lane writes it: the status line and headers up to the `Date` value (the
- * only part that changes), and the body. It is sent as one buffer made once per date (once a
- * second), or, when `zeroCopy` and the body is large enough, from a memfd made once per date.
+ * only part that changes), and the body. Its bytes are laid out once — the head with its date,
+ * then the body — and only the date's 29 bytes are written again when the second changes, in
+ * place: a buffer still queued on a socket then goes out with the newer date, which is all a
+ * rewrite can change (writes and rewrites both run on the event loop's thread). When `zeroCopy`
+ * and the body is large enough, the body also lives in a memfd made once, sent after the head.
  */
 export class HotAnswer {
-  private wire: Buffer | undefined;
-  private wireDate = '';
+  /** The head, its date and the blank line; then the body unless it lives in a memfd. */
+  private wire: Buffer;
+  /** The head alone (a view of `wire`), sent before the memfd. */
+  private head: Buffer;
+  private stamped = '';
   private memfd: MemfdBytes | undefined;
-  private memfdDate = '';
   private gone = false;
 
   constructor(
@@ -60,28 +88,41 @@ export class HotAnswer {
     readonly zeroCopy: boolean,
     /** The repo the answer came from; without one the answer lives `ttlMs` from `at`. */
     readonly scope?: ReuseScope,
-  ) {}
-
-  /** The whole answer; kept for the next send unless it lives in a memfd. */
-  bytes(date: string): Buffer {
-    if (this.wireDate === date && this.wire) return this.wire;
-    const wire = wireBytes(this.headUntilDate, date, this.body);
-    if (!this.memfd) {
-      this.wire = wire;
-      this.wireDate = date;
-    }
-    return wire;
+  ) {
+    this.wire = wireBytes(headUntilDate, DATE_PLACEHOLDER, body);
+    this.head = this.wire.subarray(0, headUntilDate.length + DATE_PLACEHOLDER.length + 4);
   }
 
-  /** The whole answer in a memfd, or undefined for an answer sent by copy (or closed). */
-  file(date: string): MemfdBytes | undefined {
-    if (!this.zeroCopy || this.gone) return undefined;
-    if (this.memfdDate !== date) {
-      this.memfd?.close();
-      this.memfd = MemfdBytes.from(wireBytes(this.headUntilDate, date, this.body));
-      this.memfdDate = date;
-    }
+  /** The whole answer, dated `date` (an IMF-fixdate, RFC 9110 section 5.6.7). */
+  bytes(date: string): Buffer {
+    this.stamp(date);
+    return this.wire;
+  }
+
+  /** The head alone, dated `date`: what goes before the memfd's body. */
+  headBytes(date: string): Buffer {
+    this.stamp(date);
+    return this.head;
+  }
+
+  /** The body in a memfd (made on first use), or undefined for an answer sent by copy (or closed). */
+  file(): MemfdBytes | undefined {
+    if (!this.zeroCopy || this.gone || !this.body) return undefined;
+    this.memfd ??= MemfdBytes.from(this.body);
     return this.memfd;
+  }
+
+  /** Writes `date` into the answer's bytes; a date of another length lays them out anew. */
+  private stamp(date: string): void {
+    if (date === this.stamped) return;
+    const at = this.headUntilDate.length;
+    if (date.length === this.head.length - at - 4) {
+      this.wire.write(date, at, 'latin1');
+    } else {
+      this.wire = wireBytes(this.headUntilDate, date, this.body);
+      this.head = this.wire.subarray(0, at + date.length + 4);
+    }
+    this.stamped = date;
   }
 
   /** No longer among the hot answers (replaced, expired, evicted or invalidated). */
@@ -94,9 +135,11 @@ export class HotAnswer {
     this.gone = true;
     this.memfd?.close();
     this.memfd = undefined;
-    this.memfdDate = '';
   }
 }
+
+/** An IMF-fixdate's length (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 section 5.6.7): 29 bytes. */
+const DATE_PLACEHOLDER = 'Thu, 01 Jan 1970 00:00:00 GMT';
 
 /** The response as it goes on the wire. */
 export function wireBytes(headUntilDate: string, date: string, body: Buffer | undefined): Buffer {
@@ -129,7 +172,8 @@ export type ScopeRevalidator = (scope: ReuseScope) => Promise<boolean>;
 /**
  * Answers just sent, by `hotKey` of the request that asked: a request with the same key gets the
  * same bytes without routing again. An answer with a scope stays while its repo is revalidated
- * once per `ttlMs` (one cheap check per repo, not one routing per answer: with a per-answer expiry
+ * once per `ttlMs`, the check running beside the answers until it is `2 * ttlMs` overdue and in
+ * front of them after (one cheap check per repo, not one routing per answer: with a per-answer expiry
  * every file of a busy repo was routed again each second, and a browser-like mix ran at half of
  * nginx's rate); one without a scope lives `ttlMs`. Any repo change clears all of them
  * (`invalidate`), so a push is never answered from here with what it replaced; the TTL bounds how
@@ -175,7 +219,15 @@ export class HotAnswers {
       this.remove(key, entry);
       return undefined;
     }
-    if (this.scopeFresh(scope)) return entry;
+    const checkedAt = this.scopes.get(scopeKey(scope));
+    const age = checkedAt === undefined ? Infinity : this.now() - checkedAt;
+    if (age < this.ttlMs) return entry;
+    if (age < 2 * this.ttlMs) {
+      // Due for a check, not yet overdue: answered now while the check runs (at most one per
+      // scope), so requests do not queue behind it once a second; a failed check drops all.
+      void this.revalidated(scope);
+      return entry;
+    }
     return this.revalidated(scope).then((ok) => (ok && !entry.closed ? entry : undefined));
   }
 
@@ -244,6 +296,24 @@ export class HotAnswers {
     this.scopes.clear();
     this.bytes = 0;
     this.files = 0;
+  }
+
+  /**
+   * One repo changed (a push, a sync, new settings): its answers go, and those of any repo that
+   * was at its path (`path`, compared case-insensitively as repo paths are), and every answer
+   * without a scope; other repos' answers stay. On a host where some repo is pushed to every few
+   * seconds, dropping all answers on each push sent every other repo's files the long way again.
+   * An answer computed across the change is not kept (`put` checks the generation).
+   */
+  invalidateRepo(repoId: number, path: string | undefined): void {
+    this.current++;
+    const lower = path?.toLowerCase();
+    const hit = (scope: ReuseScope | undefined) => scope === undefined || scope.repoId === repoId || scope.path.toLowerCase() === lower;
+    for (const [key, entry] of this.entries) if (hit(entry.scope)) this.remove(key, entry);
+    for (const key of this.scopes.keys()) {
+      const space = key.indexOf(' ');
+      if (hit({ repoId: Number(key.slice(0, space)), path: key.slice(space + 1) })) this.scopes.delete(key);
+    }
   }
 
   /** Entries sent from a memfd. */

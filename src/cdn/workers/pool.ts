@@ -153,7 +153,7 @@ export class CdnWorkerPool {
       [WORKER_BUDGET_ENV]: String(Math.floor(this.config.cdn.memory / this.count)),
       [FORWARD_SECRET_ENV]: this.forwardSecret,
     };
-    const child = fork(WORKER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(WORKER_MAIN, [], { execArgv: process.env.FERRY_PROF_ARGV ? process.env.FERRY_PROF_ARGV.split(' ') : undefined, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 } };
     // Before any connection: the channel keeps the order of messages.
     this.sendTls(child);

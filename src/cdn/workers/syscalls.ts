@@ -6,6 +6,10 @@ export interface CdnSyscalls {
   memfdFrom(bytes: Buffer): number;
   /** Sends the first `length` bytes of `fileFd` on the socket without blocking: how many went, or -errno. */
   sendFile(socketFd: number, fileFd: number, length: number): number;
+  /** Sends `bytes` from `offset` on the socket without blocking: how many went, or -errno. Missing from an addon built before it. */
+  writeBytes?(socketFd: number, bytes: Buffer, offset: number): number;
+  /** Sends `head`, then the first `length` bytes of `fileFd`, without blocking: how many of the two went, or -errno. Missing from an addon built before it. */
+  sendHeadFile?(socketFd: number, head: Buffer, fileFd: number, length: number): number;
   /** sched_yield(): 0, or -errno. */
   yieldCpu(): number;
 }

@@ -103,7 +103,9 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
     case 'changed':
       void app.stores.repos.byId(message.repoId).then(async (repo) => {
         if (repo) await app.cdn.repoChanged(repo);
-        hot.invalidate();
+        // Its answers, and those of whatever was at its path; a repo gone from the database: all.
+        if (repo) hot.invalidateRepo(repo.id, repo.path);
+        else hot.invalidate();
         send({ t: 'ack', id: message.id });
       });
       return;

@@ -48,12 +48,47 @@ export class MemfdBytes {
     return this.length;
   }
 
+  /**
+   * Sends `head` and then these bytes on the socket `socketFd` (from `directFd`): how many of the
+   * two went out, the caller writing the rest the usual way; -errno when the socket failed before
+   * any did; undefined, with nothing sent, where the addon cannot.
+   */
+  sendAfter(socketFd: number, head: Buffer): number | undefined {
+    if (!addon?.sendHeadFile || this.fd < 0) return undefined;
+    return addon.sendHeadFile(socketFd, head, this.fd, this.length);
+  }
+
   close(): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
   }
 }
+
+/**
+ * The kernel socket under `socket` when bytes may be sent on it directly — the addon can, and
+ * nothing waits in node's or libuv's queues (so the kernel takes them in order) — else undefined.
+ */
+export function directFd(socket: Socket): number | undefined {
+  if (!addon?.writeBytes) return undefined;
+  const handle = (socket as unknown as HandleHolder)._handle;
+  const fd = handle?.fd;
+  if (fd === undefined || fd < 0 || socket.destroyed || !socket.writable || socket.writableLength > 0 || (handle?.writeQueueSize ?? 1) > 0) return undefined;
+  return fd;
+}
+
+/**
+ * Sends `bytes` from `offset` on the socket `socketFd` (from `directFd`) in one system call,
+ * without node's stream machinery: how many went out, or -errno when the socket failed before
+ * any did.
+ */
+export function writeDirect(socketFd: number, bytes: Buffer, offset = 0): number {
+  const write = addon?.writeBytes;
+  return write ? write(socketFd, bytes, offset) : -ENOSYS;
+}
+
+/** Linux's "function not implemented". */
+const ENOSYS = 38;
 
 /** node's socket keeps its libuv stream here; `fd` is the kernel's socket on Unix. */
 interface HandleHolder {
