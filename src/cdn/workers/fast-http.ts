@@ -316,17 +316,30 @@ class FastConnection {
   }
 
   /**
-   * The common case without a detour: `chunk` is exactly one request head whose answer is hot.
-   * Anything else (part of a head, pipelined requests, a miss) goes the long way, through pump.
+   * The common case without a detour: `chunk` is exactly one request head whose answer is hot and
+   * may be sent at once. Anything else (part of a head, pipelined requests, a miss) goes the long
+   * way, through pump.
    */
   private answerHot(chunk: Buffer): boolean {
-    if (!this.hot || this.closing) return false;
+    const answers = this.hot;
+    if (!answers || this.closing) return false;
+    let hot = this.lastHot;
     // The same head, byte for byte, as the last one answered from `hot` on this connection (a
-    // client polling one file; never one with credentials): no parsing, no lookup. Any other head
-    // is parsed and keyed by pump.
-    const hot = this.lastHot;
-    if (!hot || chunk.length !== this.lastHeadLength || !this.hot.stillHot(hot) || chunk.compare(this.lastHead as Buffer, 0, this.lastHeadLength) !== 0) return false;
-    this.hot.sent++;
+    // client polling one file; never one with credentials): no reading at all.
+    if (!hot || chunk.length !== this.lastHeadLength || !answers.stillHot(hot) || chunk.compare(this.lastHead as Buffer, 0, this.lastHeadLength) !== 0) {
+      // Another head, whole and alone in this read (a browser's next request): keyed from its
+      // bytes and answered here when the answer is hot and known valid, without copying the read
+      // or going through pump. Anything else (part of a head, pipelined heads, a miss, a check
+      // to wait for) goes the long way.
+      const end = chunk.length - 4;
+      if (end <= 0 || chunk.length > MAX_HEAD || chunk.indexOf(HEAD_END) !== end) return false;
+      const key = scanHead(chunk, end);
+      const found = key === undefined ? undefined : answers.get(key);
+      if (found === undefined || found instanceof Promise) return false;
+      hot = found;
+      this.remember(hot, chunk, chunk.length);
+    }
+    answers.sent++;
     sendHot(this.socket, hot);
     if (this.socket.writableNeedDrain) {
       this.busy = true;

@@ -79,6 +79,8 @@ export class HotAnswer {
   private stamped = '';
   private memfd: MemfdBytes | undefined;
   private gone = false;
+  /** `scope` as HotAnswers keys its checks, made once (not a string per request). */
+  readonly scopeKey: string | undefined;
 
   constructor(
     readonly headUntilDate: string,
@@ -91,6 +93,7 @@ export class HotAnswer {
   ) {
     this.wire = wireBytes(headUntilDate, DATE_PLACEHOLDER, body);
     this.head = this.wire.subarray(0, headUntilDate.length + DATE_PLACEHOLDER.length + 4);
+    this.scopeKey = scope === undefined ? undefined : scopeKey(scope);
   }
 
   /** The whole answer, dated `date` (an IMF-fixdate, RFC 9110 section 5.6.7). */
@@ -219,7 +222,7 @@ export class HotAnswers {
       this.remove(key, entry);
       return undefined;
     }
-    const checkedAt = this.scopes.get(scopeKey(scope));
+    const checkedAt = this.scopes.get(entry.scopeKey as string);
     const age = checkedAt === undefined ? Infinity : this.now() - checkedAt;
     if (age < this.ttlMs) return entry;
     if (age < 2 * this.ttlMs) {
@@ -234,11 +237,11 @@ export class HotAnswers {
   /** Whether `entry`, got earlier, may still be sent for the same key without waiting (as `get` would answer). */
   stillHot(entry: HotAnswer): boolean {
     if (entry.closed) return false;
-    return entry.scope !== undefined && this.revalidate ? this.scopeFresh(entry.scope) : this.now() - entry.at < this.ttlMs;
+    return entry.scopeKey !== undefined && this.revalidate ? this.scopeFresh(entry.scopeKey) : this.now() - entry.at < this.ttlMs;
   }
 
-  private scopeFresh(scope: ReuseScope): boolean {
-    const at = this.scopes.get(scopeKey(scope));
+  private scopeFresh(key: string): boolean {
+    const at = this.scopes.get(key);
     return at !== undefined && this.now() - at < this.ttlMs;
   }
 
