@@ -132,7 +132,8 @@ describe('the container image (Dockerfile), built and run with podman', { skip, 
     const build = await phase('podman build', () => run('podman', [...runtime, 'build', '--format', 'docker', ...runFlags, '--build-arg', `BASE=${BASE}`, '--build-arg', `EXTRA_CA_CERTS=${extraCaCerts()}`, '-t', IMAGE, ROOT], { timeoutMs: LONG }));
     assert.equal(build.code, 0, build.stdout.slice(-4000) + build.stderr.slice(-4000));
     // The image this run replaced (600MB) goes; the build stage's layers stay as the next run's cache.
-    if (previous !== '') await run('podman', ['rmi', previous]);
+    const current = (await run('podman', ['image', 'inspect', '--format', '{{.Id}}', IMAGE])).stdout.trim();
+    if (previous !== '' && previous !== current) await run('podman', ['rmi', previous]);
 
     const key = await makeKey(tempDir('ferry-container-keys-'), 'id_admin');
     const ports = { ssh: await freePort(), http: await freePort() };
