@@ -34,9 +34,12 @@ function extraCaCerts(): string {
 }
 
 /**
- * How podman runs containers here: its defaults, else runc with this process's ulimits (crun
- * refuses a cgroup v1/v2 hybrid host: "cgroups in hybrid mode not supported"). Undefined, with
- * the reasons, when neither works.
+ * How podman runs containers here: its defaults, else runc with this process's ulimits. Both are
+ * needed on the test machine: crun refuses a host with cgroup v1 controllers beside a cgroup2
+ * mount that holds one (`hugetlb` in /sys/fs/cgroup/unified): "cgroups in hybrid mode not
+ * supported, drop all controllers from cgroupv2"; and podman asks for RLIMIT_NOFILE 1048576, above
+ * the hard limit (20000) of a process without CAP_SYS_RESOURCE, so setrlimit(2) fails with EPERM
+ * ("error setting rlimit type 7: operation not permitted"). The reasons, when neither works.
  */
 async function podmanFlags(): Promise<{ runtime: string[]; run: string[] } | { reason: string }> {
   if ((await run('sh', ['-c', 'command -v podman'])).code !== 0) return { reason: 'podman is not installed (apt-get install podman mmdebstrap)' };
