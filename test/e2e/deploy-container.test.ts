@@ -62,7 +62,7 @@ async function podmanFlags(): Promise<{ runtime: string[]; run: string[] } | { r
 }
 
 // Measured on the 2-core machine (shared, load 10): a first build takes 15 min (npm ci compiles
-// better-sqlite3 and the addon), plus the Debian base once; with the layers cached the whole test
+// better-sqlite3 and the addon), after 4 min for the Debian base (mmdebstrap, once); with the layers cached the whole test
 // takes 2.5 min, 3 min when src/ changed (tsc in the image). The suite's budget (30 min, already
 // spent) has no room for that: the image is built and run when asked for with
 // FERRY_TEST_CONTAINER=1; deploy-entrypoint.test.ts runs the image's entrypoint from the files the
@@ -83,7 +83,7 @@ const howStarted = performance.now();
 const how = optIn ? await podmanFlags() : { reason: '' };
 if (optIn) console.log(`deploy-container: podman check and Debian base (${BASE}): ${((performance.now() - howStarted) / 1000).toFixed(1)} s`);
 const skip = !optIn
-  ? 'set FERRY_TEST_CONTAINER=1 to build the image and run it with podman (15 minutes the first time, about 3 with the build cached)'
+  ? 'set FERRY_TEST_CONTAINER=1 to build the image and run it with podman (20 minutes the first time, about 3 with the base and the build cached)'
   : 'reason' in how
     ? `containers cannot run on this machine: ${how.reason}`
     : false;
