@@ -61,12 +61,12 @@ async function podmanFlags(): Promise<{ runtime: string[]; run: string[] } | { r
   return { reason: reasons.join('; ') };
 }
 
-// Measured on the 2-core machine (shared, load 10): a first build takes 15 min (npm ci compiles
-// better-sqlite3 and the addon), after 4 min for the Debian base (mmdebstrap, once); with the layers cached the whole test
-// takes 2.5 min, 3 min when src/ changed (tsc in the image). The suite's budget (30 min, already
-// spent) has no room for that: the image is built and run when asked for with
-// FERRY_TEST_CONTAINER=1; deploy-entrypoint.test.ts runs the image's entrypoint from the files the
-// image holds in every run.
+// Measured on the 2-core machine (shared, load 10): the Debian base takes 4 min (mmdebstrap,
+// once), a first build 15 min (npm ci compiles better-sqlite3 and the addon); with the layers
+// cached the whole test takes 2.5 min, 3 min when src/ changed (tsc in the image). The suite's
+// budget (30 min, already spent) has no room for that: the image is built and run when asked for
+// with FERRY_TEST_CONTAINER=1; deploy-entrypoint.test.ts runs the image's entrypoint from the
+// files the image holds in every run.
 const optIn = process.env.FERRY_TEST_CONTAINER === '1';
 
 /** Runs `fn`, prints how long it took (`deploy-container: PHASE: 12.3 s`), returns its result. */
