@@ -37,7 +37,9 @@ WORKDIR /src
 COPY package.json package-lock.json binding.gyp ./
 COPY patches patches
 COPY native native
-COPY scripts scripts
+# Only what `npm ci` runs (the install script): scripts/ also holds CI's test timings, which
+# change with every run and would make every build compile the native modules again.
+COPY scripts/build-native.mjs scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src src
@@ -60,6 +62,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/build/Release build/Release
 COPY --from=build /src/dist dist
+# Read at run time from the sources' place (src/web/static.ts): the page's stylesheet and script.
+COPY src/web/static src/web/static
 COPY bin bin
 COPY deploy/docker deploy/docker
 # Every setting can be given as FERRY_<SECTION>_<KEY> (docs/configuration.md); these make the

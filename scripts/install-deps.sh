@@ -23,7 +23,9 @@ if [ "${1:-}" = "--test" ]; then
   # (FERRY_TEST_CONTAINER=1) the container image (podman, a Debian base made by mmdebstrap; runc
   # where crun refuses the host's cgroups).
   want+=(systemd:systemd-analyze util-linux:setpriv strace:strace procps:ps e2fsprogs:chattr openssl:openssl)
-  if [ "${FERRY_TEST_CONTAINER:-}" = "1" ]; then want+=(podman:podman mmdebstrap:mmdebstrap runc:runc); fi
+  # netavark (podman's network stack, which --no-install-recommends would swap for the older CNI
+  # plugins) and iptables publish the container's ports (-p).
+  if [ "${FERRY_TEST_CONTAINER:-}" = "1" ]; then want+=(podman:podman mmdebstrap:mmdebstrap runc:runc netavark:/usr/lib/podman/netavark iptables:iptables); fi
 fi
 missing=()
 # A pair names a package and the command that shows it is there; `@evolve` means the evolve and
