@@ -1,5 +1,6 @@
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type RawBuilder, type SqliteDialectConfig } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-module.js';
 import { ConflictError, FerryError } from '../domain/errors.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 import { migratePostgres } from './postgres/migrate.js';
@@ -92,13 +93,14 @@ export function postgresDb(url: string): Db {
  * better-sqlite3 gives them: Ferry's big integers are epoch milliseconds, far below 2^53.
  */
 export function newPool(url: string, max = 10): pg.Pool {
+  const { Pool, types } = loadPg();
   const parsers = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-      if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
-      return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+      if (oid === types.builtins.INT8 || oid === types.builtins.NUMERIC) return (v: string) => Number(v);
+      return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
-  const pool = new pg.Pool({ connectionString: url, max, types: parsers, idleTimeoutMillis: 30_000 });
+  const pool = new Pool({ connectionString: url, max, types: parsers, idleTimeoutMillis: 30_000 });
   // An idle client losing its server (a restart) must not kill the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
