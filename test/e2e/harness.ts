@@ -36,7 +36,8 @@ const TRACED_FILE = process.argv[1] ?? '';
 
 function traced(cmd: string, args: readonly string[], started: number): void {
   if (!TRACE) return;
-  const words = cmd === process.execPath ? ['ferry', ...args.filter((a, i) => i > 0 && args[i - 1] !== '--data' && a !== '--data').slice(0, 2)] : [cmd.replace(/.*\//, ''), ...args.filter((a) => !a.startsWith('-')).slice(0, 1)];
+  // The program and its subcommand words (`ferry user add`, `hg clone`), not paths, URLs or option values.
+  const words = [cmd === process.execPath ? 'ferry' : cmd.replace(/.*\//, ''), ...args.filter((a) => /^[a-z][a-z-]*$/.test(a)).slice(0, cmd === process.execPath ? 2 : 1)];
   appendFileSync(TRACE, `${JSON.stringify({ file: TRACED_FILE.replace(/.*\/dist\/test\//, ''), what: words.join(' '), ms: Date.now() - started })}\n`);
 }
 
