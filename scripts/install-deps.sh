@@ -52,10 +52,28 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   step "[1/4] Debian packages: all there (${want[*]%%:*})"
 fi
-# node_modules is stale when missing, older than the lock file, or older than a patch to a
-# dependency (patches/, e.g. ssh2's SSH algorithms, applied by npm ci's postinstall).
+# What node_modules is installed from: the lock file and each patch to a dependency (patches/, e.g.
+# ssh2's SSH algorithms, applied by npm ci's postinstall). npm ci records it in $deps_stamp.
+deps_stamp=node_modules/.ferry-deps
+deps_fingerprint() {
+  cat package-lock.json
+  local patch
+  for patch in patches/*.patch; do
+    [ -e "$patch" ] && printf '\n== %s\n' "$patch" && cat "$patch"
+  done
+  return 0
+}
+# node_modules is stale when missing or installed from another lock file or patches. Contents are
+# compared, not times: a checkout or a copy gives the lock file a new time and nothing else, and
+# npm ci takes minutes. With no record yet (node_modules from before the record), the old rule:
+# stale when older than the lock file or a patch.
 stale_modules() {
-  [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
+  [ -d node_modules ] || return 0
+  if [ -f "$deps_stamp" ]; then
+    [ "$(deps_fingerprint)" = "$(cat "$deps_stamp")" ] && return 1
+    return 0
+  fi
+  [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
   local patch
   for patch in patches/*.patch; do
     [ -e "$patch" ] && [ "$patch" -nt node_modules/.package-lock.json ] && return 0
@@ -66,8 +84,10 @@ if stale_modules; then
   step "[2/4] node modules: npm ci (downloads and builds them; a minute or two)"
   # npm prints "added N packages in Ts" (and its warnings); install scripts stay quiet unless they fail.
   npm ci --no-audit --no-fund --loglevel=notice 2>&1 | sed -u -e "/^\s*$/d" -e "s/^/      /"
+  if [ -d node_modules ]; then deps_fingerprint >"$deps_stamp"; fi
 else
   step "[2/4] node modules: up to date"
+  [ -f "$deps_stamp" ] || deps_fingerprint >"$deps_stamp"
 fi
 # The CDN workers' addon (native/, built by npm ci too): again when its source is newer.
 addon=build/Release/cdn_syscalls.node

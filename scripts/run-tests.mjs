@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: `node scripts/run-tests.mjs [unit|e2e] [FILTER]`.
 // FERRY_TEST_CONCURRENCY sets how many test files run at once (default 2, for a 2-core machine).
+// FERRY_TEST_TRACE=FILE makes the e2e harness log every program a test runs with its wall time;
+// `node scripts/test-trace-summary.mjs FILE` then says where a slow test file's time goes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -128,9 +128,11 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     { tempRoot: join(config.dataDir, 'tmp'), ferryHgrc: hgrc, hgEnv: hg.env, gitEnv: git.env, knownHosts: join(config.sshDir, 'known_hosts_sources') },
   );
   const box = new SecretBox(join(config.dataDir, 'secrets', 'mirror.key'), config.mirrors.key);
-  const metrics = new Metrics();
+  // Made on first use: admin commands never need it, and prom-client's modules cost ~0.14 s of CPU to load.
+  let metrics: Metrics | undefined;
+  const metricsNow = (): Metrics => (metrics ??= new Metrics());
   const refs = new RefWatcher({ hg, git }, (repo) => repositories.directoryOf(repo), log);
-  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metrics.mirrorSyncFailed(), locks });
+  const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metricsNow().mirrorSyncFailed(), locks });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, refs, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const lfs = new LfsStore(join(config.dataDir, 'lfs'));
   events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
@@ -199,7 +201,9 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     recovery: new RepoRecovery({ hgExecutable: config.hg.executable, hgEnv: hg.env, log, sharedDataDir: isPostgresUrl(config.database.url) }),
     disk: new DiskGuard(config.dataDir, config.limits.min_free_disk),
     housekeeping,
-    metrics,
+    get metrics() {
+      return metricsNow();
+    },
     cdn,
     publisher,
     cdnRepos,

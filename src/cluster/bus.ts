@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../db/pg-module.js';
 import type { Logger } from '../log/logger.js';
 import type { Repo } from '../store/types.js';
 import type { NodeIdentity } from './node.js';
@@ -58,7 +59,7 @@ export class ClusterBus {
     private readonly log: Logger,
     private readonly timing: ClusterTiming = DEFAULT_TIMING,
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: 3, application_name: `ferry-cluster ${node.id}` });
+    this.pool = new (loadPg().Pool)({ connectionString: url, max: 3, application_name: `ferry-cluster ${node.id}` });
     this.pool.on('error', (err) => this.log.warn({ err }, 'a cluster connection to PostgreSQL failed'));
   }
 
@@ -118,7 +119,7 @@ export class ClusterBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: `ferry-listen ${this.node.id}` });
+    const client = new (loadPg().Client)({ connectionString: this.url, application_name: `ferry-listen ${this.node.id}` });
     const lost = (err?: Error): void => {
       if (this.listener !== client) return;
       this.listener = undefined;

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../db/pg-module.js';
 import type { Logger } from '../log/logger.js';
 import { LocalLocks, type ClusterLocks } from './locks.js';
 import type { NodeIdentity } from './node.js';
@@ -20,7 +21,7 @@ export class PgLocks implements ClusterLocks {
     maxConnections = 8,
   ) {
     // The node in application_name: an operator (or a test) finds who holds a lock in pg_stat_activity.
-    this.pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: `ferry-locks ${node.id}`, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
+    this.pool = new (loadPg().Pool)({ connectionString: url, max: maxConnections, application_name: `ferry-locks ${node.id}`, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
     // An idle pooled connection that fails (the database restarted) is dropped, not fatal.
     this.pool.on('error', (err) => this.log.warn({ err }, 'a lock connection to PostgreSQL failed'));
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
+import type ssh2 from 'ssh2';
 import { ConflictError, InvalidInputError } from './errors.js';
 
 /** Key algorithms Ferry accepts (RSA keys must sign with SHA-2; the SSH server enforces that). */
@@ -53,7 +54,7 @@ export function parsePublicKeyLine(line: string, lineNumber?: number): PublicKey
   }
   const base64 = tokens[typeIndex + 1] as string;
   const comment = tokens.slice(typeIndex + 2).join(' ');
-  const parsed = ssh2.utils.parseKey(`${type} ${base64}`);
+  const parsed = loadSsh2().utils.parseKey(`${type} ${base64}`);
   if (parsed instanceof Error || Array.isArray(parsed)) {
     throw new InvalidInputError(`SSH public key${where} is damaged: ${parsed instanceof Error ? parsed.message : 'several keys'}`, 'FERRY_INVALID_KEY');
   }
@@ -115,4 +116,9 @@ export function keyInUseError(fingerprint: string, outcome = 'nothing was added'
     'FERRY_KEY_EXISTS',
     { fingerprint },
   );
+}
+
+/** ssh2 (its key parser), loaded by the first key parsed: `ferry user list` and most admin commands parse none. */
+function loadSsh2(): typeof ssh2 {
+  return createRequire(import.meta.url)('ssh2') as typeof ssh2;
 }

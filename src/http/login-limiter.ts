@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from '../db/database.js';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { FerryError } from '../domain/errors.js';
@@ -40,28 +41,37 @@ const KNOWN_SECONDS = 30 * 86_400;
  * limited (they are checked before this limiter is asked).
  */
 export class FailedLoginLimiter {
-  private readonly pair: RateLimiterAbstract;
-  private readonly account: RateLimiterAbstract;
-  private readonly address: RateLimiterAbstract;
-  private readonly known: RateLimiterAbstract;
+  private counters: { pair: RateLimiterAbstract; account: RateLimiterAbstract; address: RateLimiterAbstract; known: RateLimiterAbstract } | undefined;
 
   constructor(
-    make: (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract,
+    private readonly make: (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract,
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
     /** Drops expired counts now and then (a store without expiry of its own). */
     private readonly sweep: () => void = () => {},
-  ) {
-    const duration = limits.windowSeconds;
-    this.pair = make({ keyPrefix: 'pair', points: limits.perPair, duration });
-    this.account = make({ keyPrefix: 'account', points: limits.perAccount, duration });
-    this.address = make({ keyPrefix: 'address', points: limits.perAddress, duration });
-    this.known = make({ keyPrefix: 'known', points: Number.MAX_SAFE_INTEGER, duration: KNOWN_SECONDS });
+  ) {}
+
+  /**
+   * The four counts, made on the first sign-in that asks: admin commands build an App with a
+   * limiter and never ask, so they never load rate-limiter-flexible.
+   */
+  private get c(): NonNullable<FailedLoginLimiter['counters']> {
+    if (!this.counters) {
+      const { make, limits } = this;
+      const duration = limits.windowSeconds;
+      this.counters = {
+        pair: make({ keyPrefix: 'pair', points: limits.perPair, duration }),
+        account: make({ keyPrefix: 'account', points: limits.perAccount, duration }),
+        address: make({ keyPrefix: 'address', points: limits.perAddress, duration }),
+        known: make({ keyPrefix: 'known', points: Number.MAX_SAFE_INTEGER, duration: KNOWN_SECONDS }),
+      };
+    }
+    return this.counters;
   }
 
   /** Counts in the given database (the `login_failures` table of migration 6), shared by every process that opens it. */
   static onSqlite(db: SqliteDatabase, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): FailedLoginLimiter {
     return new FailedLoginLimiter(
-      (o) => new RateLimiterSQLite({ ...o, storeClient: db, storeType: 'better-sqlite3', tableName: LOGIN_FAILURES_TABLE, tableCreated: true }),
+      (o) => new (rateLimiters().RateLimiterSQLite)({ ...o, storeClient: db, storeType: 'better-sqlite3', tableName: LOGIN_FAILURES_TABLE, tableCreated: true }),
       limits,
       () => db.prepare(`DELETE FROM ${LOGIN_FAILURES_TABLE} WHERE expire IS NOT NULL AND expire < ?`).run(Date.now()),
     );
@@ -76,7 +86,7 @@ export class FailedLoginLimiter {
     if (!pool) throw new Error('FailedLoginLimiter.onPostgres needs a PostgreSQL database');
     const client = { query: async (q: { text: string; values?: unknown[]; name?: string }) => (await db.q(), pool.query(q)) };
     return new FailedLoginLimiter(
-      (o) => new RateLimiterPostgres({ ...o, storeClient: client, storeType: 'pool', tableName: LOGIN_FAILURES_TABLE, tableCreated: true, clearExpiredByTimeout: false }),
+      (o) => new (rateLimiters().RateLimiterPostgres)({ ...o, storeClient: client, storeType: 'pool', tableName: LOGIN_FAILURES_TABLE, tableCreated: true, clearExpiredByTimeout: false }),
       limits,
       () => void client.query({ text: `DELETE FROM ${LOGIN_FAILURES_TABLE} WHERE expire IS NOT NULL AND expire < $1`, values: [Date.now()] }).catch(() => {}),
     );
@@ -89,17 +99,17 @@ export class FailedLoginLimiter {
 
   /** Counts in this process only (unit tests, tools). */
   static inMemory(limits: LoginLimits = DEFAULT_LOGIN_LIMITS): FailedLoginLimiter {
-    return new FailedLoginLimiter((o) => new RateLimiterMemory(o), limits);
+    return new FailedLoginLimiter((o) => new (rateLimiters().RateLimiterMemory)(o), limits);
   }
 
   /** Throws FerryError FERRY_RATE_LIMITED (data.retryAfter in seconds) when the attempt may not be evaluated. */
   async check(attempt: LoginAttempt): Promise<void> {
     const keys = keysOf(attempt);
-    const [pair, account, address] = await Promise.all([this.pair.get(keys.pair), this.account.get(keys.account), this.address.get(keys.address)]);
+    const [pair, account, address] = await Promise.all([this.c.pair.get(keys.pair), this.c.account.get(keys.account), this.c.address.get(keys.address)]);
     const over = (res: typeof pair, limit: number) => (res !== null && res.consumedPoints >= limit ? res.msBeforeNext : 0);
     let waitMs = over(pair, this.limits.perPair);
     const wider = Math.max(over(account, this.limits.perAccount), over(address, this.limits.perAddress));
-    if (wider > 0 && (await this.known.get(keys.pair)) === null) waitMs = Math.max(waitMs, wider);
+    if (wider > 0 && (await this.c.known.get(keys.pair)) === null) waitMs = Math.max(waitMs, wider);
     if (waitMs > 0) {
       const wait = Math.max(1, Math.ceil(waitMs / 1000));
       throw new FerryError('FERRY_RATE_LIMITED', `too many failed sign-ins; try again in ${wait}s (a token keeps working)`, { data: { retryAfter: wait } });
@@ -108,15 +118,20 @@ export class FailedLoginLimiter {
 
   async fail(attempt: LoginAttempt): Promise<void> {
     const keys = keysOf(attempt);
-    await Promise.all([this.pair.penalty(keys.pair, 1), this.account.penalty(keys.account, 1), this.address.penalty(keys.address, 1)]);
+    await Promise.all([this.c.pair.penalty(keys.pair, 1), this.c.account.penalty(keys.account, 1), this.c.address.penalty(keys.address, 1)]);
     // Guessed names make new keys: about one failure in a hundred sweeps out the expired ones.
     if (Math.random() < 0.01) this.sweep();
   }
 
   /** Remembers that this account signs in from this address; clears no count. */
   async succeed(attempt: LoginAttempt): Promise<void> {
-    await this.known.penalty(keysOf(attempt).pair, 1);
+    await this.c.known.penalty(keysOf(attempt).pair, 1);
   }
+}
+
+/** rate-limiter-flexible, loaded when the first count is made. */
+function rateLimiters(): typeof import('rate-limiter-flexible') {
+  return createRequire(import.meta.url)('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
 }
 
 function keysOf(attempt: LoginAttempt): { pair: string; account: string; address: string } {

@@ -1,4 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** prom-client, loaded when the first Metrics is made: admin commands never make one (see main.ts). */
+const promClient = (): typeof import('prom-client') => createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
 
 /**
  * What Ferry exposes at `/metrics` in the Prometheus text format, built on prom-client with a
@@ -20,7 +24,7 @@ export interface CdnCounts {
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly httpRequests: Counter<'area' | 'status'>;
   private readonly httpDuration: Histogram<'area'>;
   private readonly transfers: Counter<'vcs' | 'transport' | 'op'>;
@@ -33,6 +37,8 @@ export class Metrics {
   private cdnSources: (() => CdnCounts)[] = [];
 
   constructor() {
+    const { Counter, Gauge, Histogram, Registry } = promClient();
+    this.registry = new Registry();
     const registers = [this.registry];
     this.httpRequests = new Counter({ name: 'ferry_http_requests_total', help: 'HTTP requests answered, by area (route) and status.', labelNames: ['area', 'status'], registers });
     this.httpDuration = new Histogram({

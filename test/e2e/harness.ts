@@ -3,7 +3,7 @@
  * drives the real clients (hg, git, ssh, curl) against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,24 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * FERRY_TEST_TRACE=FILE: every program a test runs appends one JSON line to FILE (the test file,
+ * the program, its first words, wall ms), to find where a slow test file's time goes
+ * (`scripts/test-trace-summary.mjs FILE` sums them up).
+ */
+const TRACE = process.env.FERRY_TEST_TRACE;
+const TRACED_FILE = process.argv[1] ?? '';
+
+function traced(cmd: string, args: readonly string[], started: number): void {
+  if (!TRACE) return;
+  // The program and its subcommand words (`ferry user add`, `hg clone`), not paths, URLs or option values.
+  const words = [cmd === process.execPath ? 'ferry' : cmd.replace(/.*\//, ''), ...args.filter((a) => /^[a-z][a-z-]*$/.test(a)).slice(0, cmd === process.execPath ? 2 : 1)];
+  appendFileSync(TRACE, `${JSON.stringify({ file: TRACED_FILE.replace(/.*\/dist\/test\//, ''), what: words.join(' '), ms: Date.now() - started })}\n`);
+}
+
 /** Runs a program with an argument array and collects its output (never throws on exit code). */
 export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -38,6 +54,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      traced(cmd, args, started);
       resolvePromise({
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString('utf8'),
@@ -138,6 +155,7 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
   }
   // FERRY_TEST_DATABASE=postgres: this data dir's own database on a throwaway PostgreSQL.
   const env = { ...process.env, FERRY_SSH_PORT: '0', FERRY_HTTP_PORT: '0', FERRY_LOG_LEVEL: 'warn', ...(await databaseEnv(dataDir)), ...(options.env ?? {}) };
+  const serveStarted = Date.now();
   const child = spawn(process.execPath, [FERRY_BIN, '--data', dataDir, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
@@ -166,6 +184,7 @@ export async function startFerry(options: StartOptions = {}): Promise<FerryServe
       reject(new Error(`ferry serve exited ${code} before ready:\n${output}`));
     });
   });
+  traced('ferry serve (until ready)', [], serveStarted);
   const sshPort = Number(/ssh listening on [^\s]*:(\d+)/.exec(output)?.[1] ?? 0);
   const httpPort = Number(/http listening on [^\s]*:(\d+)/.exec(output)?.[1] ?? 0);
   const server: FerryServer = {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, run, tempDir } from './harness.js';
@@ -98,5 +98,32 @@ describe('scripts/start on a fresh machine', () => {
       'ferry: [4/4] compiling TypeScript (npm run build)',
     ]);
     assert.doesNotMatch(readFileSync(join(bin, 'calls.log'), 'utf8'), /^(apt-get|npm ci)/m);
+  });
+
+  it('node modules are stale by the lock file\'s contents, not its time: a fresh checkout of the same lock runs no npm ci', async () => {
+    const { project, bin } = freshMachine();
+    for (const tool of ['hg', 'git', 'ssh', 'curl', 'cc', 'make', 'python3']) stub(bin, tool, '');
+    stub(bin, 'dpkg-query', "echo 'install ok installed'");
+    mkdirSync(join(project, 'node_modules'));
+    writeFileSync(join(project, 'node_modules', '.package-lock.json'), '{}\n');
+    mkdirSync(join(project, 'build', 'Release'), { recursive: true });
+    writeFileSync(join(project, 'build', 'Release', 'cdn_syscalls.node'), '');
+    const installDeps = () => run('/bin/bash', [join(project, 'scripts', 'install-deps.sh')], { env: { PATH: bin, HOME: project } });
+    const npmLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('ferry: [2/4]'));
+    // The first run records what node_modules was installed from.
+    assert.equal(npmLine((await installDeps()).stdout), 'ferry: [2/4] node modules: up to date');
+    // A checkout (or cp) gives the same lock file a newer time than node_modules.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(project, 'package-lock.json'), later, later);
+    const same = await installDeps();
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.equal(npmLine(same.stdout), 'ferry: [2/4] node modules: up to date');
+    assert.doesNotMatch(readFileSync(join(bin, 'calls.log'), 'utf8'), /^npm ci/m);
+    // Another lock file's contents: npm ci runs.
+    writeFileSync(join(project, 'package-lock.json'), '{"lockfileVersion":3}\n');
+    const changed = await installDeps();
+    assert.equal(changed.code, 0, changed.stdout + changed.stderr);
+    assert.equal(npmLine(changed.stdout), 'ferry: [2/4] node modules: npm ci (downloads and builds them; a minute or two)');
+    assert.match(readFileSync(join(bin, 'calls.log'), 'utf8'), /^npm ci /m);
   });
 });
