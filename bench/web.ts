@@ -493,12 +493,13 @@ async function expressMain(): Promise<boolean> {
   temps.push(work);
   const file = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(branch(default), 2000)', '-T', '{files % "{file}\\n"}'], hgEnv)
     .split('\n')
-    .filter((f) => f.endsWith('.py'))
+    .filter((f) => f !== '' && f !== '.hgtags' && !f.startsWith('assets/'))
     .reduce((counts, f) => counts.set(f, (counts.get(f) ?? 0) + 1), new Map<string, number>());
-  const inTip = new Set(runOk('hg', ['-R', corpus.hg, 'files', '-r', 'max(branch(default))'], hgEnv).split('\n'));
+  const inTip = new Set(runOk('hg', ['-R', corpus.hg, 'files', '-r', 'max(branch(default))', '-T', '{path}\n'], hgEnv).split('\n'));
   const busiest = [...file].filter(([f]) => inTip.has(f)).sort((a, b) => b[1] - a[1])[0]?.[0] ?? '.hgtags';
   const authed = base.replace('http://', `http://bench:${token}@`);
-  runOk('hg', ['clone', '-q', '-r', 'max(branch(default))', corpus.hg, join(work, 'hg')], hgEnv);
+  const defaultHead = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'max(branch(default))', '-T', '{node}'], hgEnv).trim();
+  runOk('hg', ['clone', '-q', '-r', defaultHead, corpus.hg, join(work, 'hg')], hgEnv);
   writeFileSync(join(work, 'hg', busiest), `${readFileSync(join(work, 'hg', busiest), 'utf8')}# bench push\n`);
   runOk('hg', ['-R', join(work, 'hg'), 'commit', '-q', '-m', 'bench push', '-u', 'bench <bench@ferry.invalid>'], hgEnv);
   runOk('hg', ['-R', join(work, 'hg'), 'push', '-q', `${authed}/bench/express`], hgEnv);
@@ -524,7 +525,7 @@ async function expressMain(): Promise<boolean> {
     ['home', `/${repo}`],
     ['log', `/${repo}/-/log`],
     ['commit', `/${repo}/-/commit/${head}`],
-    ['commit (merge)', `/${repo}/-/commit/${merge}`],
+    ...(merge === '' ? [] : [['commit (merge)', `/${repo}/-/commit/${merge}`] as [string, string]]),
     ['tree', `/${repo}/-/files/${ref}/src`],
     ['file', `/${repo}/-/files/${ref}/${busiest}`],
     ['blame', `/${repo}/-/blame/${ref}/${busiest}`],
