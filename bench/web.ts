@@ -348,7 +348,7 @@ async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hg
   const hgWork = join(work, 'hg');
   const gitWork = join(work, 'git');
   runOk('hg', ['clone', '-q', hgDir, hgWork], hgEnv);
-  runOk('git', ['clone', '-q', gitDir, gitWork]);
+  runOk('git', ['clone', '-q', '-b', 'main', gitDir, gitWork]);
   const authed = ferryBase.replace('http://', `http://bench:${token}@`);
   let pushes = 0;
   const edit = (file: string): void => {
