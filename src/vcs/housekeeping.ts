@@ -17,7 +17,7 @@ export interface HousekeepingOptions {
   readonly locks?: ClusterLocks;
 }
 
-type JobKind = 'git-repack' | 'hg-caches';
+type JobKind = 'git-repack' | 'git-commit-graph' | 'hg-caches';
 
 interface Job {
   readonly kind: JobKind;
@@ -42,9 +42,17 @@ const NICE = 10;
  *   every commit and tree), `git commit-graph write --reachable` and `git pack-refs --all` —
  *   the work `git maintenance run` / `git gc` do (git-maintenance(1), git-repack(1),
  *   git-commit-graph(1)).
+ * - git, after every other push or sync: `git commit-graph write --reachable --split
+ *   --changed-paths`, a new small layer of the commit-graph with changed-path Bloom filters for
+ *   the new commits, so `git blame` and path-limited `git log` (file history) skip the commits
+ *   that did not touch the path, and `git log --date-order` walks incrementally by generation
+ *   numbers instead of reading the whole history first (git-commit-graph(1), "--changed-paths";
+ *   git 2.27+). The repack rewrites one merged graph with the filters.
  * - hg: after every push, `hg debugupdatecaches` (branchmap of every filter level, tags and
  *   hgtagsfnodes, rev-branch-cache), so the first clone or pull after a push does not compute
- *   them while the client waits (hg help internals.revlogs; mercurial/cacheutil.py).
+ *   them while the client waits (hg help internals.revlogs; mercurial/cacheutil.py); then
+ *   `hg ferry-blame-warm`, which brings fastannotate's blame cache of the files the push changed
+ *   on the main branch up to date (src/vcs/hg/fast-blame.ts), so the first blame view is fast.
  * Never during a push of the same repo: a job does not start while one is in flight
  * (`whilePushing`, or a git quarantine dir `objects/incoming-*` of another process), and a push
  * that begins while its repo's job runs stops that job (SIGTERM: git and hg clean up after
@@ -69,7 +77,7 @@ export class Housekeeping {
     const count = (this.changes.get(repo.id) ?? 0) + 1;
     if (count < this.options.gitChangesPerRepack) {
       this.changes.set(repo.id, count);
-      return;
+      return this.enqueue({ kind: 'git-commit-graph', repo });
     }
     this.changes.delete(repo.id);
     this.enqueue({ kind: 'git-repack', repo });
@@ -176,11 +184,16 @@ export class Housekeeping {
     const dir = this.options.directoryOf(job.repo);
     if (job.kind === 'hg-caches') {
       await this.spawn(this.options.hg, ['-R', dir, 'debugupdatecaches', '--config', 'ui.timeout=30'], signal);
+      await this.spawn(this.options.hg, ['-R', dir, 'ferry-blame-warm'], signal);
       return;
     }
     const git = (args: string[]) => this.spawn(this.options.git, ['-C', dir, ...args], signal);
+    if (job.kind === 'git-commit-graph') {
+      await git(['commit-graph', 'write', '--reachable', '--split', '--changed-paths', '--no-progress']);
+      return;
+    }
     await git(['-c', 'repack.writeBitmaps=true', '-c', 'pack.writeBitmapHashCache=true', 'repack', '-a', '-d', '-b', '-q']);
-    await git(['commit-graph', 'write', '--reachable', '--no-progress']);
+    await git(['commit-graph', 'write', '--reachable', '--changed-paths', '--no-progress']);
     await git(['pack-refs', '--all']);
   }
 

@@ -29,21 +29,26 @@ function housekeeping(git: string, hg: string, perRepack: number): { hk: Houseke
 }
 
 describe('Housekeeping', () => {
-  it('repacks a git repo only after the configured number of pushes, and warms hg caches after each', async () => {
+  it('repacks a git repo only after the configured number of pushes (a commit-graph layer after the others), and warms hg caches after each', async () => {
     const { hk, done } = housekeeping(stub('git-a', 0), stub('hg-a', 0), 3);
     const git = repo(1, 'git');
     hk.changed({ repo: git, cause: 'push' });
+    await hk.idle();
     hk.changed({ repo: git, cause: 'push' });
     await hk.idle();
-    assert.equal(done.length, 0);
+    assert.deepEqual(done.map((d) => d.kind), ['git-commit-graph', 'git-commit-graph'], 'no repack before the third push');
+    assert.match(readFileSync(join(dir, 'git-a.log'), 'utf8'), /commit-graph write --reachable --split --changed-paths/);
+    done.length = 0;
     hk.changed({ repo: git, cause: 'push' });
     hk.changed({ repo: repo(2, 'hg'), cause: 'push' });
     await hk.idle();
     assert.deepEqual(done.map((d) => [d.kind, d.path, d.outcome]), [['git-repack', 'team/r1', 'done'], ['hg-caches', 'team/r2', 'done']]);
     const calls = readFileSync(join(dir, 'git-a.log'), 'utf8');
     assert.match(calls, /-c repack.writeBitmaps=true -c pack.writeBitmapHashCache=true repack -a -d -b -q/);
-    assert.match(calls, /commit-graph write --reachable/);
-    assert.match(readFileSync(join(dir, 'hg-a.log'), 'utf8'), /debugupdatecaches/);
+    assert.match(calls, /commit-graph write --reachable --changed-paths/);
+    const hgCalls = readFileSync(join(dir, 'hg-a.log'), 'utf8');
+    assert.match(hgCalls, /debugupdatecaches/);
+    assert.match(hgCalls, /ferry-blame-warm/);
   });
 
   it('never runs while a push of the same repo is in flight: waits for it, and a push stops a running job', async () => {

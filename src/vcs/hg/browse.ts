@@ -122,12 +122,14 @@ export class HgBrowser implements RepoBrowser {
 
   async blame(id: string, path: string): Promise<Blame | undefined> {
     if (!/^[0-9a-f]{40}$/.test(id) || !(await this.manifest(id)).has(path)) return undefined;
-    // `hg annotate` walks the file's whole history: once per (changeset, path), then from memory.
+    // Ferry's `ferry-blame` (src/vcs/hg/fast-blame.ts) reads fastannotate's linelog cache on disk
+    // for the main branch and gives `hg annotate`'s answer elsewhere; once per (changeset, path),
+    // then from memory.
     return this.caches.blames.through(cacheKey(this.dir, 'blame', id, path), () => this.computeBlame(id, path));
   }
 
   private async computeBlame(id: string, path: string): Promise<Blame> {
-    const out = await this.server().runOk(['annotate', '-r', id, '-T', `{lines % '{rev}${FS}{node}${FS}{line}${RS}'}`, '--', `path:${path}`]);
+    const out = await this.server().runOk(['ferry-blame', '--', id, path]);
     const lines: BlameLine[] = [];
     const revs = new Set<string>();
     for (const rec of out.toString('utf8').split(RS)) {

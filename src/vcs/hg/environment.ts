@@ -1,6 +1,7 @@
 import { writeSharedFile } from '../../storage/shared-files.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFastBlameExtension } from './fast-blame.js';
 import { writeLargefilesConfig } from './largefiles.js';
 
 /**
@@ -55,6 +56,8 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * process — ssh serve, chg, hgweb, the command-server pool, imports — understands obsolescence
  * markers and topics; without them Ferry is a plain Mercurial server (markers already in a repo
  * stay on disk, unused and not exchanged).
+ * Ferry's blame extension is loaded too (`ferry-blame`, through hgext.fastannotate's linelog
+ * cache in .hg/fastannotate; src/vcs/hg/fast-blame.ts).
  * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
  * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
  * `obshashrange = no`: evolve's range-based marker discovery warms its stable-range and obshash
@@ -66,14 +69,14 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
-export function ferryHgrc(singleHeadHook: string, largefilesGuard: string, evolve = true): string {
+export function ferryHgrc(singleHeadHook: string, largefilesGuard: string, evolve = true, fastBlame?: string): string {
   return `# Written by Ferry on every start; edits are overwritten.
 [ui]
 interactive = false
 report_untrusted = false
 [extensions]
 ${evolve ? 'evolve =\ntopic =\n' : ''}ferry_largefiles = ${largefilesGuard}
-[phases]
+${fastBlame === undefined ? '' : `ferry_blame = ${fastBlame}\n`}[phases]
 publish = true
 [server]
 bundle1 = false
@@ -97,7 +100,7 @@ export function writeHgrc(dataDir: string, evolve = true): string {
   const hook = join(dir, 'ferry_single_head.py');
   writeSharedFile(hook, singleHeadHook(evolve));
   const path = join(dir, 'hgrc');
-  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve));
+  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve, writeFastBlameExtension(dir)));
   return path;
 }
 

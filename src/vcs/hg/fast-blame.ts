@@ -1,0 +1,173 @@
+import { writeSharedFile } from '../../storage/shared-files.js';
+import { join } from 'node:path';
+
+/**
+ * Ferry's blame extension for Mercurial (`ferry-blame`, `ferry-blame-warm`), loaded by every hg
+ * process through Ferry's HGRCPATH file. It reads through the linelog cache of Mercurial's own
+ * `hgext.fastannotate` (one linelog and revmap per file in `.hg/fastannotate/default/`; see
+ * hgext/fastannotate/__init__.py and context.py), so a blame reads one cached file instead of
+ * diffing every revision of the file's history as `hg annotate` does.
+ *
+ * Rules that keep the answer the one `hg annotate` gives:
+ * - The linelogs follow one "main branch": the tipmost changeset of the named branch `default`
+ *   outside evolve topics (drafts in topics move sideways and would force rebuilds). Only a
+ *   changeset that is an ancestor of it is answered from the cache; any other (another named
+ *   branch, a topic, a draft beside it) is annotated by Mercurial's own `fctx.annotate`, exactly
+ *   as `hg annotate` does (same follow and diff options).
+ * - When the main branch moved backwards or sideways (a strip, an amend or other evolve rewrite
+ *   of a changeset already in a linelog), fastannotate raises CannotReuseError and the file's
+ *   linelog is rebuilt from scratch before answering; a damaged file (CorruptedFileError) too.
+ * - fastannotate keeps filelogs and resolved changesets in process-wide caches keyed by the repo
+ *   object; a command server keeps that object across commands, so both caches are replaced at
+ *   the start of every command (otherwise a filelog read before a push would be used after it).
+ * - Binary files get no lines, as `hg annotate` prints none for them.
+ * Output of `ferry-blame -- NODE PATH`: per line `REV \x1f NODE \x1f TEXT \x1e`, TEXT with its
+ * newline, as `hg annotate -T "{lines % '{rev}\x1f{node}\x1f{line}\x1e'}"`.
+ * `ferry-blame-warm` brings the linelogs of the files the main branch changed since the last
+ * warm-up (the last 50 changesets the first time) up to date; housekeeping runs it after pushes.
+ */
+export const FAST_BLAME_EXTENSION = `# Written by Ferry on every start; edits are overwritten.
+from mercurial import error, patch, registrar, scmutil, util
+from mercurial.utils import stringutil
+from mercurial.node import bin, hex
+from hgext.fastannotate import context as facontext, error as faerror
+
+cmdtable = {}
+command = registrar.command(cmdtable)
+FS = b'\\x1f'
+RS = b'\\x1e'
+MARK = b'fastannotate/ferry-master'
+FIRST_WARM = 50
+
+
+def _fresh():
+    # fastannotate caches filelogs and revsingle answers per repo object; a command server keeps
+    # one repo object across commands, so those answers would outlive pushes and strips.
+    facontext._getflog = util.lrucachefunc(lambda repo, path: repo.file(path))
+    facontext._revsingle = util.lrucachefunc(scmutil.revsingle)
+
+
+def _master(repo):
+    """The main branch's head: the tipmost changeset of branch default outside topics, or None."""
+    try:
+        revs = repo.revs(b'max(branch("literal:default") - topic())')
+    except error.ParseError:
+        revs = repo.revs(b'max(branch("literal:default"))')
+    first = revs.first()
+    return None if first is None else repo[first].node()
+
+
+def _fast(repo, node, path, master):
+    unfi = repo.unfiltered()
+    rebuild = False
+    while True:
+        try:
+            with facontext.annotatecontext(unfi, path, facontext.defaultopts, rebuild) as a:
+                return a.annotate(hex(node), master=hex(master), showpath=True, showlines=True)
+        except (faerror.CannotReuseError, faerror.CorruptedFileError):
+            if rebuild:
+                raise
+            rebuild = True
+
+
+def _aslinkrevs(repo, rev, attributed):
+    """Names changesets as hg annotate does where one file revision came from several changesets.
+
+    A file revision made twice (a graft, an identical change on two branches) is stored once and
+    linked to the first changeset that made it (its linkrev). \`hg annotate\` names that linkrev
+    whenever it is an ancestor of the annotated changeset; fastannotate names the changeset found
+    by walking down from the line's descendants instead. Only a changeset that is no linkrev of
+    the file can differ: for those, the linkrev of the file revision they made is named when it is
+    an ancestor of REV, the changeset that made the annotated file revision (mercurial/context.py,
+    basefilectx.annotate: introfilectx and _ancestrycontext; _adjustlinkrev).
+    """
+    unfi = repo.unfiltered()
+    cl = unfi.changelog
+    linkrevs = {}
+    names = {}
+    for node, path in attributed:
+        flog = unfi.file(path)
+        if path not in linkrevs:
+            linkrevs[path] = {flog.linkrev(i) for i in flog}
+        crev = cl.rev(node)
+        if crev in linkrevs[path]:
+            continue
+        try:
+            lkr = flog.linkrev(flog.rev(unfi[crev].filenode(path)))
+        except (error.LookupError, error.ManifestLookupError):
+            continue
+        if lkr != crev and cl.isancestorrev(lkr, rev):
+            names[(node, path)] = cl.node(lkr)
+    return names
+
+
+@command(b'ferry-blame', [], b'NODE PATH', helpcategory=command.CATEGORY_FILE_CONTENTS)
+def ferryblame(ui, repo, node, path):
+    """annotate PATH at NODE (40 hex digits), through fastannotate's cache where it applies"""
+    _fresh()
+    ctx = scmutil.revsingle(repo, node)
+    if ctx.hex() != node:
+        raise error.Abort(b'not a changeset id: %s' % node)
+    fctx = ctx[path]
+    if fctx.isbinary():
+        return 0
+    master = _master(repo)
+    if master is not None and repo.changelog.isancestor(ctx.node(), master):
+        annotated, lines = _fast(repo, ctx.node(), path, master)
+        names = _aslinkrevs(repo, fctx.introrev(), {(n, p) for n, _l, p in annotated})
+        rows = [(names.get((n, p), n), t) for (n, _l, p), t in zip(annotated, lines)]
+    else:
+        diffopts = patch.difffeatureopts(ui, {}, section=b'annotate', whitespace=True)
+        rows = [(a.fctx.node(), a.text) for a in fctx.annotate(follow=True, diffopts=diffopts)]
+    cl = repo.unfiltered().changelog
+    revs = {}
+    out = []
+    for n, text in rows:
+        rev = revs.get(n)
+        if rev is None:
+            rev = revs[n] = cl.rev(n)
+        out.append(b'%d%s%s%s%s%s' % (rev, FS, hex(n), FS, text, RS))
+    ui.write(b''.join(out))
+    return 0
+
+
+@command(b'ferry-blame-warm', [], b'', helpcategory=command.CATEGORY_MAINTENANCE)
+def ferryblamewarm(ui, repo):
+    """bring the blame cache of the files the main branch changed since the last warm-up up to date"""
+    _fresh()
+    master = _master(repo)
+    if master is None:
+        return 0
+    last = None
+    try:
+        last = bin(repo.vfs.read(MARK).strip())
+    except (IOError, OSError, ValueError, TypeError):
+        last = None
+    if last is not None and not repo.changelog.hasnode(last):
+        last = None
+    if last is None:
+        revs = repo.revs(b'last(::%n, ' + b'%d' % FIRST_WARM + b')', master)
+    else:
+        revs = repo.revs(b'only(%n, %n)', master, last)
+    mctx = repo[master]
+    paths = set()
+    for rev in revs:
+        paths.update(f for f in repo[rev].files() if f in mctx)
+    for path in sorted(paths):
+        try:
+            if mctx[path].isbinary():
+                continue
+            _fast(repo, master, path, master)
+        except Exception as ex:  # one file must not stop the others
+            ui.warn(b'ferry-blame-warm: %s: %s\\n' % (path, stringutil.forcebytestr(ex)))
+    repo.vfs.makedirs(b'fastannotate')
+    repo.vfs.write(MARK, hex(master) + b'\\n')
+    return 0
+`;
+
+/** Writes the extension beside Ferry's hgrc (`DIR/ferry_blame.py`) and returns its path. */
+export function writeFastBlameExtension(dir: string): string {
+  const path = join(dir, 'ferry_blame.py');
+  writeSharedFile(path, FAST_BLAME_EXTENSION);
+  return path;
+}
