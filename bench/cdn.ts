@@ -26,7 +26,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -539,27 +539,48 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
     pushes++;
   };
   const processes = () => [ferryPid, ...childPids(ferryPid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main'))];
-  const sample = () => processes().map((pid) => ({ pid, rss: rssMb(pid), fds: readdirSync(`/proc/${pid}/fd`).length }));
-  // Warm up: every file served, a few pushes, so the start is measured in the steady state.
-  sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
-  for (let i = 0; i < 3; i++) push();
-  const start = sample();
-  const seconds = Math.round(Number(opts['soak-minutes']) * 60);
-  const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${seconds}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
-  children.push(load);
-  const done = new Promise<void>((resolve) => load.once('exit', () => resolve()));
-  let running = true;
-  void done.then(() => (running = false));
-  while (running) {
+  const memfds = (pid: number) => readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('/memfd:');
+    } catch {
+      return false;
+    }
+  }).length;
+  const sample = () => processes().map((pid) => ({ pid, rss: rssMb(pid), fds: readdirSync(`/proc/${pid}/fd`).length, memfds: memfds(pid) }));
+  // Every sample is taken in the same state: under the mix, a push just made (dropping the repo's
+  // reused answers) and the mix run for the same few seconds after it, so what the answers hold
+  // at that moment (memfds of large bodies, buffers) is alike at the start, midway and the end.
+  const settled = async () => {
     push();
-    await Promise.race([sleep(SOAK_PUSH_EVERY_MS), done]);
+    sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
+    await sleep(1_000);
+    return sample();
+  };
+  // Warm up: every file served, a few pushes, so the start is measured in the steady state.
+  for (let i = 0; i < 3; i++) push();
+  sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
+  const start = await settled();
+  const seconds = Math.round(Number(opts['soak-minutes']) * 60);
+  const samples: { label: string; at: ReturnType<typeof sample> }[] = [{ label: 'start', at: start }];
+  for (const half of [1, 2]) {
+    const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${Math.round(seconds / 2)}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
+    children.push(load);
+    const done = new Promise<void>((resolve) => load.once('exit', () => resolve()));
+    let running = true;
+    void done.then(() => (running = false));
+    while (running) {
+      push();
+      await Promise.race([sleep(SOAK_PUSH_EVERY_MS), done]);
+    }
+    samples.push({ label: half === 1 ? 'midway' : 'end', at: await settled() });
   }
-  await sleep(2_000);
-  const end = sample();
-  console.log(`\nsoak: ${seconds} s of the realistic mix, ${pushes} pushes (every ${SOAK_PUSH_EVERY_MS / 1000} s, a tag every tenth)`);
+  console.log(`\nsoak: ${seconds} s of the realistic mix, ${pushes} pushes (every ${SOAK_PUSH_EVERY_MS / 1000} s, a tag every tenth); each sample after a push and 5 s of the mix`);
   for (const [i, s] of start.entries()) {
-    const e = end.find((x) => x.pid === s.pid);
-    console.log(`  ${i === 0 ? 'primary ' : `worker ${i}`}  RSS ${s.rss.toFixed(0)} MB -> ${e ? e.rss.toFixed(0) : '(gone)'} MB   fds ${s.fds} -> ${e ? e.fds : '(gone)'}`);
+    const row = samples.map(({ label, at }) => {
+      const x = at.find((p) => p.pid === s.pid);
+      return x ? `${label} ${x.rss.toFixed(0)} MB, ${x.fds} fds (${x.memfds} memfds)` : `${label} (gone)`;
+    });
+    console.log(`  ${i === 0 ? 'primary ' : `worker ${i}`}  ${row.join('  ->  ')}`);
   }
 }
 
