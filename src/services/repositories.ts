@@ -78,6 +78,20 @@ export class RepositoryService {
     return this.locked([path], () => this.removeNow(path));
   }
 
+  /**
+   * Makes the repo at `path` public or private, and returns once everything serving it in this
+   * process and its CDN workers (and the other nodes) has heard: a repo made private from a web
+   * form or the API is refused to the anonymous from the moment the answer comes back, not a
+   * lookup's lifetime later. The CLI, another process, reaches a running server only through its
+   * lookups' expiry.
+   * @throws FerryError (FERRY_REPO_NOT_FOUND) when there is no repo at `path`
+   */
+  async setPublic(path: RepoPath, isPublic: boolean): Promise<Repo> {
+    const repo = await this.repos.setPublic(path, isPublic);
+    await this.events.emitChanged({ repo, cause: 'admin' });
+    return repo;
+  }
+
   private async removeNow(path: RepoPath): Promise<void> {
     const repo = await this.repos.byPath(path);
     if (!repo) throw new FerryError('FERRY_REPO_NOT_FOUND', `no repository at ${path}`, { data: { path } });

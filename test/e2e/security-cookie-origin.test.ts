@@ -167,6 +167,26 @@ describe('the web session cookie: where it is taken, and the origin rule for its
     assert.equal((await api(right, 'made-right')).status, 201, 'the right origin is accepted');
   });
 
+  it('private-by-form-refused-at-once: a repo made private with the settings form is refused to the anonymous on the CDN from the moment the form answers', async () => {
+    const cookie = ['-H', `Cookie: ferry_session=${session}`];
+    const origin = ['-H', `Origin: http://127.0.0.1:${server.httpPort}`];
+    const page = await curl([...cookie, `${base}/bob/site/-/settings`]);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    assert.ok(csrf, 'the settings page has a csrf field');
+    const visibility = (value: '0' | '1') => curl([...cookie, ...origin, '-d', `public=${value}&csrf=${csrf}`, `${base}/bob/site/-/settings/visibility`]);
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await visibility('1')).status, 303);
+      // Public: the anonymous read it, so every CDN worker's lookup holds the repo as public.
+      for (let i = 0; i < 6; i++) assert.equal((await curl([`${base}/cdn/bob/site@main/README?warm=${round}-${i}`])).status, 200);
+      assert.equal((await visibility('0')).status, 303);
+      // From the form's answer on: refused on fresh connections (both workers), fresh targets (no reused answer).
+      for (let i = 0; i < 6; i++) {
+        const r = await curl([`${base}/cdn/bob/site@main/README?after=${round}-${i}`]);
+        assert.equal(r.status, 401, `request ${i} after the form answered, round ${round}: ${r.body.slice(0, 80)}`);
+      }
+    }
+  });
+
   it('api-csrf-refusal-in-api-words: an API write with the session cookie and no CSRF token answers in the API JSON shape, naming X-Ferry-CSRF', async () => {
     const r = await curl(['-H', `Cookie: ferry_session=${session}`, '-H', 'Content-Type: application/json', '-d', '{"name":"nocsrf"}', `${base}/api/v1/user/repos`]);
     assert.equal(r.status, 403);

@@ -101,6 +101,10 @@ process.on('message', (message: ToWorker, handle?: Socket) => {
       return;
     }
     case 'changed':
+      // The repo lookup first: a repo made private or moved is looked up anew before the ack, as
+      // the primary's own lookup is (it was cleared only on removals here, so a worker served a
+      // repo made private from a form for up to the lookup's lifetime after the form answered).
+      app.cdnRepos.clear();
       void app.stores.repos.byId(message.repoId).then(async (repo) => {
         if (repo) await app.cdn.repoChanged(repo);
         // Its answers, and those of whatever was at its path; a repo gone from the database: all.

@@ -53,7 +53,7 @@ export async function repoCommand(app: App, args: string[]): Promise<number> {
         print(values.publishing ? `${repo.path} is now publishing (pushed changesets become public)` : `${repo.path} is now non-publishing (pushed drafts stay draft)`);
       }
       if (visibility) {
-        const repo = await app.stores.repos.setPublic(path, values.public === true);
+        const repo = await app.repositories.setPublic(path, values.public === true);
         print(`${repo.path} is now ${repo.isPublic ? 'public' : 'private'}`);
       }
       return 0;

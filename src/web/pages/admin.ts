@@ -114,7 +114,7 @@ export async function admin(ctx: PageContext, action: string): Promise<void> {
       }
       case 'repos/visibility': {
         const path = parseRepoPath(form.get('path') ?? '');
-        await stores.repos.setPublic(path, form.get('public') === '1');
+        await repositories.setPublic(path, form.get('public') === '1');
         return redirect(res, '/-/admin', flashed(ctx, 'done', `${path} is now ${form.get('public') === '1' ? 'public' : 'private'}.`));
       }
       case 'users/password': {

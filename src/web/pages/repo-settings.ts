@@ -65,7 +65,7 @@ async function perform(ctx: PageContext, repo: Repo, action: string, form: URLSe
   const { app, res } = ctx;
   switch (action) {
     case 'visibility': {
-      const made = await app.stores.repos.setPublic(repo.path, form.get('public') === '1');
+      const made = await app.repositories.setPublic(repo.path, form.get('public') === '1');
       return back(`${made.path} is now ${made.isPublic ? 'public' : 'private'}.`);
     }
     case 'phases': {

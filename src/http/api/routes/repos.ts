@@ -162,9 +162,8 @@ export const reposApi: ApiModule = (api, app, server) => {
       changed = await moveForSubject(app, c.var.subject, changed, parent === '' ? parseRepoPath(edit.name) : repoPathOf(parent, edit.name));
     }
     if (edit.private !== undefined && edit.private === found.repo.isPublic) {
-      changed = await app.stores.repos.setPublic(changed.path, !edit.private);
-      // The CDN and `ferry publish` read visibility from their own lookups: tell them.
-      await app.events.emitChanged({ repo: changed, cause: 'admin' });
+      // Returns once the CDN and `ferry publish`, which read visibility from their own lookups, heard.
+      changed = await app.repositories.setPublic(changed.path, !edit.private);
     }
     return c.json(await oneRepo(app, server, c, { ...found, repo: changed }), 200);
   });
@@ -211,7 +210,7 @@ async function createRepo(app: App, subject: Subject & { kind: 'user' }, path: R
   }
   const branch = body.default_branch === undefined ? undefined : await checkDefaultBranch(app, body.vcs, body.default_branch);
   let repo = await createForSubject({ policy: app.policy, repositories: app.repositories, repos: app.stores.repos }, subject, path, body.vcs);
-  if (!body.private) repo = await app.stores.repos.setPublic(repo.path, true);
+  if (!body.private) repo = await app.repositories.setPublic(repo.path, true);
   if (body.description) await app.stores.repoDescriptions.set(repo.id, body.description);
   const dir = app.repositories.directoryOf(repo);
   const found: ApiRepo = { repo, level: await app.policy.levelOn(subject, repo), dir, browser: app.browsers.for(repo, dir) };
