@@ -107,6 +107,20 @@ for (const mode of ['shared buffer', 'data events'] as const) {
       for (let i = 0; i < 3; i++) assert.equal((await get(port, '/cdn/big.js')).body, bigBody);
     });
 
+    it('hands a head with bare LF line ends to node’s server at once, which refuses it (400), not 408 after the head timeout', async () => {
+      for (const head of ['GET /cdn/a.js HTTP/1.1\nHost: x\n\n', 'GET /cdn/a.js HTTP/1.1\r\nHost: x\r\n\n']) {
+        const socket = connect(port, '127.0.0.1');
+        socket.write(head, 'latin1');
+        let got = '';
+        socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+        const started = Date.now();
+        await Promise.race([once(socket, 'close'), sleep(5_000)]);
+        socket.destroy();
+        assert.match(got, /^HTTP\/1\.1 400 /, `${JSON.stringify(head)}: ${JSON.stringify(got.slice(0, 60))}`);
+        assert.ok(Date.now() - started < 5_000, 'answered at once');
+      }
+    });
+
     it('answers HEAD with the length and no body, and hands other requests to node’s server', async () => {
       const head = await get(port, '/cdn/b.js', {}, 'HEAD');
       assert.equal(head.headers['content-length'], String('file /cdn/b.js'.length));

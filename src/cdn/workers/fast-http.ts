@@ -215,7 +215,10 @@ class FastConnection {
         const buffer = this.pending;
         const end = buffer.indexOf(HEAD_END);
         if (end < 0 || end + 4 > MAX_HEAD) {
-          if (buffer.length > MAX_HEAD) return this.handOver();
+          // A head whose lines end in a bare LF never holds CRLF CRLF: node's parser refuses it
+          // (400) at once, where waiting here for an end that never comes answered 408 after the
+          // head timeout.
+          if (buffer.length > MAX_HEAD || (end < 0 && hasBareLf(buffer))) return this.handOver();
           return;
         }
         // A reused answer's key read straight from the bytes (no credentials, keep-alive): most
@@ -434,6 +437,12 @@ function reusable(req: FastRequest, reply: Reply): boolean {
  */
 function carriesCredentials(req: FastRequest): boolean {
   return req.headers.authorization !== undefined || req.headers.cookie !== undefined;
+}
+
+/** Whether `buffer` holds a line feed not preceded by a carriage return (RFC 9112 section 2.2: not a line end here). */
+function hasBareLf(buffer: Buffer): boolean {
+  for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) if (at === 0 || buffer[at - 1] !== 0x0d) return true;
+  return false;
 }
 
 /** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */
