@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../domain/errors.js';
@@ -69,7 +69,7 @@ export async function serveGitHttp(
   });
   exited.catch(() => {});
   res.once('close', () => {
-    if (!res.writableFinished && child.exitCode === null) child.kill('SIGTERM');
+    if (!res.writableFinished) endChild(child);
   });
   child.stdin.on('error', () => {});
   if (req.method === 'POST' && request.observeBody && encoding === undefined) req.on('data', request.observeBody);
@@ -77,9 +77,13 @@ export async function serveGitHttp(
     child.stdin.end(request.body);
   } else if (req.method === 'POST') {
     pipeline(req, child.stdin).catch(() => child.stdin.destroy());
-    // A client cut off before its body is whole: git sees the end of its input and exits.
+    // A client cut off before its body is whole: git gets the end of its input and is ended too.
+    // Left to itself on that end, git http-backend 2.39 was seen reading it for ever at full CPU
+    // (a CONTENT_LENGTH body cut short), holding the push-to-create repo it was given.
     req.once('close', () => {
-      if (!req.complete) child.stdin.destroy();
+      if (req.complete) return;
+      child.stdin.destroy();
+      endChild(child);
     });
   }
   else child.stdin.end();
@@ -104,6 +108,15 @@ export async function serveGitHttp(
   if (code !== 0 || stderr.length > 0) {
     log.warn({ repo: request.repo, code, pushed, stderr: Buffer.concat(stderr).toString('utf8').trim().slice(0, 2000) }, 'git http-backend');
   }
+}
+
+/** SIGTERM now, SIGKILL 5 s later if `child` is still there. */
+function endChild(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, 5_000).unref();
 }
 
 /** Reads the CGI header block (`Status:` and headers up to the blank line). */
