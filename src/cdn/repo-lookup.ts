@@ -33,6 +33,19 @@ export class CdnRepoLookup {
     return repo;
   }
 
+  /**
+   * The row read now, whatever is cached, and cached from here: for the once-a-second check of
+   * reused answers, which must not take a cached row for the answer it is checking (a repo removed
+   * and another made at its path from the CLI kept its old files served a second longer).
+   */
+  async byPathNow(path: RepoPath): Promise<Repo | undefined> {
+    const repo = this.load(path);
+    if (this.recent.size >= 10_000) this.recent.clear();
+    this.recent.set(path, { repo, at: this.now() });
+    repo.catch(() => this.recent.delete(path));
+    return repo;
+  }
+
   /** Forgets everything (a repo was changed, removed or moved in this process). */
   clear(): void {
     this.recent.clear();

@@ -61,7 +61,7 @@ boundHandedConnections(server);
 const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS, Date.now, undefined, async (scope) => {
   const path = scope.path;
   if (!isRepoPath(path)) return false;
-  const repo = await app.cdnRepos.byPath(path as RepoPath);
+  const repo = await app.cdnRepos.byPathNow(path as RepoPath);
   if (!repo || repo.id !== scope.repoId || repo.path !== path || !repo.isPublic) return false;
   await app.cdn.checkFresh(repo);
   return true;
