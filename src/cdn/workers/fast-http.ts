@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
-import { scanHead } from './head-scan.js';
+import { keptAlive, scanHead } from './head-scan.js';
 import { rewrap } from './rewrap.js';
 import { directFd, writeDirect } from './zero-copy.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
@@ -227,45 +227,35 @@ class FastConnection {
         const early = scanned === undefined ? undefined : (this.hot as HotAnswers).get(scanned);
         const earlyHot = early instanceof Promise ? await early : early;
         if (earlyHot) {
-          this.remember(earlyHot, buffer, end + 4);
-          this.consume(end);
-          (this.hot as HotAnswers).sent++;
-          sendHot(this.socket, earlyHot);
-          if (this.socket.writableNeedDrain) {
-            await once(this.socket, 'drain').catch(() => undefined);
-            this.idleSweeps = 0;
-          }
-          continue;
-        }
-        const head = buffer.toString('latin1', 0, end);
-        const req = parseRequestHead(head, this.socket.remoteAddress);
-        if (!req) return this.handOver();
-        const key = this.closing ? undefined : this.hot && hotKey(req);
-        const found = key === undefined ? undefined : this.reusable(req, key);
-        const hot = found instanceof Promise ? await found : found;
-        if (hot) {
-          if (req.headers.authorization === undefined) this.remember(hot, buffer, end + 4);
-          this.consume(end);
-          if (this.hot) this.hot.sent++;
-          sendHot(this.socket, hot);
+          this.sendReused(earlyHot, buffer, end, true);
         } else {
-          const generation = this.hot?.generation ?? 0;
-          const reply = await this.answer(req).catch((err: unknown) => {
-            this.onError(err);
-            return INTERNAL_ERROR;
-          });
-          if (!reply) return this.handOver();
-          this.consume(end);
-          if (this.socket.destroyed) return;
-          const keepAlive = req.keepAlive && !this.closing;
-          const headUntilDate = serializeHead(reply, req, keepAlive);
-          const body = req.method === 'HEAD' || reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-          this.socket.write(wireBytes(headUntilDate, httpDate(), body));
-          if (!keepAlive) {
-            this.socket.end();
-            return;
+          const head = buffer.toString('latin1', 0, end);
+          const req = parseRequestHead(head, this.socket.remoteAddress);
+          if (!req) return this.handOver();
+          const key = this.closing ? undefined : this.hot && hotKey(req);
+          const found = key === undefined ? undefined : this.reusable(req, key);
+          const hot = found instanceof Promise ? await found : found;
+          if (hot) {
+            this.sendReused(hot, buffer, end, req.headers.authorization === undefined);
+          } else {
+            const generation = this.hot?.generation ?? 0;
+            const reply = await this.answer(req).catch((err: unknown) => {
+              this.onError(err);
+              return INTERNAL_ERROR;
+            });
+            if (!reply) return this.handOver();
+            this.consume(end);
+            if (this.socket.destroyed) return;
+            const keepAlive = req.keepAlive && !this.closing;
+            const headUntilDate = serializeHead(reply, req, keepAlive);
+            const body = req.method === 'HEAD' || reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+            this.socket.write(wireBytes(headUntilDate, httpDate(), body));
+            if (!keepAlive) {
+              this.socket.end();
+              return;
+            }
+            if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body, reply.reuseScope);
           }
-          if (this.hot && key !== undefined && reusable(req, reply)) this.hot.put(key, generation, headUntilDate, body, reply.reuseScope);
         }
         if (this.socket.writableNeedDrain) {
           await once(this.socket, 'drain').catch(() => undefined);
@@ -297,6 +287,17 @@ class FastConnection {
       ([hot, ok]) => (ok && hot && this.hot?.stillHot(hot) ? hot : undefined),
       () => undefined,
     );
+  }
+
+  /**
+   * Sends the reused answer `hot` for the request whose head ends at `end` in `buffer`, and drops
+   * that head from `pending`. `rememberHead`: keep the head for answerHot (never one with credentials).
+   */
+  private sendReused(hot: HotAnswer, buffer: Buffer, end: number, rememberHead: boolean): void {
+    if (rememberHead) this.remember(hot, buffer, end + 4);
+    this.consume(end);
+    if (this.hot) this.hot.sent++;
+    sendHot(this.socket, hot);
   }
 
   /**
@@ -485,8 +486,7 @@ export function parseRequestHead(head: string, remoteAddress: string | undefined
   if (fields['transfer-encoding'] !== undefined || fields.upgrade !== undefined || fields.expect !== undefined) return undefined;
   if (fields['content-length'] !== undefined) return undefined;
   if (!http10 && fields.host === undefined) return undefined;
-  const connection = (fields.connection ?? '').toLowerCase();
-  const keepAlive = http10 ? /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection) : !/(?:^|,)\s*close\s*(?:,|$)/.test(connection);
+  const keepAlive = keptAlive(http10, fields.connection);
   return { method: m[1] as 'GET' | 'HEAD', url: m[2] as string, headers, socket: { remoteAddress }, keepAlive, http10 };
 }
 

@@ -173,8 +173,12 @@ function joined(existing: string | undefined, value: string): string {
   return existing === undefined ? value : `${existing}, ${value}`;
 }
 
-/** Whether the connection stays open after the answer (RFC 9112 section 9.3), as parseRequestHead decides. */
-function keptAlive(http10: boolean, connection: string | undefined): boolean {
+/**
+ * Whether the connection stays open after the answer (RFC 9112 section 9.3): HTTP/1.1 unless
+ * `Connection` (its values joined) holds `close`, HTTP/1.0 only when it holds `keep-alive`. The one
+ * rule for this scanner and parseRequestHead.
+ */
+export function keptAlive(http10: boolean, connection: string | undefined): boolean {
   if (connection === undefined) return !http10;
   const options = connection.toLowerCase();
   return http10 ? /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(options) : !/(?:^|,)\s*close\s*(?:,|$)/.test(options);
