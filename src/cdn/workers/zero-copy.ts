@@ -38,10 +38,8 @@ export class MemfdBytes {
    * nothing sent, where this cannot be done. A socket that fails is destroyed (all count as sent).
    */
   sendOn(socket: Socket): number | undefined {
-    const handle = (socket as unknown as HandleHolder)._handle;
-    const socketFd = handle?.fd;
-    if (!addon || this.fd < 0 || socketFd === undefined || socketFd < 0) return undefined;
-    if (socket.destroyed || !socket.writable || socket.writableLength > 0 || (handle?.writeQueueSize ?? 1) > 0) return undefined;
+    const socketFd = freeFd(socket);
+    if (!addon || this.fd < 0 || socketFd === undefined) return undefined;
     const sent = addon.sendFile(socketFd, this.fd, this.length);
     if (sent >= 0) return sent;
     socket.destroy();
@@ -70,7 +68,11 @@ export class MemfdBytes {
  * nothing waits in node's or libuv's queues (so the kernel takes them in order) — else undefined.
  */
 export function directFd(socket: Socket): number | undefined {
-  if (!addon?.writeBytes) return undefined;
+  return addon?.writeBytes ? freeFd(socket) : undefined;
+}
+
+/** The kernel socket under `socket` while nothing waits in node's or libuv's queues, else undefined. */
+function freeFd(socket: Socket): number | undefined {
   const handle = (socket as unknown as HandleHolder)._handle;
   const fd = handle?.fd;
   if (fd === undefined || fd < 0 || socket.destroyed || !socket.writable || socket.writableLength > 0 || (handle?.writeQueueSize ?? 1) > 0) return undefined;
