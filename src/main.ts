@@ -6,7 +6,8 @@ import { CdnRepoLookup } from './cdn/repo-lookup.js';
 import { Publisher } from './cdn/publisher.js';
 import { ClientAddresses, parseTrustedProxies } from './http/client-address.js';
 import { openDatabase, type Db } from './db/database.js';
-import { LocalLocks, type ClusterLocks } from './cluster/locks.js';
+import { FileLocks } from './cluster/file-locks.js';
+import type { ClusterLocks } from './cluster/locks.js';
 import { PgLocks } from './cluster/pg-locks.js';
 import { thisNode, type NodeIdentity } from './cluster/node.js';
 import { isPostgresUrl } from './cluster/database-url.js';
@@ -106,7 +107,8 @@ export interface App {
 export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const node = thisNode();
-  const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new LocalLocks();
+  // PostgreSQL: advisory locks shared by every node. SQLite: lock dirs shared by every process on this data dir.
+  const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new FileLocks(join(config.runDir, 'locks'), log);
   // One database for every store, SQLite or PostgreSQL ([database] url).
   const db = openDatabase({ dbPath: config.dbPath, url: config.database.url });
   const stores = openStores(db);
@@ -163,7 +165,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     log,
     onStale: options.onStale ?? ((repo) => void events.emitChanged({ repo, cause: 'admin' })),
   });
-  const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log, locks });
+  const housekeeping = new Housekeeping({ git, hg, directoryOf: (repo) => repositories.directoryOf(repo), gitChangesPerRepack: config.git.repack_after_pushes, log, locks, current: (repo) => stores.repos.byId(repo.id) });
   events.onChanged((e) => (e.cause === 'admin' ? undefined : housekeeping.changed(e)));
   const cdnRepos = new CdnRepoLookup(db);
   const publications = new PublicationStore(db);

@@ -7,6 +7,8 @@ import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
 import { checkDataDir, errnoLine } from './paths.js';
+import { localRelaySocket, relayToServer } from '../cluster/local-relay.js';
+import type { ClusterEvent } from '../cluster/bus.js';
 
 type Command = (app: App, args: string[]) => Promise<number>;
 
@@ -95,6 +97,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     return 0;
   }
   let app: App | undefined;
+  let relayed: ClusterEvent[] = [];
   try {
     // The command's module is loaded before --data is remembered: usage lines a module fixes when
     // it loads then read as they did when every module was loaded up front.
@@ -113,12 +116,23 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (restore) return await restore(config, createLogger(config.log.level), rest);
     const { createApp } = await import('../main.js');
     app = createApp(config, { log: createLogger(name === 'serve' || name === 'backup' ? config.log.level : 'warn') });
+    if (name !== 'serve') relayed = collectRepoEvents(app);
     return await (run as Command)(app, rest);
   } catch (err) {
     return fail(err, app);
   } finally {
+    // What this command changed reaches a running server before the command returns (src/cluster/local-relay.ts).
+    if (app && relayed.length > 0) await relayToServer(localRelaySocket(app.config.runDir), relayed);
     app?.close();
   }
+}
+
+/** The repo events `app` emits while a command runs, as the server's relay takes them. */
+function collectRepoEvents(app: App): ClusterEvent[] {
+  const events: ClusterEvent[] = [];
+  app.events.onChanged(({ repo }) => void events.push({ type: 'changed', repoId: repo.id }));
+  app.events.onRemoved(({ repo }) => void events.push({ type: 'removed', repo }));
+  return events;
 }
 
 function fail(err: unknown, app?: App): number {

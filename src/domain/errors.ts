@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   FERRY_DISK_FULL: 'The disk holding the data dir is (nearly) full: writes are refused, reads go on.',
   FERRY_BACKUP_CORRUPT: 'A backup archive is damaged (a SHA-256 differs from its manifest, or it is truncated) or is not a Ferry backup; nothing was restored.',
   FERRY_RESTORE_TARGET_NOT_EMPTY: '`ferry restore` was pointed at a data dir that holds files; restore into a new, empty directory.',
+  FERRY_LOCK_TIMEOUT: 'Another Ferry process held a repository\'s lock (a push, housekeeping, an import, a move) for longer than a command waits; try again when it is done.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,4 @@
-import type { ClusterLocks } from '../cluster/locks.js';
+import { repoLockKey, type ClusterLocks } from '../cluster/locks.js';
 import type { RefWatcher } from '../events/ref-watch.js';
 import { randomBytes } from 'node:crypto';
 import { FerryError, describeError } from '../domain/errors.js';
@@ -171,6 +171,23 @@ export class MirrorService {
     return r.ran ? r.value : undefined;
   }
 
+  /**
+   * Runs `pull` on the mirror's directory holding the repo's lock (src/cluster/locks.ts), the one a
+   * move or removal takes in any process: the directory is read again under it, so a sync never
+   * writes at a path the repo has just left.
+   * @throws FerryError (FERRY_REPO_NOT_FOUND) when the repo was removed before the sync began
+   */
+  private async withRepoLock<T>(mirror: Mirror, pull: (dir: string) => Promise<T>): Promise<T> {
+    const locks = this.deps.locks;
+    if (!locks) return pull(this.deps.repositories.directoryOf(mirror.repo));
+    const path = (await this.deps.store.byRepoId(mirror.repo.id))?.repo.path ?? mirror.repo.path;
+    return locks.withLock(repoLockKey(path), async () => {
+      const fresh = await this.deps.store.byRepoId(mirror.repo.id);
+      if (!fresh) throw new FerryError('FERRY_REPO_NOT_FOUND', `${mirror.repo.path} was removed before its sync began`);
+      return pull(this.deps.repositories.directoryOf(fresh.repo));
+    });
+  }
+
   private async runSync(mirror: Mirror, options: { allowForce?: boolean; progress?: ProgressOutput }): Promise<SyncOutcome> {
     const { repo } = mirror;
     const sources = this.deps.sources;
@@ -186,13 +203,9 @@ export class MirrorService {
       let outcome: SyncOutcome;
       progress.start();
       try {
-        outcome = await sources.remotes[repo.kind].pull(
-          source,
-          this.deps.repositories.directoryOf(repo),
-          { ...access, signal: this.shutdown.signal },
-          { allowForce: options.allowForce ?? mirror.allowForce },
-          progress,
-        );
+        const pull = (dir: string) =>
+          sources.remotes[repo.kind].pull(source, dir, { ...access, signal: this.shutdown.signal }, { allowForce: options.allowForce ?? mirror.allowForce }, progress);
+        outcome = await this.withRepoLock(mirror, pull);
       } finally {
         await access.dispose();
       }

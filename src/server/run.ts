@@ -28,7 +28,8 @@ import { HgServe } from '../vcs/hg/serve.js';
 import { hgTempDir, removeOrphanSpools } from '../vcs/hg/spool.js';
 import { removeStaleTemp } from '../storage/stale-temp.js';
 import { ClusterBus } from '../cluster/bus.js';
-import { joinCluster } from '../cluster/attach.js';
+import { applyClusterEvent, joinCluster } from '../cluster/attach.js';
+import { localRelaySocket, serveLocalRelay } from '../cluster/local-relay.js';
 import { isPostgresUrl } from '../cluster/database-url.js';
 
 export interface RunningServer {
@@ -55,13 +56,26 @@ export async function startServers(app: App): Promise<RunningServer> {
   await app.hgPhases.reconcile();
   // Several nodes on one PostgreSQL: this node hears the others' repo events and they hear its own.
   const bus = isPostgresUrl(app.config.database.url) ? new ClusterBus(app.config.database.url, app.node, app.log) : undefined;
-  if (bus) await joinCluster({ events: app.events, repos: app.stores.repos, forgetLookups: () => app.cdnRepos.clear(), log: app.log }, bus);
+  const clusterDeps = { events: app.events, repos: app.stores.repos, forgetLookups: () => app.cdnRepos.clear(), log: app.log };
+  if (bus) await joinCluster(clusterDeps, bus);
+  // `ferry` command lines on this data dir tell this server of their repo events at once (and,
+  // through it, the other nodes): a repo moved, removed or made private in a shell is not served
+  // from what this server kept a lookup's lifetime longer.
+  const relay = await serveLocalRelay(
+    localRelaySocket(app.config.runDir),
+    async (event) => {
+      await applyClusterEvent(clusterDeps, event);
+      await bus?.publish(event);
+    },
+    app.log,
+  );
   let sshPort = app.config.ssh.port;
   const readiness = new Readiness({ pingDatabase: () => app.stores.repos.byId(0), reposDir: app.config.reposDir });
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort, readiness)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
     await app.hgHttp.stop();
+    relay?.close();
     throw listenError(err, 'http', app.config.http.listen, app.config.http.port);
   });
   const httpPort = listener.port;
@@ -76,6 +90,7 @@ export async function startServers(app: App): Promise<RunningServer> {
     http.closeAllConnections();
     await Promise.all([listener.closeListener(), listener.stopWorkers(), app.hgHttp.stop()]);
     hgServe.stop();
+    relay?.close();
     throw listenError(err, 'ssh', app.config.ssh.listen, app.config.ssh.port);
   }
   const scheduler = new MirrorScheduler(app.mirrors, app.config.mirrors.concurrency);
@@ -110,6 +125,7 @@ export async function startServers(app: App): Promise<RunningServer> {
       hgServe.stop();
       await Promise.all([app.hgHttp.stop(), app.housekeeping.stop()]);
       await bus?.stop();
+      relay?.close();
     },
   };
 }

@@ -15,6 +15,12 @@ export interface HousekeepingOptions {
   readonly log: Logger;
   /** Per-repo locks shared with the other nodes (src/cluster/locks.ts): one node works on a repo at a time. */
   readonly locks?: ClusterLocks;
+  /**
+   * The repo as the database has it now (by id), or undefined once removed: read under the repo's
+   * lock before a job starts, so a job queued before a move or removal — by any process, `ferry
+   * repo mv` in a shell included — never writes its caches back at the old path.
+   */
+  readonly current?: (repo: Repo) => Promise<Repo | undefined>;
 }
 
 type JobKind = 'git-repack' | 'git-commit-graph' | 'hg-caches';
@@ -29,7 +35,8 @@ export interface HousekeepingDone {
   readonly kind: JobKind;
   readonly path: string;
   readonly ms: number;
-  readonly outcome: 'done' | 'yielded' | 'failed';
+  /** skipped: the repo was moved or removed since the job was queued (a moved repo's job is queued again). */
+  readonly outcome: 'done' | 'yielded' | 'failed' | 'skipped';
 }
 
 /** Niceness of housekeeping processes: below every request's hg and git (nice(2), 19 is lowest). */
@@ -148,7 +155,7 @@ export class Housekeeping {
       const started = Date.now();
       let outcome: HousekeepingDone['outcome'] = 'done';
       try {
-        await this.run(job, abort.signal);
+        if (!(await this.run(job, abort.signal))) outcome = 'skipped';
       } catch (err) {
         outcome = abort.signal.aborted ? 'yielded' : 'failed';
         if (outcome === 'failed') this.options.log.warn({ err, path: job.repo.path, job: job.kind }, 'housekeeping failed; the repo is served as it is');
@@ -174,10 +181,27 @@ export class Housekeeping {
     }
   }
 
-  /** Runs `job` under the repo's lock; when another node holds it (doing the same work), this one skips. */
-  private async run(job: Job, signal: AbortSignal): Promise<void> {
-    if (!this.options.locks) return this.runNow(job, signal);
-    await this.options.locks.tryWithLock(repoLockKey(job.repo.path), () => this.runNow(job, signal));
+  /**
+   * Runs `job` under the repo's lock; when another node or process holds it (doing the same work,
+   * or moving the repo), this one skips. False when the job did not run because its repo was
+   * moved (then it is queued again at the new path) or removed since it was queued.
+   */
+  private async run(job: Job, signal: AbortSignal): Promise<boolean> {
+    const { locks } = this.options;
+    if (!locks) return this.runCurrent(job, signal);
+    const r = await locks.tryWithLock(repoLockKey(job.repo.path), () => this.runCurrent(job, signal));
+    return r.ran ? r.value : true;
+  }
+
+  private async runCurrent(job: Job, signal: AbortSignal): Promise<boolean> {
+    const repo = this.options.current ? await this.options.current(job.repo) : job.repo;
+    if (!repo) return false;
+    if (repo.path !== job.repo.path) {
+      this.enqueue({ kind: job.kind, repo });
+      return false;
+    }
+    await this.runNow(job, signal);
+    return true;
   }
 
   private async runNow(job: Job, signal: AbortSignal): Promise<void> {

@@ -63,6 +63,54 @@ describe('housekeeping after pushes', () => {
   });
 });
 
+describe('housekeeping and `ferry repo mv` / `rm` from a shell (another process)', () => {
+  let ferry: FerryServer;
+  let alice: Client;
+  before(async () => {
+    ferry = await startFerry({ env: { FERRY_LOG_LEVEL: 'info' } });
+    alice = await addUser(ferry, 'alice', { admin: true });
+  });
+  after(() => ferry?.stop());
+
+  /** An hg repo with many files changed over many changesets: its blame warm-up takes a while. */
+  async function busyHgRepo(): Promise<string> {
+    const work = await makeHgRepo(alice, 1);
+    for (let c = 0; c < 12; c++) {
+      for (let f = 0; f < 60; f++) writeFileSync(join(work, `f${f}.txt`), `${'line\n'.repeat(f)}change ${c}\n`);
+      await expectOk(alice.hg(['-R', work, 'commit', '-A', '-m', `change ${c}`]));
+    }
+    return work;
+  }
+
+  it('a repo moved right after a push: its warm-up never writes back at the old path, which a new repo may take', async () => {
+    const work = await busyHgRepo();
+    for (let round = 0; round < 3; round++) {
+      const from = `mv/old${round}`;
+      const to = `mv/new${round}`;
+      await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', from]));
+      const before = doneLines(ferry, 'hg-caches');
+      await expectOk(alice.hg(['-R', work, 'push', alice.sshUrl(from)]));
+      // At once, from a shell: the server's warm-up of this push is running or queued.
+      await ferry.cliOk(['repo', 'mv', from, to]);
+      await waitForJobs(ferry, 'hg-caches', before + 1);
+      await sleep(300);
+      assert.equal(existsSync(join(ferry.dataDir, 'repos', 'mv', `old${round}`)), false, `nothing at ${from} after the move:\n${ferry.output()}`);
+      assert.ok(existsSync(join(ferry.dataDir, 'repos', 'mv', `new${round}`, '.hg', 'store')));
+      await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', from]), 'a new repo at the old path');
+    }
+  });
+
+  it('a repo removed right after a push leaves no directory behind', async () => {
+    const work = await busyHgRepo();
+    await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', 'rm/gone']));
+    await expectOk(alice.hg(['-R', work, 'push', alice.sshUrl('rm/gone')]));
+    await ferry.cliOk(['repo', 'rm', 'rm/gone']);
+    await sleep(1500);
+    assert.equal(existsSync(join(ferry.dataDir, 'repos', 'rm', 'gone')), false, ferry.output());
+    await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', 'rm/gone']), 'a new repo at the same path');
+  });
+});
+
 describe('stale temp files at start', () => {
   it('removes what killed imports and clone bundle builds left, and keeps what is still being written', async () => {
     const data = tempDir('ferry-hk-stale-');
