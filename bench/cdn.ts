@@ -585,6 +585,12 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
 }
 
 /** Resident memory of a process, in MB (from /proc). */
+/** The process's anonymous resident memory (heap, buffers), without the mapped files node's code is. */
+function anonMb(pid: number): number {
+  const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -642,8 +648,8 @@ async function bigRepoCase(data: string, ferryPort: number, gitEnv: NodeJS.Proce
     }
   });
   console.log(
-    `big repo: RSS primary ${rssMb(ferryPid).toFixed(0)} MB, workers ${workers.map((pid) => `${rssMb(pid).toFixed(0)} MB`).join(', ') || 'none'} ` +
-      `(budget ${opts.memory} in all, split between the workers; RSS also counts node itself, ~60 MB a process)`,
+    `big repo: RSS primary ${rssMb(ferryPid).toFixed(0)} MB, workers ${workers.map((pid) => `${rssMb(pid).toFixed(0)} MB (anonymous ${anonMb(pid).toFixed(0)} MB)`).join(', ') || 'none'} ` +
+      `(budget ${opts.memory} in all, split between the workers; RSS also counts node itself, ~60 MB a process, ~45 MB of it node's own code shared between them)`,
   );
 }
 

@@ -152,6 +152,7 @@ export class CdnWorkerPool {
       [PRIMARY_PORT_ENV]: String(this.primaryPort),
       [WORKER_BUDGET_ENV]: String(Math.floor(this.config.cdn.memory / this.count)),
       [FORWARD_SECRET_ENV]: this.forwardSecret,
+      GLIBC_TUNABLES: workerMallocTunables(process.env.GLIBC_TUNABLES),
     };
     const child = fork(WORKER_MAIN, [], { execArgv: process.env.FERRY_PROF_ARGV ? process.env.FERRY_PROF_ARGV.split(' ') : undefined, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 } };
@@ -182,4 +183,17 @@ export class CdnWorkerPool {
       setTimeout(() => this.spawn(), 500).unref();
     });
   }
+}
+
+/**
+ * glibc's malloc settings for a worker (GLIBC_TUNABLES, glibc manual "Memory Allocation
+ * Tunables"), after any the operator set. A file's bytes above 128 KB get their own mmap(2) and go
+ * back to the system when freed: by default glibc raises its mmap threshold to the size of each
+ * such block freed (up to 32 MB), so after the first big file was dropped the next ones came from
+ * the heap, and a worker churning through big files kept some 50 MB of freed heap it could not
+ * return (bench/cdn.ts's big-repo case). Setting the threshold turns that adjustment off.
+ */
+export function workerMallocTunables(existing: string | undefined): string {
+  const ours = 'glibc.malloc.mmap_threshold=131072';
+  return existing ? `${ours}:${existing}` : ours;
 }
