@@ -83,6 +83,11 @@ describe('API validation after authentication, visibility and authorization (cur
       assert.equal(r.error?.code, 'FERRY_AUTH_REQUIRED');
       assert.match(r.head, /^www-authenticate: Basic/im);
     }
+    // The mirror-sync webhook: an unsigned request with a bad path is 401 too.
+    for (const path of ['/mirrors/bad%ZZ/sync', '/mirrors/-bad/sync']) {
+      const hook = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '--data-raw', '{}', `${api}${path}`]);
+      assert.equal(hook.status, 401, `${path}: ${JSON.stringify(hook.error)}`);
+    }
   });
 
   it('api validation before visibility: a stranger with a bad body on a private repo gets 404, as for a missing repo', async () => {
