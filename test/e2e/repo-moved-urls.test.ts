@@ -101,6 +101,14 @@ for (const workers of [2, 1]) {
       }
       const followed = await runOk('curl', ['-sS', '-L', '-w', '%{http_code} %{num_redirects}', `${ferry.baseUrl}/cdn/pub/old@main/a.txt`]);
       assert.equal(followed.stdout, 'file of pub/old\n200 1');
+      // Renamed again through the REST API (as from the web settings): both old paths lead to the new one.
+      const token = tokenOf((await ferry.cliOk(['token', 'add', 'alice'])).stdout);
+      const renamed = await runOk('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'PATCH', '-H', `Authorization: token ${token}`, '-H', 'Content-Type: application/json', '--data-raw', '{"name":"renamed"}', `${ferry.baseUrl}/api/v1/repos/pub/new`]);
+      assert.equal(renamed.stdout, '200');
+      for (const from of ['old', 'new']) {
+        assert.deepEqual(await head(`${ferry.baseUrl}/cdn/pub/${from}@main/a.txt?v=2`, [], 'GET'), { status: 301, location: '/cdn/pub/renamed@main/a.txt?v=2' }, from);
+        assert.deepEqual(await head(`${ferry.baseUrl}/pub/${from}/-/raw/main/a.txt`, [], 'HEAD'), { status: 301, location: '/pub/renamed/-/raw/main/a.txt' }, from);
+      }
     });
   });
 }
