@@ -83,6 +83,11 @@ describe('API validation after authentication, visibility and authorization (cur
       assert.equal(r.error?.code, 'FERRY_AUTH_REQUIRED');
       assert.match(r.head, /^www-authenticate: Basic/im);
     }
+    // Reads about "the user" with a bad path or query.
+    for (const path of ['/user/keys/0', '/user/repos?limit=lots']) {
+      const r = await curl([`${api}${path}`]);
+      assert.equal(r.status, 401, `GET ${path}: ${JSON.stringify(r.error)}`);
+    }
     // The mirror-sync webhook: an unsigned request with a bad path is 401 too.
     for (const path of ['/mirrors/bad%ZZ/sync', '/mirrors/-bad/sync']) {
       const hook = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '--data-raw', '{}', `${api}${path}`]);

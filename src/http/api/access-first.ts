@@ -10,6 +10,8 @@ import { repoPathOf } from './repo-access.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** A route under one repo, as Hono spells the templates (`{owner}` → `:owner`), after the base path. */
 const REPO_ROUTE = /^\/api\/v1\/repos\/:owner\/:repo(\/.*)?$/;
+/** Routes about the signed-in user (`/user`, `/user/keys/{id}`, `/user/repos`): a user to read them too. */
+const USER_ROUTE = /^\/api\/v1\/user(\/|$)/;
 
 /**
  * Decides who may call an API route before its request is validated, in the order Gitea and
@@ -23,7 +25,7 @@ const REPO_ROUTE = /^\/api\/v1\/repos\/:owner\/:repo(\/.*)?$/;
  * Rules: a write (any method but GET/HEAD/OPTIONS) needs a signed-in user; a route under
  * `/repos/{owner}/{repo}` needs read access to read, write access to write, and admin access for
  * webhooks and the repo's settings, rename, transfer and deletion (as the handlers ask); other
- * writes (`/user/keys`, `/user/repos`) need a token that may write.
+ * writes (`/user/keys`, `/user/repos`) need a token that may write, and reads of `/user…` a user.
  */
 export function accessFirst(app: App): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -35,6 +37,7 @@ export function accessFirst(app: App): MiddlewareHandler<ApiEnv> {
     const repoRoute = REPO_ROUTE.exec(route.path);
     if (!repoRoute) {
       if (write) requireWriter(subject);
+      else if (USER_ROUTE.test(route.path)) requireUser(subject);
       return next();
     }
     if (write) requireUser(subject);
