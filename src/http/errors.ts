@@ -50,13 +50,38 @@ export interface ErrorReplyOptions {
 /**
  * Where a request for a moved repo goes: the same URL with the old path (matched without regard
  * to case) replaced by the new one, e.g. `/team/old/info/refs?service=…` → `/team/new/info/refs?…`.
- * A path-absolute Location (RFC 9110 §10.2.2), which hg, git and browsers resolve.
+ * A path-absolute Location (RFC 9110 §10.2.2), which hg, git and browsers resolve. The CDN's
+ * `/cdn/OLD@REF/FILE` goes to `/cdn/NEW@REF/FILE`, the REST API's `/api/v1/repos/{owner}/{repo}/…`
+ * to the new owner and name (Gitea's redirect of a renamed repo); the query string is kept.
  */
 export function movedLocation(err: RepoMovedError, url: URL): string {
-  const from = `/${String(err.data.from)}`;
-  const to = `/${String(err.data.to)}`;
-  const rest = url.pathname.toLowerCase().startsWith(from.toLowerCase()) ? url.pathname.slice(from.length) : '';
-  return `${to}${rest}${url.search}`;
+  const from = String(err.data.from);
+  const to = String(err.data.to);
+  const api = API_REPO_URL.exec(url.pathname);
+  if (api) {
+    // `/api/v1/repos/{owner}/{repo}/…`: owner and name of the new path, Gitea's split.
+    const named = `${safeDecode(api[1] as string)}/${safeDecode(api[2] as string)}`;
+    if (named.toLowerCase() === from.toLowerCase() && to.includes('/')) {
+      const slash = to.lastIndexOf('/');
+      return `/api/v1/repos/${encodeURIComponent(to.slice(0, slash))}/${encodeURIComponent(to.slice(slash + 1))}${api[3] ?? ''}${url.search}`;
+    }
+  }
+  // `/cdn/OLD@REF/FILE` and `/cdn/OLD/FILE` as `/OLD/…`: only the repo's part changes.
+  const prefix = url.pathname.startsWith('/cdn/') ? '/cdn' : '';
+  const path = url.pathname.slice(prefix.length);
+  const rest = path.toLowerCase().startsWith(`/${from}`.toLowerCase()) ? path.slice(from.length + 1) : '';
+  return `${prefix}/${to}${rest}${url.search}`;
+}
+
+/** A REST API URL naming a repo: owner (slashes URL-encoded), name, and the rest of the path. */
+const API_REPO_URL = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)(\/.*)?$/;
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Where the REST API's OpenAPI document is served (the `url` of its error bodies). */

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { parseRequestHead } from '../../src/cdn/workers/fast-http.js';
 import { scanHead } from '../../src/cdn/workers/head-scan.js';
@@ -45,8 +48,15 @@ describe('CDN fast lane: the reuse key read from the bytes', () => {
     assert.equal(scan(BROWSER.replace('gzip, deflate, br, zstd', 'br, gzip')), key, 'another spelling of the same encoding does not');
   });
 
-  it('joins repeated fields as the parser does, and lets the first Range win', () => {
+  it('joins repeated fields as node does: lists with ", ", Cookie with "; ", the first If-Modified-Since wins', () => {
+    const parsed = parseRequestHead('GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\ncookie: ferry_session=s\r\nRange: bytes=0-1\r\nRange: bytes=5-\r\nIf-Modified-Since: one\r\nIf-Modified-Since: two\r\nCache-Control: no-cache\r\nCache-Control: max-age=0', '127.0.0.1');
+    assert.equal(parsed?.headers.cookie, 'a=1; ferry_session=s');
+    assert.equal(parsed?.headers.range, 'bytes=0-1, bytes=5-');
+    assert.equal(parsed?.headers['if-modified-since'], 'one');
+    assert.equal(parsed?.headers['cache-control'], 'no-cache, max-age=0');
     for (const head of [
+      'GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Mon, 30 Nov 2026 21:42:08 GMT\r\nIf-Modified-Since: Tue, 01 Dec 2026 01:00:00 GMT',
+      'GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\nCookie: ferry_session=s\r\nIf-None-Match: "a"\r\nIf-None-Match: "b"',
       'GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nAccept-Encoding: identity\r\naccept-encoding: br',
       'GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nIf-None-Match: "a"\r\nIf-None-Match:   "b"  ',
       'GET /cdn/a@1/x HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\nRange: bytes=5-\r\nIf-Range: "x"\r\nif-range: "y"',
@@ -96,6 +106,9 @@ describe('CDN fast lane: the reuse key read from the bytes', () => {
       'If-Range: "y"', 'If-Modified-Since: Mon, 30 Nov 2026 21:42:08 GMT', 'Connection: close', 'connection: keep-alive',
       'Authorization: Basic eA==', 'Content-Length: 1', 'User-Agent: x\ty', 'X: \x80\xff', 'X-Bad: \x00', 'Bad Name: x',
       ' lead: x', 'Colon:: x', 'Host: other', 'Cookie: a=b; c=d', 'Expect: x', 'Upgrade: h2c', 'E: ', 'Range:  bytes=0-  ',
+      // Fields that repeat: a second line of each.
+      'cookie: ferry_session=abc', 'If-None-Match: "z", W/"w"', 'Accept-Encoding: identity', 'If-Modified-Since: Tue, 01 Dec 2026 01:00:00 GMT',
+      'Range: bytes=3-4', 'if-range: "q"', 'Cache-Control: no-cache', 'cache-control: max-age=0',
     ];
     const lines = ['GET /cdn/a@1/x HTTP/1.1', 'HEAD /cdn/a@1/y?z=1 HTTP/1.0', 'GET /cdn/%20 HTTP/1.1', 'GET /cdnx HTTP/1.1'];
     let seed = 42;
@@ -116,5 +129,48 @@ describe('CDN fast lane: the reuse key read from the bytes', () => {
       assert.equal(key, parsed.key, JSON.stringify(head));
     }
     assert.ok(keyed > 1000, `only ${keyed} random heads were keyed`);
+  });
+
+  it("reads repeated lines of every field as node's own server does (random heads)", async () => {
+    const pieces = [
+      'Cookie: a=b', 'cookie: ferry_session=abc; c=d', 'Accept-Encoding: gzip', 'accept-encoding: br;q=0', 'If-None-Match: "x"', 'If-None-Match: W/"y", "z"',
+      'Cache-Control: no-cache', 'cache-control: max-age=0', 'If-Modified-Since: Mon, 30 Nov 2026 21:42:08 GMT', 'If-Modified-Since: Tue, 01 Dec 2026 01:00:00 GMT',
+      'Range: bytes=0-1', 'range: bytes=5-', 'If-Range: "r"', 'User-Agent: one', 'User-Agent: two', 'Authorization: Basic eA==', 'Authorization: token t',
+      'Referer: http://a/', 'X-Other: 1', 'x-other: 2',
+    ];
+    const FIELDS = ['cookie', 'accept-encoding', 'if-none-match', 'cache-control', 'if-modified-since', 'range', 'if-range', 'user-agent', 'authorization', 'referer', 'x-other'];
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(204, { Connection: 'close' }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    try {
+      for (let n = 0; n < 150; n++) {
+        const fields = ['Host: h'];
+        for (let k = 2 + random(8); k > 0; k--) fields.push(pieces[random(pieces.length)] as string);
+        const head = ['GET /cdn/a@1/x HTTP/1.1', ...fields].join('\r\n');
+        const ours = parseRequestHead(head, '127.0.0.1');
+        assert.ok(ours, JSON.stringify(head));
+        const socket = connect(port, '127.0.0.1');
+        socket.end(`${head}\r\n\r\n`);
+        socket.resume();
+        await once(socket, 'close');
+        const nodes = seen.pop();
+        assert.ok(nodes, `node read ${JSON.stringify(head)}`);
+        for (const name of FIELDS) assert.equal(ours.headers[name], nodes[name], `${name} of ${JSON.stringify(head)}`);
+        const key = scan(head);
+        if (key !== undefined) assert.equal(key, parsedKey(head).key, JSON.stringify(head));
+      }
+    } finally {
+      server.close();
+    }
   });
 });

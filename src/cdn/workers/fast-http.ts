@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Reply, RequestHead } from '../../http/reply.js';
+import { combineFieldLine } from '../../http/repeated-fields.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { keptAlive, scanHead } from './head-scan.js';
@@ -32,8 +33,8 @@ const HEAD_SWEEPS = 4;
 const REQUEST_LINE = /^(GET|HEAD) (\/cdn\/[\x21-\x7e]*) HTTP\/1\.([01])$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-/** Headers whose repeats are dropped (as node does), not joined with ", ". */
-const FIRST_WINS = new Set(['authorization', 'host', 'range', 'if-range', 'x-ferry-forwarded-client']);
+/** Ferry's own hop header: a client's repeat never joins the first line (it is vouched for as sent). */
+const OWN_FIRST_WINS = 'x-ferry-forwarded-client';
 
 /** Answers a parsed request; undefined hands the connection, this request included, to node's server. */
 export type FastAnswer = (req: RequestHead) => Promise<Reply | undefined>;
@@ -479,8 +480,8 @@ export function parseRequestHead(head: string, remoteAddress: string | undefined
     const existing = fields[name];
     // A second Host is refused (400) by node's server, which checks framing (RFC 9112 section 3.2).
     if (existing !== undefined && name === 'host') return undefined;
-    if (existing === undefined) fields[name] = value;
-    else if (!FIRST_WINS.has(name)) fields[name] = `${existing}, ${value}`;
+    // Repeated lines as node's parser combines them (Cookie with "; ", lists with ", ").
+    if (existing === undefined || name !== OWN_FIRST_WINS) fields[name] = combineFieldLine(name, existing, value);
   }
   const http10 = m[3] === '0';
   if (fields['transfer-encoding'] !== undefined || fields.upgrade !== undefined || fields.expect !== undefined) return undefined;

@@ -153,13 +153,14 @@ export function scanHead(buf: Buffer, end: number): string | undefined {
         ifNoneMatch = joined(ifNoneMatch, buf.toString('latin1', valueStart, valueEnd));
         break;
       case Field.IfModifiedSince:
-        ifModifiedSince = joined(ifModifiedSince, buf.toString('latin1', valueStart, valueEnd));
+        // Not a list: node keeps the first line (src/http/repeated-fields.ts).
+        ifModifiedSince ??= buf.toString('latin1', valueStart, valueEnd);
         break;
       case Field.Range:
-        range ??= buf.toString('latin1', valueStart, valueEnd);
+        range = joined(range, buf.toString('latin1', valueStart, valueEnd));
         break;
       case Field.IfRange:
-        ifRange ??= buf.toString('latin1', valueStart, valueEnd);
+        ifRange = joined(ifRange, buf.toString('latin1', valueStart, valueEnd));
         break;
     }
   }
@@ -168,7 +169,7 @@ export function scanHead(buf: Buffer, end: number): string | undefined {
   return hotKeyOf(method, buf.toString('latin1', targetStart, targetEnd), http10, acceptEncoding, ifNoneMatch, ifModifiedSince, range, ifRange);
 }
 
-/** A repeated field's values as parsers join them (RFC 9110 section 5.3). */
+/** A repeated list field's values as node's parser joins them (RFC 9110 section 5.3; src/http/repeated-fields.ts). */
 function joined(existing: string | undefined, value: string): string {
   return existing === undefined ? value : `${existing}, ${value}`;
 }

@@ -32,9 +32,9 @@ function one(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * The key `hotKey` makes, from the fields themselves (header values as a parser joins them:
- * repeats with ", ", except `Range` and `If-Range`, whose first wins). For scanHead, which reads
- * them straight from the bytes.
+ * The key `hotKey` makes, from the fields themselves (header values as node's parser joins them:
+ * repeats with ", ", except `If-Modified-Since`, whose first wins; src/http/repeated-fields.ts).
+ * For scanHead, which reads them straight from the bytes.
  */
 export function hotKeyOf(
   method: string,

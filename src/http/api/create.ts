@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { FerryError } from '../../domain/errors.js';
 import type { App } from '../../main.js';
 import { statusOf } from '../errors.js';
+import { accessFirst } from './access-first.js';
 import { apiAuth } from './auth.js';
 import type { ApiEnv, ApiRouter, ApiServer } from './env.js';
 import { apiErrorResponse, apiNotFound, validationHook } from './errors.js';
@@ -51,6 +52,8 @@ export function createApi(app: App, server: ApiServer = { sshPort: () => app.con
     await next();
   });
   api.use('*', apiAuth(app));
+  // Who may call a route is decided before its schemas validate the request (401, 404, 403, then 400).
+  api.use('*', accessFirst(app));
   for (const register of API_MODULES) register(api, app, server);
   api.get('/openapi.json', (c) => c.json(openApiDocument(api)));
   return api;

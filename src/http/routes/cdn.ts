@@ -1,6 +1,6 @@
 import { repoNotFound, type AccessPolicy } from '../../access/policy.js';
 import type { Subject } from '../../access/subject.js';
-import { FerryError, NotFoundError } from '../../domain/errors.js';
+import { FerryError, NotFoundError, RepoMovedError } from '../../domain/errors.js';
 import { isRepoPath, type RepoPath } from '../../domain/repo-path.js';
 import type { CdnService, ResolvedRef } from '../../cdn/service.js';
 import { blobReply } from '../../cdn/respond.js';
@@ -65,7 +65,7 @@ export async function answerCdn(deps: CdnRouteDeps, req: RequestHead): Promise<R
     return await serve(deps, req, subject, url);
   } catch (err) {
     if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
-    return withCors(cdnErrorReply(err, subject));
+    return withCors(cdnErrorReply(err, subject, target));
   }
 }
 
@@ -96,6 +96,7 @@ async function locate(deps: CdnRouteDeps, subject: Subject, url: CdnUrl): Promis
       const n = url.afterAt.length > 1 ? await deps.cdn.splitRef(repo, url.afterAt) : 1;
       return { repo, refName: url.afterAt.slice(0, n).join('/'), file: url.afterAt.slice(n) };
     }
+    if (isRepoPath(path)) await throwIfMoved(deps, subject, path as RepoPath);
   }
   const found = await longestRepoPrefix(deps, subject, url.segments);
   return { repo: found.repo, refName: undefined, file: url.segments.slice(found.length) };
@@ -167,7 +168,22 @@ async function longestRepoPrefix(deps: CdnRouteDeps, subject: Subject, segments:
     const repo = await deps.repos.byPath(path as RepoPath);
     if (repo && (await deps.policy.levelOn(subject, repo)) !== 'none') return { repo, length: n };
   }
+  for (let n = segments.length; n > 0; n--) {
+    const path = segments.slice(0, n).join('/');
+    if (isRepoPath(path)) await throwIfMoved(deps, subject, path as RepoPath);
+  }
   throw repoNotFound(segments.join('/'));
+}
+
+/**
+ * A repo moved away from `path` (`ferry repo mv`, none created there since) answers as the web
+ * pages and the wire protocols do: 301 to the same URL under its new path, only to a subject who
+ * may read it there (to others it is missing, as the policy decides).
+ * @throws RepoMovedError FERRY_REPO_MOVED
+ */
+async function throwIfMoved(deps: CdnRouteDeps, subject: Subject, path: RepoPath): Promise<void> {
+  const moved = await deps.policy.movedTo(subject, path);
+  if (moved) throw new RepoMovedError(path, moved.path);
 }
 
 function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {
@@ -176,7 +192,8 @@ function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {
 }
 
 /** 401 with a challenge when an anonymous caller may be missing credentials; else the usual mapping. */
-function cdnErrorReply(err: unknown, subject: Subject | undefined): Reply {
+function cdnErrorReply(err: unknown, subject: Subject | undefined, target: string): Reply {
+  if (err instanceof RepoMovedError) return errorReply(err, { url: new URL(target, 'http://cdn.invalid') });
   const status = statusOf(err);
   const anonymous = subject === undefined || subject.kind === 'anonymous';
   if (status === 401 || (anonymous && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND')) {

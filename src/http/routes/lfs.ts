@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pushRefusal } from '../../access/push.js';
 import type { Subject } from '../../access/subject.js';
-import { FerryError, InvalidInputError, isFerryError } from '../../domain/errors.js';
+import { FerryError, InvalidInputError, RepoMovedError, isFerryError } from '../../domain/errors.js';
 import { parseRepoPath } from '../../domain/repo-path.js';
 import { OID } from '../../lfs/pointer.js';
 import { LfsTokens, LFS_TOKEN_SECONDS } from '../../lfs/tokens.js';
 import type { App } from '../../main.js';
 import type { Repo } from '../../store/types.js';
 import { readSmallBody } from '../body.js';
-import { statusOf } from '../errors.js';
+import { movedLocation, statusOf } from '../errors.js';
 import { publicBaseUrl } from '../public-url.js';
 import type { HttpRoute } from '../route.js';
 
@@ -43,7 +43,7 @@ export function lfsRoute(app: App): HttpRoute {
         await serveLfs(app, req, res, m[1] as string, m[2] as string);
       } catch (err) {
         if (statusOf(err) === 500) app.log.error({ err, url: url.pathname }, 'lfs request failed');
-        sendLfsError(res, err);
+        sendLfsError(res, err, url);
       }
       return true;
     },
@@ -158,7 +158,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
  * LFS errors are JSON `{"message"}` (docs/api/batch.md "Response Errors"); bad input and content
  * that does not match its id are 422; the anonymous are asked for Basic credentials.
  */
-function sendLfsError(res: ServerResponse, err: unknown): void {
+function sendLfsError(res: ServerResponse, err: unknown, url: URL): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -166,5 +166,7 @@ function sendLfsError(res: ServerResponse, err: unknown): void {
   const status = isFerryError(err) && err.code === 'FERRY_INVALID_INPUT' ? 422 : statusOf(err);
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const headers: Record<string, string> = status === 401 ? { 'LFS-Authenticate': 'Basic realm="Ferry"', 'WWW-Authenticate': 'Basic realm="Ferry"' } : {};
+  // A moved repo: the same URL under its new path, as the wire protocols answer.
+  if (err instanceof RepoMovedError) Object.assign(headers, { Location: movedLocation(err, url), 'Cache-Control': 'no-store' });
   sendJson(res, status, { message, ...(isFerryError(err) ? { code: err.code } : {}) }, headers);
 }

@@ -42,6 +42,11 @@ async function answer(mirrors: MirrorService, req: IncomingMessage, res: ServerR
     sendError(res, new FerryError('FERRY_USAGE', 'use POST to ask for a sync'), { json: true, headers: { Allow: 'POST' } });
     return;
   }
+  // Authentication before validation (as the REST API): an unsigned request is 401 whatever its path.
+  const claim = webhookClaimOf(req.headers);
+  if (!claim) {
+    throw new FerryError('FERRY_AUTH_REQUIRED', 'sign the request with the mirror secret (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or Authorization: Bearer)');
+  }
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);
@@ -49,10 +54,6 @@ async function answer(mirrors: MirrorService, req: IncomingMessage, res: ServerR
     throw new FerryError('FERRY_INVALID_INPUT', 'malformed URL escape in the mirror path');
   }
   const path = parseRepoPath(decoded);
-  const claim = webhookClaimOf(req.headers);
-  if (!claim) {
-    throw new FerryError('FERRY_AUTH_REQUIRED', 'sign the request with the mirror secret (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or Authorization: Bearer)');
-  }
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > MAX_BODY) throw new FerryError('FERRY_TOO_LARGE', 'webhook payload over 25 MB');
   const mirror = await mirrors.byPath(path);

@@ -165,7 +165,9 @@ export const reposApi: ApiModule = (api, app, server) => {
       // Returns once the CDN and `ferry publish`, which read visibility from their own lookups, heard.
       changed = await app.repositories.setPublic(changed.path, !edit.private);
     }
-    return c.json(await oneRepo(app, server, c, { ...found, repo: changed }), 200);
+    // A renamed repo is read in its new directory (the old one is gone: git there was a 500).
+    const browser = changed.path === found.repo.path ? found.browser : app.browsers.for(changed, app.repositories.directoryOf(changed));
+    return c.json(await oneRepo(app, server, c, { ...found, repo: changed, browser }), 200);
   });
 
   api.openapi(transferRepo, async (c) => {
