@@ -6,11 +6,13 @@ import { SizedLru, stringBytes } from './sized-lru.js';
  * What the repository browsers keep in memory, shared by every repository and each bounded in
  * bytes (least recently used goes first). Keys start with the repository directory and a NUL
  * (`cacheKey`), so one repository's entries can be dropped together.
- * - diffs, blames, trees and manifests: immutable for a full commit id (and path);
+ * - diffs, blames, trees, manifests and hg file contents: immutable for a full commit id (and path);
  * - logs: immutable for a full commit id, or keyed by the refs stamp when they depend on refs.
  */
 export interface ReadCaches {
   readonly diffs: ByteCache;
+  /** hg: a file's bytes per (changeset, path); git reads blobs through its cat-file process instead. */
+  readonly blobs: ByteCache;
   readonly blames: SizedLru<Blame>;
   readonly logs: SizedLru<readonly CommitInfo[]>;
   readonly trees: SizedLru<readonly TreeEntry[]>;
@@ -18,9 +20,10 @@ export interface ReadCaches {
   readonly manifests: SizedLru<ReadonlyMap<string, boolean>>;
 }
 
-/** Budgets in bytes; the defaults add up to 224 MB at most. */
+/** Budgets in bytes; the defaults add up to 256 MB at most. */
 export interface ReadCacheBudgets {
   readonly diffs: number;
+  readonly blobs: number;
   readonly blames: number;
   readonly logs: number;
   readonly trees: number;
@@ -28,11 +31,12 @@ export interface ReadCacheBudgets {
 }
 
 const MB = 1024 * 1024;
-export const DEFAULT_READ_CACHE_BUDGETS: ReadCacheBudgets = { diffs: 64 * MB, blames: 64 * MB, logs: 32 * MB, trees: 32 * MB, manifests: 32 * MB };
+export const DEFAULT_READ_CACHE_BUDGETS: ReadCacheBudgets = { diffs: 64 * MB, blobs: 32 * MB, blames: 64 * MB, logs: 32 * MB, trees: 32 * MB, manifests: 32 * MB };
 
 export function createReadCaches(budgets: ReadCacheBudgets = DEFAULT_READ_CACHE_BUDGETS): ReadCaches {
   return {
     diffs: new ByteCache(budgets.diffs),
+    blobs: new ByteCache(budgets.blobs),
     blames: new SizedLru<Blame>(budgets.blames, blameBytes),
     logs: new SizedLru<readonly CommitInfo[]>(budgets.logs, (commits) => commits.reduce((n, c) => n + commitBytes(c), 64)),
     trees: new SizedLru<readonly TreeEntry[]>(budgets.trees, (entries) => entries.reduce((n, e) => n + 64 + stringBytes(e.name) + (e.id ? stringBytes(e.id) : 0), 64)),
@@ -53,6 +57,7 @@ export function cacheKey(dir: string, ...parts: readonly (string | number)[]): s
 export function dropRepo(caches: ReadCaches, dir: string): void {
   const prefix = `${dir}\0`;
   caches.diffs.deletePrefix(prefix);
+  caches.blobs.deletePrefix(prefix);
   caches.blames.deletePrefix(prefix);
   caches.logs.deletePrefix(prefix);
   caches.trees.deletePrefix(prefix);

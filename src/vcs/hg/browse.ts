@@ -10,6 +10,8 @@ const FS = '\x1f';
 const RS = '\x1e';
 const LS = '\x1d';
 const NULL_ID = '0000000000000000000000000000000000000000';
+/** Resolved ids kept per repository and refs generation (then started afresh). */
+const MAX_RESOLVED = 4096;
 
 function commitTemplate(topics: boolean): string {
   return [
@@ -47,12 +49,14 @@ interface JsonBookmark { bookmark: string; node: string }
 /**
  * Reads a Mercurial repository through its command server. Refs, and the logs labelled from
  * them, are cached until the changelog, bookmarks, phases or obsolescence markers change on disk
- * (the refs stamp); manifests, directory listings, diffs and annotations are cached per changeset
+ * (the refs stamp); manifests, directory listings, file contents, diffs and annotations are cached per changeset
  * (they never change) in the shared, size-bounded read caches.
  */
 export class HgBrowser implements RepoBrowser {
   private readonly refsValue = new StampedValue<Refs>(() => refsStamp('hg', this.dir));
   private hasTopics: boolean | undefined;
+  /** Commit ids (and prefixes, `tip`) resolved under one refs generation. */
+  private resolved: { readonly generation: string; readonly ids: Map<string, string | undefined> } | undefined;
 
   constructor(
     private readonly server: () => HgCommandServer,
@@ -65,6 +69,7 @@ export class HgBrowser implements RepoBrowser {
   /** Forgets the refs read so far (the repository was pushed to). */
   refsChanged(): void {
     this.refsValue.clear();
+    this.resolved = undefined;
   }
 
   async defaultBranch(): Promise<string | undefined> {
@@ -74,14 +79,24 @@ export class HgBrowser implements RepoBrowser {
   }
 
   async resolve(ref: string): Promise<string | undefined> {
-    const { branches, tags, bookmarks, topics } = await this.refs();
+    const { value: refs, generation } = await this.refsValue.get(() => this.readRefs());
+    const { branches, tags, bookmarks, topics } = refs;
     const named = bookmarks.find((r) => r.name === ref) ?? tags.find((r) => r.name === ref) ?? branches.find((r) => r.name === ref) ?? topics.find((r) => r.name === ref);
     if (named) return named.id;
     if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
+    // What an id (prefix) names changes only with the changelog, phases or obsolescence markers,
+    // all in the refs stamp: answers are kept for the stamp's generation, not a process per page.
+    const known = generation !== undefined && this.resolved?.generation === generation ? this.resolved.ids : undefined;
+    if (known?.has(ref)) return known.get(ref);
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
     const id = r.out.toString('utf8').trim();
     // The null revision (what `0000` and an empty repo's tip name) is no commit.
-    return r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
+    const found = r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
+    if (generation !== undefined && r.code === 0) {
+      if (this.resolved?.generation !== generation || this.resolved.ids.size >= MAX_RESOLVED) this.resolved = { generation, ids: new Map() };
+      this.resolved.ids.set(ref, found);
+    }
+    return found;
   }
 
   async refNames(): Promise<string[]> {
@@ -193,7 +208,9 @@ export class HgBrowser implements RepoBrowser {
   async blob(id: string, path: string): Promise<Buffer | undefined> {
     // A symlink's blob is its target text (as git's), never the file it points to.
     if (!(await this.manifest(id)).has(path)) return undefined;
-    return this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
+    const read = () => this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
+    // A file at a changeset never changes: one `hg cat` per (changeset, path), then from memory.
+    return isFullId(id) ? this.caches.blobs.through(cacheKey(this.dir, 'blob', id, path), read) : read();
   }
 
   async branches(): Promise<RefInfo[]> {
