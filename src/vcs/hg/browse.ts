@@ -1,7 +1,7 @@
 import { FerryError } from '../../domain/errors.js';
-import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { sortEntries, type ArchiveFormat, type CommitChanges, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
-import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
+import { cacheKey, changesThrough, isFullId, type ReadCaches } from '../read-caches.js';
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
@@ -9,6 +9,7 @@ import type { HgCommandServer } from './command-server.js';
 const FS = '\x1f';
 const RS = '\x1e';
 const LS = '\x1d';
+const GS = '\x1c';
 const NULL_ID = '0000000000000000000000000000000000000000';
 /** Resolved ids kept per repository and refs generation (then started afresh). */
 const MAX_RESOLVED = 4096;
@@ -178,6 +179,45 @@ export class HgBrowser implements RepoBrowser {
   async diff(id: string): Promise<Buffer> {
     if (!/^[0-9a-f]{40}$/.test(id)) return Buffer.alloc(0);
     return this.caches.diffs.through(cacheKey(this.dir, 'diff', id), () => this.server().runOk(['diff', '--git', '-c', id]));
+  }
+
+  async changes(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    return changesThrough(this.caches, this.dir, ids, (missing) => this.readChanges(missing));
+  }
+
+  private async readChanges(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    const wanted = ids.filter((id) => /^[0-9a-f]{40}$/.test(id));
+    if (wanted.length === 0) return new Map();
+    // One `hg log` for every changeset: the template names the files by status (against the first
+    // parent, as `hg diff -c`), and `--stat --git` appends the diffstat whose last line totals the
+    // lines. One `-r` per id: hg joins them (scmutil.revrange); an unknown id fails them all.
+    const template = `${RS}{node}${FS}{join(file_adds,'${LS}')}${FS}{join(file_dels,'${LS}')}${FS}{join(file_mods,'${LS}')}${FS}{join(file_copies % '{name}${GS}{source}','${LS}')}${FS}`;
+    const r = await this.server().run(['log', '--stat', '--git', ...wanted.flatMap((id) => ['-r', id]), '-T', template]);
+    if (r.code !== 0) return new Map();
+    const out = new Map<string, CommitChanges>();
+    for (const rec of r.out.toString('utf8').split(RS)) {
+      const [node, adds, dels, mods, copies, stat] = rec.split(FS);
+      if (node === undefined || !/^[0-9a-f]{40}$/.test(node)) continue;
+      const list = (s: string | undefined): string[] => (s ? s.split(LS) : []);
+      const files = new Map<string, CommitChanges['files'][number]['status']>();
+      for (const f of list(mods)) files.set(f, 'modified');
+      for (const f of list(adds)) files.set(f, 'added');
+      const deleted = new Set(list(dels));
+      for (const pair of list(copies)) {
+        const [name = '', source = ''] = pair.split(GS);
+        // A copy whose source went away is a rename (as `hg diff --git` prints it).
+        const renamed = deleted.delete(source);
+        files.set(name, renamed ? 'renamed' : 'copied');
+      }
+      for (const f of deleted) files.set(f, 'deleted');
+      const totals = /(\d+) insertions?\(\+\), (\d+) deletions?\(-\)/.exec(stat ?? '');
+      out.set(node, {
+        files: [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([path, status]) => ({ path, status })),
+        additions: Number(totals?.[1] ?? 0),
+        deletions: Number(totals?.[2] ?? 0),
+      });
+    }
+    return out;
   }
 
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
