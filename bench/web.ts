@@ -16,7 +16,8 @@
  * `--express` instead times every page kind of an express-sized repo (hg and git, ~11,000
  * commits, ~300 tags, made by ../shared/corpus/gen_corpus.py and cached under
  * FERRY_EXPRESS_CORPUS, default /tmp/ferry-corpus-express), cold and warm, against 50 ms warm:
- *   node dist/bench/web.js --express     (BENCH_EXPRESS_COMMITS=300 makes a small one to try it)
+ *   node dist/bench/web.js --express     (BENCH_EXPRESS_COMMITS=300 makes a small one to try it;
+ *                                         BENCH_EXPRESS_PAGES=compare,commit times only those pages)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -412,6 +413,8 @@ async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hg
 }
 
 const EXPRESS_TARGET_MS = 50;
+/** `BENCH_EXPRESS_PAGES=compare,commit`: only the pages whose names start with one of these (all by default). */
+const ONLY_PAGES = (process.env.BENCH_EXPRESS_PAGES ?? '').split(',').filter(Boolean);
 
 /** Adds `count` tags, spread over the default branch / main, in one changeset (hg) and one ref transaction (git). */
 const HG_TAGS_SCRIPT = `
@@ -541,7 +544,7 @@ async function expressMain(): Promise<boolean> {
     ['hg', 'bench/express', 'default', hgIds, hgMerge, hgTags],
     ['git', 'bench/express-git', 'main', gitHead, gitMerge, gitTags],
   ] as const) {
-    for (const [name, path] of pages(repo, ref, head, merge, [...tags])) {
+    for (const [name, path] of pages(repo, ref, head, merge, [...tags]).filter(([name]) => ONLY_PAGES.length === 0 || ONLY_PAGES.some((p) => name.startsWith(p)))) {
       const cold = await onceTimed(`${base}${path}`);
       const warm: { wall: number; server: number }[] = [];
       for (let i = 0; i < RUNS + 3; i++) warm.push(await onceTimed(`${base}${path}`));

@@ -44,6 +44,7 @@ import { HgCloneBundles } from './vcs/hg/clone-bundles.js';
 import type { VcsAdapters } from './vcs/types.js';
 import { Housekeeping } from './vcs/housekeeping.js';
 import { RepoBrowsers } from './vcs/browsers.js';
+import { RenderedDiffs } from './web/rendered-diffs.js';
 import { WebhookService } from './webhooks/service.js';
 import { parseAllowedHosts } from './webhooks/target-policy.js';
 import { httpUrlBase, publicHost, sshUrlBase } from './config/public-host.js';
@@ -71,6 +72,8 @@ export interface App {
   readonly importer: Importer;
   /** Read-only repository views for the web pages (long-lived hg/git readers). */
   readonly browsers: RepoBrowsers;
+  /** Rendered diff sections of commit and compare pages, by commit ids (src/web/rendered-diffs.ts). */
+  readonly renderedDiffs: RenderedDiffs;
   /** HTTP Basic credentials → Subject, with one failed-login limiter for every HTTP route. */
   readonly httpAuth: HttpAuthenticator;
   /** The long-lived hgweb server behind hg over HTTP (started on first use). */
@@ -197,6 +200,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     mirrors,
     importer,
     browsers,
+    renderedDiffs: new RenderedDiffs(),
     httpAuth,
     hgHttp,
     hgCloneBundles,

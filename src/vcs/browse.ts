@@ -67,6 +67,15 @@ export interface TreeEntry {
   readonly id?: string;
 }
 
+/** What a commit changed against its first parent, counted without its diff text (lists of commits). */
+export interface CommitChanges {
+  /** Each changed file (a rename or copy by its new path), sorted by path. */
+  readonly files: readonly { readonly path: string; readonly status: 'added' | 'deleted' | 'modified' | 'renamed' | 'copied' }[];
+  /** Lines added and removed, as the commit's git-style diff counts them (binary files count none). */
+  readonly additions: number;
+  readonly deletions: number;
+}
+
 export interface RepoBrowser {
   /** The branch a visitor lands on, or undefined for an empty repository. */
   defaultBranch(): Promise<string | undefined>;
@@ -94,6 +103,11 @@ export interface RepoBrowser {
   commit(id: string): Promise<CommitInfo | undefined>;
   /** Unified diff (git style) of the commit against its first parent. */
   diff(id: string): Promise<Buffer>;
+  /**
+   * What each commit (full ids) changed against its first parent, in one hg/git call for them all
+   * (`hg log --stat --git`, `git log --raw --numstat`); ids that name no commit are left out.
+   */
+  changes(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>>;
   /** Entries of a directory at a commit, or undefined when `path` is not a directory. */
   tree(id: string, path: string): Promise<TreeEntry[] | undefined>;
   /** A file's bytes at a commit, or undefined when it is not a file. */

@@ -13,8 +13,22 @@ export type HtmlValue = SafeHtml | string | number | boolean | null | undefined 
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+const SPECIAL = /[&<>"']/;
+
+/** `s` with `& < > " '` as entities; a string without them (most diff and code lines) comes back as is. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+  const first = s.search(SPECIAL);
+  if (first < 0) return s;
+  let out = s.slice(0, first);
+  let from = first;
+  for (let i = first; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 38 && c !== 60 && c !== 62 && c !== 34 && c !== 39) continue;
+    const entity = ESCAPES[s[i] as string] as string;
+    out += s.slice(from, i) + entity;
+    from = i + 1;
+  }
+  return out + s.slice(from);
 }
 
 function render(value: HtmlValue): string {

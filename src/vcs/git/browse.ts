@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../process.js';
-import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { sortEntries, type ArchiveFormat, type CommitChanges, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
-import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
+import { cacheKey, changesThrough, isFullId, type ReadCaches } from '../read-caches.js';
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
@@ -208,6 +208,23 @@ export class GitBrowser implements RepoBrowser {
     return this.caches.diffs.through(cacheKey(this.dir, 'diff', id), () => this.computeDiff(id));
   }
 
+  async changes(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    return changesThrough(this.caches, this.dir, ids, (missing) => this.readChanges(missing));
+  }
+
+  private async readChanges(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    const wanted = ids.filter(isFullId);
+    if (wanted.length === 0) return new Map();
+    // One `git log` for every commit: the raw records give each file's status, the numstat
+    // records its line counts; both against the first parent (-M: renames, as `diff` finds them).
+    const r = await runProcess(
+      this.executable,
+      ['log', '--no-walk=unsorted', '--diff-merges=first-parent', '-M', '--raw', '--numstat', '-z', `--format=${RS}%H`, ...wanted, '--'],
+      { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true },
+    );
+    return r.code === 0 ? parseRawNumstat(r.stdout.toString('utf8')) : new Map();
+  }
+
   private async computeDiff(id: string): Promise<Buffer> {
     const commit = await this.commit(id);
     if (!commit) return Buffer.alloc(0);
@@ -275,6 +292,43 @@ export class GitBrowser implements RepoBrowser {
     }
     return { branches, tags, labels };
   }
+}
+
+const RAW_STATUS: Record<string, CommitChanges['files'][number]['status']> = { A: 'added', D: 'deleted', M: 'modified', T: 'modified', R: 'renamed', C: 'copied' };
+
+/**
+ * Parses `git log --raw --numstat -z --format=RS%H`: per commit, its id, then NUL-separated raw
+ * records (`:MODES OIDS STATUS`, then the path, or for R/C the old and the new path) and numstat
+ * records (`ADD TAB DEL TAB PATH`, or with an empty path the old and the new path; `-` for binary).
+ */
+export function parseRawNumstat(text: string): Map<string, CommitChanges> {
+  const out = new Map<string, CommitChanges>();
+  for (const chunk of text.split(RS)) {
+    const tokens = chunk.split('\0').map((t) => t.replace(/^\n+/, ''));
+    const id = tokens[0] ?? '';
+    if (!isFullId(id)) continue;
+    const files = new Map<string, CommitChanges['files'][number]['status']>();
+    let additions = 0;
+    let deletions = 0;
+    for (let i = 1; i < tokens.length; i++) {
+      const t = tokens[i] as string;
+      if (t.startsWith(':')) {
+        const letter = t.slice(t.lastIndexOf(' ') + 1, t.lastIndexOf(' ') + 2);
+        const twoPaths = letter === 'R' || letter === 'C';
+        const path = tokens[twoPaths ? i + 2 : i + 1] ?? '';
+        i += twoPaths ? 2 : 1;
+        files.set(path, RAW_STATUS[letter] ?? 'modified');
+        continue;
+      }
+      const m = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(t);
+      if (!m) continue;
+      if (m[3] === '') i += 2;
+      if (m[1] !== '-') additions += Number(m[1]);
+      if (m[2] !== '-') deletions += Number(m[2]);
+    }
+    out.set(id, { files: [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([path, status]) => ({ path, status })), additions, deletions });
+  }
+  return out;
 }
 
 function isoWithZone(seconds: number, zone: string): string {

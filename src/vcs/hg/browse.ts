@@ -1,7 +1,7 @@
 import { FerryError } from '../../domain/errors.js';
-import { sortEntries, type ArchiveFormat, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
+import { sortEntries, type ArchiveFormat, type CommitChanges, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
-import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
+import { cacheKey, changesThrough, isFullId, type ReadCaches } from '../read-caches.js';
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
@@ -9,7 +9,10 @@ import type { HgCommandServer } from './command-server.js';
 const FS = '\x1f';
 const RS = '\x1e';
 const LS = '\x1d';
+const GS = '\x1c';
 const NULL_ID = '0000000000000000000000000000000000000000';
+/** Resolved ids kept per repository and refs generation (then started afresh). */
+const MAX_RESOLVED = 4096;
 
 function commitTemplate(topics: boolean): string {
   return [
@@ -47,12 +50,14 @@ interface JsonBookmark { bookmark: string; node: string }
 /**
  * Reads a Mercurial repository through its command server. Refs, and the logs labelled from
  * them, are cached until the changelog, bookmarks, phases or obsolescence markers change on disk
- * (the refs stamp); manifests, directory listings, diffs and annotations are cached per changeset
+ * (the refs stamp); manifests, directory listings, file contents, diffs and annotations are cached per changeset
  * (they never change) in the shared, size-bounded read caches.
  */
 export class HgBrowser implements RepoBrowser {
   private readonly refsValue = new StampedValue<Refs>(() => refsStamp('hg', this.dir));
   private hasTopics: boolean | undefined;
+  /** Commit ids (and prefixes, `tip`) resolved under one refs generation. */
+  private resolved: { readonly generation: string; readonly ids: Map<string, string | undefined> } | undefined;
 
   constructor(
     private readonly server: () => HgCommandServer,
@@ -65,6 +70,7 @@ export class HgBrowser implements RepoBrowser {
   /** Forgets the refs read so far (the repository was pushed to). */
   refsChanged(): void {
     this.refsValue.clear();
+    this.resolved = undefined;
   }
 
   async defaultBranch(): Promise<string | undefined> {
@@ -74,14 +80,24 @@ export class HgBrowser implements RepoBrowser {
   }
 
   async resolve(ref: string): Promise<string | undefined> {
-    const { branches, tags, bookmarks, topics } = await this.refs();
+    const { value: refs, generation } = await this.refsValue.get(() => this.readRefs());
+    const { branches, tags, bookmarks, topics } = refs;
     const named = bookmarks.find((r) => r.name === ref) ?? tags.find((r) => r.name === ref) ?? branches.find((r) => r.name === ref) ?? topics.find((r) => r.name === ref);
     if (named) return named.id;
     if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
+    // What an id (prefix) names changes only with the changelog, phases or obsolescence markers,
+    // all in the refs stamp: answers are kept for the stamp's generation, not a process per page.
+    const known = generation !== undefined && this.resolved?.generation === generation ? this.resolved.ids : undefined;
+    if (known?.has(ref)) return known.get(ref);
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
     const id = r.out.toString('utf8').trim();
     // The null revision (what `0000` and an empty repo's tip name) is no commit.
-    return r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
+    const found = r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
+    if (generation !== undefined && r.code === 0) {
+      if (this.resolved?.generation !== generation || this.resolved.ids.size >= MAX_RESOLVED) this.resolved = { generation, ids: new Map() };
+      this.resolved.ids.set(ref, found);
+    }
+    return found;
   }
 
   async refNames(): Promise<string[]> {
@@ -165,6 +181,45 @@ export class HgBrowser implements RepoBrowser {
     return this.caches.diffs.through(cacheKey(this.dir, 'diff', id), () => this.server().runOk(['diff', '--git', '-c', id]));
   }
 
+  async changes(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    return changesThrough(this.caches, this.dir, ids, (missing) => this.readChanges(missing));
+  }
+
+  private async readChanges(ids: readonly string[]): Promise<ReadonlyMap<string, CommitChanges>> {
+    const wanted = ids.filter((id) => /^[0-9a-f]{40}$/.test(id));
+    if (wanted.length === 0) return new Map();
+    // One `hg log` for every changeset: the template names the files by status (against the first
+    // parent, as `hg diff -c`), and `--stat --git` appends the diffstat whose last line totals the
+    // lines. One `-r` per id: hg joins them (scmutil.revrange); an unknown id fails them all.
+    const template = `${RS}{node}${FS}{join(file_adds,'${LS}')}${FS}{join(file_dels,'${LS}')}${FS}{join(file_mods,'${LS}')}${FS}{join(file_copies % '{name}${GS}{source}','${LS}')}${FS}`;
+    const r = await this.server().run(['log', '--stat', '--git', ...wanted.flatMap((id) => ['-r', id]), '-T', template]);
+    if (r.code !== 0) return new Map();
+    const out = new Map<string, CommitChanges>();
+    for (const rec of r.out.toString('utf8').split(RS)) {
+      const [node, adds, dels, mods, copies, stat] = rec.split(FS);
+      if (node === undefined || !/^[0-9a-f]{40}$/.test(node)) continue;
+      const list = (s: string | undefined): string[] => (s ? s.split(LS) : []);
+      const files = new Map<string, CommitChanges['files'][number]['status']>();
+      for (const f of list(mods)) files.set(f, 'modified');
+      for (const f of list(adds)) files.set(f, 'added');
+      const deleted = new Set(list(dels));
+      for (const pair of list(copies)) {
+        const [name = '', source = ''] = pair.split(GS);
+        // A copy whose source went away is a rename (as `hg diff --git` prints it).
+        const renamed = deleted.delete(source);
+        files.set(name, renamed ? 'renamed' : 'copied');
+      }
+      for (const f of deleted) files.set(f, 'deleted');
+      const totals = /(\d+) insertions?\(\+\), (\d+) deletions?\(-\)/.exec(stat ?? '');
+      out.set(node, {
+        files: [...files].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([path, status]) => ({ path, status })),
+        additions: Number(totals?.[1] ?? 0),
+        deletions: Number(totals?.[2] ?? 0),
+      });
+    }
+    return out;
+  }
+
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
     if (!isFullId(id)) return this.listTree(id, path);
     const key = cacheKey(this.dir, 'tree', id, path);
@@ -193,7 +248,9 @@ export class HgBrowser implements RepoBrowser {
   async blob(id: string, path: string): Promise<Buffer | undefined> {
     // A symlink's blob is its target text (as git's), never the file it points to.
     if (!(await this.manifest(id)).has(path)) return undefined;
-    return this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
+    const read = () => this.server().runOk(['cat', '-r', id, '--', `path:${path}`]);
+    // A file at a changeset never changes: one `hg cat` per (changeset, path), then from memory.
+    return isFullId(id) ? this.caches.blobs.through(cacheKey(this.dir, 'blob', id, path), read) : read();
   }
 
   async branches(): Promise<RefInfo[]> {

@@ -1,12 +1,13 @@
 import { NotFoundError } from '../../domain/errors.js';
 import { isPlausibleRef, type CommitInfo } from '../../vcs/browse.js';
 import type { PageContext } from '../context.js';
-import { parseDiff, type FileDiff } from '../diff.js';
-import { html, urlPath, type SafeHtml } from '../html.js';
+import { parseDiff, type DiffLine, type FileDiff } from '../diff.js';
+import { escapeHtml, html, trustedHtml, urlPath, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { labelBadges } from './log.js';
 import { commitStatusesBox } from './commit-statuses.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { renderedDiffKey } from '../rendered-diffs.js';
 
 /** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
 const MAX_DIFF_LINES = 3000;
@@ -65,23 +66,27 @@ function summary(view: RepoView, place: DiffPlace, f: FileDiff, inDetails = fals
   return inDetails ? html`<summary>${inner}</summary>` : html`<div class="fhead">${inner}</div>`;
 }
 
+/** One diff line as a table row; every text escaped (rows are built as strings: a page holds thousands). */
+function diffRow(l: DiffLine): string {
+  return l.kind === 'hunk'
+    ? `<tr class="hunk"><td class="ln"></td><td class="ln"></td><td>${escapeHtml(cut(l.text))}</td></tr>`
+    : `<tr class="${l.kind}"><td class="ln">${l.oldNo ?? ''}</td><td class="ln">${l.newNo ?? ''}</td><td class="code">${escapeHtml(cut(l.text))}</td></tr>`;
+}
+
 function diffTable(view: RepoView, place: DiffPlace, f: FileDiff, limit: number): SafeHtml {
-  const shown = f.lines.slice(0, limit);
-  const rows = shown.map((l) =>
-    l.kind === 'hunk'
-      ? html`<tr class="hunk"><td class="ln"></td><td class="ln"></td><td>${cut(l.text)}</td></tr>`
-      : html`<tr class="${l.kind}"><td class="ln">${l.oldNo ?? ''}</td><td class="ln">${l.newNo ?? ''}</td><td class="code">${cut(l.text)}</td></tr>`,
-  );
   if (f.binary) return html`<p class="markdown muted">Binary file changed.</p>`;
-  if (f.lines.length === 0) return html`<p class="markdown muted">No content changes.</p>`;
-  const more = f.lines.length - shown.length;
-  return html`<div class="code-wrap"><table class="code diff"><tbody>${rows}</tbody></table></div>${
+  if (f.lineCount === 0) return html`<p class="markdown muted">No content changes.</p>`;
+  const shown = f.lines.slice(0, limit);
+  let rows = '';
+  for (const l of shown) rows += diffRow(l);
+  const more = f.lineCount - shown.length;
+  return html`<div class="code-wrap"><table class="code diff"><tbody>${trustedHtml(rows)}</tbody></table></div>${
     more > 0 ? html`<p class="markdown muted" id="diff-cut">${more} more diff lines of this file not shown. <a href="${place.rawDiffUrl}">Raw diff</a>${f.status === 'deleted' ? '' : html` · <a href="${view.base}/-/raw/${place.id}/${urlPath(f.newPath)}">the file itself</a>`}.</p>` : ''
   }`;
 }
 
 function fileBlock(view: RepoView, place: DiffPlace, f: FileDiff, index: number): SafeHtml {
-  return html`<details class="file" id="file-${index}"${f.lines.length <= OPEN_FILE_LINES ? html` open` : ''}>${summary(view, place, f, true)}${diffTable(view, place, f, MAX_FILE_LINES)}</details>`;
+  return html`<details class="file" id="file-${index}"${f.lineCount <= OPEN_FILE_LINES ? html` open` : ''}>${summary(view, place, f, true)}${diffTable(view, place, f, MAX_FILE_LINES)}</details>`;
 }
 
 /** A file whose diff is not inline: named, with its stats and a link to load its diff on its own page. */
@@ -89,10 +94,10 @@ function deferredBlock(view: RepoView, place: DiffPlace, f: FileDiff, index: num
   return html`<div class="file deferred" id="file-${index}">${summary(view, place, f)}<p class="markdown muted">${why} <a class="load-diff" href="${fileDiffUrl(place, f)}">Load this file's diff</a>.</p></div>`;
 }
 
-/** Every changed file, named, each linking to its diff (inline anchor or its own page). */
-function fileIndex(place: DiffPlace, files: readonly FileDiff[], inline: ReadonlySet<number>): SafeHtml {
-  return html`<details class="file" id="changed-files"${files.length <= 30 ? html` open` : ''}><summary>${files.length} file${files.length === 1 ? '' : 's'} changed</summary><ul class="list">${files.map(
-    (f, i) => html`<li><a class="grow mono" href="${inline.has(i) ? `#file-${i}` : fileDiffUrl(place, f)}">${fileName(f)}</a><span class="small"><span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span></span></li>`,
+/** Every changed file, named, each linking to its diff (inline anchor or its own page); open when short or when it is the only way to some diffs. */
+function fileIndex(place: DiffPlace, files: readonly FileDiff[], inline: ReadonlySet<number>, open: boolean): SafeHtml {
+  return html`<details class="file" id="changed-files"${files.length <= 30 || open ? html` open` : ''}><summary>${files.length} file${files.length === 1 ? '' : 's'} changed</summary><ul class="list">${files.map(
+    (f, i) => html`<li><a class="grow mono${inline.has(i) ? '' : ' load-diff'}" href="${inline.has(i) ? `#file-${i}` : fileDiffUrl(place, f)}">${fileName(f)}</a><span class="small"><span class="stat-add">+${f.additions}</span> <span class="stat-del">−${f.deletions}</span></span></li>`,
   )}</ul></details>`;
 }
 
@@ -108,26 +113,32 @@ ${commit.labels.length > 0 ? html`<dt>Refs</dt><dd>${labelBadges(commit.labels)}
 
 /**
  * One commit: message, metadata, parents, the list of every changed file, and the diffs. Files
- * over BIG_FILE_LINES diff lines, and every file once MAX_DIFF_LINES are spent, are named with a
+ * over BIG_FILE_LINES diff lines, and every file once MAX_DIFF_LINES are spent, are named (in the file index) with a
  * link to their own page (`?file=PATH`), which renders at most MAX_FILE_LINES lines.
  * @throws NotFoundError for an unknown commit, or a `file` the commit does not touch
  */
 export async function commitPage(ctx: PageContext, view: RepoView, ref: string): Promise<SafeHtml> {
   const id = await resolveCommit(view, ref);
-  const [commit, raw] = await Promise.all([view.browser.commit(id), view.browser.diff(id)]);
-  if (!commit) throw new NotFoundError(`no commit ${id}`);
-  const files = parseDiff(raw.toString('utf8'));
   const diffUrl = `${view.base}/-/commit/${id}.diff`;
   const place = commitPlace(view, id);
   const only = ctx.url.searchParams.get('file');
   if (only !== null) {
+    const [commit, raw] = await Promise.all([view.browser.commit(id), view.browser.diff(id)]);
+    if (!commit) throw new NotFoundError(`no commit ${id}`);
+    const files = parseDiff(raw.toString('utf8'));
     const one = oneFileDiff(view, place, files, only, `commit ${shortId(id)}`);
     const back = html`<p><a href="${place.pageUrl}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;
     return repoPage(ctx, view, 'log', `${one.path} · ${summaryOf(commit.message) || shortId(id)}`, html`${header(view, commit, diffUrl)}${back}${one.body}`);
   }
+  // The diff section depends on the commit id alone: rendered once, then kept (src/web/rendered-diffs.ts).
+  const [commit, diffs] = await Promise.all([
+    view.browser.commit(id),
+    ctx.app.renderedDiffs.through(renderedDiffKey('commit', view.base, id), async () => renderDiff(view, place, parseDiff((await view.browser.diff(id)).toString('utf8')))),
+  ]);
+  if (!commit) throw new NotFoundError(`no commit ${id}`);
   const body = html`${header(view, commit, diffUrl)}
 ${await commitStatusesBox(ctx, view, id)}
-${renderDiff(view, place, files)}`;
+${diffs}`;
   return repoPage(ctx, view, 'log', summaryOf(commit.message) || shortId(id), body);
 }
 
@@ -143,24 +154,31 @@ export function oneFileDiff(view: RepoView, place: DiffPlace, files: readonly Fi
 }
 
 /**
- * The stats line, the index of every changed file and the diffs: files over BIG_FILE_LINES diff
- * lines, and every file once MAX_DIFF_LINES are spent, are named with a link to their own page.
+ * The stats line, the index of every changed file (each linking to its diff: inline anchor or its
+ * own page) and the diffs: files over BIG_FILE_LINES diff lines are named with a link to their own
+ * page; once `budget` diff lines are rendered (default MAX_DIFF_LINES), the other files are only
+ * in the index, with the count of them said below the diffs.
  */
-export function renderDiff(view: RepoView, place: DiffPlace, files: readonly FileDiff[]): SafeHtml {
-  let budget = MAX_DIFF_LINES;
+export function renderDiff(view: RepoView, place: DiffPlace, files: readonly FileDiff[], budget = MAX_DIFF_LINES): SafeHtml {
+  let left = budget;
+  let notShown = 0;
   const inline = new Set<number>();
   const blocks = files.map((f, i) => {
-    if (f.lines.length > BIG_FILE_LINES) return deferredBlock(view, place, f, i, `A large diff (${f.lines.length} lines) is not shown here.`);
-    if (budget <= 0) return deferredBlock(view, place, f, i, 'This diff changes a lot; this file is not shown here.');
-    budget -= f.lines.length;
+    if (left <= 0) {
+      notShown++;
+      return '';
+    }
+    if (f.lineCount > BIG_FILE_LINES) return deferredBlock(view, place, f, i, `A large diff (${f.lineCount} lines) is not shown here.`);
+    left -= f.lineCount;
     inline.add(i);
     return fileBlock(view, place, f, i);
   });
   const add = files.reduce((n, f) => n + f.additions, 0);
   const del = files.reduce((n, f) => n + f.deletions, 0);
   return html`<p class="muted">${files.length} file${files.length === 1 ? '' : 's'} changed, <span class="stat-add">${add} additions</span>, <span class="stat-del">${del} deletions</span></p>
-${files.length > 1 ? fileIndex(place, files, inline) : ''}
-${blocks}`;
+${files.length > 1 ? fileIndex(place, files, inline, notShown > 0) : ''}
+${blocks}
+${notShown > 0 ? html`<p class="markdown muted" id="diff-rest">This diff changes a lot: ${notShown} more file${notShown === 1 ? ' is' : 's are'} not shown here. <a href="#changed-files">The list of changed files</a> links each to its own diff.</p>` : ''}`;
 }
 
 /** The commit's diff as plain text. */

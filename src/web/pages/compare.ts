@@ -8,9 +8,12 @@ import { oneFileDiff, renderDiff, type DiffPlace } from './commit.js';
 import { resolveOrThrow } from './files.js';
 import { commitRows } from './log.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { renderedDiffKey } from '../rendered-diffs.js';
 
 /** Commits listed on a compare page; more are counted, not shown. */
 const MAX_COMMITS = 250;
+/** Diff lines rendered inline on a compare page (it lists commits too); every other file links to its own diff. */
+const MAX_DIFF_LINES = 1500;
 
 /** `/PATH/-/compare/BASE...HEAD` (each a branch, tag or commit id). */
 export function compareUrl(view: RepoView, base: string, head: string): string {
@@ -36,7 +39,8 @@ function pickForm(view: RepoView, base: string, head: string): SafeHtml {
 
 /**
  * Compare two revisions: the commits on HEAD that BASE lacks (newest first, with the graph) and the
- * combined diff from their common ancestor to HEAD, each file capped as on the commit page;
+ * combined diff from their common ancestor to HEAD, MAX_DIFF_LINES of it inline, each file capped
+ * as on the commit page and every file named with a link to its own diff;
  * `?file=PATH` shows one file's diff. `/-/compare` alone (or `?base=&head=`) offers a form.
  */
 export async function comparePage(ctx: PageContext, view: RepoView, range: string): Promise<SafeHtml | string> {
@@ -49,16 +53,25 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   }
   const { base, head } = splitRange(range);
   const [baseId, headId] = await Promise.all([resolveOrThrow(view.browser, base), resolveOrThrow(view.browser, head)]);
-  const [commits, raw] = await Promise.all([view.browser.between(baseId, headId, { offset: 0, limit: MAX_COMMITS + 1 }), view.browser.compareDiff(baseId, headId)]);
-  const files = parseDiff(raw.toString('utf8'));
   const pageUrl = compareUrl(view, base, head);
   const place: DiffPlace = { id: headId, rawDiffUrl: `${pageUrl}.diff`, pageUrl };
   const title = html`<header><strong>Comparing <span class="badge branch">${base}</span> … <span class="badge branch">${head}</span></strong><span class="spacer"></span><span class="small"><a class="mono" href="${view.base}/-/commit/${baseId}">${shortId(baseId)}</a> … <a class="mono" href="${view.base}/-/commit/${headId}">${shortId(headId)}</a> · <a href="${place.rawDiffUrl}">Raw diff</a> · <a href="${compareUrl(view, head, base)}">Swap</a></span></header>`;
   const only = ctx.url.searchParams.get('file');
   if (only !== null) {
+    const files = parseDiff((await view.browser.compareDiff(baseId, headId)).toString('utf8'));
     const one = oneFileDiff(view, place, files, only, `${base}...${head}`);
     return repoPage(ctx, view, 'log', `${one.path} · ${base}...${head}`, html`<section class="box">${title}</section><p><a href="${pageUrl}">← All ${files.length} changed files</a></p>${one.body}`);
   }
+  // The diff section names the refs in its links (`?file=`, the raw diff), so its key holds the
+  // page URL besides the ids; the ids alone decide what it says.
+  const diffKey = renderedDiffKey('compare', view.base, baseId, headId, pageUrl);
+  const [commits, diffs] = await Promise.all([
+    view.browser.between(baseId, headId, { offset: 0, limit: MAX_COMMITS + 1 }),
+    ctx.app.renderedDiffs.through(diffKey, async () => {
+      const files = parseDiff((await view.browser.compareDiff(baseId, headId)).toString('utf8'));
+      return files.length === 0 ? html`<p class="muted">No changes.</p>` : renderDiff(view, place, files, MAX_DIFF_LINES);
+    }),
+  ]);
   const shown = commits.slice(0, MAX_COMMITS);
   const list =
     shown.length === 0
@@ -66,7 +79,7 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
       : html`<ul class="log" id="log">${commitRows(view, shown, head)}</ul>${commits.length > MAX_COMMITS ? html`<p class="markdown muted">Only the newest ${MAX_COMMITS} commits are listed; <a href="${view.base}/-/log?${new URLSearchParams({ ref: head }).toString()}">the log</a> has the rest.</p>` : ''}`;
   const body = html`<section class="box" id="compare">${title}<div class="markdown">${pickForm(view, base, head)}</div></section>
 <section class="box"><header><strong>${commits.length > MAX_COMMITS ? `More than ${MAX_COMMITS}` : shown.length} commit${shown.length === 1 ? '' : 's'}</strong></header>${list}</section>
-${files.length === 0 ? html`<p class="muted">No changes.</p>` : renderDiff(view, place, files)}`;
+${diffs}`;
   return repoPage(ctx, view, 'log', `${base}...${head}`, body);
 }
 

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Repo } from '../../../store/types.js';
-import type { CommitInfo, RepoBrowser } from '../../../vcs/browse.js';
-import { parseDiff, type FileDiff } from '../../../web/diff.js';
+import type { CommitChanges, CommitInfo } from '../../../vcs/browse.js';
 import type { ApiModule } from '../env.js';
 import { PageQuery, setPageHeaders } from '../paginate.js';
 import { baseOf, repoApiUrl } from '../present.js';
@@ -51,7 +50,10 @@ export const commitsApi: ApiModule = (api, app) => {
     const base = baseOf(app, c);
     const withFiles = query.files ?? true;
     const withStat = query.stat ?? true;
-    const commits = await Promise.all(log.slice(0, query.limit).map((info) => commitJson(base, found.repo, found.browser, info, { files: withFiles, stat: withStat })));
+    const shown = log.slice(0, query.limit);
+    // What every commit on the page changed, in one hg/git call (not a diff per commit).
+    const changes = withFiles || withStat ? await found.browser.changes(shown.map((info) => info.id)) : new Map<string, CommitChanges>();
+    const commits = shown.map((info) => commitJson(base, found.repo, info, changes.get(info.id), { files: withFiles, stat: withStat }));
     return c.json(commits, 200);
   });
 
@@ -60,17 +62,20 @@ export const commitsApi: ApiModule = (api, app) => {
     const { id } = await resolveRef(found.repo, found.browser, params.sha);
     const info = await found.browser.commit(id);
     if (!info) throw new NotFoundError(`no commit ${params.sha} in ${found.repo.path}`);
-    return commitJson(base, found.repo, found.browser, info, { files: true, stat: true });
+    return commitJson(base, found.repo, info, (await found.browser.changes([info.id])).get(info.id), { files: true, stat: true });
   };
   api.openapi(getCommit, async (c) => c.json(await one(c.var.subject, baseOf(app, c), c.req.valid('param')), 200));
   api.openapi(getCommitShort, async (c) => c.json(await one(c.var.subject, baseOf(app, c), c.req.valid('param')), 200));
 };
 
-/** Ferry's diff statuses in Gitea's words (CommitAffectedFiles.status). */
-const GITEA_STATUS: Record<FileDiff['status'], 'added' | 'removed' | 'modified' | 'renamed'> = { added: 'added', copied: 'added', deleted: 'removed', modified: 'modified', renamed: 'renamed' };
+/** Ferry's change statuses in Gitea's words (CommitAffectedFiles.status). */
+const GITEA_STATUS: Record<CommitChanges['files'][number]['status'], 'added' | 'removed' | 'modified' | 'renamed'> = { added: 'added', copied: 'added', deleted: 'removed', modified: 'modified', renamed: 'renamed' };
 
-/** A commit or changeset as Gitea's Commit; `files` and `stats` from its diff against its first parent. */
-export async function commitJson(base: string, repo: Repo, browser: RepoBrowser, info: CommitInfo, options: { files: boolean; stat: boolean }): Promise<CommitJson> {
+/**
+ * A commit or changeset as Gitea's Commit; `files` and `stats` from what it changed against its
+ * first parent (`RepoBrowser.changes`; none known: empty).
+ */
+export function commitJson(base: string, repo: Repo, info: CommitInfo, changes: CommitChanges | undefined, options: { files: boolean; stat: boolean }): CommitJson {
   const apiUrl = repoApiUrl(base, repo);
   const who = { name: info.author, email: info.email, date: info.date };
   const json: CommitJson = {
@@ -83,13 +88,10 @@ export async function commitJson(base: string, repo: Repo, browser: RepoBrowser,
     committer: null,
     parents: info.parents.map((p) => ({ url: `${apiUrl}/git/commits/${p}`, sha: p })),
   };
-  if (!options.files && !options.stat) return json;
-  // The same parse of the same diff as the web commit page: one reading of what a commit changed.
-  const files = parseDiff((await browser.diff(info.id)).toString('utf8'));
-  if (options.files) json.files = files.map((f) => ({ filename: f.status === 'deleted' ? f.oldPath : f.newPath, status: GITEA_STATUS[f.status] }));
+  if (options.files) json.files = (changes?.files ?? []).map((f) => ({ filename: f.path, status: GITEA_STATUS[f.status] }));
   if (options.stat) {
-    const additions = files.reduce((n, f) => n + f.additions, 0);
-    const deletions = files.reduce((n, f) => n + f.deletions, 0);
+    const additions = changes?.additions ?? 0;
+    const deletions = changes?.deletions ?? 0;
     json.stats = { total: additions + deletions, additions, deletions };
   }
   return json;
