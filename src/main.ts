@@ -110,8 +110,8 @@ export interface App {
 export function createApp(config: Config, options: { log?: Logger; onStale?: (repo: Repo) => void } = {}): App {
   const log = options.log ?? createLogger(config.log.level);
   const node = thisNode();
-  // PostgreSQL: advisory locks shared by every node. SQLite: lock dirs shared by every process on this data dir.
-  const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new FileLocks(join(config.runDir, 'locks'), log);
+  // PostgreSQL: advisory locks shared by every node. SQLite: lock dirs in the data dir, shared by every process on it (whatever run dir each was given).
+  const locks: ClusterLocks = isPostgresUrl(config.database.url) ? new PgLocks(config.database.url, log, node) : new FileLocks(join(config.dataDir, 'locks'), log);
   // One database for every store, SQLite or PostgreSQL ([database] url).
   const db = openDatabase({ dbPath: config.dbPath, url: config.database.url });
   const stores = openStores(db);
