@@ -1,3 +1,4 @@
+import { decodeUrlSegment } from '../../domain/byte-names.js';
 import type { Context } from 'hono';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { ApiEnv } from './env.js';
@@ -15,7 +16,7 @@ export function restOfPath(c: Context<ApiEnv>, fixed: number): string {
   for (const part of raw) {
     let seg: string;
     try {
-      seg = decodeURIComponent(part);
+      seg = decodeUrlSegment(part);
     } catch {
       throw new InvalidInputError('malformed URL escape in the file path');
     }

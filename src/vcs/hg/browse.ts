@@ -5,6 +5,7 @@ import { cacheKey, isFullId, type ReadCaches } from '../read-caches.js';
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
+import { decodeBytes } from '../../domain/byte-names.js';
 
 const FS = '\x1f';
 const RS = '\x1e';
@@ -79,7 +80,7 @@ export class HgBrowser implements RepoBrowser {
     if (named) return named.id;
     if (!/^[0-9a-f]{4,40}$/.test(ref) && ref !== 'tip') return undefined;
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
-    const id = r.out.toString('utf8').trim();
+    const id = decodeBytes(r.out).trim();
     // The null revision (what `0000` and an empty repo's tip name) is no commit.
     return r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
   }
@@ -132,7 +133,7 @@ export class HgBrowser implements RepoBrowser {
     const out = await this.server().runOk(['ferry-blame', '--', id, path]);
     const lines: BlameLine[] = [];
     const revs = new Set<string>();
-    for (const rec of out.toString('utf8').split(RS)) {
+    for (const rec of decodeBytes(out).split(RS)) {
       const [rev, node, text] = rec.split(FS);
       if (rev === undefined || node === undefined || text === undefined) continue;
       revs.add(rev);
@@ -142,7 +143,7 @@ export class HgBrowser implements RepoBrowser {
     if (revs.size > 0) {
       // One `-r` per revision: hg joins them with `or` (scmutil.revrange), no long revset to parse.
       const meta = await this.server().runOk(['log', ...[...revs].flatMap((rev) => ['-r', rev]), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
-      for (const rec of meta.toString('utf8').split(RS)) {
+      for (const rec of decodeBytes(meta).split(RS)) {
         const [node, author, date, summary] = rec.split(FS);
         if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
       }
@@ -225,7 +226,7 @@ export class HgBrowser implements RepoBrowser {
     const r = await this.server().run(['files', '-r', id, '-T', '{flags}/{path}\\0']);
     if (r.code !== 0 && !(r.code === 1 && r.out.length === 0)) throw new FerryError('FERRY_VCS_FAILED', `hg files failed: exit ${r.code}`);
     const files = new Map<string, boolean>();
-    for (const entry of r.out.toString('utf8').split('\0')) {
+    for (const entry of decodeBytes(r.out).split('\0')) {
       const slash = entry.indexOf('/');
       if (slash >= 0) files.set(entry.slice(slash + 1), entry.slice(0, slash).includes('l'));
     }
@@ -248,8 +249,7 @@ export class HgBrowser implements RepoBrowser {
       this.hasTopics = probe.code === 0;
     }
     const out = await this.server().runOk(['log', '-r', revset, '-T', commitTemplate(this.hasTopics)]);
-    return out
-      .toString('utf8')
+    return decodeBytes(out)
       .split(RS)
       .filter((r) => r.length > 0)
       .map((record) => {
@@ -284,15 +284,15 @@ export class HgBrowser implements RepoBrowser {
       server.runOk(['tags', '-T', 'json']),
       server.runOk(['bookmarks', '-T', 'json']),
     ]);
-    const jb = JSON.parse(b.toString('utf8') || '[]') as JsonBranch[];
-    const jt = (JSON.parse(t.toString('utf8') || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
-    const jm = JSON.parse(m.toString('utf8') || '[]') as JsonBookmark[];
+    const jb = JSON.parse(decodeBytes(b) || '[]') as JsonBranch[];
+    const jt = (JSON.parse(decodeBytes(t) || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
+    const jm = JSON.parse(decodeBytes(m) || '[]') as JsonBookmark[];
     const ids = [...new Set([...jb.map((x) => x.node), ...jt.map((x) => x.node), ...jm.map((x) => x.node)])];
     const meta = new Map<string, { date: string; summary: string; topic: string; rev: number }>();
     if (ids.length > 0) {
       // Topic heads come back as branch heads too (topic makes branch heads per branch:topic).
       const out = await server.runOk(['log', '-r', 'head() or tag() or bookmark()', '-T', `{node}${FS}{date|rfc3339date}${FS}{desc|firstline}${FS}{topic}${FS}{rev}${RS}`]);
-      for (const rec of out.toString('utf8').split(RS)) {
+      for (const rec of decodeBytes(out).split(RS)) {
         const [node, date, summary, topic, rev] = rec.split(FS);
         if (node) meta.set(node, { date: date ?? '', summary: summary ?? '', topic: topic ?? '', rev: Number(rev) });
       }

@@ -4,6 +4,7 @@ import type { PageContext } from '../context.js';
 import { escapeHtml } from '../html.js';
 import { summaryOf } from '../layout.js';
 import type { RepoView } from './repo-shell.js';
+import { searchParam } from '../../domain/byte-names.js';
 
 /** Entries in a feed: the newest commits. */
 const FEED_SIZE = 30;
@@ -35,7 +36,7 @@ function entry(ctx: PageContext, view: RepoView, c: CommitInfo): string {
  * @throws NotFoundError for a branch the repo does not have
  */
 export async function sendAtom(ctx: PageContext, view: RepoView): Promise<void> {
-  const branch = ctx.url.searchParams.get('branch') || undefined;
+  const branch = searchParam(ctx.url.search, 'branch') || undefined;
   if (branch !== undefined && !(await view.browser.branches()).some((b) => b.name === branch)) {
     throw new NotFoundError(`no branch named ${JSON.stringify(branch.slice(0, 80))} in this repository: see ${view.base}/-/branches`);
   }

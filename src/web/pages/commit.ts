@@ -7,6 +7,7 @@ import { shortDate, shortId, summaryOf } from '../layout.js';
 import { labelBadges } from './log.js';
 import { commitStatusesBox } from './commit-statuses.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { decodeBytes, searchParam } from '../../domain/byte-names.js';
 
 /** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
 const MAX_DIFF_LINES = 3000;
@@ -116,10 +117,10 @@ export async function commitPage(ctx: PageContext, view: RepoView, ref: string):
   const id = await resolveCommit(view, ref);
   const [commit, raw] = await Promise.all([view.browser.commit(id), view.browser.diff(id)]);
   if (!commit) throw new NotFoundError(`no commit ${id}`);
-  const files = parseDiff(raw.toString('utf8'));
+  const files = parseDiff(decodeBytes(raw));
   const diffUrl = `${view.base}/-/commit/${id}.diff`;
   const place = commitPlace(view, id);
-  const only = ctx.url.searchParams.get('file');
+  const only = searchParam(ctx.url.search, 'file');
   if (only !== null) {
     const one = oneFileDiff(view, place, files, only, `commit ${shortId(id)}`);
     const back = html`<p><a href="${place.pageUrl}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;

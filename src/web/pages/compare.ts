@@ -8,6 +8,7 @@ import { oneFileDiff, renderDiff, type DiffPlace } from './commit.js';
 import { resolveOrThrow } from './files.js';
 import { commitRows } from './log.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { decodeBytes, searchParam } from '../../domain/byte-names.js';
 
 /** Commits listed on a compare page; more are counted, not shown. */
 const MAX_COMMITS = 250;
@@ -41,8 +42,8 @@ function pickForm(view: RepoView, base: string, head: string): SafeHtml {
  */
 export async function comparePage(ctx: PageContext, view: RepoView, range: string): Promise<SafeHtml | string> {
   if (range === '') {
-    const base = ctx.url.searchParams.get('base');
-    const head = ctx.url.searchParams.get('head');
+    const base = searchParam(ctx.url.search, 'base');
+    const head = searchParam(ctx.url.search, 'head');
     if (base && head) return compareUrl(view, base, head);
     const branch = (await view.browser.defaultBranch()) ?? '';
     return repoPage(ctx, view, 'log', 'Compare', html`<section class="box"><header><strong>Compare two revisions</strong></header><div class="markdown"><p>Pick two branches, tags or commit ids: the commits on the head that the base lacks, and the diff between them.</p>${pickForm(view, branch, branch)}</div></section>`);
@@ -50,11 +51,11 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const { base, head } = splitRange(range);
   const [baseId, headId] = await Promise.all([resolveOrThrow(view.browser, base), resolveOrThrow(view.browser, head)]);
   const [commits, raw] = await Promise.all([view.browser.between(baseId, headId, { offset: 0, limit: MAX_COMMITS + 1 }), view.browser.compareDiff(baseId, headId)]);
-  const files = parseDiff(raw.toString('utf8'));
+  const files = parseDiff(decodeBytes(raw));
   const pageUrl = compareUrl(view, base, head);
   const place: DiffPlace = { id: headId, rawDiffUrl: `${pageUrl}.diff`, pageUrl };
   const title = html`<header><strong>Comparing <span class="badge branch">${base}</span> … <span class="badge branch">${head}</span></strong><span class="spacer"></span><span class="small"><a class="mono" href="${view.base}/-/commit/${baseId}">${shortId(baseId)}</a> … <a class="mono" href="${view.base}/-/commit/${headId}">${shortId(headId)}</a> · <a href="${place.rawDiffUrl}">Raw diff</a> · <a href="${compareUrl(view, head, base)}">Swap</a></span></header>`;
-  const only = ctx.url.searchParams.get('file');
+  const only = searchParam(ctx.url.search, 'file');
   if (only !== null) {
     const one = oneFileDiff(view, place, files, only, `${base}...${head}`);
     return repoPage(ctx, view, 'log', `${one.path} · ${base}...${head}`, html`<section class="box">${title}</section><p><a href="${pageUrl}">← All ${files.length} changed files</a></p>${one.body}`);

@@ -5,6 +5,7 @@ import { branchColour, branchOfCommits, graphCell, layoutGraph } from '../graph.
 import { html, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { searchParam } from '../../domain/byte-names.js';
 
 export const LOG_PAGE_SIZE = 50;
 
@@ -62,7 +63,7 @@ export function feedLink(view: RepoView, branch: string | undefined): SafeHtml {
  */
 export async function logPage(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
   const page = pageNumber(ctx.url);
-  const refParam = (ctx.url.searchParams.get('ref') ?? ctx.url.searchParams.get('branch') ?? '') || undefined;
+  const refParam = (searchParam(ctx.url.search, 'ref') ?? searchParam(ctx.url.search, 'branch') ?? '') || undefined;
   const [commits, branches, defaultBranch] = await Promise.all([
     view.browser.log({ ref: refParam, offset: (page - 1) * LOG_PAGE_SIZE, limit: LOG_PAGE_SIZE + 1 }),
     view.browser.branches(),

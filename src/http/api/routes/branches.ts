@@ -9,6 +9,7 @@ import { baseOf, repoApiUrl } from '../present.js';
 import { branchesOf, type ApiBranch } from '../refs.js';
 import { repoFor } from '../repo-access.js';
 import { BranchSchema, errorResponses, jsonOf, RepoParams, TagSchema } from '../schemas.js';
+import { displayName, encodeUrlSegment } from '../../../domain/byte-names.js';
 
 const BranchParams = RepoParams.extend({
   branch: z.string().min(1).max(255).openapi({ param: { name: 'branch', in: 'path' }, description: 'branch, bookmark or topic/NAME; URL-encode slashes (feature%2Fx)' }),
@@ -72,8 +73,8 @@ export const branchesApi: ApiModule = (api, app) => {
 async function withCommit(browser: { commit(id: string): Promise<{ message: string; author: string; email: string } | undefined> }, json: z.infer<typeof BranchSchema>): Promise<z.infer<typeof BranchSchema>> {
   const info = await browser.commit(json.commit.id);
   if (info) {
-    json.commit.message = info.message;
-    json.commit.author = json.commit.committer = { name: info.author, email: info.email, username: '' };
+    json.commit.message = displayName(info.message);
+    json.commit.author = json.commit.committer = { name: displayName(info.author), email: displayName(info.email), username: '' };
   }
   return json;
 }
@@ -81,8 +82,8 @@ async function withCommit(browser: { commit(id: string): Promise<{ message: stri
 function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.infer<typeof BranchSchema> {
   const nobody = { name: '', email: '', username: '' };
   return {
-    name: b.name,
-    commit: { id: b.id, message: b.summary, url: `${repoApiUrl(base, repo)}/git/commits/${b.id}`, timestamp: b.date, author: nobody, committer: nobody },
+    name: displayName(b.name),
+    commit: { id: b.id, message: displayName(b.summary), url: `${repoApiUrl(base, repo)}/git/commits/${b.id}`, timestamp: b.date, author: nobody, committer: nobody },
     protected: false,
     user_can_push: push,
     user_can_merge: false,
@@ -93,11 +94,11 @@ function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.in
 
 function tagJson(base: string, repo: Repo, t: RefInfo): z.infer<typeof TagSchema> {
   const api = repoApiUrl(base, repo);
-  const ref = encodeURIComponent(t.name);
+  const ref = encodeUrlSegment(t.name);
   return {
-    name: t.name,
+    name: displayName(t.name),
     id: t.id,
-    message: t.summary,
+    message: displayName(t.summary),
     commit: { sha: t.id, url: `${api}/git/commits/${t.id}`, created: t.date },
     zipball_url: `${api}/archive/${ref}.zip`,
     tarball_url: `${api}/archive/${ref}.tar.gz`,

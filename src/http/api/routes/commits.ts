@@ -11,6 +11,7 @@ import { CommitSchema, errorResponses, jsonOf, RepoParams } from '../schemas.js'
 import { NotFoundError } from '../../../domain/errors.js';
 import { queryBool } from '../query.js';
 import type { Subject } from '../../../access/subject.js';
+import { decodeBytes, displayName } from '../../../domain/byte-names.js';
 
 type CommitJson = z.infer<typeof CommitSchema>;
 
@@ -72,21 +73,21 @@ const GITEA_STATUS: Record<FileDiff['status'], 'added' | 'removed' | 'modified' 
 /** A commit or changeset as Gitea's Commit; `files` and `stats` from its diff against its first parent. */
 export async function commitJson(base: string, repo: Repo, browser: RepoBrowser, info: CommitInfo, options: { files: boolean; stat: boolean }): Promise<CommitJson> {
   const apiUrl = repoApiUrl(base, repo);
-  const who = { name: info.author, email: info.email, date: info.date };
+  const who = { name: displayName(info.author), email: displayName(info.email), date: info.date };
   const json: CommitJson = {
     url: `${apiUrl}/git/commits/${info.id}`,
     sha: info.id,
     html_url: `${base}/${repo.path}/-/commit/${info.id}`,
     created: info.date,
-    commit: { url: `${apiUrl}/git/commits/${info.id}`, message: info.message, author: who, committer: who, tree: { sha: info.id, url: `${apiUrl}/git/trees/${info.id}` } },
+    commit: { url: `${apiUrl}/git/commits/${info.id}`, message: displayName(info.message), author: who, committer: who, tree: { sha: info.id, url: `${apiUrl}/git/trees/${info.id}` } },
     author: null,
     committer: null,
     parents: info.parents.map((p) => ({ url: `${apiUrl}/git/commits/${p}`, sha: p })),
   };
   if (!options.files && !options.stat) return json;
   // The same parse of the same diff as the web commit page: one reading of what a commit changed.
-  const files = parseDiff((await browser.diff(info.id)).toString('utf8'));
-  if (options.files) json.files = files.map((f) => ({ filename: f.status === 'deleted' ? f.oldPath : f.newPath, status: GITEA_STATUS[f.status] }));
+  const files = parseDiff(decodeBytes((await browser.diff(info.id))));
+  if (options.files) json.files = files.map((f) => ({ filename: displayName(f.status === 'deleted' ? f.oldPath : f.newPath), status: GITEA_STATUS[f.status] }));
   if (options.stat) {
     const additions = files.reduce((n, f) => n + f.additions, 0);
     const deletions = files.reduce((n, f) => n + f.deletions, 0);
