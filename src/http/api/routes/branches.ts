@@ -10,6 +10,7 @@ import { branchesOf, type ApiBranch } from '../refs.js';
 import { repoFor } from '../repo-access.js';
 import { BranchSchema, errorResponses, jsonOf, RepoParams, TagSchema } from '../schemas.js';
 import { displayName, encodeUrlSegment } from '../../../domain/byte-names.js';
+import { lastPathSegment } from '../rest-path.js';
 
 const BranchParams = RepoParams.extend({
   branch: z.string().min(1).max(255).openapi({ param: { name: 'branch', in: 'path' }, description: 'branch, bookmark or topic/NAME; URL-encode slashes (feature%2Fx)' }),
@@ -54,7 +55,9 @@ export const branchesApi: ApiModule = (api, app) => {
   });
 
   api.openapi(getBranch, async (c) => {
-    const { owner, repo, branch } = c.req.valid('param');
+    const { owner, repo } = c.req.valid('param');
+    // The name's bytes as sent (a git branch may be named in bytes that are not UTF-8).
+    const branch = lastPathSegment(c);
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const match = (await branchesOf(found.repo, found.browser)).find((b) => b.name === branch);
     if (!match) throw new NotFoundError(`no branch ${branch} in ${found.repo.path}`);

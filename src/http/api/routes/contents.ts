@@ -7,7 +7,7 @@ import type { ApiEnv, ApiModule } from '../env.js';
 import { baseOf, repoApiUrl } from '../present.js';
 import { resolveRef } from '../refs.js';
 import { repoFor } from '../repo-access.js';
-import { restOfPath } from '../rest-path.js';
+import { rawQueryParam, restOfPath } from '../rest-path.js';
 import { queryBool, queryInt } from '../query.js';
 import { ContentsSchema, errorResponses, GitTreeSchema, jsonOf, RepoParams } from '../schemas.js';
 import { decodeBytes, displayName, encodeUrlPath, encodeUrlSegment } from '../../../domain/byte-names.js';
@@ -65,7 +65,7 @@ export const contentsApi: ApiModule = (api, app) => {
   api.openapi(contentsRoot, async (c) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
-    const { ref, id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { ref, id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     const entries = (await found.browser.tree(id, '')) ?? [];
     return c.json(entries.map((e) => entryJson(baseOf(app, c), found.repo, ref, id, '', e)), 200);
   });
@@ -77,14 +77,14 @@ export const contentsApi: ApiModule = (api, app) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const path = restOfPath(c, FIXED);
-    const { ref, id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { ref, id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     return c.json(await contentsAt(c, found.repo, found.browser, ref, id, path, baseOf(app, c)), 200);
   });
   api.openapi({ ...rawDoc, path: '/repos/{owner}/{repo}/raw/*', request: { params: RepoParams, query: RefQuery }, hide: true }, async (c) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const path = restOfPath(c, FIXED);
-    const { id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     const bytes = path === '' ? undefined : await found.browser.blob(id, path);
     if (!bytes) throw new NotFoundError(`no file ${path} at ${id.slice(0, 12)} in ${found.repo.path}`);
     return rawResponse(bytes, path);
