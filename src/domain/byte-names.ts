@@ -127,3 +127,10 @@ export function searchParam(search: string, key: string): string | null {
   }
   return null;
 }
+
+/** `k=v&…` with each value's bytes percent-encoded (what `searchParam` reads back). */
+export function queryString(fields: Readonly<Record<string, string>>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${encodeUrlSegment(k)}=${encodeUrlSegment(v)}`)
+    .join('&');
+}

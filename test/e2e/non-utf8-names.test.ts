@@ -102,6 +102,7 @@ describe('names that are not UTF-8 (hg and git)', () => {
   });
 
   after(async () => {
+    assert.doesNotMatch(server?.output() ?? '', /failed|"level":50/, 'the server logged no failure');
     await browser?.close();
     await server?.stop();
   });
@@ -155,6 +156,8 @@ describe('names that are not UTF-8 (hg and git)', () => {
       const fromCommit = hrefs(commit.body).find((h) => h.includes(`/-/files/`) && h.endsWith(`/${LATIN1_URL}`));
       assert.ok(fromCommit, `${r.path}: the commit links the file: ${hrefs(commit.body).join(' ')}`);
       assert.ok((await ok200(`${server.baseUrl}${fromCommit}`)).body.toString('utf8').includes('latin-1 name'));
+      const oneFile = await ok200(`${base}/-/commit/${r.second}?file=${LATIN1_URL}`);
+      assert.ok(oneFile.body.toString('utf8').includes('latin-1 name'), `${r.path}: ?file= with the bytes shows the file's diff`);
       const diff = await ok200(`${base}/-/commit/${r.second}.diff`);
       assert.ok(diff.body.includes(LATIN1) || diff.body.includes(Buffer.from('caf\\351.txt')), `${r.path}: the raw diff holds the name`);
       const history = await ok200(`${base}/-/history/${r.ref}/${LATIN1_URL}`);
@@ -210,7 +213,9 @@ describe('names that are not UTF-8 (hg and git)', () => {
     assert.equal((await ok200(`${server.baseUrl}/cdn/names/gitrepo@caf%E9/${LATIN1_URL}`)).body.toString('utf8'), 'latin-1 name\n');
     const commit = await ok200(`${base}/-/commit/${git.odd}`);
     assert.ok(commit.body.toString('utf8').includes('Jos\ufffd'), 'the author shows with U+FFFD');
-    await ok200(`${base}/-/log?ref=caf%E9`);
+    const log = await ok200(`${base}/-/log?ref=caf%E9`);
+    assert.ok(log.body.toString('utf8').includes(git.odd.slice(0, 12)), "the branch's log lists its commit");
+    assert.ok(hrefs(log.body).some((h) => h.endsWith('/-/atom?branch=caf%E9')), "the branch's feed link keeps its bytes");
     await ok200(`${server.baseUrl}/api/v1/repos/names/gitrepo/branches/caf%E9`);
   });
 

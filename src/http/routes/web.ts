@@ -148,7 +148,7 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
       if (rest === '') return page(ctx, await logPage(ctx, view));
       // `/-/log/REF[/PATH]` names a branch and perhaps a file: the branch's log or the file's history.
       const { ref, path: file } = await splitRefPath(view.browser, rest);
-      redirect(ctx.res, file === '' ? `${view.base}/-/log?${new URLSearchParams({ ref }).toString()}` : `${view.base}/-/history/${urlPath(ref)}/${urlPath(file)}`);
+      redirect(ctx.res, file === '' ? `${view.base}/-/log?ref=${encodeUrlSegment(ref)}` : `${view.base}/-/history/${urlPath(ref)}/${urlPath(file)}`);
       return true;
     }
     case 'history':

@@ -7,7 +7,7 @@ import { shortDate, shortId, summaryOf } from '../layout.js';
 import { labelBadges } from './log.js';
 import { commitStatusesBox } from './commit-statuses.js';
 import { repoPage, type RepoView } from './repo-shell.js';
-import { decodeBytes, searchParam } from '../../domain/byte-names.js';
+import { decodeBytes, queryString, searchParam } from '../../domain/byte-names.js';
 
 /** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
 const MAX_DIFF_LINES = 3000;
@@ -53,7 +53,7 @@ function commitPlace(view: RepoView, id: string): DiffPlace {
 
 /** The per-file diff page's URL: works without JavaScript, linked wherever a file's diff is not inline. */
 function fileDiffUrl(place: DiffPlace, f: FileDiff): string {
-  return `${place.pageUrl}?${new URLSearchParams({ file: pathOf(f) }).toString()}`;
+  return `${place.pageUrl}?${queryString({ file: pathOf(f) })}`;
 }
 
 function cut(text: string): string {

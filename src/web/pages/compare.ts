@@ -8,7 +8,7 @@ import { oneFileDiff, renderDiff, type DiffPlace } from './commit.js';
 import { resolveOrThrow } from './files.js';
 import { commitRows } from './log.js';
 import { repoPage, type RepoView } from './repo-shell.js';
-import { decodeBytes, searchParam } from '../../domain/byte-names.js';
+import { decodeBytes, queryString, searchParam } from '../../domain/byte-names.js';
 
 /** Commits listed on a compare page; more are counted, not shown. */
 const MAX_COMMITS = 250;
@@ -64,7 +64,7 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const list =
     shown.length === 0
       ? html`<p class="markdown muted" id="no-commits">${head} has no commits that ${base} lacks.</p>`
-      : html`<ul class="log" id="log">${commitRows(view, shown, head)}</ul>${commits.length > MAX_COMMITS ? html`<p class="markdown muted">Only the newest ${MAX_COMMITS} commits are listed; <a href="${view.base}/-/log?${new URLSearchParams({ ref: head }).toString()}">the log</a> has the rest.</p>` : ''}`;
+      : html`<ul class="log" id="log">${commitRows(view, shown, head)}</ul>${commits.length > MAX_COMMITS ? html`<p class="markdown muted">Only the newest ${MAX_COMMITS} commits are listed; <a href="${view.base}/-/log?${queryString({ ref: head })}">the log</a> has the rest.</p>` : ''}`;
   const body = html`<section class="box" id="compare">${title}<div class="markdown">${pickForm(view, base, head)}</div></section>
 <section class="box"><header><strong>${commits.length > MAX_COMMITS ? `More than ${MAX_COMMITS}` : shown.length} commit${shown.length === 1 ? '' : 's'}</strong></header>${list}</section>
 ${files.length === 0 ? html`<p class="muted">No changes.</p>` : renderDiff(view, place, files)}`;
