@@ -186,7 +186,8 @@ describe('names that are not UTF-8 (hg and git)', () => {
       const cdn = await ok200(`${server.baseUrl}/cdn/${r.path}@${r.ref}/${LATIN1_URL}`);
       assert.equal(cdn.body.toString('utf8'), 'latin-1 name\n');
       assert.equal((await ok200(`${server.baseUrl}/cdn/${r.path}@${r.ref}/${DIR_URL}/inner.txt`)).body.toString('utf8'), 'inner file\n');
-      await ok200(`${server.baseUrl}/cdn/${r.path}@${r.ref}/`);
+      const listing0 = (await ok200(`${server.baseUrl}/cdn/${r.path}@${r.ref}/`)).body.toString('utf8');
+      assert.ok(listing0.includes(SHOWN) && !/\\ud[c-f]/i.test(listing0), `${r.path}: the CDN listing shows U+FFFD: ${listing0}`);
       const [owner, name] = r.path.split('/') as [string, string];
       const api = `${server.baseUrl}/api/v1/repos/${owner}/${name}`;
       const listing = JSON.parse((await ok200(`${api}/contents?ref=${r.ref}`)).body.toString('utf8')) as { name: string; html_url: string; url: string }[];
@@ -199,6 +200,15 @@ describe('names that are not UTF-8 (hg and git)', () => {
       await ok200(`${api}/commits`);
       await ok200(`${api}/git/commits/${r.second}`);
       await ok200(`${api}/branches`);
+    }
+  });
+
+  it('ferry publish writes the files under their own bytes', async () => {
+    for (const r of repos()) {
+      const out = join(tempDir('ferry-names-publish-'), 'site');
+      await server.cliOk(['publish', r.path, '--dir', out]);
+      assert.equal(readFileSync(Buffer.concat([Buffer.from(`${out}/`), LATIN1])).toString('utf8'), 'latin-1 name\n', `${r.path}: published under its Latin-1 name`);
+      assert.equal(readFileSync(Buffer.concat([Buffer.from(`${out}/`), DIR, Buffer.from('/inner.txt')])).toString('utf8'), 'inner file\n');
     }
   });
 
