@@ -49,7 +49,7 @@ export class GitBrowser implements RepoBrowser {
     if (branches.length === 0) return undefined;
     let head = '';
     try {
-      head = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(this.dir, 'HEAD'), 'utf8'))?.[1] ?? '';
+      head = /^ref: refs\/heads\/(.+)$/m.exec(decodeBytes(readFileSync(join(this.dir, 'HEAD'))))?.[1] ?? '';
     } catch {
       /* no HEAD file: fall back to the first branch */
     }
