@@ -4,6 +4,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { InvalidInputError } from '../domain/errors.js';
 import type { Snapshot } from './snapshot.js';
 import { resolveTreeLink } from './tree-links.js';
+import { decodeBytes, encodeBytes } from '../domain/byte-names.js';
 
 export interface ExportProgress {
   (done: { files: number; bytes: number; total: number }): void;
@@ -36,12 +37,12 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
   const entries = [...snapshot.files];
   // Every link's target, read before any is written: whether one stays inside depends on the others.
   const links = new Map<string, string>();
-  for (const [path, node] of entries) if (node.kind === 'symlink') links.set(path, (await snapshot.blob(node, path)).data.toString('utf8'));
+  for (const [path, node] of entries) if (node.kind === 'symlink') links.set(path, decodeBytes((await snapshot.blob(node, path)).data));
   const write = async ([path, node]: (typeof entries)[number]): Promise<void> => {
     const target = join(building, ...path.split('/'));
     const parent = dirname(target);
     if (!made.has(parent)) {
-      await mkdir(parent, { recursive: true });
+      await mkdir(encodeBytes(parent), { recursive: true });
       made.add(parent);
     }
     if (node.kind === 'too-large') {
@@ -52,11 +53,12 @@ export async function exportSnapshot(snapshot: Snapshot, dir: string, progress: 
     if (node.kind === 'symlink') {
       // Only links that stay inside the tree when followed (through the tree's other links too);
       // anything else could expose the host to a web server serving the directory.
-      if (resolveTreeLink(links, path) !== undefined) await symlink(data.toString('utf8'), target);
+      if (resolveTreeLink(links, path) !== undefined) await symlink(data, encodeBytes(target));
       else skipped.push(path);
       return;
     }
-    await writeFile(target, data, { mode: node.executable ? 0o755 : 0o644 });
+    // A name's bytes as committed, also when they are not UTF-8 (src/domain/byte-names.ts).
+    await writeFile(encodeBytes(target), data, { mode: node.executable ? 0o755 : 0o644 });
     files++;
     bytes += data.length;
     if (files % 500 === 0) progress({ files, bytes, total });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Blob, hashOf } from './blob.js';
 import { contentTypeOfName, typeOf } from './content-type.js';
 import type { TreeEntry } from './vcs-source.js';
+import { displayName } from '../domain/byte-names.js';
 
 export type TreeNode =
   | {
@@ -86,7 +87,9 @@ export class Snapshot {
     if (cached) return cached;
     const entries = this.dirs.get(dir);
     if (!entries) return undefined;
-    const body = Buffer.from(`${JSON.stringify({ commit: this.commit, path: dir === '' ? '/' : `/${dir}/`, entries }, null, 1)}\n`);
+    // Names whose bytes are not UTF-8 show them as U+FFFD, as every page does (docs/urls.md).
+    const shown = (_key: string, value: unknown): unknown => (typeof value === 'string' ? displayName(value) : value);
+    const body = Buffer.from(`${JSON.stringify({ commit: this.commit, path: dir === '' ? '/' : `/${dir}/`, entries }, shown, 1)}\n`);
     const blob = new Blob(body, hashOf(body));
     this.listings.set(dir, blob);
     return blob;

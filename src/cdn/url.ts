@@ -1,3 +1,4 @@
+import { decodeUrlSegment } from '../domain/byte-names.js';
 import { InvalidInputError } from '../domain/errors.js';
 
 /** A `/cdn/…` URL taken apart: where the repo path may end, the ref, and the file path. */
@@ -27,9 +28,9 @@ export function parseCdnUrl(rawTarget: string): CdnUrl | undefined {
   const segments = parts.map((part) => {
     let s: string;
     try {
-      s = decodeURIComponent(part);
+      s = decodeUrlSegment(part);
     } catch {
-      throw bad('the path is not valid percent-encoded UTF-8');
+      throw bad('the path has a malformed percent escape (% must be followed by two hex digits)');
     }
     if (s === '' || s === '.' || s === '..') throw bad('empty, "." and ".." segments are not allowed in CDN paths');
     if (/[\\/\0]/.test(s)) throw bad('encoded slashes, backslashes and NUL are not allowed in CDN paths');

@@ -9,6 +9,7 @@ import { TOPIC_REF_PREFIX } from '../vcs/hg/browse.js';
 import { runProcess } from '../vcs/process.js';
 import { GitCatFilePool } from '../vcs/git/cat-file.js';
 import { HgCommandServerPool } from '../vcs/hg/command-server.js';
+import { decodeBytes } from '../domain/byte-names.js';
 
 export interface Program {
   readonly executable: string;
@@ -80,7 +81,7 @@ export class VcsReader {
       repo.kind === 'git'
         ? await runProcess(p.executable, ['-C', repo.dir, 'rev-parse', '--verify', '--quiet', `${hex}^{commit}`], { env: p.env, allowFailure: true })
         : await runProcess(p.executable, ['-R', repo.dir, 'log', '-r', `id(${hex})`, '-T', '{node}'], { env: p.env, allowFailure: true });
-    const id = r.stdout.toString('utf8').trim();
+    const id = decodeBytes(r.stdout).trim();
     // hg's id() matches a prefix of the null revision (`0000`): that is no commit, nothing to serve.
     return r.code === 0 && /^[0-9a-f]{40,64}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
   }
@@ -109,7 +110,7 @@ export class VcsReader {
     const p = this.programs.hg;
     const r = await runProcess(p.executable, ['-R', repo.dir, 'cat', '-r', commit, '-T', '{path}\\t{data}\\0', '--', `path:${STANDIN_DIR.slice(0, -1)}`], { env: p.env });
     const hashes = new Map<string, string>();
-    for (const record of r.stdout.toString('utf8').split('\0')) {
+    for (const record of decodeBytes(r.stdout).split('\0')) {
       const tab = record.indexOf('\t');
       const hash = tab < 0 ? undefined : standinHash(Buffer.from(record.slice(tab + 1)));
       if (hash) hashes.set(record.slice(0, tab), hash);
@@ -174,14 +175,14 @@ export class VcsReader {
     ]);
     const branches = new Map<string, string>();
     const tags = new Map<string, string>();
-    for (const line of list.stdout.toString('utf8').split('\n')) {
+    for (const line of decodeBytes(list.stdout).split('\n')) {
       const m = /^(\w+) ([0-9a-f]+) (\w*) ([0-9a-f]*) refs\/(heads|tags)\/(.+)$/.exec(line);
       if (!m) continue;
       const [, type, id, peeledType, peeled, where, name] = m as unknown as [string, string, string, string, string, string, string];
       const commit = type === 'commit' ? id : peeledType === 'commit' ? peeled : undefined;
       if (commit) (where === 'heads' ? branches : tags).set(name, commit);
     }
-    const headRef = head.stdout.toString('utf8').trim();
+    const headRef = decodeBytes(head.stdout).trim();
     const defaultBranch = headRef.startsWith('refs/heads/') ? headRef.slice('refs/heads/'.length) : 'main';
     return { branches, tags, defaultBranch };
   }
@@ -199,7 +200,7 @@ export class VcsReader {
     const branchRev = new Map<string, number>();
     const bookmarks = new Map<string, string>();
     const topics = new Map<string, { node: string; rev: number }>();
-    for (const line of r.stdout.toString('utf8').split('\n')) {
+    for (const line of decodeBytes(r.stdout).split('\n')) {
       const [node, branch, tagList, bookmarkList, head, rev, topic] = line.split('\t');
       if (!node || !branch || rev === undefined) continue;
       for (const t of (tagList ?? '').split('\x01')) if (t && t !== 'tip') tags.set(t, node);
@@ -223,7 +224,7 @@ export class VcsReader {
 /** `git ls-tree -r -l -z`: `<mode> <type> <id> <size>\t<path>\0` per entry. */
 export function parseLsTree(out: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
-  for (const record of out.toString('utf8').split('\0')) {
+  for (const record of decodeBytes(out).split('\0')) {
     const m = /^(\d+) (blob) ([0-9a-f]{40,64}) +(\d+)\t(.+)$/s.exec(record);
     if (!m) continue; // submodules (commit), and the empty string after the last NUL
     const mode = m[1] as string;
@@ -238,7 +239,7 @@ export function parseLsTree(out: Buffer): TreeEntry[] {
  */
 export function parseHgManifest(out: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
-  for (const record of out.toString('utf8').split('\0')) {
+  for (const record of decodeBytes(out).split('\0')) {
     const [id, type, size, path] = record.split('\t');
     if (!id || type === undefined || size === undefined || !path) continue;
     entries.push({ path, type: type === '@' ? 'symlink' : 'file', executable: type === '*', size: Number(size), id });

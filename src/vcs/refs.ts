@@ -1,5 +1,6 @@
 import type { RepoKind } from '../domain/repo-kind.js';
 import { runProcess } from './process.js';
+import { decodeBytes } from '../domain/byte-names.js';
 
 /** A ref that moved: its full name (`refs/heads/main`, `refs/tags/v1`) and ids; null where it did not exist. */
 export interface RefUpdate {
@@ -32,7 +33,7 @@ export async function readRefs(kind: RepoKind, dir: string, programs: RefProgram
 async function readGitRefs(dir: string, git: RefPrograms['git']): Promise<RefTable> {
   const { stdout } = await runProcess(git.executable, ['--git-dir', dir, 'for-each-ref', '--format=%(refname)%00%(objectname)%00%(*objectname)', 'refs/heads', 'refs/tags'], { env: git.env });
   const refs = new Map<string, string>();
-  for (const line of stdout.toString('utf8').split('\n')) {
+  for (const line of decodeBytes(stdout).split('\n')) {
     const [name, id, peeled] = line.split('\0');
     if (name && id) refs.set(name, peeled || id);
   }

@@ -1,3 +1,5 @@
+import { decodeBytes, encodeBytes } from '../domain/byte-names.js';
+
 /** A unified diff in git format (`diff --git a/… b/…`), as hg --git and git diff-tree -p print it. */
 export interface DiffLine {
   readonly kind: 'add' | 'del' | 'ctx' | 'hunk';
@@ -22,8 +24,56 @@ export interface FileDiff {
   deletions: number;
 }
 
+const C_ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+
+/**
+ * A path as git prints it: as is, or C-quoted (`"caf\303\251.txt"`: octal escapes are bytes) when
+ * it holds bytes outside printable ASCII (core.quotePath, git-config(1)), `"`, `\\` or control
+ * characters. The bytes come back as byte-names.ts keeps them.
+ */
+export function gitPathName(p: string): string {
+  if (!p.startsWith('"') || !p.endsWith('"') || p.length < 2) return p;
+  const parts: Buffer[] = [];
+  const body = p.slice(1, -1);
+  let literal = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i] as string;
+    if (ch !== '\\' || i + 1 >= body.length) {
+      literal += ch;
+      continue;
+    }
+    parts.push(encodeBytes(literal));
+    literal = '';
+    const octal = /^[0-3][0-7]{2}/.exec(body.slice(i + 1));
+    if (octal) {
+      parts.push(Buffer.of(parseInt(octal[0], 8)));
+      i += 3;
+    } else {
+      const next = body[i + 1] as string;
+      parts.push(C_ESCAPES[next] !== undefined ? Buffer.of(C_ESCAPES[next] as number) : encodeBytes(next));
+      i += 1;
+    }
+  }
+  parts.push(encodeBytes(literal));
+  return decodeBytes(Buffer.concat(parts));
+}
+
 function unquote(p: string): string {
-  return p.replace(/^"|"$/g, '').replace(/^[ab]\//, '');
+  return gitPathName(p).replace(/^[ab]\//, '');
+}
+
+/** `a/OLD b/NEW` of a `diff --git` line, each part quoted or not. */
+function gitHeaderPaths(rest: string): [string, string] {
+  if (rest.startsWith('"')) {
+    const end = /^"(?:[^"\\]|\\.)*"/.exec(rest)?.[0] ?? rest;
+    return [unquote(end), unquote(rest.slice(end.length).trimStart())];
+  }
+  if (rest.endsWith('"')) {
+    const start = rest.lastIndexOf(' "');
+    return [unquote(rest.slice(0, start)), unquote(rest.slice(start + 1))];
+  }
+  const m = /^a\/(.+?) b\/(.+)$/.exec(rest);
+  return [m?.[1] ?? '', m?.[2] ?? ''];
 }
 
 /** Builds the DiffLine entries of one file's hunks (`body` starts at its first `@@` line). */
@@ -71,8 +121,8 @@ export function parseDiff(text: string): FileDiff[] {
     const c = line.charCodeAt(0);
     if (c === 100 /* d */ && line.startsWith('diff --git ')) {
       if (cur && cur.bodyStart >= 0) cur.bodyEnd = i;
-      const m = /^diff --git (?:"?a\/(.+?)"?) (?:"?b\/(.+?)"?)$/.exec(line);
-      cur = { oldPath: m?.[1] ?? '', newPath: m?.[2] ?? '', status: 'modified', binary: false, lineCount: 0, additions: 0, deletions: 0, bodyStart: -1, bodyEnd: -1 };
+      const [oldPath, newPath] = gitHeaderPaths(line.slice('diff --git '.length));
+      cur = { oldPath, newPath, status: 'modified', binary: false, lineCount: 0, additions: 0, deletions: 0, bodyStart: -1, bodyEnd: -1 };
       drafts.push(cur);
       continue;
     }
@@ -80,10 +130,10 @@ export function parseDiff(text: string): FileDiff[] {
     if (cur.bodyStart < 0 && !line.startsWith('@@')) {
       if (line.startsWith('new file mode')) cur.status = 'added';
       else if (line.startsWith('deleted file mode')) cur.status = 'deleted';
-      else if (line.startsWith('rename from ')) { cur.status = 'renamed'; cur.oldPath = line.slice(12); }
-      else if (line.startsWith('rename to ')) cur.newPath = line.slice(10);
-      else if (line.startsWith('copy from ')) { cur.status = 'copied'; cur.oldPath = line.slice(10); }
-      else if (line.startsWith('copy to ')) cur.newPath = line.slice(8);
+      else if (line.startsWith('rename from ')) { cur.status = 'renamed'; cur.oldPath = gitPathName(line.slice(12)); }
+      else if (line.startsWith('rename to ')) cur.newPath = gitPathName(line.slice(10));
+      else if (line.startsWith('copy from ')) { cur.status = 'copied'; cur.oldPath = gitPathName(line.slice(10)); }
+      else if (line.startsWith('copy to ')) cur.newPath = gitPathName(line.slice(8));
       else if (line.startsWith('Binary files') || line.startsWith('GIT binary patch')) cur.binary = true;
       else if (line.startsWith('--- ') && line !== '--- /dev/null') cur.oldPath = unquote(line.slice(4));
       else if (line.startsWith('+++ ') && line !== '+++ /dev/null') cur.newPath = unquote(line.slice(4));

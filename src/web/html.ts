@@ -1,3 +1,5 @@
+import { displayName, encodeUrlPath } from '../domain/byte-names.js';
+
 /**
  * The one HTML escaping helper. `html\`…\`` escapes every interpolated value unless it is
  * already SafeHtml (the output of another `html` template or of a trusted renderer).
@@ -35,7 +37,8 @@ function render(value: HtmlValue): string {
   if (value === null || value === undefined || value === false) return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
+  // A name holding bytes that are not UTF-8 (src/domain/byte-names.ts) shows them as U+FFFD.
+  return escapeHtml(displayName(String(value)));
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
@@ -52,7 +55,7 @@ export function trustedHtml(s: string): SafeHtml {
   return new SafeHtml(s);
 }
 
-/** Percent-encodes each segment of a slash-separated path for use in a URL. */
+/** Percent-encodes each segment of a slash-separated path (its bytes, see byte-names.ts) for use in a URL. */
 export function urlPath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
+  return encodeUrlPath(path);
 }

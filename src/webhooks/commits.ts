@@ -43,7 +43,8 @@ async function gitHistory(dir: string, git: RefPrograms['git'], update: { before
   const run = (args: string[], allowFailure = false) => runProcess(git.executable, ['--git-dir', dir, ...args], { env: git.env, allowFailure });
   const range = [update.after, ...exclude.map((id) => `^${id}`)];
   const total = count ? Number((await run(['rev-list', '--count', ...range, '--'])).stdout.toString().trim()) || 0 : 1;
-  const log = await run(['log', '--reverse', '--no-renames', '--first-parent', '-m', '--name-status', `--max-count=${limit}`, '--format=%x1e%H%x00%an%x00%ae%x00%cn%x00%ce%x00%aI%x00%B%x00', ...range, '--']);
+  // Paths as their bytes (no C quoting); UTF-8 decoding shows other bytes as U+FFFD in the payload.
+  const log = await run(['-c', 'core.quotePath=false', 'log', '--reverse', '--no-renames', '--first-parent', '-m', '--name-status', `--max-count=${limit}`, '--format=%x1e%H%x00%an%x00%ae%x00%cn%x00%ce%x00%aI%x00%B%x00', ...range, '--']);
   const commits: CommitDetail[] = [];
   // --reverse with --max-count keeps the newest `limit`; GitHub keeps the oldest 20, which matters little.
   for (const record of log.stdout.toString('utf8').split('\x1e').slice(1)) {

@@ -1,3 +1,4 @@
+import { decodeUrlSegment, searchParam } from '../../domain/byte-names.js';
 import type { Context } from 'hono';
 import { InvalidInputError } from '../../domain/errors.js';
 import type { ApiEnv } from './env.js';
@@ -15,7 +16,7 @@ export function restOfPath(c: Context<ApiEnv>, fixed: number): string {
   for (const part of raw) {
     let seg: string;
     try {
-      seg = decodeURIComponent(part);
+      seg = decodeUrlSegment(part);
     } catch {
       throw new InvalidInputError('malformed URL escape in the file path');
     }
@@ -24,4 +25,22 @@ export function restOfPath(c: Context<ApiEnv>, fixed: number): string {
     segments.push(seg);
   }
   return segments.join('/');
+}
+
+/**
+ * Query parameter `key` read from the raw request URL, keeping bytes that are not UTF-8
+ * (`?ref=caf%E9`, a git branch named in Latin-1; src/domain/byte-names.ts), which the router's
+ * own decoding leaves as `%E9`. Undefined when absent.
+ */
+export function rawQueryParam(c: Context<ApiEnv>, key: string): string | undefined {
+  return searchParam(new URL(c.req.url).search, key) ?? undefined;
+}
+
+/** The request path's last segment, percent-decoded to its bytes (a `{branch}` of any bytes). */
+export function lastPathSegment(c: Context<ApiEnv>): string {
+  try {
+    return decodeUrlSegment(new URL(c.req.url).pathname.split('/').pop() ?? '');
+  } catch {
+    throw new InvalidInputError('malformed URL escape in the path');
+  }
 }

@@ -28,6 +28,7 @@ import { requestCredentials } from '../request-subject.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
 import { publicBaseUrl } from '../public-url.js';
 import { startServerTiming } from '../server-timing.js';
+import { decodeUrlSegment, encodeUrlSegment } from '../../domain/byte-names.js';
 
 const WIRE = /\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/;
 const OTHER_AREAS = /^\/(api|cdn)(\/|$)|^\/(healthz|metrics)$/;
@@ -88,7 +89,7 @@ function page(ctx: PageContext, body: SafeHtml): boolean {
 
 function decodePath(pathname: string): string {
   try {
-    return pathname.split('/').map(decodeURIComponent).join('/');
+    return pathname.split('/').map(decodeUrlSegment).join('/');
   } catch {
     throw new InvalidInputError('malformed URL escape');
   }
@@ -147,7 +148,7 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
       if (rest === '') return page(ctx, await logPage(ctx, view));
       // `/-/log/REF[/PATH]` names a branch and perhaps a file: the branch's log or the file's history.
       const { ref, path: file } = await splitRefPath(view.browser, rest);
-      redirect(ctx.res, file === '' ? `${view.base}/-/log?${new URLSearchParams({ ref }).toString()}` : `${view.base}/-/history/${urlPath(ref)}/${urlPath(file)}`);
+      redirect(ctx.res, file === '' ? `${view.base}/-/log?ref=${encodeUrlSegment(ref)}` : `${view.base}/-/history/${urlPath(ref)}/${urlPath(file)}`);
       return true;
     }
     case 'history':
@@ -189,7 +190,7 @@ async function dispatch(ctx: PageContext, method: string): Promise<boolean> {
       if (rest === '') {
         const branch = await view.browser.defaultBranch();
         if (!branch) throw new NotFoundError(`${found.path} is empty: push something first`);
-        redirect(ctx.res, `${view.base}/-/${verb}/${encodeURIComponent(branch)}`);
+        redirect(ctx.res, `${view.base}/-/${verb}/${encodeUrlSegment(branch)}`);
         return true;
       }
       const { ref, path: file } = await splitRefPath(view.browser, rest);

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../process.js';
+import { runWithByteArgs } from '../byte-args.js';
 import { sortEntries, type ArchiveFormat, type CommitChanges, type ArchiveStream, type Blame, type BlameLine, type CommitInfo, type LogOptions, type RefInfo, type RefLabel, type RepoBrowser, type TreeEntry } from '../browse.js';
 import { spawnArchiver } from '../archive-process.js';
 import { cacheKey, changesThrough, isFullId, type ReadCaches } from '../read-caches.js';
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
+import { decodeBytes } from '../../domain/byte-names.js';
 
 const FS = '\x1f';
 /** What a failed `git log` answers (no commits); never cached. */
@@ -47,7 +49,7 @@ export class GitBrowser implements RepoBrowser {
     if (branches.length === 0) return undefined;
     let head = '';
     try {
-      head = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(this.dir, 'HEAD'), 'utf8'))?.[1] ?? '';
+      head = /^ref: refs\/heads\/(.+)$/m.exec(decodeBytes(readFileSync(join(this.dir, 'HEAD'))))?.[1] ?? '';
     } catch {
       /* no HEAD file: fall back to the first branch */
     }
@@ -89,7 +91,7 @@ export class GitBrowser implements RepoBrowser {
   async compareDiff(base: string, head: string): Promise<Buffer> {
     return this.caches.diffs.through(cacheKey(this.dir, 'compare', base, head), async () => {
       const r = await runProcess(this.executable, ['merge-base', base, head], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true });
-      const mergeBase = r.stdout.toString('utf8').trim();
+      const mergeBase = decodeBytes(r.stdout).trim();
       // Unrelated histories have no merge base: the diff is then the whole of head against nothing.
       const args = /^[0-9a-f]{40,64}$/.test(mergeBase) ? ['diff-tree', '-p', '-M', '--no-color', mergeBase, head] : ['diff-tree', '-p', '-M', '--no-color', '--root', head];
       return (await runProcess(this.executable, args, { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir } })).stdout;
@@ -105,12 +107,12 @@ export class GitBrowser implements RepoBrowser {
   private async computeBlame(id: string, path: string): Promise<Blame> {
     // Porcelain format (git-blame(1) "THE PORCELAIN FORMAT"): a header per line group, the
     // commit's details the first time it appears, then the line itself after a TAB.
-    const r = await runProcess(this.executable, ['blame', '--porcelain', id, '--', path], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } });
+    const r = await runWithByteArgs(this.executable, ['blame', '--porcelain', id, '--', path], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } });
     const lines: BlameLine[] = [];
     const commits = new Map<string, { author: string; date: string; summary: string }>();
     const details = new Map<string, { author: string; time: number; zone: string; summary: string }>();
     let current = '';
-    for (const line of r.stdout.toString('utf8').split('\n')) {
+    for (const line of decodeBytes(r.stdout).split('\n')) {
       if (line.startsWith('\t')) {
         lines.push({ commit: current, text: line.slice(1) });
         continue;
@@ -153,15 +155,14 @@ export class GitBrowser implements RepoBrowser {
 
   /** Commits without labels, or LOG_FAILED when git failed (a commit that went away). */
   private async readLog(revs: readonly string[], options: { offset: number; limit: number }): Promise<readonly CommitInfo[]> {
-    const r = await runProcess(
+    const r = await runWithByteArgs(
       this.executable,
       ['log', '--date-order', `--format=%H${FS}%P${FS}%an${FS}%ae${FS}%aI${FS}%B${RS}`, `--skip=${Math.trunc(options.offset)}`, `-n${Math.trunc(options.limit)}`, ...revs],
       // A path is a path, never pathspec magic (`:(glob)…`, `:!…`).
       { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' }, allowFailure: true },
     );
     if (r.code !== 0) return LOG_FAILED;
-    return r.stdout
-      .toString('utf8')
+    return decodeBytes(r.stdout)
       .split(RS)
       .map((s) => s.replace(/^\n/, ''))
       .filter((s) => s.length > 0)
@@ -183,7 +184,7 @@ export class GitBrowser implements RepoBrowser {
     if (!/^[0-9a-f]{40,64}$/.test(id)) return undefined;
     const obj = await this.catFile().read(id);
     if (obj?.type !== 'commit') return undefined;
-    const text = obj.data.toString('utf8');
+    const text = decodeBytes(obj.data);
     const split = text.indexOf('\n\n');
     const headers = split < 0 ? text : text.slice(0, split);
     const message = split < 0 ? '' : text.slice(split + 2);
@@ -222,7 +223,7 @@ export class GitBrowser implements RepoBrowser {
       ['log', '--no-walk=unsorted', '--diff-merges=first-parent', '-M', '--raw', '--numstat', '-z', `--format=${RS}%H`, ...wanted, '--'],
       { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir }, allowFailure: true },
     );
-    return r.code === 0 ? parseRawNumstat(r.stdout.toString('utf8')) : new Map();
+    return r.code === 0 ? parseRawNumstat(decodeBytes(r.stdout)) : new Map();
   }
 
   private async computeDiff(id: string): Promise<Buffer> {
@@ -281,7 +282,7 @@ export class GitBrowser implements RepoBrowser {
     const branches: RefInfo[] = [];
     const tags: RefInfo[] = [];
     const labels = new Map<string, RefLabel[]>();
-    for (const rec of r.stdout.toString('utf8').split(RS)) {
+    for (const rec of decodeBytes(r.stdout).split(RS)) {
       const [ref, oid, peeled, date, summary] = rec.replace(/^\n/, '').split(FS);
       if (!ref || !oid) continue;
       const id = peeled || oid;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
 import { ProcessPool } from '../process-pool.js';
 import { ChunkGatherer } from '../chunk-gatherer.js';
+import { decodeBytes, encodeBytes } from '../../domain/byte-names.js';
 
 export interface GitObject {
   readonly oid: string;
@@ -48,7 +49,7 @@ export class GitCatFile {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.child.stdin.write(`${rev}\n`);
+      this.child.stdin.write(encodeBytes(`${rev}\n`));
     });
   }
 
@@ -113,7 +114,7 @@ export function parseTree(data: Buffer): { mode: string; name: string; oid: stri
     const nul = data.indexOf(0, sp);
     if (sp < 0 || nul < 0) break;
     const mode = data.subarray(i, sp).toString('ascii');
-    const name = data.subarray(sp + 1, nul).toString('utf8');
+    const name = decodeBytes(data.subarray(sp + 1, nul));
     const oid = data.subarray(nul + 1, nul + 21).toString('hex');
     out.push({ mode, name, oid });
     i = nul + 21;

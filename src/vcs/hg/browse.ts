@@ -5,6 +5,7 @@ import { cacheKey, changesThrough, isFullId, type ReadCaches } from '../read-cac
 import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
+import { decodeBytes } from '../../domain/byte-names.js';
 
 const FS = '\x1f';
 const RS = '\x1e';
@@ -90,7 +91,7 @@ export class HgBrowser implements RepoBrowser {
     const known = generation !== undefined && this.resolved?.generation === generation ? this.resolved.ids : undefined;
     if (known?.has(ref)) return known.get(ref);
     const r = await this.server().run(['log', '-r', ref === 'tip' ? 'tip' : `id(${ref})`, '-T', '{node}']);
-    const id = r.out.toString('utf8').trim();
+    const id = decodeBytes(r.out).trim();
     // The null revision (what `0000` and an empty repo's tip name) is no commit.
     const found = r.code === 0 && /^[0-9a-f]{40}$/.test(id) && !/^0+$/.test(id) ? id : undefined;
     if (generation !== undefined && r.code === 0) {
@@ -148,7 +149,7 @@ export class HgBrowser implements RepoBrowser {
     const out = await this.server().runOk(['ferry-blame', '--', id, path]);
     const lines: BlameLine[] = [];
     const revs = new Set<string>();
-    for (const rec of out.toString('utf8').split(RS)) {
+    for (const rec of decodeBytes(out).split(RS)) {
       const [rev, node, text] = rec.split(FS);
       if (rev === undefined || node === undefined || text === undefined) continue;
       revs.add(rev);
@@ -158,7 +159,7 @@ export class HgBrowser implements RepoBrowser {
     if (revs.size > 0) {
       // One `-r` per revision: hg joins them with `or` (scmutil.revrange), no long revset to parse.
       const meta = await this.server().runOk(['log', ...[...revs].flatMap((rev) => ['-r', rev]), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
-      for (const rec of meta.toString('utf8').split(RS)) {
+      for (const rec of decodeBytes(meta).split(RS)) {
         const [node, author, date, summary] = rec.split(FS);
         if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
       }
@@ -195,7 +196,7 @@ export class HgBrowser implements RepoBrowser {
     const r = await this.server().run(['log', '--stat', '--git', ...wanted.flatMap((id) => ['-r', id]), '-T', template]);
     if (r.code !== 0) return new Map();
     const out = new Map<string, CommitChanges>();
-    for (const rec of r.out.toString('utf8').split(RS)) {
+    for (const rec of decodeBytes(r.out).split(RS)) {
       const [node, adds, dels, mods, copies, stat] = rec.split(FS);
       if (node === undefined || !/^[0-9a-f]{40}$/.test(node)) continue;
       const list = (s: string | undefined): string[] => (s ? s.split(LS) : []);
@@ -282,7 +283,7 @@ export class HgBrowser implements RepoBrowser {
     const r = await this.server().run(['files', '-r', id, '-T', '{flags}/{path}\\0']);
     if (r.code !== 0 && !(r.code === 1 && r.out.length === 0)) throw new FerryError('FERRY_VCS_FAILED', `hg files failed: exit ${r.code}`);
     const files = new Map<string, boolean>();
-    for (const entry of r.out.toString('utf8').split('\0')) {
+    for (const entry of decodeBytes(r.out).split('\0')) {
       const slash = entry.indexOf('/');
       if (slash >= 0) files.set(entry.slice(slash + 1), entry.slice(0, slash).includes('l'));
     }
@@ -305,8 +306,7 @@ export class HgBrowser implements RepoBrowser {
       this.hasTopics = probe.code === 0;
     }
     const out = await this.server().runOk(['log', '-r', revset, '-T', commitTemplate(this.hasTopics)]);
-    return out
-      .toString('utf8')
+    return decodeBytes(out)
       .split(RS)
       .filter((r) => r.length > 0)
       .map((record) => {
@@ -341,15 +341,15 @@ export class HgBrowser implements RepoBrowser {
       server.runOk(['tags', '-T', 'json']),
       server.runOk(['bookmarks', '-T', 'json']),
     ]);
-    const jb = JSON.parse(b.toString('utf8') || '[]') as JsonBranch[];
-    const jt = (JSON.parse(t.toString('utf8') || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
-    const jm = JSON.parse(m.toString('utf8') || '[]') as JsonBookmark[];
+    const jb = JSON.parse(decodeBytes(b) || '[]') as JsonBranch[];
+    const jt = (JSON.parse(decodeBytes(t) || '[]') as JsonTag[]).filter((x) => x.tag !== 'tip');
+    const jm = JSON.parse(decodeBytes(m) || '[]') as JsonBookmark[];
     const ids = [...new Set([...jb.map((x) => x.node), ...jt.map((x) => x.node), ...jm.map((x) => x.node)])];
     const meta = new Map<string, { date: string; summary: string; topic: string; rev: number }>();
     if (ids.length > 0) {
       // Topic heads come back as branch heads too (topic makes branch heads per branch:topic).
       const out = await server.runOk(['log', '-r', 'head() or tag() or bookmark()', '-T', `{node}${FS}{date|rfc3339date}${FS}{desc|firstline}${FS}{topic}${FS}{rev}${RS}`]);
-      for (const rec of out.toString('utf8').split(RS)) {
+      for (const rec of decodeBytes(out).split(RS)) {
         const [node, date, summary, topic, rev] = rec.split(FS);
         if (node) meta.set(node, { date: date ?? '', summary: summary ?? '', topic: topic ?? '', rev: Number(rev) });
       }

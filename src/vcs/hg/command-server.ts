@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { FerryError } from '../../domain/errors.js';
 import { ProcessPool } from '../process-pool.js';
 import { ChunkGatherer } from '../chunk-gatherer.js';
+import { encodeBytes } from '../../domain/byte-names.js';
 
 export interface CommandResult {
   readonly out: Buffer;
@@ -80,7 +81,8 @@ export class HgCommandServer {
     const next = this.queue.shift();
     if (!next) return;
     this.current = { pending: next, out: [], err: [] };
-    const payload = Buffer.from(next.args.join('\0'), 'utf8');
+    // Arguments are bytes: a file name read from hg (byte-names.ts) goes back as the same bytes.
+    const payload = encodeBytes(next.args.join('\0'));
     const header = Buffer.alloc(4);
     header.writeUInt32BE(payload.length);
     this.child.stdin.write(Buffer.concat([Buffer.from('runcommand\n'), header, payload]));

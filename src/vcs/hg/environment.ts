@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFastBlameExtension } from './fast-blame.js';
 import { writeLargefilesConfig } from './largefiles.js';
+import { writeZipNamesExtension } from './zip-names.js';
 
 /**
  * The transaction hook every hg process loads (it acts only on pushes a client makes, `source`
@@ -58,6 +59,8 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * stay on disk, unused and not exchanged).
  * Ferry's blame extension is loaded too (`ferry-blame`, through hgext.fastannotate's linelog
  * cache in .hg/fastannotate; src/vcs/hg/fast-blame.ts).
+ * Ferry's zip-names fix is loaded too (`hg archive -t zip` of names that are not UTF-8;
+ * src/vcs/hg/zip-names.ts).
  * Ferry's largefiles guard is loaded too (it does nothing unless largefiles is: no shared user
  * cache, a cheap requirement hook; src/vcs/hg/largefiles.ts).
  * `obshashrange = no`: evolve's range-based marker discovery warms its stable-range and obshash
@@ -69,14 +72,14 @@ def check(ui, repo, hooktype, source=None, node=None, **kwargs):
  * A repo's phase setting (`ferry repo set --non-publishing`) lives in the repo's own `.hg/hgrc`,
  * which only Ferry writes (src/vcs/hg/repo-config.ts).
  */
-export function ferryHgrc(singleHeadHook: string, largefilesGuard: string, evolve = true, fastBlame?: string): string {
+export function ferryHgrc(singleHeadHook: string, largefilesGuard: string, evolve = true, fastBlame?: string, zipNames?: string): string {
   return `# Written by Ferry on every start; edits are overwritten.
 [ui]
 interactive = false
 report_untrusted = false
 [extensions]
 ${evolve ? 'evolve =\ntopic =\n' : ''}ferry_largefiles = ${largefilesGuard}
-${fastBlame === undefined ? '' : `ferry_blame = ${fastBlame}\n`}[phases]
+${fastBlame === undefined ? '' : `ferry_blame = ${fastBlame}\n`}${zipNames === undefined ? '' : `ferry_zipnames = ${zipNames}\n`}[phases]
 publish = true
 [server]
 bundle1 = false
@@ -100,7 +103,7 @@ export function writeHgrc(dataDir: string, evolve = true): string {
   const hook = join(dir, 'ferry_single_head.py');
   writeSharedFile(hook, singleHeadHook(evolve));
   const path = join(dir, 'hgrc');
-  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve, writeFastBlameExtension(dir)));
+  writeSharedFile(path, ferryHgrc(hook, writeLargefilesConfig(dir).guardExtension, evolve, writeFastBlameExtension(dir), writeZipNamesExtension(dir)));
   return path;
 }
 

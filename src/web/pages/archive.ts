@@ -4,6 +4,7 @@ import type { PageContext } from '../context.js';
 import { urlPath } from '../html.js';
 import { resolveOrThrow } from './files.js';
 import type { RepoView } from './repo-shell.js';
+import { contentDisposition } from '../../http/content-disposition.js';
 
 const FORMATS: readonly { suffix: string; format: ArchiveFormat; type: string }[] = [
   { suffix: '.tar.gz', format: 'tar.gz', type: 'application/gzip' },
@@ -33,7 +34,7 @@ export async function sendArchive(ctx: PageContext, view: RepoView, rest: string
   const immutable = ref === id && view.repo.isPublic;
   ctx.res.writeHead(200, {
     'Content-Type': kind.type,
-    'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(`${name}${kind.suffix}`)}`,
+    'Content-Disposition': contentDisposition('attachment', `${name}${kind.suffix}`),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'private, no-cache',
   });

@@ -4,6 +4,7 @@ import type { PageContext } from '../context.js';
 import { escapeHtml } from '../html.js';
 import { summaryOf } from '../layout.js';
 import type { RepoView } from './repo-shell.js';
+import { queryString, searchParam } from '../../domain/byte-names.js';
 
 /** Entries in a feed: the newest commits. */
 const FEED_SIZE = 30;
@@ -35,13 +36,13 @@ function entry(ctx: PageContext, view: RepoView, c: CommitInfo): string {
  * @throws NotFoundError for a branch the repo does not have
  */
 export async function sendAtom(ctx: PageContext, view: RepoView): Promise<void> {
-  const branch = ctx.url.searchParams.get('branch') || undefined;
+  const branch = searchParam(ctx.url.search, 'branch') || undefined;
   if (branch !== undefined && !(await view.browser.branches()).some((b) => b.name === branch)) {
     throw new NotFoundError(`no branch named ${JSON.stringify(branch.slice(0, 80))} in this repository: see ${view.base}/-/branches`);
   }
   const commits = await view.browser.log({ ref: branch, offset: 0, limit: FEED_SIZE });
-  const self = `${ctx.baseUrl}${view.base}/-/atom${branch ? `?${new URLSearchParams({ branch }).toString()}` : ''}`;
-  const logUrl = `${ctx.baseUrl}${view.base}/-/log${branch ? `?${new URLSearchParams({ ref: branch }).toString()}` : ''}`;
+  const self = `${ctx.baseUrl}${view.base}/-/atom${branch ? `?${queryString({ branch })}` : ''}`;
+  const logUrl = `${ctx.baseUrl}${view.base}/-/log${branch ? `?${queryString({ ref: branch })}` : ''}`;
   const updated = commits.map((c) => Date.parse(c.date)).filter((t) => !Number.isNaN(t)).reduce((a, b) => Math.max(a, b), 0);
   const body = `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">

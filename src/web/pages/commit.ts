@@ -8,6 +8,7 @@ import { labelBadges } from './log.js';
 import { commitStatusesBox } from './commit-statuses.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 import { renderedDiffKey } from '../rendered-diffs.js';
+import { decodeBytes, queryString, searchParam } from '../../domain/byte-names.js';
 
 /** Diff lines rendered on a commit page, all files together; the rest are listed with links. */
 const MAX_DIFF_LINES = 3000;
@@ -53,7 +54,7 @@ function commitPlace(view: RepoView, id: string): DiffPlace {
 
 /** The per-file diff page's URL: works without JavaScript, linked wherever a file's diff is not inline. */
 function fileDiffUrl(place: DiffPlace, f: FileDiff): string {
-  return `${place.pageUrl}?${new URLSearchParams({ file: pathOf(f) }).toString()}`;
+  return `${place.pageUrl}?${queryString({ file: pathOf(f) })}`;
 }
 
 function cut(text: string): string {
@@ -121,11 +122,11 @@ export async function commitPage(ctx: PageContext, view: RepoView, ref: string):
   const id = await resolveCommit(view, ref);
   const diffUrl = `${view.base}/-/commit/${id}.diff`;
   const place = commitPlace(view, id);
-  const only = ctx.url.searchParams.get('file');
+  const only = searchParam(ctx.url.search, 'file');
   if (only !== null) {
     const [commit, raw] = await Promise.all([view.browser.commit(id), view.browser.diff(id)]);
     if (!commit) throw new NotFoundError(`no commit ${id}`);
-    const files = parseDiff(raw.toString('utf8'));
+    const files = parseDiff(decodeBytes(raw));
     const one = oneFileDiff(view, place, files, only, `commit ${shortId(id)}`);
     const back = html`<p><a href="${place.pageUrl}">← All ${files.length} changed file${files.length === 1 ? '' : 's'} of this commit</a></p>`;
     return repoPage(ctx, view, 'log', `${one.path} · ${summaryOf(commit.message) || shortId(id)}`, html`${header(view, commit, diffUrl)}${back}${one.body}`);
@@ -133,7 +134,7 @@ export async function commitPage(ctx: PageContext, view: RepoView, ref: string):
   // The diff section depends on the commit id alone: rendered once, then kept (src/web/rendered-diffs.ts).
   const [commit, diffs] = await Promise.all([
     view.browser.commit(id),
-    ctx.app.renderedDiffs.through(renderedDiffKey('commit', view.base, id), async () => renderDiff(view, place, parseDiff((await view.browser.diff(id)).toString('utf8')))),
+    ctx.app.renderedDiffs.through(renderedDiffKey('commit', view.base, id), async () => renderDiff(view, place, parseDiff(decodeBytes(await view.browser.diff(id))))),
   ]);
   if (!commit) throw new NotFoundError(`no commit ${id}`);
   const body = html`${header(view, commit, diffUrl)}

@@ -9,6 +9,7 @@ import { resolveOrThrow } from './files.js';
 import { commitRows } from './log.js';
 import { repoPage, type RepoView } from './repo-shell.js';
 import { renderedDiffKey } from '../rendered-diffs.js';
+import { decodeBytes, queryString, searchParam } from '../../domain/byte-names.js';
 
 /** Commits listed on a compare page; more are counted, not shown. */
 const MAX_COMMITS = 250;
@@ -45,8 +46,8 @@ function pickForm(view: RepoView, base: string, head: string): SafeHtml {
  */
 export async function comparePage(ctx: PageContext, view: RepoView, range: string): Promise<SafeHtml | string> {
   if (range === '') {
-    const base = ctx.url.searchParams.get('base');
-    const head = ctx.url.searchParams.get('head');
+    const base = searchParam(ctx.url.search, 'base');
+    const head = searchParam(ctx.url.search, 'head');
     if (base && head) return compareUrl(view, base, head);
     const branch = (await view.browser.defaultBranch()) ?? '';
     return repoPage(ctx, view, 'log', 'Compare', html`<section class="box"><header><strong>Compare two revisions</strong></header><div class="markdown"><p>Pick two branches, tags or commit ids: the commits on the head that the base lacks, and the diff between them.</p>${pickForm(view, branch, branch)}</div></section>`);
@@ -56,9 +57,9 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const pageUrl = compareUrl(view, base, head);
   const place: DiffPlace = { id: headId, rawDiffUrl: `${pageUrl}.diff`, pageUrl };
   const title = html`<header><strong>Comparing <span class="badge branch">${base}</span> … <span class="badge branch">${head}</span></strong><span class="spacer"></span><span class="small"><a class="mono" href="${view.base}/-/commit/${baseId}">${shortId(baseId)}</a> … <a class="mono" href="${view.base}/-/commit/${headId}">${shortId(headId)}</a> · <a href="${place.rawDiffUrl}">Raw diff</a> · <a href="${compareUrl(view, head, base)}">Swap</a></span></header>`;
-  const only = ctx.url.searchParams.get('file');
+  const only = searchParam(ctx.url.search, 'file');
   if (only !== null) {
-    const files = parseDiff((await view.browser.compareDiff(baseId, headId)).toString('utf8'));
+    const files = parseDiff(decodeBytes(await view.browser.compareDiff(baseId, headId)));
     const one = oneFileDiff(view, place, files, only, `${base}...${head}`);
     return repoPage(ctx, view, 'log', `${one.path} · ${base}...${head}`, html`<section class="box">${title}</section><p><a href="${pageUrl}">← All ${files.length} changed files</a></p>${one.body}`);
   }
@@ -68,7 +69,7 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const [commits, diffs] = await Promise.all([
     view.browser.between(baseId, headId, { offset: 0, limit: MAX_COMMITS + 1 }),
     ctx.app.renderedDiffs.through(diffKey, async () => {
-      const files = parseDiff((await view.browser.compareDiff(baseId, headId)).toString('utf8'));
+      const files = parseDiff(decodeBytes(await view.browser.compareDiff(baseId, headId)));
       return files.length === 0 ? html`<p class="muted">No changes.</p>` : renderDiff(view, place, files, MAX_DIFF_LINES);
     }),
   ]);
@@ -76,7 +77,7 @@ export async function comparePage(ctx: PageContext, view: RepoView, range: strin
   const list =
     shown.length === 0
       ? html`<p class="markdown muted" id="no-commits">${head} has no commits that ${base} lacks.</p>`
-      : html`<ul class="log" id="log">${commitRows(view, shown, head)}</ul>${commits.length > MAX_COMMITS ? html`<p class="markdown muted">Only the newest ${MAX_COMMITS} commits are listed; <a href="${view.base}/-/log?${new URLSearchParams({ ref: head }).toString()}">the log</a> has the rest.</p>` : ''}`;
+      : html`<ul class="log" id="log">${commitRows(view, shown, head)}</ul>${commits.length > MAX_COMMITS ? html`<p class="markdown muted">Only the newest ${MAX_COMMITS} commits are listed; <a href="${view.base}/-/log?${queryString({ ref: head })}">the log</a> has the rest.</p>` : ''}`;
   const body = html`<section class="box" id="compare">${title}<div class="markdown">${pickForm(view, base, head)}</div></section>
 <section class="box"><header><strong>${commits.length > MAX_COMMITS ? `More than ${MAX_COMMITS}` : shown.length} commit${shown.length === 1 ? '' : 's'}</strong></header>${list}</section>
 ${diffs}`;

@@ -8,6 +8,8 @@ import { highlightLines } from '../highlight.js';
 import { shortId } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { encodeUrlSegment } from '../../domain/byte-names.js';
+import { contentDisposition } from '../../http/content-disposition.js';
 
 const MAX_SHOWN = 2 * 1024 * 1024;
 /** Shown in the file view with `<img src=RAW>`; SVG too, never inlined as markup (it may hold script). */
@@ -53,7 +55,7 @@ export async function filesPage(ctx: PageContext, view: RepoView, ref: string, p
   if (entries) {
     const prefix = `${base}/-/files/${urlPath(ref)}${path === '' ? '' : `/${urlPath(path)}`}`;
     const list = html`<ul class="list">${path !== '' ? html`<li><a href="${prefix.replace(/\/[^/]*$/, '')}">..</a></li>` : ''}${entries.map(
-      (e) => html`<li><span class="muted mono kind">${e.type === 'dir' ? 'dir ' : e.type === 'link' ? 'link' : e.type === 'submodule' ? 'sub ' : 'file'}</span><a class="grow" href="${prefix}/${encodeURIComponent(e.name)}">${e.name}${e.type === 'dir' ? '/' : ''}</a></li>`,
+      (e) => html`<li><span class="muted mono kind">${e.type === 'dir' ? 'dir ' : e.type === 'link' ? 'link' : e.type === 'submodule' ? 'sub ' : 'file'}</span><a class="grow" href="${prefix}/${encodeUrlSegment(e.name)}">${e.name}${e.type === 'dir' ? '/' : ''}</a></li>`,
     )}</ul>`;
     const dirTools = path === '' ? html`` : html`<span class="file-tools"><a href="${base}/-/history/${urlPath(ref)}/${urlPath(path)}">History</a></span>`;
     return repoPage(ctx, view, 'files', path === '' ? 'Files' : path, html`<section class="box">${head}${dirTools}</header>${list}</section>`);
@@ -100,7 +102,7 @@ export async function sendRaw(ctx: PageContext, view: RepoView, ref: string, pat
     'Content-Length': bytes.length,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "default-src 'none'; sandbox",
-    'Content-Disposition': binary && !image ? `attachment; filename*=UTF-8''${encodeURIComponent(name)}` : `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'Content-Disposition': contentDisposition(binary && !image ? 'attachment' : 'inline', name),
     'Cache-Control': /^[0-9a-f]{40}$/.test(ref) ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : bytes);

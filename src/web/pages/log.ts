@@ -5,6 +5,7 @@ import { branchColour, branchOfCommits, graphCell, layoutGraph } from '../graph.
 import { html, type SafeHtml } from '../html.js';
 import { shortDate, shortId, summaryOf } from '../layout.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { queryString, searchParam } from '../../domain/byte-names.js';
 
 export const LOG_PAGE_SIZE = 50;
 
@@ -43,16 +44,16 @@ export function pageNumber(url: URL): number {
 /** Newer/older links that keep the other query parameters. */
 export function pager(url: URL, page: number, hasNext: boolean): SafeHtml {
   const q = (p: number): string => {
-    const params = new URLSearchParams(url.searchParams);
-    params.set('page', String(p));
-    return `?${params.toString()}`;
+    // The raw query as sent (its names' bytes kept, src/domain/byte-names.ts), with another page.
+    const params = url.search.replace(/^\?/, '').split('&').filter((pair) => pair !== '' && !/^page(=|$)/.test(pair));
+    return `?${[...params, `page=${p}`].join('&')}`;
   };
   return html`<nav class="pager"><span>${page > 1 ? html`<a href="${q(page - 1)}" rel="prev">← Newer</a>` : ''}</span><span class="muted">Page ${page}</span><span>${hasNext ? html`<a href="${q(page + 1)}" rel="next">Older →</a>` : ''}</span></nav>`;
 }
 
 /** The feed's `<link rel="alternate">` for a repo's or a branch's commits. */
 export function feedLink(view: RepoView, branch: string | undefined): SafeHtml {
-  const href = `${view.base}/-/atom${branch ? `?${new URLSearchParams({ branch }).toString()}` : ''}`;
+  const href = `${view.base}/-/atom${branch ? `?${queryString({ branch })}` : ''}`;
   return html`<link rel="alternate" type="application/atom+xml" title="${view.repo.path}${branch ? ` (${branch})` : ''} commits" href="${href}">`;
 }
 
@@ -62,7 +63,7 @@ export function feedLink(view: RepoView, branch: string | undefined): SafeHtml {
  */
 export async function logPage(ctx: PageContext, view: RepoView): Promise<SafeHtml> {
   const page = pageNumber(ctx.url);
-  const refParam = (ctx.url.searchParams.get('ref') ?? ctx.url.searchParams.get('branch') ?? '') || undefined;
+  const refParam = (searchParam(ctx.url.search, 'ref') ?? searchParam(ctx.url.search, 'branch') ?? '') || undefined;
   const [commits, branches, defaultBranch] = await Promise.all([
     view.browser.log({ ref: refParam, offset: (page - 1) * LOG_PAGE_SIZE, limit: LOG_PAGE_SIZE + 1 }),
     view.browser.branches(),
@@ -81,7 +82,7 @@ export async function logPage(ctx: PageContext, view: RepoView): Promise<SafeHtm
     (b) => html`<option value="${b.name}"${b.name === refParam ? html` selected` : ''}>${b.name}${b.closed ? ' (closed)' : ''}</option>`,
   )}${refParam !== undefined && !branches.some((b) => b.name === refParam) ? html`<option value="${refParam}" selected>${refParam}</option>` : ''}</select> <button type="submit">Show</button></form>`;
   const title = refParam ? html`Log of <span class="badge branch">${refParam}</span>` : html`Log of all branches`;
-  const feed = html`<a class="small" href="${view.base}/-/atom${feedBranch ? `?${new URLSearchParams({ branch: feedBranch }).toString()}` : ''}" id="atom-link">Atom feed</a>`;
+  const feed = html`<a class="small" href="${view.base}/-/atom${feedBranch ? `?${queryString({ branch: feedBranch })}` : ''}" id="atom-link">Atom feed</a>`;
   const body = html`<section class="box"><header><span>${title}</span><span class="spacer"></span>${filter}${feed}</header>${
     shown.length === 0 ? html`<p class="markdown muted">No commits${refParam ? ` on ${refParam}` : ''}.</p>` : html`<ul class="log" id="log">${commitRows(view, shown, refParam ?? defaultBranch ?? 'default')}</ul>`
   }</section>${shown.length > 0 ? pager(ctx.url, page, hasNext) : ''}`;

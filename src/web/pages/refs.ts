@@ -6,6 +6,7 @@ import { shortDate, shortId } from '../layout.js';
 import { archiveUrl } from './archive.js';
 import { compareUrl } from './compare.js';
 import { repoPage, type RepoView } from './repo-shell.js';
+import { encodeUrlSegment } from '../../domain/byte-names.js';
 
 /** `.tar.gz` and `.zip` download links for a ref. */
 export function downloadLinks(view: RepoView, ref: string): SafeHtml {
@@ -15,7 +16,7 @@ export function downloadLinks(view: RepoView, ref: string): SafeHtml {
 function refList(view: RepoView, refs: readonly RefInfo[], kind: 'branch' | 'tag' | 'bookmark' | 'topic', defaultBranch?: string): SafeHtml {
   if (refs.length === 0) return html`<p class="markdown muted">None yet.</p>`;
   return html`<ul class="list" id="${kind}-list">${refs.map(
-    (r) => html`<li data-ref="${r.name}"${r.closed || r.merged ? html` class="inactive"` : ''}><span class="badge ${kind}">${r.name}</span>${r.closed ? html` <span class="badge state">closed</span>` : r.merged ? html` <span class="badge state">merged</span>` : ''}<a class="grow" href="${view.base}/-/files/${urlPath(r.name)}">${r.summary}</a><span class="muted small"><a class="mono" href="${view.base}/-/commit/${r.id}">${shortId(r.id)}</a> · ${shortDate(r.date)}${kind === 'branch' || kind === 'topic' ? html` · <a href="${view.base}/-/log?ref=${encodeURIComponent(r.name)}">log</a>` : ''}${defaultBranch !== undefined && r.name !== defaultBranch ? html` · <a href="${compareUrl(view, defaultBranch, r.name)}">compare</a>` : ''} · ${downloadLinks(view, r.name)}</span></li>`,
+    (r) => html`<li data-ref="${r.name}"${r.closed || r.merged ? html` class="inactive"` : ''}><span class="badge ${kind}">${r.name}</span>${r.closed ? html` <span class="badge state">closed</span>` : r.merged ? html` <span class="badge state">merged</span>` : ''}<a class="grow" href="${view.base}/-/files/${urlPath(r.name)}">${r.summary}</a><span class="muted small"><a class="mono" href="${view.base}/-/commit/${r.id}">${shortId(r.id)}</a> · ${shortDate(r.date)}${kind === 'branch' || kind === 'topic' ? html` · <a href="${view.base}/-/log?ref=${encodeUrlSegment(r.name)}">log</a>` : ''}${defaultBranch !== undefined && r.name !== defaultBranch ? html` · <a href="${compareUrl(view, defaultBranch, r.name)}">compare</a>` : ''} · ${downloadLinks(view, r.name)}</span></li>`,
   )}</ul>`;
 }
 

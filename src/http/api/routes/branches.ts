@@ -9,6 +9,8 @@ import { baseOf, repoApiUrl } from '../present.js';
 import { branchesOf, type ApiBranch } from '../refs.js';
 import { repoFor } from '../repo-access.js';
 import { BranchSchema, errorResponses, jsonOf, RepoParams, TagSchema } from '../schemas.js';
+import { displayName, encodeUrlSegment } from '../../../domain/byte-names.js';
+import { lastPathSegment } from '../rest-path.js';
 
 const BranchParams = RepoParams.extend({
   branch: z.string().min(1).max(255).openapi({ param: { name: 'branch', in: 'path' }, description: 'branch, bookmark or topic/NAME; URL-encode slashes (feature%2Fx)' }),
@@ -53,7 +55,9 @@ export const branchesApi: ApiModule = (api, app) => {
   });
 
   api.openapi(getBranch, async (c) => {
-    const { owner, repo, branch } = c.req.valid('param');
+    const { owner, repo } = c.req.valid('param');
+    // The name's bytes as sent (a git branch may be named in bytes that are not UTF-8).
+    const branch = lastPathSegment(c);
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const match = (await branchesOf(found.repo, found.browser)).find((b) => b.name === branch);
     if (!match) throw new NotFoundError(`no branch ${branch} in ${found.repo.path}`);
@@ -72,8 +76,8 @@ export const branchesApi: ApiModule = (api, app) => {
 async function withCommit(browser: { commit(id: string): Promise<{ message: string; author: string; email: string } | undefined> }, json: z.infer<typeof BranchSchema>): Promise<z.infer<typeof BranchSchema>> {
   const info = await browser.commit(json.commit.id);
   if (info) {
-    json.commit.message = info.message;
-    json.commit.author = json.commit.committer = { name: info.author, email: info.email, username: '' };
+    json.commit.message = displayName(info.message);
+    json.commit.author = json.commit.committer = { name: displayName(info.author), email: displayName(info.email), username: '' };
   }
   return json;
 }
@@ -81,8 +85,8 @@ async function withCommit(browser: { commit(id: string): Promise<{ message: stri
 function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.infer<typeof BranchSchema> {
   const nobody = { name: '', email: '', username: '' };
   return {
-    name: b.name,
-    commit: { id: b.id, message: b.summary, url: `${repoApiUrl(base, repo)}/git/commits/${b.id}`, timestamp: b.date, author: nobody, committer: nobody },
+    name: displayName(b.name),
+    commit: { id: b.id, message: displayName(b.summary), url: `${repoApiUrl(base, repo)}/git/commits/${b.id}`, timestamp: b.date, author: nobody, committer: nobody },
     protected: false,
     user_can_push: push,
     user_can_merge: false,
@@ -93,11 +97,11 @@ function branchJson(base: string, repo: Repo, b: ApiBranch, push: boolean): z.in
 
 function tagJson(base: string, repo: Repo, t: RefInfo): z.infer<typeof TagSchema> {
   const api = repoApiUrl(base, repo);
-  const ref = encodeURIComponent(t.name);
+  const ref = encodeUrlSegment(t.name);
   return {
-    name: t.name,
+    name: displayName(t.name),
     id: t.id,
-    message: t.summary,
+    message: displayName(t.summary),
     commit: { sha: t.id, url: `${api}/git/commits/${t.id}`, created: t.date },
     zipball_url: `${api}/archive/${ref}.zip`,
     tarball_url: `${api}/archive/${ref}.tar.gz`,

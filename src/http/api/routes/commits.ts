@@ -10,6 +10,7 @@ import { CommitSchema, errorResponses, jsonOf, RepoParams } from '../schemas.js'
 import { NotFoundError } from '../../../domain/errors.js';
 import { queryBool } from '../query.js';
 import type { Subject } from '../../../access/subject.js';
+import { displayName } from '../../../domain/byte-names.js';
 
 type CommitJson = z.infer<typeof CommitSchema>;
 
@@ -77,18 +78,18 @@ const GITEA_STATUS: Record<CommitChanges['files'][number]['status'], 'added' | '
  */
 export function commitJson(base: string, repo: Repo, info: CommitInfo, changes: CommitChanges | undefined, options: { files: boolean; stat: boolean }): CommitJson {
   const apiUrl = repoApiUrl(base, repo);
-  const who = { name: info.author, email: info.email, date: info.date };
+  const who = { name: displayName(info.author), email: displayName(info.email), date: info.date };
   const json: CommitJson = {
     url: `${apiUrl}/git/commits/${info.id}`,
     sha: info.id,
     html_url: `${base}/${repo.path}/-/commit/${info.id}`,
     created: info.date,
-    commit: { url: `${apiUrl}/git/commits/${info.id}`, message: info.message, author: who, committer: who, tree: { sha: info.id, url: `${apiUrl}/git/trees/${info.id}` } },
+    commit: { url: `${apiUrl}/git/commits/${info.id}`, message: displayName(info.message), author: who, committer: who, tree: { sha: info.id, url: `${apiUrl}/git/trees/${info.id}` } },
     author: null,
     committer: null,
     parents: info.parents.map((p) => ({ url: `${apiUrl}/git/commits/${p}`, sha: p })),
   };
-  if (options.files) json.files = (changes?.files ?? []).map((f) => ({ filename: f.path, status: GITEA_STATUS[f.status] }));
+  if (options.files) json.files = (changes?.files ?? []).map((f) => ({ filename: displayName(f.path), status: GITEA_STATUS[f.status] }));
   if (options.stat) {
     const additions = changes?.additions ?? 0;
     const deletions = changes?.deletions ?? 0;

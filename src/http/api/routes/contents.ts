@@ -7,9 +7,11 @@ import type { ApiEnv, ApiModule } from '../env.js';
 import { baseOf, repoApiUrl } from '../present.js';
 import { resolveRef } from '../refs.js';
 import { repoFor } from '../repo-access.js';
-import { restOfPath } from '../rest-path.js';
+import { rawQueryParam, restOfPath } from '../rest-path.js';
 import { queryBool, queryInt } from '../query.js';
 import { ContentsSchema, errorResponses, GitTreeSchema, jsonOf, RepoParams } from '../schemas.js';
+import { decodeBytes, displayName, encodeUrlPath, encodeUrlSegment } from '../../../domain/byte-names.js';
+import { contentDisposition } from '../../content-disposition.js';
 
 type Contents = z.infer<typeof ContentsSchema>;
 
@@ -63,7 +65,7 @@ export const contentsApi: ApiModule = (api, app) => {
   api.openapi(contentsRoot, async (c) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
-    const { ref, id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { ref, id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     const entries = (await found.browser.tree(id, '')) ?? [];
     return c.json(entries.map((e) => entryJson(baseOf(app, c), found.repo, ref, id, '', e)), 200);
   });
@@ -75,14 +77,14 @@ export const contentsApi: ApiModule = (api, app) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const path = restOfPath(c, FIXED);
-    const { ref, id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { ref, id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     return c.json(await contentsAt(c, found.repo, found.browser, ref, id, path, baseOf(app, c)), 200);
   });
   api.openapi({ ...rawDoc, path: '/repos/{owner}/{repo}/raw/*', request: { params: RepoParams, query: RefQuery }, hide: true }, async (c) => {
     const { owner, repo } = c.req.valid('param');
     const found = await repoFor(app, c.var.subject, owner, repo, 'read');
     const path = restOfPath(c, FIXED);
-    const { id } = await resolveRef(found.repo, found.browser, c.req.valid('query').ref);
+    const { id } = await resolveRef(found.repo, found.browser, rawQueryParam(c, 'ref'));
     const bytes = path === '' ? undefined : await found.browser.blob(id, path);
     if (!bytes) throw new NotFoundError(`no file ${path} at ${id.slice(0, 12)} in ${found.repo.path}`);
     return rawResponse(bytes, path);
@@ -98,7 +100,7 @@ export const contentsApi: ApiModule = (api, app) => {
     const start = (query.page - 1) * query.per_page;
     const apiUrl = repoApiUrl(baseOf(app, c), found.repo);
     const tree = all.slice(start, start + query.per_page).map(({ path, entry }) => ({
-      path,
+      path: displayName(path),
       mode: entry.type === 'dir' ? '040000' : entry.type === 'link' ? '120000' : entry.type === 'submodule' ? '160000' : '100644',
       type: entry.type === 'dir' ? ('tree' as const) : entry.type === 'submodule' ? ('commit' as const) : ('blob' as const),
       size: 0,
@@ -144,7 +146,7 @@ async function contentsAt(c: Context<ApiEnv>, repo: Repo, browser: RepoBrowser, 
   const json = entryJson(base, repo, ref, id, parent, entry);
   if (bytes) {
     json.size = bytes.length;
-    if (entry.type === 'link') json.target = bytes.toString('utf8');
+    if (entry.type === 'link') json.target = displayName(decodeBytes(bytes));
     else {
       json.encoding = 'base64';
       json.content = bytes.toString('base64');
@@ -156,14 +158,15 @@ async function contentsAt(c: Context<ApiEnv>, repo: Repo, browser: RepoBrowser, 
 function entryJson(base: string, repo: Repo, ref: string, id: string, dir: string, e: TreeEntry): Contents {
   const path = dir === '' ? e.name : `${dir}/${e.name}`;
   const apiUrl = repoApiUrl(base, repo);
-  const encodedPath = path.split('/').map(encodeURIComponent).join('/');
-  const refQuery = `?ref=${encodeURIComponent(ref)}`;
+  const encodedPath = encodeUrlPath(path);
+  const refQuery = `?ref=${encodeUrlSegment(ref)}`;
   const self = `${apiUrl}/contents/${encodedPath}${refQuery}`;
-  const html = `${base}/${repo.path}/-/files/${encodeURIComponent(ref)}/${encodedPath}`;
+  const html = `${base}/${repo.path}/-/files/${encodeUrlSegment(ref)}/${encodedPath}`;
   const git = e.id ? `${apiUrl}/git/${e.type === 'dir' ? 'trees' : 'blobs'}/${e.id}` : null;
+  // Names show bytes that are not UTF-8 as U+FFFD; the URLs above carry the bytes (docs/urls.md).
   return {
-    name: e.name,
-    path,
+    name: displayName(e.name),
+    path: displayName(path),
     sha: e.id ?? '',
     last_commit_sha: id,
     type: e.type === 'link' ? 'symlink' : e.type,
@@ -185,13 +188,12 @@ function entryJson(base: string, repo: Repo, ref: string, id: string, dir: strin
  * and a sandboxing CSP.
  */
 function rawResponse(bytes: Buffer, path: string): Response {
-  const name = path.slice(path.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9._-]/g, '_');
   return new Response(new Uint8Array(bytes), {
     status: 200,
     headers: {
       'Content-Type': looksLikeText(bytes) ? 'text/plain; charset=utf-8' : 'application/octet-stream',
       'Content-Length': String(bytes.length),
-      'Content-Disposition': `inline; filename="${name}"`,
+      'Content-Disposition': contentDisposition('inline', path.slice(path.lastIndexOf('/') + 1)),
       'Content-Security-Policy': 'sandbox',
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
