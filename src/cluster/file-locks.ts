@@ -1,20 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as ProperLockfile from 'proper-lockfile';
 import { FerryError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
 import { LocalLocks, type ClusterLocks } from './locks.js';
-
-const require = createRequire(import.meta.url);
-let lockfile: typeof ProperLockfile | undefined;
-
-/** proper-lockfile, loaded on the first lock (most processes, a CDN worker's, never take one). */
-function properLockfile(): typeof ProperLockfile {
-  lockfile ??= require('proper-lockfile') as typeof ProperLockfile;
-  return lockfile;
-}
 
 export interface FileLockTiming {
   /** A lock whose holder has not refreshed it for this long is stale and may be taken (ms). */
@@ -32,11 +21,17 @@ export const DEFAULT_FILE_LOCK_TIMING: FileLockTiming = { staleMs: 10_000, waitM
  * `ferry repo mv` in a shell and the server's housekeeping of the same repo each held only their
  * own process's lock, and a job that started before the move wrote its caches back at the old path.
  *
- * Each key is a lock directory under `dir` made with mkdir(2), which is atomic on local file
- * systems (proper-lockfile, the lock npm and others take). The holder refreshes its mtime every
- * `staleMs / 2`; a lock not refreshed for `staleMs` (its process died) is taken over. Within this
- * process callers queue in memory first (LocalLocks), so only one of them polls the directory.
- * With PostgreSQL, PgLocks plays this part across nodes.
+ * Each key is a directory under `dir` made with mkdir(2), which is atomic on local file systems
+ * (the scheme of proper-lockfile and git's own `.lock` files). The holder touches it every
+ * `staleMs / 2`; a lock not touched for `staleMs` (its process died) is taken over. Locks still
+ * held when the process exits are removed. Within this process callers queue in memory first
+ * (LocalLocks), so only one of them polls the directory. With PostgreSQL, PgLocks plays this part
+ * across nodes.
+ *
+ * Not proper-lockfile itself: it loads signal-exit, whose SIGTERM listener kills the process when
+ * it finds itself the only listener left — which it is once `ferry serve`'s own `once('SIGTERM')`
+ * listener has run, so a server that had taken a lock died by the signal instead of stopping
+ * gracefully — and graceful-fs, which patches the process's `fs`.
  */
 export class FileLocks implements ClusterLocks {
   private readonly local = new LocalLocks();
@@ -83,30 +78,81 @@ export class FileLocks implements ClusterLocks {
   private async acquire(key: string, wait: false): Promise<(() => Promise<void>) | undefined>;
   private async acquire(key: string, wait: boolean): Promise<(() => Promise<void>) | undefined> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // A file name from any key (repo paths hold slashes); the key itself is in the log lines.
-    const file = join(this.dir, createHash('sha256').update(key).digest('hex').slice(0, 32));
-    const { staleMs, waitMs } = this.timing;
+    // A directory name from any key (repo paths hold slashes); the key itself is in the log lines.
+    const lock = join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
+    const { waitMs } = this.timing;
     const started = Date.now();
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        const release = await properLockfile().lock(file, {
-          realpath: false,
-          stale: staleMs,
-          update: staleMs / 2,
-          // A lock this process could not refresh in time may have been taken over: say so, go on.
-          onCompromised: (err) => this.log.warn({ err, key }, 'a lock was held past its stale time and may have been taken over'),
-        });
-        return async () => {
-          await release().catch((err: unknown) => this.log.warn({ err, key }, 'could not release a lock; it frees itself when stale'));
-        };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-        if (!wait) return undefined;
-        if (Date.now() - started >= waitMs) {
-          throw new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(waitMs / 1000)} s; try again when its work (a push, housekeeping, an import) is done`, { data: { key } });
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+      if (tryMkdir(lock) || this.takeOverStale(lock, key)) return this.hold(lock, key);
+      if (!wait) return undefined;
+      if (Date.now() - started >= waitMs) {
+        throw new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(waitMs / 1000)} s; try again when its work (a push, housekeeping, an import) is done`, { data: { key } });
       }
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
+  }
+
+  /** Removes `lock` when its holder stopped touching it `staleMs` ago, and takes it; false otherwise. */
+  private takeOverStale(lock: string, key: string): boolean {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(lock).mtimeMs;
+    } catch {
+      return tryMkdir(lock); // released meanwhile
+    }
+    if (Date.now() - mtimeMs < this.timing.staleMs) return false;
+    this.log.warn({ key, lock }, 'taking over a lock its process stopped holding (it died?)');
+    try {
+      rmdirSync(lock);
+    } catch {
+      return false;
+    }
+    return tryMkdir(lock);
+  }
+
+  /** Keeps `lock` fresh until released; removed at exit too. */
+  private hold(lock: string, key: string): () => Promise<void> {
+    held.add(lock);
+    const timer = setInterval(() => {
+      const now = new Date();
+      try {
+        utimesSync(lock, now, now);
+      } catch (err) {
+        this.log.warn({ err, key }, 'a held lock went away (taken over as stale?)');
+      }
+    }, this.timing.staleMs / 2);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      held.delete(lock);
+      try {
+        rmdirSync(lock);
+      } catch (err) {
+        this.log.warn({ err, key }, 'could not release a lock; it is taken over when stale');
+      }
+    };
+  }
+}
+
+/** Lock directories this process holds: removed if it exits holding them. */
+const held = new Set<string>();
+process.on('exit', () => {
+  for (const lock of held) {
+    try {
+      rmdirSync(lock);
+    } catch {
+      // gone already
+    }
+  }
+});
+
+/** mkdir(2) of `path`: true when this call made it, false when it exists. */
+function tryMkdir(path: string): boolean {
+  try {
+    mkdirSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ async function holder(dir: string, key: string, staleMs: number): Promise<ChildP
     const { FileLocks } = await import(${JSON.stringify(moduleUrl)});
     const { createLogger } = await import(${JSON.stringify(loggerUrl)});
     const locks = new FileLocks(${JSON.stringify(dir)}, createLogger('silent'), { staleMs: ${staleMs}, waitMs: 5000 });
+    process.once('SIGTERM', () => process.exit(0));
     await locks.withLock(${JSON.stringify(key)}, async () => { process.stdout.write('held\\n'); await new Promise(() => setInterval(() => {}, 1000)); });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
@@ -63,6 +65,27 @@ describe('FileLocks (one data dir, several processes)', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it("leaves a process's own SIGTERM handling alone: a server that took a lock still stops gracefully", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-locks-'));
+    const code = `
+      const { FileLocks } = await import(${JSON.stringify(moduleUrl)});
+      const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+      // As ferry serve waits for its signal: a once() listener, gone by the time later ones run,
+      // and the first lock taken after it (proper-lockfile's signal-exit then killed the process).
+      process.once('SIGTERM', () => setTimeout(() => { process.stdout.write('graceful\\n'); process.exit(0); }, 50));
+      const locks = new FileLocks(${JSON.stringify(dir)}, createLogger('silent'));
+      await locks.withLock('k', async () => {});
+      process.stdout.write('ready\\n');
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 100 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const [exitCode, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.deepEqual({ exitCode, signal, out }, { exitCode: 0, signal: null, out: 'ready\ngraceful\n' });
   });
 
   it('queues callers of one process in order, one at a time', async () => {
