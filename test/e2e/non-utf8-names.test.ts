@@ -102,9 +102,10 @@ describe('names that are not UTF-8 (hg and git)', () => {
   });
 
   after(async () => {
-    assert.doesNotMatch(server?.output() ?? '', /failed|"level":50/, 'the server logged no failure');
+    // Closed first: a failed assertion here must not leave Chromium and the server running (the run would hang).
     await browser?.close();
     await server?.stop();
+    assert.doesNotMatch(server?.output() ?? '', /failed|"level":50/, 'the server logged no failure');
   });
 
   const repos = () =>
