@@ -140,7 +140,8 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
   const mirrors = new MirrorService({ store: stores.mirrors, repos: stores.repos, repositories, events, refs, box, sources, log, onSyncFailed: () => metricsNow().mirrorSyncFailed(), locks });
   const importer = new Importer({ repositories, repos: stores.repos, mirrors, events, refs, sources, hgPhases, sshKeygen: 'ssh-keygen' });
   const lfs = new LfsStore(join(config.dataDir, 'lfs'));
-  events.onRemoved(({ repo }) => void lfs.removeRepo(repo.id).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
+  // A moved repo keeps its id, and with it its LFS objects and clone bundles (stored by id).
+  events.onRemoved(({ repo, movedTo }) => void (movedTo === undefined ? lfs.removeRepo(repo.id) : Promise.resolve()).catch((err: unknown) => log.error({ err, path: repo.path }, 'could not remove the LFS objects of a removed repository')));
   const browsers = new RepoBrowsers({ executable: hg.executable, env: hg.env }, { executable: git.executable, env: git.env });
   events.onRemovedAnywhere(({ repo }) => browsers.drop(repositories.directoryOf(repo)));
   // Pushes through any node (and ref changes seen on disk) drop the read caches' refs.
@@ -159,7 +160,7 @@ export function createApp(config: Config, options: { log?: Logger; onStale?: (re
     log,
     locks,
   });
-  events.onRemoved(({ repo }) => void hgCloneBundles.forget(repo));
+  events.onRemoved(({ repo, movedTo }) => void (movedTo === undefined ? hgCloneBundles.forget(repo) : undefined));
   const cdn = new CdnService(new VcsReader({ hg, git }), {
     memory: config.cdn.memory,
     maxFileSize: config.cdn.max_file_size,

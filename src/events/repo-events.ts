@@ -20,7 +20,14 @@ export interface RepoChanged {
 }
 
 export interface RepoRemoved {
+  /** The repo's row as it was (its old path, for a move). */
   readonly repo: Repo;
+  /**
+   * Set when the repo was moved (`ferry repo mv`, a rename), not removed: the path it has now.
+   * It keeps its id, so what is stored by id (LFS objects, clone bundles, grants) stays; only what
+   * is kept by path is dropped.
+   */
+  readonly movedTo?: string;
 }
 
 /**

@@ -135,7 +135,7 @@ export class RepositoryService {
     try {
       const moved = await this.repos.rename(existing.path, to);
       await this.pruneEmptyParents(dirname(src));
-      this.events.emitRemoved({ repo: existing });
+      this.events.emitRemoved({ repo: existing, movedTo: moved.path });
       return moved;
     } catch (err) {
       await rename(dst, src);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,6 +149,23 @@ describe('Git LFS: the batch API over HTTP, git-lfs-authenticate over SSH, with 
     assert.equal(statusOf(withToken), 200);
     const uploadWithToken = await curl(['-X', 'POST', ...headers, '-H', `Authorization: ${answer.header.Authorization}`, '--data', batch('upload'), endpoint]);
     assert.equal(statusOf(uploadWithToken), 403, 'a reader\'s token uploads');
+  });
+
+  it('lfs-objects-lost-on-rename: a repo moved with ferry repo mv, then renamed through the API, keeps its objects; a reader clones the content at the new path', async () => {
+    const content = pushed.get('http') as string;
+    const sha = createHash('sha256').update(content).digest('hex');
+    assert.equal(stored(sha).length, 1);
+    await server.cliOk(['repo', 'mv', 'team/assets-http', 'team/assets-moved']);
+    assert.equal(stored(sha).length, 1, 'the object stays after ferry repo mv');
+    await server.cliOk(['grant', 'alice', 'team/assets-moved', 'admin']);
+    const token = tokens.get('alice') as string;
+    const rename = await curl(['-X', 'PATCH', '-H', `Authorization: token ${token}`, '-H', 'Content-Type: application/json', '-d', '{"name":"assets-renamed"}', `${server.baseUrl}/api/v1/repos/team/assets-moved`]);
+    assert.equal(statusOf(rename), 200, rename.stdout);
+    assert.equal(stored(sha).length, 1, 'the object stays after an API rename');
+    const clone = join(tempDir(), 'clone-renamed');
+    ok(await carol.git(['clone', '-q', url(carol, 'http', 'team/assets-renamed'), clone]), 'reader clone at the new path');
+    assert.equal(readFileSync(join(clone, 'big.bin'), 'utf8'), content, 'the clone holds the content, not the pointer');
+    await server.cliOk(['repo', 'mv', 'team/assets-renamed', 'team/assets-http']);
   });
 
   it('removes a repo\'s objects with the repo', async () => {
