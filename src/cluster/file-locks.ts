@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../domain/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -69,8 +69,91 @@ export class FileLocks implements ClusterLocks {
     return outer.ran ? outer.value : { ran: false };
   }
 
+  /**
+   * @throws FerryError (FERRY_LOCK_TIMEOUT) when another process holds `key` exclusively for longer than `waitMs`
+   */
+  withSharedLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.local.withSharedLock(key, async () => {
+      const release = await this.acquireShared(key);
+      try {
+        return await work();
+      } finally {
+        await release();
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.local.close();
+  }
+
+  private paths(key: string): { lock: string; shared: string } {
+    // Names from any key (repo paths hold slashes); the key itself is in the log lines.
+    const base = join(this.dir, createHash('sha256').update(key).digest('hex').slice(0, 32));
+    return { lock: `${base}.lock`, shared: `${base}.shared` };
+  }
+
+  /**
+   * A shared hold: an entry of its own in the key's `.shared` directory, made only while no
+   * exclusive lock directory exists — checked again after the entry is made, so an exclusive
+   * caller that made its lock meanwhile sees the entry, or this caller sees its lock and backs off.
+   */
+  private async acquireShared(key: string): Promise<() => Promise<void>> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const { lock, shared } = this.paths(key);
+    const started = Date.now();
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      if (!this.heldByOther(lock, key)) {
+        mkdirSync(shared, { recursive: true });
+        const entry = join(shared, `${process.pid}-${++entries}`);
+        mkdirSync(entry);
+        if (!this.heldByOther(lock, key)) return this.hold(entry, key);
+        rmdirSync(entry);
+      }
+      if (Date.now() - started >= this.timing.waitMs) {
+        throw new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(this.timing.waitMs / 1000)} s; try again when its work (a move, a removal, an import) is done`, { data: { key } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /** Whether a live exclusive lock directory exists (a stale one is removed). */
+  private heldByOther(lock: string, key: string): boolean {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(lock).mtimeMs;
+    } catch {
+      return false;
+    }
+    if (Date.now() - mtimeMs < this.timing.staleMs) return true;
+    this.log.warn({ key, lock }, 'removing a lock its process stopped holding (it died?)');
+    try {
+      rmdirSync(lock);
+    } catch {
+      // taken over by another process meanwhile
+    }
+    return false;
+  }
+
+  /** Whether live shared entries remain in `shared` (stale ones are removed). */
+  private sharedHeld(shared: string): boolean {
+    let names: string[];
+    try {
+      names = readdirSync(shared);
+    } catch {
+      return false;
+    }
+    let live = false;
+    for (const name of names) {
+      const entry = join(shared, name);
+      try {
+        if (Date.now() - statSync(entry).mtimeMs < this.timing.staleMs) live = true;
+        else rmdirSync(entry);
+      } catch {
+        // released meanwhile
+      }
+    }
+    return live;
   }
 
   /** The lock's release function; undefined when `wait` is false and another process holds it. */
@@ -79,15 +162,27 @@ export class FileLocks implements ClusterLocks {
   private async acquire(key: string, wait: boolean): Promise<(() => Promise<void>) | undefined> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // A directory name from any key (repo paths hold slashes); the key itself is in the log lines.
-    const lock = join(this.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
+    const { lock, shared } = this.paths(key);
     const { waitMs } = this.timing;
     const started = Date.now();
+    const timeout = () =>
+      new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(waitMs / 1000)} s; try again when its work (a push, housekeeping, an import) is done`, { data: { key } });
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      if (tryMkdir(lock) || this.takeOverStale(lock, key)) return this.hold(lock, key);
-      if (!wait) return undefined;
-      if (Date.now() - started >= waitMs) {
-        throw new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(waitMs / 1000)} s; try again when its work (a push, housekeeping, an import) is done`, { data: { key } });
+      if (tryMkdir(lock) || this.takeOverStale(lock, key)) {
+        const release = this.hold(lock, key);
+        // Held: no new shared holder starts now; wait for those in flight (pushes) to end.
+        for (let wait2 = 20; this.sharedHeld(shared); wait2 = Math.min(wait2 * 2, 500)) {
+          if (!wait || Date.now() - started >= waitMs) {
+            await release();
+            if (!wait) return undefined;
+            throw timeout();
+          }
+          await new Promise((resolve) => setTimeout(resolve, wait2));
+        }
+        return release;
       }
+      if (!wait) return undefined;
+      if (Date.now() - started >= waitMs) throw timeout();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
@@ -133,6 +228,9 @@ export class FileLocks implements ClusterLocks {
     };
   }
 }
+
+/** Shared entries made by this process so far (their names). */
+let entries = 0;
 
 /** Lock directories this process holds: removed if it exits holding them. */
 const held = new Set<string>();

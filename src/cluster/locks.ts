@@ -12,6 +12,12 @@ export interface ClusterLocks {
    * otherwise, without waiting. For job claims: the holder does the job, the others skip it.
    */
   tryWithLock<T>(key: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /**
+   * Runs `work` holding `key` shared, waiting for it first: any number of shared holders at once,
+   * none while someone holds it exclusively (`withLock`). For pushes: they run side by side, and a
+   * move or removal of their repo waits for them all.
+   */
+  withSharedLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -29,27 +35,87 @@ export function cloneBundleLockKey(path: string): string {
   return `clone-bundle:${path.toLowerCase()}`;
 }
 
-/** One process: a promise chain per key. */
-export class LocalLocks implements ClusterLocks {
-  private readonly tails = new Map<string, Promise<unknown>>();
+interface Waiter {
+  readonly shared: boolean;
+  readonly grant: () => void;
+}
 
-  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(work);
-    this.tails.set(key, run);
-    try {
-      return await run;
-    } finally {
-      if (this.tails.get(key) === run) this.tails.delete(key);
-    }
+interface KeyState {
+  readers: number;
+  writer: boolean;
+  readonly queue: Waiter[];
+}
+
+/**
+ * One process: a readers-writer lock per key, first come first served (a waiting exclusive
+ * caller holds back shared callers that come after it, so a move is not starved by pushes).
+ */
+export class LocalLocks implements ClusterLocks {
+  private readonly states = new Map<string, KeyState>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.run(key, false, work);
+  }
+
+  withSharedLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.run(key, true, work);
   }
 
   async tryWithLock<T>(key: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> {
-    if (this.tails.has(key)) return { ran: false };
+    if (this.states.has(key)) return { ran: false };
     return { ran: true, value: await this.withLock(key, work) };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.tails.values()]);
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async run<T>(key: string, shared: boolean, work: () => Promise<T>): Promise<T> {
+    await this.acquire(key, shared);
+    const running = (async () => {
+      try {
+        return await work();
+      } finally {
+        this.release(key, shared);
+      }
+    })();
+    this.running.add(running);
+    try {
+      return await running;
+    } finally {
+      this.running.delete(running);
+    }
+  }
+
+  private acquire(key: string, shared: boolean): Promise<void> {
+    let state = this.states.get(key);
+    if (!state) {
+      state = { readers: 0, writer: false, queue: [] };
+      this.states.set(key, state);
+    }
+    if (state.queue.length === 0 && !state.writer && (shared || state.readers === 0)) {
+      if (shared) state.readers++;
+      else state.writer = true;
+      return Promise.resolve();
+    }
+    const s = state;
+    return new Promise((resolve) => s.queue.push({ shared, grant: resolve }));
+  }
+
+  private release(key: string, shared: boolean): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    if (shared) state.readers--;
+    else state.writer = false;
+    for (let next = state.queue[0]; next; next = state.queue[0]) {
+      if (state.writer || (!next.shared && state.readers > 0)) break;
+      state.queue.shift();
+      if (next.shared) state.readers++;
+      else state.writer = true;
+      next.grant();
+      if (!next.shared) break;
+    }
+    if (!state.writer && state.readers === 0 && state.queue.length === 0) this.states.delete(key);
   }
 }

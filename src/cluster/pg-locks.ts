@@ -40,6 +40,20 @@ export class PgLocks implements ClusterLocks {
     });
   }
 
+  withSharedLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.local.withSharedLock(key, async () => {
+      const client = await this.checkout();
+      let broken: Error | undefined;
+      try {
+        await client.query('SELECT pg_advisory_lock_shared(hashtextextended($1, 0))', [key]);
+        return await work();
+      } finally {
+        broken = await unlock(client, key, true);
+        client.release(broken);
+      }
+    });
+  }
+
   async tryWithLock<T>(key: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> {
     const outer = await this.local.tryWithLock(key, async (): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> => {
       const client = await this.checkout();
@@ -75,9 +89,9 @@ export class PgLocks implements ClusterLocks {
 }
 
 /** Releases `key`; a connection that cannot say so is returned as broken (closing it frees the lock). */
-async function unlock(client: pg.PoolClient, key: string): Promise<Error | undefined> {
+async function unlock(client: pg.PoolClient, key: string, shared = false): Promise<Error | undefined> {
   try {
-    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    await client.query(shared ? 'SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))' : 'SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));

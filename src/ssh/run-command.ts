@@ -1,3 +1,4 @@
+import { repoLockKey } from '../cluster/locks.js';
 import type { ServerChannel } from 'ssh2';
 import { createForSubject } from '../services/create-for-subject.js';
 import { pushRefusal } from '../access/push.js';
@@ -151,6 +152,19 @@ async function authorizeKind(ctx: CommandContext, path: RepoPath, kind: RepoKind
  * announces a change (awaiting listeners, so the CDN is fresh before the client hears "done").
  */
 async function bridgeWatching(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, tap?: (chunk: Buffer) => void, pushOptions?: PushOptionsReader): Promise<number> {
+  if (!mayWrite) return bridgeSession(ctx, repo, spec, false, tap, pushOptions);
+  // A session that may push holds its repo shared: pushes run side by side, and a move or
+  // removal (`ferry repo mv` in a shell too) waits for them instead of pulling the directory away.
+  return ctx.app.locks.withSharedLock(repoLockKey(repo.path), async () => {
+    const now = await ctx.app.stores.repos.byId(repo.id);
+    if (!now || now.path !== repo.path) {
+      throw new NotFoundError(now ? `${repo.path} was moved to ${now.path} just now; push there` : `${repo.path} was removed just now`, 'FERRY_REPO_NOT_FOUND', { path: repo.path });
+    }
+    return bridgeSession(ctx, now, spec, true, tap, pushOptions);
+  });
+}
+
+async function bridgeSession(ctx: CommandContext, repo: Repo, spec: ProcessSpec, mayWrite: boolean, tap?: (chunk: Buffer) => void, pushOptions?: PushOptionsReader): Promise<number> {
   const dir = ctx.app.repositories.directoryOf(repo);
   await ctx.app.recovery.ready(repo.kind, dir);
   const before = mayWrite ? await repoFingerprint(repo.kind, dir) : '';

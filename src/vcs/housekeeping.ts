@@ -28,7 +28,13 @@ type JobKind = 'git-repack' | 'git-commit-graph' | 'hg-caches';
 interface Job {
   readonly kind: JobKind;
   readonly repo: Repo;
+  /** Times this job found its repo's lock held. */
+  readonly tries?: number;
 }
+
+/** A job whose repo's lock is held is queued again this much later (ms), at most this many times. */
+const LOCKED_RETRY_MS = 1_000;
+const LOCKED_RETRIES = 5;
 
 /** What a finished job reports (to the log, and to tests through `onDone`). */
 export interface HousekeepingDone {
@@ -190,7 +196,12 @@ export class Housekeeping {
     const { locks } = this.options;
     if (!locks) return this.runCurrent(job, signal);
     const r = await locks.tryWithLock(repoLockKey(job.repo.path), () => this.runCurrent(job, signal));
-    return r.ran ? r.value : true;
+    if (r.ran) return r.value;
+    // Held: by a push still finishing (it holds the repo shared), a move, or another node doing
+    // this very job. Asked again a little later, a few times.
+    const tries = (job.tries ?? 0) + 1;
+    if (tries <= LOCKED_RETRIES && !this.stopped) setTimeout(() => this.enqueue({ ...job, tries }), LOCKED_RETRY_MS).unref();
+    return false;
   }
 
   private async runCurrent(job: Job, signal: AbortSignal): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,6 +99,29 @@ describe('housekeeping and `ferry repo mv` / `rm` from a shell (another process)
       assert.ok(existsSync(join(ferry.dataDir, 'repos', 'mv', `new${round}`, '.hg', 'store')));
       await expectOk(alice.ssh(['127.0.0.1', 'hg', 'init', from]), 'a new repo at the old path');
     }
+  });
+
+  it('a repo moved while a git push to it is in flight: the move waits for the push, which lands whole at the new path', async () => {
+    await ferry.cliOk(['repo', 'create', 'inflight/git', '--git']);
+    const work = join(tempDir('ferry-inflight-'), 'w');
+    await runOk('git', ['init', '-q', '-b', 'main', work], { env: PLAIN_GIT_ENV });
+    // Incompressible content: the push takes a while on the wire.
+    for (let i = 0; i < 8; i++) writeFileSync(join(work, `blob${i}.bin`), randomBytes(10 * 1024 * 1024));
+    await runOk('git', ['-C', work, 'add', '-A'], { env: PLAIN_GIT_ENV });
+    await runOk('git', ['-C', work, 'commit', '-q', '-m', 'big'], { env: PLAIN_GIT_ENV });
+    const pushed = (await runOk('git', ['-C', work, 'rev-parse', 'HEAD'], { env: PLAIN_GIT_ENV })).stdout.trim();
+    const push = alice.git(['-C', work, '-c', 'pack.compression=0', 'push', '-q', alice.sshUrl('inflight/git'), 'main']);
+    // Wait until the server is receiving (git's quarantine directory), then move from a shell.
+    const objects = join(ferry.dataDir, 'repos', 'inflight', 'git', 'objects');
+    for (let i = 0; i < 300 && !readdirSync(objects).some((n) => n.startsWith('incoming-')); i++) await sleep(20);
+    const mv = ferry.cliOk(['repo', 'mv', 'inflight/git', 'inflight/moved']);
+    const pushed1 = await push;
+    await mv;
+    assert.equal(pushed1.code, 0, `the push succeeded: ${pushed1.stderr}`);
+    assert.equal(existsSync(join(ferry.dataDir, 'repos', 'inflight', 'git')), false);
+    assert.equal((await runOk('git', ['-C', join(ferry.dataDir, 'repos', 'inflight', 'moved'), 'rev-parse', 'main'])).stdout.trim(), pushed);
+    assert.doesNotMatch(ferry.output(), /could not read refs|not a git repository|"after":null/, 'no push read a moved directory, nor announced a deleted branch');
+    assert.match(ferry.output(), new RegExp(`"after":"${pushed}"`), 'the push announced its commit');
   });
 
   it('a repo removed right after a push leaves no directory behind', async () => {

@@ -14,13 +14,13 @@ const moduleUrl = new URL('../../src/cluster/file-locks.js', import.meta.url).hr
 const loggerUrl = new URL('../../src/log/logger.js', import.meta.url).href;
 
 /** Another process holding `key` in `dir` until it is killed; resolves once it holds it. */
-async function holder(dir: string, key: string, staleMs: number): Promise<ChildProcess> {
+async function holder(dir: string, key: string, staleMs: number, shared = false): Promise<ChildProcess> {
   const code = `
     const { FileLocks } = await import(${JSON.stringify(moduleUrl)});
     const { createLogger } = await import(${JSON.stringify(loggerUrl)});
     const locks = new FileLocks(${JSON.stringify(dir)}, createLogger('silent'), { staleMs: ${staleMs}, waitMs: 5000 });
     process.once('SIGTERM', () => process.exit(0));
-    await locks.withLock(${JSON.stringify(key)}, async () => { process.stdout.write('held\\n'); await new Promise(() => setInterval(() => {}, 1000)); });`;
+    await locks.${shared ? 'withSharedLock' : 'withLock'}(${JSON.stringify(key)}, async () => { process.stdout.write('held\\n'); await new Promise(() => setInterval(() => {}, 1000)); });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
@@ -86,6 +86,44 @@ describe('FileLocks (one data dir, several processes)', () => {
     child.kill('SIGTERM');
     const [exitCode, signal] = (await once(child, 'exit')) as [number | null, string | null];
     assert.deepEqual({ exitCode, signal, out }, { exitCode: 0, signal: null, out: 'ready\ngraceful\n' });
+  });
+
+  it('shared holds across processes: side by side with other shared ones; an exclusive caller waits for them, and a shared one for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-locks-'));
+    const pusher = await holder(dir, 'repo:a', 10_000, true);
+    const locks = new FileLocks(dir, log, { staleMs: 10_000, waitMs: 20_000 });
+    try {
+      assert.equal(await locks.withSharedLock('repo:a', async () => 'beside'), 'beside');
+      assert.deepEqual(await locks.tryWithLock('repo:a', async () => 1), { ran: false }, 'a push in flight: no exclusive hold');
+      const started = Date.now();
+      setTimeout(() => pusher.kill('SIGTERM'), 400);
+      assert.equal(await locks.withLock('repo:a', async () => 'moved'), 'moved');
+      assert.ok(Date.now() - started >= 350, 'the exclusive caller waited for the shared one');
+    } finally {
+      pusher.kill('SIGKILL');
+    }
+    const mover = await holder(dir, 'repo:a', 10_000, false);
+    try {
+      const started = Date.now();
+      setTimeout(() => mover.kill('SIGTERM'), 400);
+      assert.equal(await locks.withSharedLock('repo:a', async () => 'pushed'), 'pushed');
+      assert.ok(Date.now() - started >= 350, 'the shared caller waited for the exclusive one');
+    } finally {
+      mover.kill('SIGKILL');
+    }
+  });
+
+  it('in one process: shared callers run together, an exclusive one alone, and a waiting exclusive one goes before later shared ones', async () => {
+    const locks = new FileLocks(mkdtempSync(join(tmpdir(), 'ferry-locks-')), log);
+    const order: string[] = [];
+    const job = (name: string, shared: boolean, ms: number) =>
+      (shared ? locks.withSharedLock.bind(locks) : locks.withLock.bind(locks))('k', async () => {
+        order.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`${name}-`);
+      });
+    await Promise.all([job('s1', true, 60), job('s2', true, 20), job('x', false, 10), job('s3', true, 10)]);
+    assert.deepEqual(order, ['s1+', 's2+', 's2-', 's1-', 'x+', 'x-', 's3+', 's3-']);
   });
 
   it('queues callers of one process in order, one at a time', async () => {

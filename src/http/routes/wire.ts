@@ -1,3 +1,4 @@
+import { repoLockKey } from '../../cluster/locks.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readOnlyToken } from '../../access/policy.js';
 import { pushRefusal } from '../../access/push.js';
@@ -73,7 +74,14 @@ async function serveWire(app: App, req: IncomingMessage, res: ServerResponse, ur
   }
   const repo = await authorizedRepo(app, subject, wire);
   // A push holds off the repo's housekeeping (a repack, a cache warm-up) until it ends.
-  if (wire.access === 'write' && (wire.vcs === 'hg' || wire.step === 'rpc')) return app.housekeeping.whilePushing(repo, () => serveRepo(app, req, res, url, wire, subject, repo));
+  // It holds the repo shared, as an SSH push does: a move or removal waits for it (src/cluster/locks.ts).
+  if (wire.access === 'write' && (wire.vcs === 'hg' || wire.step === 'rpc')) {
+    return app.locks.withSharedLock(repoLockKey(repo.path), async () => {
+      const now = await app.stores.repos.byId(repo.id);
+      if (!now || now.path !== repo.path) throw new NotFoundError(now ? `${repo.path} was moved to ${now.path} just now; push there` : `${repo.path} was removed just now`, 'FERRY_REPO_NOT_FOUND', { path: repo.path });
+      return app.housekeeping.whilePushing(now, () => serveRepo(app, req, res, url, wire, subject, now));
+    });
+  }
   return serveRepo(app, req, res, url, wire, subject, repo);
 }
 
