@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addUser, expectOk, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { startReceiver, type Receiver } from './webhook-receiver.js';
 
 function tokenOf(stdout: string): string {
   const m = /(ferry_[A-Za-z0-9_-]+)/.exec(stdout);
@@ -14,13 +15,18 @@ describe('file names with a space on commit and compare pages, and the files of 
   let ferry: FerryServer;
   let alice: Client;
   let auth: string[];
+  let receiver: Receiver;
 
   before(async () => {
-    ferry = await startFerry();
+    ferry = await startFerry({ toml: '[webhooks]\nallowed_hosts = "loopback"\n' });
+    receiver = await startReceiver('s3cret-for-tests');
     alice = await addUser(ferry, 'alice', { admin: true });
     auth = ['-u', `alice:${tokenOf((await ferry.cliOk(['token', 'add', 'alice'])).stdout)}`];
   });
-  after(() => ferry?.stop());
+  after(async () => {
+    await receiver?.close();
+    await ferry?.stop();
+  });
 
   async function page(path: string): Promise<string> {
     return (await runOk('curl', ['-sS', '--fail', ...auth, `${ferry.baseUrl}${path}`])).stdout;
@@ -94,7 +100,14 @@ describe('file names with a space on commit and compare pages, and the files of 
     const status = (await hg('status', '--change', merge)).stdout.trim().split('\n').sort();
     assert.deepEqual(status, ['A d.txt', 'A side.txt', 'R c.txt']);
     await ferry.cliOk(['repo', 'create', 'team/hmerge']);
+    await ferry.cliOk(['hook', 'add', 'team/hmerge', receiver.url, '--secret', 's3cret-for-tests']);
     await hg('push', alice.sshUrl('team/hmerge'));
+    // The push event lists the merge's files against its first parent too (as git's --first-parent -m).
+    const pushes = await receiver.waitFor((r) => r.headers['x-github-event'] === 'push');
+    const commits = (pushes[0]?.json.commits ?? []) as { id: string; added: string[]; removed: string[]; modified: string[] }[];
+    const pushed = commits.find((x) => x.id === merge);
+    assert.ok(pushed, JSON.stringify(pushes[0]?.json));
+    assert.deepEqual([pushed?.added.sort(), pushed?.removed, pushed?.modified], [['d.txt', 'side.txt'], ['c.txt'], []], JSON.stringify(pushed));
 
     type Commit = { sha: string; files: { filename: string; status: string; additions?: number }[]; stats: { total: number; additions: number; deletions: number } };
     // `hg status --change -C` against the first parent: c.txt went to d.txt (one rename, as `hg diff
