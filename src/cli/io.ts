@@ -3,6 +3,24 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../domain/errors.js';
 import { readFileArg } from './paths.js';
 
+let closedPipeGuarded = false;
+
+/**
+ * Ends the process quietly, with status 141 (128 + SIGPIPE), once standard output turns out to be
+ * a pipe whose reader has gone (`ferry repo list | head -1`), as git does (write_or_die.c
+ * `check_pipe`: the status of a process killed by SIGPIPE). node ignores SIGPIPE, so the write
+ * fails with EPIPE instead, and an unhandled stream error would print a stack trace and exit 1.
+ * Other errors of standard output are left to node. Installs its listener once per process.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  if (closedPipeGuarded) return;
+  closedPipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
 }

@@ -2,7 +2,7 @@ import { UsageError, FerryError, NotFoundError, describeError } from '../domain/
 import { loadConfig, resolveDataDir } from '../config/load.js';
 import type { App } from '../main.js';
 import { createLogger } from '../log/logger.js';
-import { printErr, print } from './io.js';
+import { exitQuietlyOnClosedPipe, printErr, print } from './io.js';
 import { helpText, isCommandName, type CommandName } from './help.js';
 import { FERRY, rememberDataFlag } from './invocation.js';
 import { existsSync } from 'node:fs';
@@ -72,6 +72,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const { dataFlag, help, rest: args } = parsed;
   const [name, ...rest] = args;
+  // `ferry … | head`: a closed pipe ends a command quietly (not `serve`: a server is left as it was).
+  if (name !== 'serve') exitQuietlyOnClosedPipe();
   if (name === undefined) {
     if (help) {
       print(helpText(FERRY));

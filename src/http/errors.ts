@@ -3,6 +3,7 @@ import { FerryError, RepoMovedError, type ErrorCode } from '../domain/errors.js'
 import { writeReply, type Reply } from './reply.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  /** 301 for GET/HEAD, 308 for other methods: `statusOf` decides by the request's method. */
   FERRY_REPO_MOVED: 301,
   FERRY_USAGE: 400,
   FERRY_INVALID_INPUT: 400,
@@ -33,9 +34,23 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FERRY_DISK_FULL: 507,
 };
 
-/** The one place an error becomes an HTTP status. */
-export function statusOf(err: unknown): number {
+/**
+ * The one place an error becomes an HTTP status. `method` is the request's method: a moved repo
+ * answers 301 to GET and HEAD but 308 to any other method, since clients (curl -L, browsers, fetch)
+ * re-send a POST as a GET after 301 (RFC 9110 §15.4.2) and 308 keeps method and body (§15.4.9).
+ */
+export function statusOf(err: unknown, method?: string): number {
+  if (err instanceof RepoMovedError) return movedStatus(method);
   return err instanceof FerryError ? (STATUS[err.code] ?? 500) : 500;
+}
+
+/**
+ * The redirect status for a moved repo: 301 for GET and HEAD (and an unknown method), 308
+ * Permanent Redirect for every other method so the write is re-sent, method and body unchanged,
+ * to the new path (RFC 9110 §15.4.9) instead of turning into a GET and being lost.
+ */
+export function movedStatus(method: string | undefined): 301 | 308 {
+  return method === undefined || method === 'GET' || method === 'HEAD' ? 301 : 308;
 }
 
 export interface ErrorReplyOptions {
@@ -45,6 +60,8 @@ export interface ErrorReplyOptions {
   readonly reason?: boolean;
   /** The request's URL: a moved repo's answer points at the same URL under the new path. */
   readonly url?: URL;
+  /** The request's method: a moved repo answers 301 to GET/HEAD, 308 to others (`statusOf`). */
+  readonly method?: string;
 }
 
 /**
@@ -109,12 +126,12 @@ export function sendError(res: ServerResponse, err: unknown, options: ErrorReply
     res.destroy();
     return;
   }
-  writeReply(res, errorReply(err, options));
+  writeReply(res, errorReply(err, { ...options, method: options.method ?? res.req?.method }));
 }
 
 /** The answer `sendError` sends, for writers other than node's ServerResponse. */
 export function errorReply(err: unknown, options: ErrorReplyOptions = {}): Reply {
-  const status = statusOf(err);
+  const status = statusOf(err, options.method);
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const body = options.json ? `${JSON.stringify(apiErrorBody(code, message))}\n` : `${message}\n`;

@@ -62,6 +62,18 @@ function unquote(p: string): string {
   return gitPathName(p).replace(/^[ab]\//, '');
 }
 
+/**
+ * The name of a `--- a/NAME` or `+++ b/NAME` line (after the marker), or `/dev/null`. git and hg
+ * (`--git`) end the line with a TAB when the printed name holds a space (GNU diff's convention,
+ * so patch(1) can tell the name from a timestamp): git's diff.c `name_a_tab`, hg's mdiff
+ * `datetag`. That TAB is dropped; a name that itself ends in a TAB keeps it, since git C-quotes
+ * such a name and hg prints the separating TAB after it only when the name holds a space.
+ */
+function headerName(rest: string): string {
+  const name = rest.endsWith('\t') && rest.slice(0, -1).includes(' ') ? rest.slice(0, -1) : rest;
+  return name === '/dev/null' ? name : unquote(name);
+}
+
 /** `a/OLD b/NEW` of a `diff --git` line, each part quoted or not. */
 function gitHeaderPaths(rest: string): [string, string] {
   if (rest.startsWith('"')) {
@@ -135,8 +147,13 @@ export function parseDiff(text: string): FileDiff[] {
       else if (line.startsWith('copy from ')) { cur.status = 'copied'; cur.oldPath = gitPathName(line.slice(10)); }
       else if (line.startsWith('copy to ')) cur.newPath = gitPathName(line.slice(8));
       else if (line.startsWith('Binary files') || line.startsWith('GIT binary patch')) cur.binary = true;
-      else if (line.startsWith('--- ') && line !== '--- /dev/null') cur.oldPath = unquote(line.slice(4));
-      else if (line.startsWith('+++ ') && line !== '+++ /dev/null') cur.newPath = unquote(line.slice(4));
+      else if (line.startsWith('--- ') || line.startsWith('+++ ')) {
+        const name = headerName(line.slice(4));
+        if (name !== '/dev/null') {
+          if (line.startsWith('-')) cur.oldPath = name;
+          else cur.newPath = name;
+        }
+      }
       continue;
     }
     if (cur.bodyStart < 0) cur.bodyStart = i;

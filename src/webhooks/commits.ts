@@ -72,24 +72,39 @@ interface HgRow {
   adds: string[];
   dels: string[];
   mods: string[];
+  /** -1 unless the changeset is a merge. */
+  p2rev: number;
 }
 
 async function hgHistory(dir: string, hg: RefPrograms['hg'], update: { before: string | null; after: string }, exclude: readonly string[], limit: number, only?: string): Promise<UpdateHistory> {
   const run = (args: string[]) => runProcess(hg.executable, ['--repository', dir, ...args], { env: hg.env });
   const revset = only ?? (exclude.length > 0 ? `only(${update.after}, ${exclude.join(' + ')})` : `::${update.after}`);
-  const out = await run(['log', '--hidden', '--rev', revset, '--template', '{dict(node, desc, author, date=date|rfc3339date, adds=file_adds, dels=file_dels, mods=file_mods)|json}\\n']);
+  const out = await run(['log', '--hidden', '--rev', revset, '--template', '{dict(node, desc, author, date=date|rfc3339date, adds=file_adds, dels=file_dels, mods=file_mods, p2rev=p2rev)|json}\\n']);
   const rows = out.stdout
     .toString('utf8')
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as HgRow);
-  const commits = rows.slice(-limit).map((r): CommitDetail => {
+  const commits: CommitDetail[] = [];
+  for (const r of rows.slice(-limit)) {
     const { name, email } = splitAuthor(r.author);
-    return { id: r.node, message: r.desc, authorName: name, authorEmail: email, committerName: name, committerEmail: email, timestamp: r.date, added: r.adds, removed: r.dels, modified: r.mods };
-  });
+    // A merge's file_adds/dels/mods name only what it changed against both parents (empty for a
+    // clean merge): its files against the first parent, as git's `--first-parent -m`, come from
+    // `hg status --change` (`hg help status`).
+    const files = r.p2rev === -1 ? { adds: r.adds, dels: r.dels, mods: r.mods } : await statusAgainstFirstParent(run, r.node);
+    commits.push({ id: r.node, message: r.desc, authorName: name, authorEmail: email, committerName: name, committerEmail: email, timestamp: r.date, added: files.adds, removed: files.dels, modified: files.mods });
+  }
   let forced = false;
   if (update.before) forced = (await run(['log', '--hidden', '--rev', `${update.before} and ::${update.after}`, '--template', '{node}\\n'])).stdout.toString().trim() === '';
   return { commits, total: rows.length, forced };
+}
+
+/** A changeset's added, removed and modified files against its first parent (`hg status --change`). */
+async function statusAgainstFirstParent(run: (args: string[]) => Promise<{ stdout: Buffer }>, node: string): Promise<{ adds: string[]; dels: string[]; mods: string[] }> {
+  const out = await run(['--hidden', 'status', '--change', node, '-T', 'json']);
+  const rows = JSON.parse(out.stdout.toString('utf8') || '[]') as { path: string; status: string }[];
+  const of = (status: string) => rows.filter((row) => row.status === status).map((row) => row.path);
+  return { adds: of('A'), dels: of('R'), mods: of('M') };
 }
 
 /** `Name <email>` (hg's user field) into its parts; a bare word is a name. */

@@ -92,6 +92,35 @@ for (const workers of [2, 1]) {
       assert.equal(raw.stdout, 'file of team/old\n');
     });
 
+    it('answers a write (POST) to a moved repo with 308, so curl -L re-sends the POST and the commit status is not lost', async () => {
+      await ferry.cliOk(['repo', 'create', 'team/wold', '--git']);
+      await pushRepo('team/wold');
+      await ferry.cliOk(['repo', 'mv', 'team/wold', 'team/wnew']);
+      const token = tokenOf((await ferry.cliOk(['token', 'add', 'alice'])).stdout);
+      const auth = ['-H', `Authorization: token ${token}`];
+      const post = ['-X', 'POST', ...auth, '-H', 'Content-Type: application/json', '--data-raw', '{"state":"success","context":"ci/moved"}'];
+      // Without -L: 308 to the same URL under the new path; GET and HEAD keep 301.
+      const once = await runOk('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...post, `${ferry.baseUrl}/api/v1/repos/team/wold/statuses/main`]);
+      assert.match(once.stdout, /^HTTP\/[\d.]+ 308/);
+      assert.match(once.stdout, /^location: \/api\/v1\/repos\/team\/wnew\/statuses\/main\r$/im);
+      assert.deepEqual(await head(`${ferry.baseUrl}/api/v1/repos/team/wold/statuses/main`, auth, 'GET'), { status: 301, location: '/api/v1/repos/team/wnew/statuses/main' });
+      // With -L the POST (method and body) reaches the new path and the status exists there.
+      const followed = await runOk('curl', ['-sS', '-L', '-w', '\n%{http_code}', ...post, `${ferry.baseUrl}/api/v1/repos/team/wold/statuses/main`]);
+      assert.match(followed.stdout, /\n201$/, followed.stdout);
+      const listed = await runOk('curl', ['-sS', ...auth, `${ferry.baseUrl}/api/v1/repos/team/wnew/statuses/main`]);
+      const statuses = JSON.parse(listed.stdout) as { context: string; state: string }[];
+      assert.deepEqual(statuses.map((x) => [x.context, x.state]), [['ci/moved', 'success']]);
+      // The wire protocols and the web pages too: a POST is 308, its GET 301.
+      for (const [path, to] of [
+        ['/team/wold/git-upload-pack', '/team/wnew/git-upload-pack'],
+        ['/team/wold/-/settings', '/team/wnew/-/settings'],
+      ] as const) {
+        const r = await runOk('curl', ['-sS', '-o', '/dev/null', '-D', '-', '-X', 'POST', ...auth, '--data-raw', 'x', `${ferry.baseUrl}${path}`]);
+        assert.match(r.stdout, /^HTTP\/[\d.]+ 308/, `POST ${path}: ${r.stdout}`);
+        assert.match(r.stdout, new RegExp(`^location: ${to}\r$`, 'im'), `POST ${path}`);
+      }
+    });
+
     it('redirects anonymous CDN readers of a renamed public repo, also after the fast lane reused an answer', async () => {
       for (let i = 0; i < 3; i++) assert.equal((await runOk('curl', ['-sS', `${ferry.baseUrl}/cdn/pub/old@main/a.txt`])).stdout, 'file of pub/old\n');
       await ferry.cliOk(['repo', 'mv', 'pub/old', 'pub/new']);

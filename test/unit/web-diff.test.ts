@@ -48,6 +48,45 @@ describe('diff parsing', () => {
     ]);
   });
 
+  it('drops the TAB git and hg put after a ---/+++ name that holds a space, and keeps a quoted name\'s own TAB', () => {
+    const diff = [
+      'diff --git a/many/sp ace.txt b/many/sp ace.txt',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/many/sp ace.txt\t',
+      '@@ -0,0 +1 @@',
+      '+x',
+      'diff --git a/o ld.txt b/n ew.txt',
+      '--- a/o ld.txt\t',
+      '+++ b/n ew.txt\t',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      'diff --git "a/t ab\\t" "b/t ab\\t"',
+      '--- "a/t ab\\t"\t',
+      '+++ "b/t ab\\t"\t',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      'diff --git a/x\t b/x\t',
+      '--- a/x\t',
+      '+++ b/x\t',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      parseDiff(diff).map((f) => [f.oldPath, f.newPath, f.status]),
+      [
+        ['many/sp ace.txt', 'many/sp ace.txt', 'added'],
+        ['o ld.txt', 'n ew.txt', 'modified'],
+        ['t ab\t', 't ab\t', 'modified'],
+        ['x\t', 'x\t', 'modified'],
+      ],
+    );
+  });
+
   it('escapes the five HTML specials and leaves other text as it is', () => {
     assert.equal(escapeHtml('plain text'), 'plain text');
     assert.equal(escapeHtml(`<a href="x">&'</a>`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');

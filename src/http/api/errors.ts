@@ -8,11 +8,12 @@ import type { ApiEnv } from './env.js';
 /**
  * The API's one error edge: any thrown value becomes `{"error":{"code","message"}}` with the
  * status of the error registry (src/http/errors.ts). Unknown errors are 500 FERRY_INTERNAL with
- * no detail (logged by the caller). A moved repo answers 301 to the same URL under its new path.
+ * no detail (logged by the caller). A moved repo answers 301 (GET/HEAD) or 308 (other methods,
+ * which keeps the method and body) to the same URL under its new path.
  */
 export function apiErrorResponse(thrown: unknown, c: Context<ApiEnv>): Response {
   const err = fromHono(thrown, c);
-  const status = statusOf(err);
+  const status = statusOf(err, c.req.method);
   const code = err instanceof FerryError ? err.code : 'FERRY_INTERNAL';
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };

@@ -65,7 +65,7 @@ export async function answerCdn(deps: CdnRouteDeps, req: RequestHead): Promise<R
     return await serve(deps, req, subject, url);
   } catch (err) {
     if (statusOf(err) === 500) deps.log.error({ err, url: target }, 'cdn request failed');
-    return withCors(cdnErrorReply(err, subject, target));
+    return withCors(cdnErrorReply(err, subject, target, req.method));
   }
 }
 
@@ -192,8 +192,8 @@ function cacheControlOf(resolved: ResolvedRef, isPublic: boolean): string {
 }
 
 /** 401 with a challenge when an anonymous caller may be missing credentials; else the usual mapping. */
-function cdnErrorReply(err: unknown, subject: Subject | undefined, target: string): Reply {
-  if (err instanceof RepoMovedError) return errorReply(err, { url: new URL(target, 'http://cdn.invalid') });
+function cdnErrorReply(err: unknown, subject: Subject | undefined, target: string, method: string | undefined): Reply {
+  if (err instanceof RepoMovedError) return errorReply(err, { url: new URL(target, 'http://cdn.invalid'), method });
   const status = statusOf(err);
   const anonymous = subject === undefined || subject.kind === 'anonymous';
   if (status === 401 || (anonymous && err instanceof FerryError && err.code === 'FERRY_REPO_NOT_FOUND')) {

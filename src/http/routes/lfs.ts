@@ -163,7 +163,7 @@ function sendLfsError(res: ServerResponse, err: unknown, url: URL): void {
     res.destroy();
     return;
   }
-  const status = isFerryError(err) && err.code === 'FERRY_INVALID_INPUT' ? 422 : statusOf(err);
+  const status = isFerryError(err) && err.code === 'FERRY_INVALID_INPUT' ? 422 : statusOf(err, res.req?.method);
   const message = status === 500 ? 'internal error; the server log has details' : (err as Error).message;
   const headers: Record<string, string> = status === 401 ? { 'LFS-Authenticate': 'Basic realm="Ferry"', 'WWW-Authenticate': 'Basic realm="Ferry"' } : {};
   // A moved repo: the same URL under its new path, as the wire protocols answer.

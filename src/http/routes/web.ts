@@ -22,7 +22,7 @@ import { repoSettings } from '../../web/pages/repo-settings.js';
 import { repoBase, type RepoView } from '../../web/pages/repo-shell.js';
 import { redirect, sendHtml } from '../../web/respond.js';
 import { loadStaticAssets, type StaticAsset } from '../../web/static.js';
-import { movedLocation, statusOf } from '../errors.js';
+import { movedLocation, movedStatus, statusOf } from '../errors.js';
 import type { HttpRoute } from '../route.js';
 import { requestCredentials } from '../request-subject.js';
 import { BASIC_CHALLENGE } from '../authenticate.js';
@@ -57,7 +57,8 @@ export function webRoute(app: App, options: { sshPort?: () => number } = {}): Ht
       } catch (err) {
         if (err instanceof RepoMovedError && !res.headersSent) {
           // Not cached: a repo may be created at the old path later, and only readers see the move.
-          res.writeHead(301, { Location: movedLocation(err, url), 'Content-Length': 0, 'Cache-Control': 'no-store' }).end();
+          // 308 for a POST (a form), so the method and body follow the move (RFC 9110 §15.4.9).
+          res.writeHead(movedStatus(method), { Location: movedLocation(err, url), 'Content-Length': 0, 'Cache-Control': 'no-store' }).end();
           return true;
         }
         const status = statusOf(err);

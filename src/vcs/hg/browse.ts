@@ -192,13 +192,18 @@ export class HgBrowser implements RepoBrowser {
     // One `hg log` for every changeset: the template names the files by status (against the first
     // parent, as `hg diff -c`), and `--stat --git` appends the diffstat whose last line totals the
     // lines. One `-r` per id: hg joins them (scmutil.revrange); an unknown id fails them all.
-    const template = `${RS}{node}${FS}{join(file_adds,'${LS}')}${FS}{join(file_dels,'${LS}')}${FS}{join(file_mods,'${LS}')}${FS}{join(file_copies % '{name}${GS}{source}','${LS}')}${FS}`;
+    // A merge's file_adds/file_dels/file_mods come from its changelog entry's file list (hg 5.4+
+    // `ctx.filesadded()`…), which names only files the merge itself changed against both parents
+    // — empty for a clean merge — so a merge's files are read with `hg status --change` (against
+    // the first parent, `hg help status`), as its diffstat is.
+    const template = `${RS}{node}${FS}{p2rev}${FS}{join(file_adds,'${LS}')}${FS}{join(file_dels,'${LS}')}${FS}{join(file_mods,'${LS}')}${FS}{join(file_copies % '{name}${GS}{source}','${LS}')}${FS}`;
     const r = await this.server().run(['log', '--stat', '--git', ...wanted.flatMap((id) => ['-r', id]), '-T', template]);
     if (r.code !== 0) return new Map();
     const out = new Map<string, CommitChanges>();
     for (const rec of decodeBytes(r.out).split(RS)) {
-      const [node, adds, dels, mods, copies, stat] = rec.split(FS);
+      const [node, p2rev, logAdds, logDels, logMods, logCopies, stat] = rec.split(FS);
       if (node === undefined || !/^[0-9a-f]{40}$/.test(node)) continue;
+      const [adds, dels, mods, copies] = p2rev !== undefined && p2rev !== '-1' ? await this.statusAgainstFirstParent(node) : [logAdds, logDels, logMods, logCopies];
       const list = (s: string | undefined): string[] => (s ? s.split(LS) : []);
       const files = new Map<string, CommitChanges['files'][number]['status']>();
       for (const f of list(mods)) files.set(f, 'modified');
@@ -219,6 +224,28 @@ export class HgBrowser implements RepoBrowser {
       });
     }
     return out;
+  }
+
+  /**
+   * A changeset's files against its first parent, from `hg status --change NODE --copies` (its
+   * `{source}` is a copy's source), in the shape of readChanges' template fields: added, removed,
+   * modified (each LS-joined) and copies (`NAME GS SOURCE`, LS-joined). Empty when hg fails.
+   */
+  private async statusAgainstFirstParent(node: string): Promise<[string, string, string, string]> {
+    const r = await this.server().run(['status', '--change', node, '--copies', '-T', `{status}${FS}{path}${FS}{source}${RS}`]);
+    const adds: string[] = [];
+    const dels: string[] = [];
+    const mods: string[] = [];
+    const copies: string[] = [];
+    if (r.code === 0) {
+      for (const rec of decodeBytes(r.out).split(RS)) {
+        const [status, path = '', source = ''] = rec.split(FS);
+        if (status === 'A') (source ? copies.push(`${path}${GS}${source}`) : adds.push(path));
+        else if (status === 'R') dels.push(path);
+        else if (status === 'M') mods.push(path);
+      }
+    }
+    return [adds.join(LS), dels.join(LS), mods.join(LS), copies.join(LS)];
   }
 
   async tree(id: string, path: string): Promise<TreeEntry[] | undefined> {
