@@ -18,7 +18,8 @@ export class PgLocks implements ClusterLocks {
     url: string,
     private readonly log: Logger,
     node: NodeIdentity,
-    maxConnections = 8,
+    // Every push in flight holds one (its repo's lock, shared): room for many at once.
+    maxConnections = 32,
   ) {
     // The node in application_name: an operator (or a test) finds who holds a lock in pg_stat_activity.
     this.pool = new (loadPg().Pool)({ connectionString: url, max: maxConnections, application_name: `ferry-locks ${node.id}`, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
