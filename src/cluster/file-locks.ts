@@ -110,9 +110,7 @@ export class FileLocks implements ClusterLocks {
         if (!this.heldByOther(lock, key)) return this.hold(entry, key);
         rmdirSync(entry);
       }
-      if (Date.now() - started >= this.timing.waitMs) {
-        throw new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(this.timing.waitMs / 1000)} s; try again when its work (a move, a removal, an import) is done`, { data: { key } });
-      }
+      if (Date.now() - started >= this.timing.waitMs) throw this.timeout(key);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
@@ -126,7 +124,7 @@ export class FileLocks implements ClusterLocks {
       return false;
     }
     if (Date.now() - mtimeMs < this.timing.staleMs) return true;
-    this.log.warn({ key, lock }, 'removing a lock its process stopped holding (it died?)');
+    this.log.warn({ key, lock }, 'taking over a lock its process stopped holding (it died?)');
     try {
       rmdirSync(lock);
     } catch {
@@ -161,48 +159,32 @@ export class FileLocks implements ClusterLocks {
   private async acquire(key: string, wait: false): Promise<(() => Promise<void>) | undefined>;
   private async acquire(key: string, wait: boolean): Promise<(() => Promise<void>) | undefined> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // A directory name from any key (repo paths hold slashes); the key itself is in the log lines.
     const { lock, shared } = this.paths(key);
     const { waitMs } = this.timing;
     const started = Date.now();
-    const timeout = () =>
-      new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(waitMs / 1000)} s; try again when its work (a push, housekeeping, an import) is done`, { data: { key } });
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      if (tryMkdir(lock) || this.takeOverStale(lock, key)) {
+      // Made now, or made again after a stale one (its process died) was removed.
+      if (tryMkdir(lock) || (!this.heldByOther(lock, key) && tryMkdir(lock))) {
         const release = this.hold(lock, key);
         // Held: no new shared holder starts now; wait for those in flight (pushes) to end.
         for (let wait2 = 20; this.sharedHeld(shared); wait2 = Math.min(wait2 * 2, 500)) {
           if (!wait || Date.now() - started >= waitMs) {
             await release();
             if (!wait) return undefined;
-            throw timeout();
+            throw this.timeout(key);
           }
           await new Promise((resolve) => setTimeout(resolve, wait2));
         }
         return release;
       }
       if (!wait) return undefined;
-      if (Date.now() - started >= waitMs) throw timeout();
+      if (Date.now() - started >= waitMs) throw this.timeout(key);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
-  /** Removes `lock` when its holder stopped touching it `staleMs` ago, and takes it; false otherwise. */
-  private takeOverStale(lock: string, key: string): boolean {
-    let mtimeMs: number;
-    try {
-      mtimeMs = statSync(lock).mtimeMs;
-    } catch {
-      return tryMkdir(lock); // released meanwhile
-    }
-    if (Date.now() - mtimeMs < this.timing.staleMs) return false;
-    this.log.warn({ key, lock }, 'taking over a lock its process stopped holding (it died?)');
-    try {
-      rmdirSync(lock);
-    } catch {
-      return false;
-    }
-    return tryMkdir(lock);
+  private timeout(key: string): FerryError {
+    return new FerryError('FERRY_LOCK_TIMEOUT', `another Ferry process has held ${key} for over ${Math.round(this.timing.waitMs / 1000)} s; try again when its work (a push, a move, housekeeping, an import) is done`, { data: { key } });
   }
 
   /** Keeps `lock` fresh until released; removed at exit too. */

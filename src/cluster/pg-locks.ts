@@ -28,31 +28,24 @@ export class PgLocks implements ClusterLocks {
   }
 
   withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.local.withLock(key, async () => {
-      const client = await this.checkout();
-      let broken: Error | undefined;
-      try {
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
-        return await work();
-      } finally {
-        broken = await unlock(client, key);
-        client.release(broken);
-      }
-    });
+    return this.local.withLock(key, () => this.holding(key, false, work));
   }
 
   withSharedLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.local.withSharedLock(key, async () => {
-      const client = await this.checkout();
-      let broken: Error | undefined;
-      try {
-        await client.query('SELECT pg_advisory_lock_shared(hashtextextended($1, 0))', [key]);
-        return await work();
-      } finally {
-        broken = await unlock(client, key, true);
-        client.release(broken);
-      }
-    });
+    return this.local.withSharedLock(key, () => this.holding(key, true, work));
+  }
+
+  /** Runs `work` holding the advisory lock `key` (shared or exclusive) on a connection of its own. */
+  private async holding<T>(key: string, shared: boolean, work: () => Promise<T>): Promise<T> {
+    const client = await this.checkout();
+    let broken: Error | undefined;
+    try {
+      await client.query(shared ? 'SELECT pg_advisory_lock_shared(hashtextextended($1, 0))' : 'SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      return await work();
+    } finally {
+      broken = await unlock(client, key, shared);
+      client.release(broken);
+    }
   }
 
   async tryWithLock<T>(key: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> {
