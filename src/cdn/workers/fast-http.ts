@@ -6,6 +6,8 @@ import { combineFieldLine } from '../../http/repeated-fields.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { keptAlive, scanHead } from './head-scan.js';
+import { NativeServe } from './native-hot.js';
+import { SHARED_READ_BUFFER } from './read-buffer.js';
 import { rewrap } from './rewrap.js';
 import { directFd, writeDirect } from './zero-copy.js';
 import { yieldAfterThisTurn } from './yield-cpu.js';
@@ -186,7 +188,7 @@ class FastConnection {
   private onChunk(chunk: Buffer, borrowed: boolean): void {
     this.idleSweeps = 0;
     yieldAfterThisTurn();
-    if (!this.busy && !this.pending && this.answerHot(chunk)) return;
+    if (!this.busy && !this.pending && this.answerHot(chunk, borrowed)) return;
     this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : borrowed ? Buffer.from(chunk) : chunk;
     if (!this.busy) void this.pump();
     else if (this.pending.length > MAX_HEAD) this.socket.pause(); // a pipelined flood waits in the kernel
@@ -325,9 +327,23 @@ class FastConnection {
    * may be sent at once. Anything else (part of a head, pipelined requests, a miss) goes the long
    * way, through pump.
    */
-  private answerHot(chunk: Buffer): boolean {
+  private answerHot(chunk: Buffer, inSharedBuffer: boolean): boolean {
     const answers = this.hot;
     if (!answers || this.closing) return false;
+    // First the native table, which keys, finds and sends a reused answer in one call, from the
+    // shared read buffer (`chunk` is its start): most requests end there.
+    const table = inSharedBuffer ? answers.nativeTable : undefined;
+    const fd = table && directFd(this.socket);
+    if (table && fd !== undefined) {
+      const served = table.serve(fd, chunk.length);
+      if (served !== NativeServe.Miss) {
+        answers.sent++;
+        if (served < 0) this.socket.destroy();
+        else if (served === NativeServe.Partial && !this.writeRest(chunk, table.partial)) this.socket.destroy();
+        else this.afterHot();
+        return true;
+      }
+    }
     let hot = this.lastHot;
     // The same head, byte for byte, as the last one answered from `hot` on this connection (a
     // client polling one file; never one with credentials): no reading at all.
@@ -346,6 +362,25 @@ class FastConnection {
     }
     answers.sent++;
     sendHot(this.socket, hot);
+    this.afterHot();
+    return true;
+  }
+
+  /**
+   * Queues the rest of an answer the native table sent in part: `sent` bytes of the answer for the
+   * head in `chunk`, dated `second`. False when that answer is not at hand (never expected: the
+   * table sent it from the same state, in this same turn).
+   */
+  private writeRest(chunk: Buffer, partial: { readonly sent: number; readonly second: number }): boolean {
+    const key = scanHead(chunk, chunk.length - 4);
+    const found = key === undefined ? undefined : this.hot?.get(key);
+    if (found === undefined || found instanceof Promise) return false;
+    this.socket.write(found.bytes(new Date(partial.second * 1000).toUTCString()).subarray(partial.sent));
+    return true;
+  }
+
+  /** After a hot answer was sent or queued: waits for the socket to drain before reading on. */
+  private afterHot(): void {
     if (this.socket.writableNeedDrain) {
       this.busy = true;
       this.socket.pause();
@@ -357,7 +392,6 @@ class FastConnection {
         else this.socket.resume();
       });
     }
-    return true;
   }
 
   /** Answers `status` with a plain-text `message` and closes the connection. */
@@ -446,9 +480,6 @@ function hasBareLf(buffer: Buffer): boolean {
   for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) if (at === 0 || buffer[at - 1] !== 0x0d) return true;
   return false;
 }
-
-/** Every connection of a worker reads into this one buffer; what a request leaves unanswered is copied out. */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const INTERNAL_ERROR: Reply = {
   status: 500,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { chooseEncoding } from '../respond.js';
+import type { NativeAnswerParts, NativeEntry, NativeHotTable } from './native-hot.js';
 import { MemfdBytes, zeroCopyPays } from './zero-copy.js';
 
 /** What of a parsed request the key of a reused answer is made from. */
@@ -51,6 +52,8 @@ export function hotKeyOf(
 
 /** Browsers send a handful of distinct Accept-Encoding values: each is parsed once. */
 const ENCODINGS = new Map<string, string>();
+/** Told each value's encoding whenever one is keyed here (the native table keys on it too). */
+let encodingSink: NativeHotTable | undefined;
 
 function negotiated(accept: string | undefined): string {
   if (accept === undefined) return '';
@@ -60,6 +63,8 @@ function negotiated(accept: string | undefined): string {
     if (ENCODINGS.size >= 256) ENCODINGS.clear();
     ENCODINGS.set(accept, encoding);
   }
+  // Every time, not once: the native table forgets values when it holds too many.
+  encodingSink?.encoding(accept, encoding);
   return encoding;
 }
 
@@ -79,6 +84,8 @@ export class HotAnswer {
   private stamped = '';
   private memfd: MemfdBytes | undefined;
   private gone = false;
+  /** This answer in the native table (HotAnswers puts and removes it there). */
+  native: NativeEntry | undefined;
   /** `scope` as HotAnswers keys its checks, made once (not a string per request). */
   readonly scopeKey: string | undefined;
 
@@ -113,6 +120,15 @@ export class HotAnswer {
     if (!this.zeroCopy || this.gone || !this.body) return undefined;
     this.memfd ??= MemfdBytes.from(this.body);
     return this.memfd;
+  }
+
+  /**
+   * The bytes the native table sends from (kept by it, dated in place as `stamp` does), with the
+   * body's memfd made now when this answer is sent from one.
+   */
+  nativeParts(): NativeAnswerParts {
+    const memfd = this.file()?.descriptor ?? -1;
+    return { wire: this.wire, dateAt: this.headUntilDate.length, headLength: this.head.length, memfd };
   }
 
   /** Writes `date` into the answer's bytes; a date of another length lays them out anew. */
@@ -193,6 +209,9 @@ export class HotAnswers {
   private bytes = 0;
   private files = 0;
   private current = 0;
+  /** The native table mirroring the entries (mirrorTo), and the numbers it knows scopes by. */
+  private native: NativeHotTable | undefined;
+  private readonly scopeNumbers = new Map<string, number>();
   /** Answers sent from here (CDN hits, for /metrics). */
   sent = 0;
 
@@ -203,6 +222,21 @@ export class HotAnswers {
     private readonly maxFiles = 256,
     private readonly revalidate?: ScopeRevalidator,
   ) {}
+
+  /**
+   * Mirrors every entry into `table` from now on, which then answers requests for them without
+   * JavaScript (FastHttpLane asks it first). Its clock is the system's: `now` must be Date.now.
+   */
+  mirrorTo(table: NativeHotTable): void {
+    this.invalidate();
+    this.native = table;
+    encodingSink = table;
+  }
+
+  /** The table mirroring the entries, if any. */
+  get nativeTable(): NativeHotTable | undefined {
+    return this.native;
+  }
 
   /** Taken before answering: an answer computed across an invalidation is not kept. */
   get generation(): number {
@@ -261,8 +295,8 @@ export class HotAnswers {
           this.invalidate();
           return false;
         }
-        if (this.scopes.size >= 10_000) this.scopes.clear();
-        this.scopes.set(key, this.now());
+        if (this.scopes.size >= 10_000) this.clearScopes();
+        this.markScope(key, this.now());
         return true;
       });
     this.checking.set(key, pending);
@@ -285,15 +319,56 @@ export class HotAnswers {
     }
     const zeroCopy = body !== undefined && this.files < this.maxFiles && zeroCopyPays(body.length);
     if (zeroCopy) this.files++;
-    this.entries.set(key, new HotAnswer(headUntilDate, body, this.now(), zeroCopy, scope));
+    const answer = new HotAnswer(headUntilDate, body, this.now(), zeroCopy, scope);
+    this.entries.set(key, answer);
     this.bytes += size;
     // Routed just now, with the repo looked up as a revalidation would: the scope is valid from here.
-    if (scope !== undefined) this.scopes.set(scopeKey(scope), this.now());
+    if (answer.scopeKey !== undefined) this.markScope(answer.scopeKey, answer.at);
+    if (this.native) this.mirror(key, answer, this.native);
+  }
+
+  /** Puts `answer` into the native table, valid exactly as `stillHot` says. */
+  private mirror(key: string, answer: HotAnswer, table: NativeHotTable): void {
+    if (answer.scopeKey === undefined || !this.revalidate) {
+      answer.native = table.put(key, answer.nativeParts(), -1, answer.at + this.ttlMs);
+      return;
+    }
+    const scope = this.scopeNumber(answer.scopeKey);
+    // Past the table's scope numbers (an improbable number of repos and path spellings): JavaScript answers it.
+    if (scope !== undefined) answer.native = table.put(key, answer.nativeParts(), scope, 0);
+  }
+
+  /** The scope was found valid at `at` (ms): answers of it are reused until `at + ttlMs`. */
+  private markScope(key: string, at: number): void {
+    this.scopes.set(key, at);
+    const number = this.native ? this.scopeNumber(key) : undefined;
+    if (number !== undefined) this.native?.scope(number, at + this.ttlMs);
+  }
+
+  private unmarkScope(key: string): void {
+    this.scopes.delete(key);
+    const number = this.scopeNumbers.get(key);
+    if (number !== undefined) this.native?.scope(number, 0);
+  }
+
+  private clearScopes(): void {
+    for (const key of [...this.scopes.keys()]) this.unmarkScope(key);
+  }
+
+  /** The number the native table knows `key`'s scope by; undefined once 65,536 are given out. */
+  private scopeNumber(key: string): number | undefined {
+    let number = this.scopeNumbers.get(key);
+    if (number === undefined && this.scopeNumbers.size < MAX_NATIVE_SCOPES) {
+      number = this.scopeNumbers.size;
+      this.scopeNumbers.set(key, number);
+    }
+    return number;
   }
 
   /** Something a repo serves changed: nothing answered so far is reused (every entry goes; `put` keeps only the current generation's). */
   invalidate(): void {
     this.current++;
+    this.native?.clear();
     for (const entry of this.entries.values()) entry.close();
     this.entries.clear();
     this.scopes.clear();
@@ -313,9 +388,9 @@ export class HotAnswers {
     const lower = path?.toLowerCase();
     const hit = (scope: ReuseScope | undefined) => scope === undefined || scope.repoId === repoId || scope.path.toLowerCase() === lower;
     for (const [key, entry] of this.entries) if (hit(entry.scope)) this.remove(key, entry);
-    for (const key of this.scopes.keys()) {
+    for (const key of [...this.scopes.keys()]) {
       const space = key.indexOf(' ');
-      if (hit({ repoId: Number(key.slice(0, space)), path: key.slice(space + 1) })) this.scopes.delete(key);
+      if (hit({ repoId: Number(key.slice(0, space)), path: key.slice(space + 1) })) this.unmarkScope(key);
     }
   }
 
@@ -329,12 +404,17 @@ export class HotAnswers {
   }
 
   private remove(key: string, entry: HotAnswer): void {
+    if (entry.native !== undefined) this.native?.remove(entry.native);
+    entry.native = undefined;
     this.entries.delete(key);
     this.bytes -= sizeOf(key, entry.headUntilDate, entry.body);
     entry.close();
     if (entry.zeroCopy) this.files--;
   }
 }
+
+/** Scope numbers the native table is given at most (then new scopes are answered by JavaScript). */
+const MAX_NATIVE_SCOPES = 65_536;
 
 function scopeKey(scope: ReuseScope): string {
   return `${scope.repoId} ${scope.path}`;

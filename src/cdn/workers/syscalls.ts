@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /** native/cdn_syscalls.c, built by `npm ci` (binding.gyp): system calls node does not offer. */
-export interface CdnSyscalls {
+export interface CdnSyscalls extends Partial<NativeHotAddon> {
   /** A new memfd holding a copy of `bytes`, or -errno. */
   memfdFrom(bytes: Buffer): number;
   /** Sends the first `length` bytes of `fileFd` on the socket without blocking: how many went, or -errno. */
@@ -12,6 +12,23 @@ export interface CdnSyscalls {
   sendHeadFile?(socketFd: number, head: Buffer, fileFd: number, length: number): number;
   /** sched_yield(): 0, or -errno. */
   yieldCpu(): number;
+}
+
+/** Whether the addon has native/cdn_hot.c's table (an addon built before it has not). */
+export function hasNativeHot(addon: CdnSyscalls | undefined): addon is CdnSyscalls & NativeHotAddon {
+  return addon?.hotInit !== undefined && addon.hotServe !== undefined && addon.hotStats !== undefined;
+}
+
+/** The reused-answer table of native/cdn_hot.c; see native-hot.ts for what each does. */
+export interface NativeHotAddon {
+  hotInit(readBuffer: Buffer, result: Float64Array): void;
+  hotPut(key: Buffer, wire: Buffer, dateAt: number, headLength: number, memfd: number, scope: number, expiresMs: number): object;
+  hotRemove(entry: object): void;
+  hotClear(): void;
+  hotScope(scope: number, untilMs: number): void;
+  hotEncoding(acceptEncoding: Buffer, negotiated: string): void;
+  hotServe(socketFd: number, length: number): number;
+  hotStats(): [number, number];
 }
 
 /** From dist/src/cdn/workers/ to the package root, where node-gyp builds. */

@@ -12,6 +12,7 @@ import { sendError } from '../../http/errors.js';
 import { writeReply } from '../../http/reply.js';
 import { FastHttpLane } from './fast-http.js';
 import { HotAnswers } from './hot-answers.js';
+import { NativeHotTable } from './native-hot.js';
 import { REPO_LOOKUP_TTL_MS } from '../repo-lookup.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { proxyToPrimary } from './proxy.js';
@@ -66,6 +67,9 @@ const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS
   await app.cdn.checkFresh(repo);
   return true;
 });
+// Reused answers are found and sent by the native addon when it is there (native-hot.ts).
+const nativeHot = NativeHotTable.create();
+if (nativeHot) hot.mirrorTo(nativeHot);
 const lane = new FastHttpLane(
   (req) => answerCdn(deps, req),
   server,

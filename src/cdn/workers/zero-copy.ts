@@ -32,6 +32,11 @@ export class MemfdBytes {
     return this.fd < 0;
   }
 
+  /** The memfd's file descriptor (-1 once closed), for the native table to send from. */
+  get descriptor(): number {
+    return this.fd;
+  }
+
   /**
    * Sends these bytes on `socket` if nothing else waits to be written there (the kernel takes them
    * now, in order): how many went out, the caller writing the rest the usual way. Undefined, with

@@ -1,0 +1,102 @@
+import { SHARED_READ_BUFFER } from './read-buffer.js';
+import { cdnSyscalls, hasNativeHot, type NativeHotAddon } from './syscalls.js';
+
+/** An entry of the native table, as the addon hands it out (freed once JS lets go of it). */
+export type NativeEntry = object;
+
+/** What an entry is made of: HotAnswer's bytes, as it lays them out. */
+export interface NativeAnswerParts {
+  /** The head up to the date, the 29-byte date, the blank line, then the body. */
+  readonly wire: Buffer;
+  /** Where the date starts in `wire`. */
+  readonly dateAt: number;
+  /** The head's length in `wire`, blank line included. */
+  readonly headLength: number;
+  /** The body's memfd, sent after the head (-1: the body is sent from `wire`). */
+  readonly memfd: number;
+}
+
+/** What `serve` did with a request head. */
+export const enum NativeServe {
+  /** Not from the table: nothing was sent; JavaScript answers. */
+  Miss = 0,
+  /** Sent whole. */
+  Sent = 1,
+  /** Sent in part: `partial` says how much; the rest is for JavaScript to queue. */
+  Partial = 2,
+}
+
+/**
+ * The worker's reused answers as the addon's table (native/cdn_hot.c) holds them, so that a
+ * request head read into SHARED_READ_BUFFER is keyed, found and answered in one call, without
+ * JavaScript per request. HotAnswers decides everything (what is put, removed, fresh); this only
+ * mirrors it. The table's scan is narrower than scanHead: what it is unsure of is a Miss and goes
+ * the JavaScript way, so answers never differ between the two.
+ */
+export class NativeHotTable {
+  private readonly result = new Float64Array(3);
+
+  private constructor(private readonly addon: NativeHotAddon) {
+    addon.hotInit(SHARED_READ_BUFFER, this.result);
+    addon.hotClear();
+  }
+
+  /**
+   * The table, or undefined where the addon lacks it (not built, an older build) or
+   * FERRY_CDN_NATIVE_HOT=0 turned it off (to compare with the JavaScript path).
+   */
+  static create(env: NodeJS.ProcessEnv = process.env): NativeHotTable | undefined {
+    const addon = cdnSyscalls;
+    if (env.FERRY_CDN_NATIVE_HOT === '0' || !hasNativeHot(addon)) return undefined;
+    return new NativeHotTable(addon);
+  }
+
+  /**
+   * Puts the answer for `key` (HotAnswers' key string; its latin1 bytes are what the scan makes),
+   * replacing any other for it. `scope`: the scope's number (see `scope`), or -1 with `expiresMs`
+   * (ms since the epoch) bounding the entry instead.
+   */
+  put(key: string, parts: NativeAnswerParts, scope: number, expiresMs: number): NativeEntry {
+    return this.addon.hotPut(Buffer.from(key, 'latin1'), parts.wire, parts.dateAt, parts.headLength, parts.memfd, scope, expiresMs);
+  }
+
+  /** The entry is not sent any more (a memfd it named is the caller's to close, after this). */
+  remove(entry: NativeEntry): void {
+    this.addon.hotRemove(entry);
+  }
+
+  /** No entry is sent any more; no scope is fresh. */
+  clear(): void {
+    this.addon.hotClear();
+  }
+
+  /** Entries of scope number `scope` are sent until `untilMs` (ms since the epoch; 0: not at all). */
+  scope(scope: number, untilMs: number): void {
+    this.addon.hotScope(scope, untilMs);
+  }
+
+  /** The encoding negotiated for an `Accept-Encoding` value ('' for none): the scan keys on it. */
+  encoding(acceptEncoding: string, negotiated: string): void {
+    this.addon.hotEncoding(Buffer.from(acceptEncoding, 'latin1'), negotiated);
+  }
+
+  /**
+   * Answers the request head in SHARED_READ_BUFFER[0, length) on the socket `socketFd`, which
+   * nothing else writes to now (zero-copy.ts directFd): Miss, Sent, Partial (see `partial`), or
+   * -errno when the socket failed before anything went.
+   */
+  serve(socketFd: number, length: number): number {
+    return this.addon.hotServe(socketFd, length);
+  }
+
+  /** After Partial: the bytes sent, and the second (since the epoch) the answer's Date holds. */
+  get partial(): { readonly sent: number; readonly second: number } {
+    return { sent: this.result[0] as number, second: this.result[2] as number };
+  }
+
+  /** How many entries the table holds, and how many answers it sent. */
+  stats(): { readonly entries: number; readonly sent: number } {
+    const [entries, sent] = this.addon.hotStats();
+    return { entries, sent };
+  }
+}
