@@ -133,6 +133,8 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
 
 interface WrkResult {
   rps: number;
+  /** The server's CPU time (user + system, all its processes) per request, in µs; NaN when not measured. */
+  cpuUs: number;
   p99ms: number;
   /** Requests wrk counted, and socket errors (connect, read, write) plus timeouts: failures, not speed. */
   requests: number;
@@ -162,7 +164,35 @@ function wrk(url: string, gzip: boolean, script?: string): WrkResult {
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const e = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const failures = e ? Number(e[1]) + Number(e[2]) + Number(e[3]) + Number(e[4]) : 0;
-  return { rps, p99ms, requests, failures };
+  return { rps, p99ms, requests, failures, cpuUs: NaN };
+}
+
+/** CPU seconds (user + system) the process `pid` and its descendants have used so far (/proc/PID/stat). */
+function treeCpuSeconds(pid: number): number {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      return;
+    }
+    for (const child of childPids(p)) visit(child);
+  };
+  visit(pid);
+  return total;
+}
+
+/**
+ * `run`, with the CPU time the server `pid` (and its processes) spent per request during it:
+ * unlike requests/s, it hardly moves when something else shares the machine.
+ */
+function withCpu(pid: number, run: () => WrkResult): WrkResult {
+  const before = treeCpuSeconds(pid);
+  const result = run();
+  return { ...result, cpuUs: ((treeCpuSeconds(pid) - before) * 1e6) / Math.max(1, result.requests) };
 }
 
 /** The median requests/s and, separately, the median p99 of several runs; failures summed. */
@@ -171,6 +201,7 @@ function medianOf(runs: readonly WrkResult[]): WrkResult {
   return {
     rps: mid(runs.map((r) => r.rps)),
     p99ms: mid(runs.map((r) => r.p99ms)),
+    cpuUs: mid(runs.map((r) => r.cpuUs)),
     requests: runs.reduce((n, r) => n + r.requests, 0),
     failures: runs.reduce((n, r) => n + r.failures, 0),
   };
@@ -255,9 +286,9 @@ async function main(): Promise<void> {
   console.log(`\nferry [cdn] memory = ${opts.memory}; cases: ${[...CASES].join(', ')}`);
   console.log(describeSides(where));
   if (CASES.has('identical')) identicalCases(ferryUrl, nginxUrl, where);
-  if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work, [ferry.pid ?? 0, nginx.pid ?? 0]);
+  if (CASES.has('mix')) await mixCase(ferryUrl, nginxUrl, corpusFiles, work, { ferry: ferry.pid ?? 0, nginx: nginx.pid ?? 0 });
   if (CASES.has('cold')) await coldCases(ferryPort, gitEnv, work, pushUrl, corpusFiles);
-  if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginxUrl, www);
+  if (CASES.has('big')) await bigRepoCase(data, ferryPort, gitEnv, work, ferry.pid ?? 0, nginx.pid ?? 0, nginxUrl, www);
   if (CASES.has('https')) await httpsCase(work, gitEnv, www);
   if (CASES.has('soak')) await soakCase(ferryUrl, corpusFiles, work, gitEnv, pushUrl, ferry.pid ?? 0);
   await measureFreshness(data, ferryPort, gitEnv, work, pushUrl);
@@ -403,7 +434,7 @@ async function etagsOf(base: string, paths: readonly string[]): Promise<string[]
 }
 
 /** Runs the browser-like mix against nginx and Ferry alternately; prints medians and ratios. */
-async function runMix(label: string, ferryBase: string, ferryPaths: readonly string[], nginxBase: string, nginxPaths: readonly string[], work: string): Promise<void> {
+async function runMix(label: string, ferryBase: string, ferryPaths: readonly string[], nginxBase: string, nginxPaths: readonly string[], work: string, servers: { ferry: number; nginx: number }): Promise<void> {
   const ferryScript = join(work, `${label}-ferry.lua`);
   const nginxScript = join(work, `${label}-nginx.lua`);
   writeFileSync(ferryScript, mixScript(ferryPaths, await etagsOf(ferryBase, ferryPaths)));
@@ -412,22 +443,27 @@ async function runMix(label: string, ferryBase: string, ferryPaths: readonly str
   // then the same mix for a few seconds each (Ferry's workers each hold their own compressed forms).
   wrkWarm(`${nginxBase}/`, false, 4, nginxScript);
   wrkWarm(`${ferryBase}/`, false, 4, ferryScript);
-  const { n, c } = alternate(Number(opts.rounds), () => wrk(`${nginxBase}/`, false, nginxScript), () => wrk(`${ferryBase}/`, false, ferryScript));
+  const { n, c } = alternate(
+    Number(opts.rounds),
+    () => withCpu(servers.nginx, () => wrk(`${nginxBase}/`, false, nginxScript)),
+    () => withCpu(servers.ferry, () => wrk(`${ferryBase}/`, false, ferryScript)),
+  );
   console.log(
     `${label}: ${ferryPaths.length} files, browser-like headers, ~1/3 revalidations${wrkCpus === undefined ? '' : `, wrk pinned to CPU ${wrkCpus} and the servers to the others`}: ` +
       `nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99ms.toFixed(2)}ms${failuresOf(n)}; ferry ${c.rps.toFixed(0)} req/s p99 ${c.p99ms.toFixed(2)}ms${failuresOf(c)}; ` +
-      `ratio ${(c.rps / n.rps).toFixed(2)}x req/s (target >= 1.20x), p99 ${(c.p99ms / n.p99ms).toFixed(2)}x (target <= 1.00x)`,
+      `ratio ${(c.rps / n.rps).toFixed(2)}x req/s (target >= 1.20x), p99 ${(c.p99ms / n.p99ms).toFixed(2)}x (target <= 1.00x); ` +
+      `server CPU per request nginx ${n.cpuUs.toFixed(1)} µs, ferry ${c.cpuUs.toFixed(1)} µs (${(c.cpuUs / n.cpuUs).toFixed(2)}x)`,
   );
 }
 
 /** The realistic mix over every file of the corpus. */
-async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, files: readonly string[], work: string, servers: readonly number[]): Promise<void> {
+async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: string) => string, files: readonly string[], work: string, servers: { ferry: number; nginx: number }): Promise<void> {
   const encoded = files.map((f) => f.split('/').map(encodeURIComponent).join('/'));
   const ferryBase = new URL(ferryUrl('')).origin;
   const nginxBase = new URL(nginxUrl('')).origin;
   const ferryPrefix = new URL(ferryUrl('')).pathname;
   console.log('');
-  await runMix('realistic mix', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work);
+  await runMix('realistic mix', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work, servers);
   // The same with wrk on its own core: when the load generator shares the servers' cores, a server
   // that yields the CPU after each turn (Ferry's workers do, src/cdn/workers/yield-cpu.ts) gains
   // from wrk running sooner; pinned apart, that gain is gone and what is left is the servers' own.
@@ -435,13 +471,13 @@ async function mixCase(ferryUrl: (path: string) => string, nginxUrl: (path: stri
   if (cpus >= 2) {
     const all = `0-${cpus - 1}`;
     const serverCpus = cpus === 2 ? '0' : `0-${cpus - 2}`;
-    pin(servers, serverCpus);
+    pin([servers.ferry, servers.nginx], serverCpus);
     wrkCpus = String(cpus - 1);
     try {
-      await runMix('realistic mix, pinned', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work);
+      await runMix('realistic mix, pinned', ferryBase, encoded.map((f) => `${ferryPrefix}${f}`), nginxBase, encoded.map((f) => `/${f}`), work, servers);
     } finally {
       wrkCpus = undefined;
-      pin(servers, all);
+      pin([servers.ferry, servers.nginx], all);
     }
   }
 }
@@ -609,7 +645,7 @@ function childPids(pid: number): number[] {
  * rewrites half of it (history ~1.5x the tree): its small files under the browser-like mix, every
  * big file fetched once (the blob cache churns), then the RSS of the primary and of each worker.
  */
-async function bigRepoCase(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, ferryPid: number, nginxUrl: (path: string) => string, www: string): Promise<void> {
+async function bigRepoCase(data: string, ferryPort: number, gitEnv: NodeJS.ProcessEnv, work: string, ferryPid: number, nginxPid: number, nginxUrl: (path: string) => string, www: string): Promise<void> {
   const tree = join(work, 'big-tree');
   mkdirSync(join(tree, 'assets'), { recursive: true });
   mkdirSync(join(tree, 'small'), { recursive: true });
@@ -638,7 +674,7 @@ async function bigRepoCase(data: string, ferryPort: number, gitEnv: NodeJS.Proce
   const ferryBase = `http://127.0.0.1:${ferryPort}`;
   console.log(`\nbig repo: a ${bigFiles * 8} MB tree (${bigFiles} files of 8 MB, 200 small ones), ${bigFiles * 12} MB of history; [cdn] memory = ${opts.memory}`);
   for (let i = 0; i < bigFiles; i++) await timed(`${ferryBase}/cdn/bench/big@main/assets/blob${i}.bin`);
-  await runMix('big repo, small files', ferryBase, small.map((f) => `/cdn/bench/big@main/${f}`), new URL(nginxUrl('')).origin, small.map((f) => `/big/${f}`), work);
+  await runMix('big repo, small files', ferryBase, small.map((f) => `/cdn/bench/big@main/${f}`), new URL(nginxUrl('')).origin, small.map((f) => `/big/${f}`), work, { ferry: ferryPid, nginx: nginxPid });
   for (let i = 0; i < bigFiles; i++) await timed(`${ferryBase}/cdn/bench/big@main/assets/blob${i}.bin`);
   const workers = childPids(ferryPid).filter((pid) => {
     try {

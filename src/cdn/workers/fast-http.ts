@@ -6,7 +6,7 @@ import { combineFieldLine } from '../../http/repeated-fields.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
 import { keptAlive, scanHead } from './head-scan.js';
-import { NativeServe } from './native-hot.js';
+import { NativeServe, type NativeHotTable } from './native-hot.js';
 import { SHARED_READ_BUFFER } from './read-buffer.js';
 import { rewrap } from './rewrap.js';
 import { directFd, writeDirect } from './zero-copy.js';
@@ -145,8 +145,8 @@ class FastConnection {
   ) {
     const reading = rewrap(received, {
       buffer: SHARED_READ_BUFFER,
-      callback: (length, buffer) => {
-        this.onChunk((buffer as Buffer).subarray(0, length), true);
+      callback: (length) => {
+        this.onSharedRead(length);
         return true;
       },
     });
@@ -184,11 +184,44 @@ class FastConnection {
     if (++this.idleSweeps > this.limits.idleSweeps) this.socket.destroy();
   }
 
+  /**
+   * `length` bytes were read into the shared buffer: the native table answers them when it can
+   * (no Buffer made, nothing else in JavaScript), else they go the way of any other read.
+   */
+  private onSharedRead(length: number): void {
+    if (!this.busy && this.pending === undefined && !this.closing) {
+      const table = this.hot?.nativeTable;
+      if (table !== undefined && this.answerNative(table, length)) {
+        this.idleSweeps = 0;
+        yieldAfterThisTurn();
+        return;
+      }
+    }
+    this.onChunk(SHARED_READ_BUFFER.subarray(0, length), true);
+  }
+
+  /**
+   * The request head in SHARED_READ_BUFFER[0, length) answered by the native table, when the
+   * socket is free to be written to directly: whether it was (sent, queued in part, or the socket
+   * failed and was destroyed).
+   */
+  private answerNative(table: NativeHotTable, length: number): boolean {
+    const fd = directFd(this.socket);
+    if (fd === undefined) return false;
+    const served = table.serve(fd, length);
+    if (served === NativeServe.Miss) return false;
+    (this.hot as HotAnswers).sent++;
+    if (served < 0) this.socket.destroy();
+    else if (served === NativeServe.Partial && !this.writeRest(SHARED_READ_BUFFER.subarray(0, length), table.partial)) this.socket.destroy();
+    else if (served === NativeServe.Partial) this.afterHot();
+    return true;
+  }
+
   /** `borrowed`: `chunk` is the shared read buffer, overwritten by the next read; keep a copy. */
   private onChunk(chunk: Buffer, borrowed: boolean): void {
     this.idleSweeps = 0;
     yieldAfterThisTurn();
-    if (!this.busy && !this.pending && this.answerHot(chunk, borrowed)) return;
+    if (!this.busy && !this.pending && this.answerHot(chunk)) return;
     this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : borrowed ? Buffer.from(chunk) : chunk;
     if (!this.busy) void this.pump();
     else if (this.pending.length > MAX_HEAD) this.socket.pause(); // a pipelined flood waits in the kernel
@@ -327,23 +360,9 @@ class FastConnection {
    * may be sent at once. Anything else (part of a head, pipelined requests, a miss) goes the long
    * way, through pump.
    */
-  private answerHot(chunk: Buffer, inSharedBuffer: boolean): boolean {
+  private answerHot(chunk: Buffer): boolean {
     const answers = this.hot;
     if (!answers || this.closing) return false;
-    // First the native table, which keys, finds and sends a reused answer in one call, from the
-    // shared read buffer (`chunk` is its start): most requests end there.
-    const table = inSharedBuffer ? answers.nativeTable : undefined;
-    const fd = table && directFd(this.socket);
-    if (table && fd !== undefined) {
-      const served = table.serve(fd, chunk.length);
-      if (served !== NativeServe.Miss) {
-        answers.sent++;
-        if (served < 0) this.socket.destroy();
-        else if (served === NativeServe.Partial && !this.writeRest(chunk, table.partial)) this.socket.destroy();
-        else this.afterHot();
-        return true;
-      }
-    }
     let hot = this.lastHot;
     // The same head, byte for byte, as the last one answered from `hot` on this connection (a
     // client polling one file; never one with credentials): no reading at all.
