@@ -27,10 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __linux__
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-#endif
 
 #include "cdn_hot.h"
 
@@ -349,69 +345,21 @@ static size_t scan_key(const uint8_t *buf, size_t end, uint8_t *key, size_t key_
 
 /* ---- sending ---- */
 
-#ifdef __linux__
-static int64_t send_some(int sock, const uint8_t *data, size_t length, int more) {
-  size_t done = 0;
-  while (done < length) {
-    ssize_t n = send(sock, data + done, length - done, MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return done > 0 ? (int64_t)done : -errno;
-    }
-    done += (size_t)n;
-  }
-  return (int64_t)done;
-}
-
-static int64_t send_memfd(int sock, int file, size_t length) {
-  off_t offset = 0;
-  while ((size_t)offset < length) {
-    ssize_t n = sendfile(sock, file, &offset, length - (size_t)offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return offset > 0 ? (int64_t)offset : -errno;
-    }
-    if (n == 0) break;
-  }
-  return (int64_t)offset;
-}
-
 /* The entry's answer on `sock`, dated `second`: bytes that went out, or -errno before any did. */
 static int64_t send_entry(int sock, hot_entry *e, time_t second) {
   memcpy(e->wire + e->date_at, http_date(second), 29);
-  if (e->memfd < 0) return send_some(sock, e->wire, e->wire_len, 0);
+  if (e->memfd < 0) return send_bytes(sock, (const char *)e->wire, e->wire_len, 0);
   size_t body = e->wire_len - e->head_len;
-  int64_t sent = send_some(sock, e->wire, e->head_len, body > 0);
+  int64_t sent = send_bytes(sock, (const char *)e->wire, e->head_len, body > 0);
   if (sent < 0 || (size_t)sent < e->head_len || body == 0) return sent;
-  int64_t more = send_memfd(sock, e->memfd, body);
+  int64_t more = send_file_prefix(sock, e->memfd, (int64_t)body);
   return more < 0 ? sent : sent + more;
 }
-#else
-static int64_t send_entry(int sock, hot_entry *e, time_t second) {
-  (void)sock;
-  (void)e;
-  (void)second;
-  return -ENOSYS;
-}
-#endif
 
 /* ---- node-api ---- */
 
-#define CHECK(ok)                                                                             \
-  do {                                                                                        \
-    if (!(ok)) {                                                                              \
-      napi_throw_type_error(env, "ERR_CDN_SYSCALLS_ARGUMENTS", "cdn_hot: bad arguments");     \
-      return NULL;                                                                            \
-    }                                                                                         \
-  } while (0)
-
-static napi_value int_value(napi_env env, int64_t value) {
-  napi_value out;
-  if (napi_create_int64(env, value, &out) != napi_ok) return NULL;
-  return out;
-}
+#define CHECK(ok) CDN_CHECK(ok, "cdn_hot: bad arguments")
+#define int_value cdn_number
 
 static napi_value undefined_value(napi_env env) {
   napi_value out;

@@ -59,7 +59,7 @@ static int64_t memfd_copy(const void *data, size_t length) {
 }
 
 /* The first `length` bytes of `file` on `sock`, without blocking: how many went out. */
-static int64_t send_file_prefix(int sock, int file, int64_t length) {
+int64_t send_file_prefix(int sock, int file, int64_t length) {
   off_t offset = 0;
   while (offset < length) {
     /* The socket is libuv's, non-blocking: sendfile stops where its buffer is full. */
@@ -75,7 +75,7 @@ static int64_t send_file_prefix(int sock, int file, int64_t length) {
 }
 
 /* `length` bytes at `data` on `sock` (non-blocking, as libuv's sockets are): how many went out. */
-static int64_t send_bytes(int sock, const char *data, size_t length, int more) {
+int64_t send_bytes(int sock, const char *data, size_t length, int more) {
   size_t done = 0;
   while (done < length) {
     ssize_t n = send(sock, data + done, length - done, MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
@@ -95,14 +95,14 @@ static int64_t memfd_copy(const void *data, size_t length) {
   return -ENOSYS;
 }
 
-static int64_t send_file_prefix(int sock, int file, int64_t length) {
+int64_t send_file_prefix(int sock, int file, int64_t length) {
   (void)sock;
   (void)file;
   (void)length;
   return -ENOSYS;
 }
 
-static int64_t send_bytes(int sock, const char *data, size_t length, int more) {
+int64_t send_bytes(int sock, const char *data, size_t length, int more) {
   (void)sock;
   (void)data;
   (void)length;
@@ -111,16 +111,10 @@ static int64_t send_bytes(int sock, const char *data, size_t length, int more) {
 }
 #endif
 
-/* Any argument node-api cannot read as asked is a caller's mistake: throw. */
-#define CHECK(ok)                                                                  \
-  do {                                                                             \
-    if (!(ok)) {                                                                   \
-      napi_throw_type_error(env, "ERR_CDN_SYSCALLS_ARGUMENTS", "cdn_syscalls: bad arguments"); \
-      return NULL;                                                                 \
-    }                                                                              \
-  } while (0)
+#define CHECK(ok) CDN_CHECK(ok, "cdn_syscalls: bad arguments")
+#define number cdn_number
 
-static napi_value number(napi_env env, int64_t value) {
+napi_value cdn_number(napi_env env, int64_t value) {
   napi_value result;
   if (napi_create_int64(env, value, &result) != napi_ok) return NULL;
   return result;
