@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { startFerry, type FerryServer } from './harness.js';
+import { startFerry, type FerryServer, waitForCdnWorkers } from './harness.js';
 
 /** Sequential requests on one keep-alive connection from `localAddress`. */
 function connection(server: FerryServer, localAddress: string) {
@@ -78,8 +77,7 @@ describe('clients behind the CDN workers', () => {
   before(async () => {
     server = await startFerry({ env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info' } });
     // Until both workers are ready the primary serves /cdn itself: wait, or nothing here tests them.
-    for (let i = 0; i < 300 && !server.output().includes('cdn workers ready'); i++) await sleep(100);
-    assert.match(server.output(), /cdn workers ready/);
+    await waitForCdnWorkers(server);
     await server.cliOk(['user', 'add', 'victim']);
     await server.cliOk(['repo', 'create', 'team/site', '--git']);
     await server.cliOk(['grant', 'victim', 'team/site', 'read']);

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, run, runOk, startFerry, tempDir, type Client, type FerryServer, waitForCdnWorkers } from './harness.js';
 import { exchange, splitResponses } from './raw-http.js';
 
 const LIB = `export const answer = 42;\n${'// padding that compresses well\n'.repeat(100)}`;
@@ -27,8 +26,7 @@ describe('CDN workers answer HTTP/1.1 themselves', () => {
 
   before(async () => {
     ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n', env: { FERRY_LOG_LEVEL: 'info' } });
-    for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
-    assert.match(ferry.output(), /cdn workers ready/);
+    await waitForCdnWorkers(ferry);
     alice = await addUser(ferry, 'alice', { admin: true });
     await ferry.cliOk(['repo', 'create', 'site/lib', '--git', '--public']);
     work = join(tempDir('ferry-fast-lane-'), 'w');

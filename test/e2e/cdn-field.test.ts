@@ -8,10 +8,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium } from './browser.js';
-import { addUser, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, runOk, startFerry, tempDir, type Client, type FerryServer, waitForCdnWorkers } from './harness.js';
 
 /** The CDN worker processes of a `ferry serve` (its children running worker-main). */
 function workerPids(pid: number): number[] {
@@ -44,8 +43,7 @@ describe('CDN field reports (issue 12)', () => {
 
   before(async () => {
     ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n', env: { FERRY_LOG_LEVEL: 'info' } });
-    for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
-    assert.match(ferry.output(), /cdn workers ready/);
+    await waitForCdnWorkers(ferry);
     alice = await addUser(ferry, 'alice', { admin: true });
     await ferry.cliOk(['repo', 'create', 'team/img', '--git', '--public']);
     work = join(tempDir('ferry-cdn-field-'), 'w');
@@ -239,7 +237,7 @@ describe('CDN under real traffic (issue 14)', () => {
   before(async () => {
     // 2 MB for both workers: a tree of 6 MB cannot be held, only served.
     ferry = await startFerry({ toml: '[cdn]\nworkers = 2\nmemory = "2MB"\nmax_file_size = "1MB"\n', env: { FERRY_LOG_LEVEL: 'info' } });
-    for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
+    await waitForCdnWorkers(ferry);
     alice = await addUser(ferry, 'alice', { admin: true });
     token = (await ferry.cliOk(['token', 'add', 'alice', '--read-only'])).stdout.trim().split(/\s+/).pop() as string;
     await ferry.cliOk(['repo', 'create', 'big/tree', '--git', '--public']);

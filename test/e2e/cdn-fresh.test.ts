@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { addUser, startFerry, tempDir, expectOk } from './harness.js';
+import { addUser, startFerry, tempDir, expectOk, waitForCdnWorkers } from './harness.js';
 
 function get(port: number, path: string, agent: Agent): Promise<{ body: string; socket: number }> {
   return new Promise((resolve, reject) => {
@@ -37,8 +37,7 @@ describe('CDN freshness and memory', () => {
   it('serves what a real push (hg and git over SSH) moved the branch to, through the CDN workers', async () => {
     const ferry = await startFerry({ toml: '[cdn]\nworkers = 2\n', env: { FERRY_LOG_LEVEL: 'info' } });
     try {
-      for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
-      assert.match(ferry.output(), /cdn workers ready/);
+      await waitForCdnWorkers(ferry);
       const alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['repo', 'create', 'alice/hgsite', '--public']);
       await ferry.cliOk(['repo', 'create', 'alice/gitsite', '--git', '--public']);

@@ -1,9 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { addUser, expectOk, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { addUser, pushGitFiles, runOk, startFerry, waitForCdnWorkers, type Client, type FerryServer } from './harness.js';
 import { exchange, splitResponses } from './raw-http.js';
 
 /** The value of cookie `name` in a response head's Set-Cookie lines. */
@@ -32,20 +29,12 @@ for (const workers of [2, 1]) {
     let alice: Client;
     let session: string;
 
-    async function pushRepo(path: string, file: string, text: string): Promise<void> {
-      const work = join(tempDir('ferry-repeated-'), 'w');
-      await expectOk(alice.git(['init', '-q', '-b', 'main', work]));
-      writeFileSync(join(work, file), text);
-      await expectOk(alice.git(['-C', work, 'add', '-A']));
-      await expectOk(alice.git(['-C', work, 'commit', '-q', '-m', 'one']));
-      await expectOk(alice.git(['-C', work, 'push', '-q', `ssh://git@127.0.0.1:${ferry.sshPort}/${path}`, 'main']));
-    }
+    const pushRepo = (path: string, file: string, text: string) => pushGitFiles(alice, ferry, path, { [file]: text });
 
     before(async () => {
       ferry = await startFerry({ toml: `[cdn]\nworkers = ${workers}\n`, env: { FERRY_LOG_LEVEL: 'info' } });
       if (workers > 1) {
-        for (let i = 0; i < 100 && !ferry.output().includes('cdn workers ready'); i++) await sleep(100);
-        assert.match(ferry.output(), /cdn workers ready/);
+        await waitForCdnWorkers(ferry);
       }
       alice = await addUser(ferry, 'alice', { admin: true });
       await ferry.cliOk(['user', 'add', 'bob']);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { connect as connectTcp } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { startFerry, type FerryServer } from './harness.js';
+import { startFerry, type FerryServer, waitForCdnWorkers } from './harness.js';
 import { holdersOf } from './socket-holders.js';
 
 /**
@@ -15,8 +15,7 @@ describe('the head timeout on a connection a CDN worker handed to node\'s server
 
   before(async () => {
     server = await startFerry({ env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info', FERRY_LIMITS_HEAD_TIMEOUT: '2s' } });
-    for (let i = 0; i < 300 && !server.output().includes('cdn workers ready'); i++) await sleep(100);
-    assert.match(server.output(), /cdn workers ready/);
+    await waitForCdnWorkers(server);
   });
   after(async () => {
     await server.stop();

@@ -307,3 +307,35 @@ export const PLAIN_GIT_ENV: NodeJS.ProcessEnv = {
   GIT_COMMITTER_NAME: 't',
   GIT_COMMITTER_EMAIL: 't@test',
 };
+
+/**
+ * Waits (up to `timeoutMs`) until `server` has printed something matching `pattern` after its
+ * first `from` characters of output: that output. Fails the test with the output otherwise.
+ */
+export async function waitForOutput(server: Pick<FerryServer, 'output'>, pattern: RegExp, from = 0, timeoutMs = 30_000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const text = server.output().slice(from);
+    if (pattern.test(text)) return text;
+    if (Date.now() - started > timeoutMs) throw new Error(`the server never printed ${pattern} in ${timeoutMs / 1000} s:\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until `server`'s CDN workers ([cdn] workers) are up and serving (it logs "cdn workers ready"). */
+export function waitForCdnWorkers(server: Pick<FerryServer, 'output'>): Promise<string> {
+  return waitForOutput(server, /cdn workers ready/);
+}
+
+/**
+ * A new git repo of `files` (name → text) committed once on `main` and pushed by `client` over SSH
+ * to `repoPath` on `server`; fails the test on any error.
+ */
+export async function pushGitFiles(client: Client, server: Pick<FerryServer, 'sshPort'>, repoPath: string, files: Readonly<Record<string, string>>): Promise<void> {
+  const work = join(tempDir('ferry-push-'), 'w');
+  await expectOk(client.git(['init', '-q', '-b', 'main', work]));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
+  await expectOk(client.git(['-C', work, 'add', '-A']));
+  await expectOk(client.git(['-C', work, 'commit', '-q', '-m', 'one']));
+  await expectOk(client.git(['-C', work, 'push', '-q', `ssh://git@127.0.0.1:${server.sshPort}/${repoPath}`, 'main']));
+}

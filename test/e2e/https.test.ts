@@ -5,10 +5,9 @@ import { connect as connectH2 } from 'node:http2';
 import { Agent, request } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { launchChromium } from './browser.js';
-import { PLAIN_GIT_ENV, expectOk, ferryCli, makeClient, run, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { PLAIN_GIT_ENV, expectOk, ferryCli, makeClient, run, startFerry, tempDir, type Client, type FerryServer, waitForCdnWorkers, waitForOutput } from './harness.js';
 import { holdersOf } from './socket-holders.js';
 import { makeTestCa, type TestCa } from './test-ca.js';
 
@@ -31,14 +30,6 @@ async function serialOfNewConnection(ca: string, port: number): Promise<string> 
 }
 
 /** Waits until `server` printed something matching `pattern`. */
-async function waitForOutput(server: FerryServer, pattern: RegExp, from = 0): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const text = server.output().slice(from);
-    if (pattern.test(text)) return text;
-    await sleep(50);
-  }
-  assert.fail(`the server never printed ${pattern}:\n${server.output().slice(from)}`);
-}
 
 /** A GET on a keep-alive HTTPS connection of `agent`: status, body, the socket's local port and the certificate serial it saw. */
 function httpsGet(agent: Agent, ca: Buffer, port: number, path: string): Promise<{ status: number; body: string; localPort: number; serial: string }> {
@@ -87,7 +78,7 @@ describe('HTTPS: [http] tls_cert and tls_key, through the CDN workers', () => {
       toml: `[http]\ntls_cert = "${join(certDir, 'server.pem')}"\ntls_key = "server.key"\n[limits]\nhead_timeout = "2s"\nbody_timeout = "2s"\n`,
       env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info' },
     });
-    await waitForOutput(server, /cdn workers ready/);
+    await waitForCdnWorkers(server);
     base = `https://localhost:${server.httpPort}`;
     client = await makeClient(server, 'alice');
     await server.cliOk(['user', 'add', 'alice', '--admin']);
