@@ -18,7 +18,15 @@
  * Accept-Encoding value JS has not told it the negotiated encoding of, credentials — is a miss,
  * and JavaScript answers as before (src/cdn/workers/fast-http.ts). A miss costs one scan.
  *
- * Everything runs on the worker's JS thread (no locks): it is called from JS, synchronously.
+ * Connections the table serves on its own ("adopted", hotAdopt): once a connection is idle, JS
+ * hands it here, and the table watches it on the worker's own event loop (a uv_poll_t beside
+ * node's handles) and answers its requests as they come, no JavaScript at all per request. The
+ * first request the table cannot answer goes back to JavaScript with the connection (hand-back
+ * callback), bytes read included, and JS adopts it again once it is idle. Idle adopted
+ * connections are closed after the idle time, as node's own are.
+ *
+ * Everything runs on the worker's JS thread (no locks): from JS calls, or from the event loop's
+ * callbacks between them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "cdn_hot.h"
 
@@ -73,6 +85,7 @@ static size_t read_cap = 0;
 static napi_ref result_ref = NULL;
 static double *result = NULL;
 static uint64_t sent_count = 0;
+static uint64_t adopted_sent_count = 0;
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n) {
   uint64_t h = 1469598103934665603ULL; /* FNV-1a */
@@ -367,6 +380,251 @@ static napi_value undefined_value(napi_env env) {
   return out;
 }
 
+/* ---- adopted connections ---- */
+
+typedef struct hot_conn {
+  uv_poll_t poll; /* poll.data: this */
+  int fd;
+  uint8_t *rest; /* an answer's bytes still to send (malloc), or NULL */
+  size_t rest_len;
+  size_t rest_off;
+  double last_ms; /* last read or write */
+  int closing;    /* close once `rest` is sent */
+  struct hot_conn *prev;
+  struct hot_conn *next;
+} hot_conn;
+
+static napi_env adopt_env = NULL;
+static napi_ref hand_back_ref = NULL;
+static napi_async_context hand_back_context = NULL;
+static hot_conn *conns = NULL;
+static size_t conn_count = 0;
+static double idle_ms = 65000;
+static uv_timer_t sweeper;
+static int sweeper_started = 0;
+static uint8_t conn_buf[64 * 1024];
+
+static void conn_unlink(hot_conn *c) {
+  if (c->prev) c->prev->next = c->next;
+  else conns = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+  conn_count--;
+}
+
+static void conn_free(uv_handle_t *handle) {
+  hot_conn *c = handle->data;
+  free(c->rest);
+  free(c);
+}
+
+/* Stops watching the connection; `close_fd`: close it too (else its fd now belongs to JS). */
+static void conn_drop(hot_conn *c, int close_fd) {
+  conn_unlink(c);
+  uv_poll_stop(&c->poll);
+  uv_close((uv_handle_t *)&c->poll, conn_free); /* the loop lets go of the fd now */
+  if (close_fd) close(c->fd);
+}
+
+/* Gives the connection and the `n` bytes read from it to JavaScript (the hand-back callback). */
+static void hand_back(hot_conn *c, const uint8_t *bytes, size_t n) {
+  int fd = c->fd;
+  conn_drop(c, 0);
+  napi_env env = adopt_env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) {
+    close(fd);
+    return;
+  }
+  napi_value fn, recv, argv[2], result;
+  int ok = napi_get_reference_value(env, hand_back_ref, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, fd, &argv[0]) == napi_ok &&
+           napi_create_buffer_copy(env, n, n ? bytes : (const uint8_t *)"", NULL, &argv[1]) == napi_ok;
+  if (!ok) {
+    close(fd);
+  } else if (napi_make_callback(env, hand_back_context, recv, fn, 2, argv, &result) != napi_ok) {
+    napi_value err;
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* Sends what is left of an answer: 1 when all went, 0 when the socket is full, -1 when it failed. */
+static int conn_flush(hot_conn *c) {
+  while (c->rest_off < c->rest_len) {
+    ssize_t n = send(c->fd, c->rest + c->rest_off, c->rest_len - c->rest_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      return -1;
+    }
+    c->rest_off += (size_t)n;
+  }
+  free(c->rest);
+  c->rest = NULL;
+  c->rest_len = c->rest_off = 0;
+  return 1;
+}
+
+static void on_conn_event(uv_poll_t *poll, int status, int events);
+
+/* The request head in conn_buf[0, n) answered from the table: 1 sent (or queued), 0 not here, -1 the socket failed. */
+static int conn_answer(hot_conn *c, size_t n, double now) {
+  static uint8_t key[MAX_HEAD + 64];
+  if (n < 4 || n > MAX_HEAD || memcmp(conn_buf + n - 4, "\r\n\r\n", 4) != 0) return 0;
+  size_t end = n - 4;
+  for (size_t i = 0; i + 4 <= end; i++) {
+    if (conn_buf[i] == '\r' && conn_buf[i + 1] == '\n' && conn_buf[i + 2] == '\r' && conn_buf[i + 3] == '\n') return 0;
+    if (conn_buf[i] == '\n' && (i == 0 || conn_buf[i - 1] != '\r')) return 0;
+  }
+  size_t key_len = scan_key(conn_buf, end, key, sizeof key);
+  if (!key_len) return 0;
+  hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
+  if (!e) return 0;
+  if (e->scope >= 0 ? ((size_t)e->scope >= scope_cap || scope_until[e->scope] <= now) : e->expires_ms <= now) return 0;
+  int64_t sent = send_entry(c->fd, e, (time_t)(now / 1000.0));
+  if (sent < 0) return -1;
+  adopted_sent_count++;
+  if ((size_t)sent < e->wire_len) {
+    /* The entry may be gone before the socket drains: the rest is copied. */
+    c->rest_len = e->wire_len - (size_t)sent;
+    c->rest = malloc(c->rest_len);
+    if (!c->rest) return -1;
+    memcpy(c->rest, e->wire + sent, c->rest_len);
+    c->rest_off = 0;
+    uv_poll_start(&c->poll, UV_WRITABLE | UV_DISCONNECT, on_conn_event);
+  }
+  return 1;
+}
+
+static void on_conn_event(uv_poll_t *poll, int status, int events) {
+  hot_conn *c = poll->data;
+  double now = now_ms();
+  if (status < 0 || (events & UV_DISCONNECT && !(events & UV_READABLE))) {
+    conn_drop(c, 1);
+    return;
+  }
+  if (c->rest) {
+    if (!(events & UV_WRITABLE)) return;
+    int flushed = conn_flush(c);
+    if (flushed < 0 || (flushed > 0 && c->closing)) {
+      conn_drop(c, 1);
+      return;
+    }
+    c->last_ms = now;
+    if (flushed > 0) uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT, on_conn_event);
+    return;
+  }
+  if (!(events & UV_READABLE)) return;
+  ssize_t n;
+  do n = recv(c->fd, conn_buf, sizeof conn_buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (n <= 0) {
+    conn_drop(c, 1); /* the client closed, or the connection failed */
+    return;
+  }
+  c->last_ms = now;
+  int answered = c->closing ? 0 : conn_answer(c, (size_t)n, now);
+  if (answered < 0) conn_drop(c, 1);
+  else if (answered == 0) hand_back(c, conn_buf, (size_t)n);
+}
+
+/* Closes adopted connections idle for the idle time (as node's server closes its own). */
+static void on_sweep(uv_timer_t *timer) {
+  (void)timer;
+  double now = now_ms();
+  for (hot_conn *c = conns; c;) {
+    hot_conn *next = c->next;
+    if (now - c->last_ms > idle_ms) conn_drop(c, 1);
+    c = next;
+  }
+}
+
+/*
+ * hotAdoptInit(handBack: (fd, bytes: Buffer) => void, idleMs): adopted connections go back to
+ * JavaScript through `handBack`, and are closed after `idleMs` without a request.
+ */
+static napi_value hot_adopt_init(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  double idle;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2);
+  CHECK(napi_get_value_double(env, argv[1], &idle) == napi_ok && idle > 0);
+  if (hand_back_ref) napi_delete_reference(env, hand_back_ref);
+  CHECK(napi_create_reference(env, argv[0], 1, &hand_back_ref) == napi_ok);
+  if (!hand_back_context) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, "ferry:cdn-hand-back", NAPI_AUTO_LENGTH, &name) == napi_ok);
+    CHECK(napi_async_init(env, NULL, name, &hand_back_context) == napi_ok);
+  }
+  adopt_env = env;
+  idle_ms = idle;
+  if (!sweeper_started) {
+    uv_loop_t *loop;
+    CHECK(napi_get_uv_event_loop(env, &loop) == napi_ok);
+    uv_timer_init(loop, &sweeper);
+    uint64_t every = (uint64_t)(idle / 13) + 1;
+    uv_timer_start(&sweeper, on_sweep, every, every);
+    uv_unref((uv_handle_t *)&sweeper);
+    sweeper_started = 1;
+  }
+  return undefined_value(env);
+}
+
+/*
+ * hotAdopt(socketFd): watches a copy of the idle connection `socketFd` from now on (the caller
+ * then closes its own handle, which leaves the connection open): true, or false when it cannot.
+ */
+static napi_value hot_adopt(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  napi_value out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1);
+  CHECK(napi_get_value_int32(env, argv[0], &fd) == napi_ok && fd >= 0);
+  int ok = 0;
+  uv_loop_t *loop;
+  if (hand_back_ref && napi_get_uv_event_loop(env, &loop) == napi_ok) {
+    hot_conn *c = calloc(1, sizeof *c);
+    int copy = c ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+    if (copy >= 0 && uv_poll_init_socket(loop, &c->poll, copy) == 0) {
+      c->poll.data = c;
+      c->fd = copy;
+      c->last_ms = now_ms();
+      c->next = conns;
+      if (conns) conns->prev = c;
+      conns = c;
+      conn_count++;
+      uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT, on_conn_event);
+      ok = 1;
+    } else {
+      if (copy >= 0) close(copy);
+      free(c);
+    }
+  }
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+/*
+ * hotCloseConnections(force): closes the adopted connections that are idle (all of them when
+ * `force`), the others once their answer is sent: how many are left.
+ */
+static napi_value hot_close_connections(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bool force;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1);
+  CHECK(napi_get_value_bool(env, argv[0], &force) == napi_ok);
+  for (hot_conn *c = conns; c;) {
+    hot_conn *next = c->next;
+    if (force || !c->rest) conn_drop(c, 1);
+    else c->closing = 1;
+    c = next;
+  }
+  return int_value(env, (int64_t)conn_count);
+}
+
 /*
  * hotInit(readBuffer: Buffer, result: Float64Array(3)): the buffer requests are read into, and
  * where a partial send reports [sent, total, date's second]. Once per worker; again replaces both.
@@ -578,15 +836,16 @@ static napi_value hot_serve(napi_env env, napi_callback_info info) {
   return int_value(env, 2);
 }
 
-/* hotStats(): [entries, answers sent from here]. */
+/* hotStats(): [entries, answers sent by hotServe, answers sent on adopted connections, adopted connections]. */
 static napi_value hot_stats(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value out, a, b;
-  if (napi_create_array_with_length(env, 2, &out) != napi_ok) return NULL;
-  napi_create_double(env, (double)entry_count, &a);
-  napi_create_double(env, (double)sent_count, &b);
-  napi_set_element(env, out, 0, a);
-  napi_set_element(env, out, 1, b);
+  napi_value out, v;
+  const double values[4] = {(double)entry_count, (double)sent_count, (double)adopted_sent_count, (double)conn_count};
+  if (napi_create_array_with_length(env, 4, &out) != napi_ok) return NULL;
+  for (uint32_t i = 0; i < 4; i++) {
+    napi_create_double(env, values[i], &v);
+    napi_set_element(env, out, i, v);
+  }
   return out;
 }
 
@@ -594,7 +853,7 @@ int cdn_hot_register(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}};
+  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}, {"hotAdoptInit", hot_adopt_init}, {"hotAdopt", hot_adopt}, {"hotCloseConnections", hot_close_connections}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return 0;

@@ -98,6 +98,12 @@ describe('CDN fast lane: the native reused-answer table', () => {
   let revalidations = 0;
   let version = 1;
   const bigBody = Buffer.alloc(4 * 1024 * 1024, 'abcdefghij');
+  /** Answers the table sent: for JavaScript's calls, and on its own on adopted connections. */
+  const served = () => {
+    const stats = table.stats();
+    return stats.sent + stats.adoptedSent;
+  };
+  const IDLE_MS = 1_500;
 
   before(async () => {
     const made = NativeHotTable.create();
@@ -121,7 +127,8 @@ describe('CDN fast lane: the native reused-answer table', () => {
       checked.push(String(req.headers.authorization));
       return req.headers.authorization === 'Bearer good';
     };
-    lane = new FastHttpLane(answer, createHttpServer((_req, res) => res.writeHead(401).end('no')), (err) => assert.fail(String(err)), hot, undefined, undefined, credentialsOk);
+    lane = new FastHttpLane(answer, createHttpServer((_req, res) => res.writeHead(401).end('no')), (err) => assert.fail(String(err)), hot, IDLE_MS, undefined, credentialsOk);
+    lane.adoptInto(table);
     server = createServer({ pauseOnConnect: true }, (socket: Socket) => lane.attach(socket, Buffer.alloc(0)));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -135,7 +142,7 @@ describe('CDN fast lane: the native reused-answer table', () => {
   it('answers browser heads that differ in user agent, referer, cookie and Sec-Fetch-* from the table, the same bytes as the first answer', async () => {
     const raw = await Raw.open(port);
     const before = answered.length;
-    const sentBefore = table.stats().sent;
+    const sentBefore = served();
     const first = await raw.ask(browserHead('/cdn/a.js', 0));
     assert.equal(first.status, 200);
     for (let i = 1; i < 40; i++) {
@@ -145,7 +152,7 @@ describe('CDN fast lane: the native reused-answer table', () => {
       assert.match(again.head, /\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT/);
     }
     assert.equal(answered.length - before, 1, 'answered once, reused 39 times');
-    assert.ok(table.stats().sent - sentBefore >= 30, `the native table sent ${table.stats().sent - sentBefore} of 39 (the rest: the scope's revalidation)`);
+    assert.ok(served() - sentBefore >= 30, `the native table sent ${served() - sentBefore} of 39 (the rest: the scope's revalidation)`);
     raw.socket.destroy();
   });
 
@@ -182,10 +189,10 @@ describe('CDN fast lane: the native reused-answer table', () => {
   it('leaves repeated key fields, Connection: close and HTTP/1.0 to JavaScript, which answers as node joins them', async () => {
     const raw = await Raw.open(port);
     await raw.ask(browserHead('/cdn/e.js', 0));
-    const sent = table.stats().sent;
+    const sent = served();
     const repeated = await raw.ask(browserHead('/cdn/e.js', 1, ['Accept-Encoding: identity']));
     assert.equal(repeated.status, 200);
-    assert.equal(table.stats().sent, sent, 'a repeated Accept-Encoding was not answered by the table');
+    assert.equal(served(), sent, 'a repeated Accept-Encoding was not answered by the table');
     const closing = await raw.ask('GET /cdn/e.js HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
     assert.match(closing.head, /\r\nConnection: close/);
     await once(raw.socket, 'close');
@@ -200,7 +207,7 @@ describe('CDN fast lane: the native reused-answer table', () => {
   it('sends a 4 MB answer whole to a reader that waits, the rest queued after what the socket took', async () => {
     const raw = await Raw.open(port);
     await raw.ask(browserHead('/cdn/big.bin', 0));
-    const sent = table.stats().sent;
+    const sent = served();
     for (let i = 1; i < 4; i++) {
       const got = await raw.ask(browserHead('/cdn/big.bin', i), 'GET', 200);
       assert.equal(got.body.length, bigBody.length);
@@ -208,7 +215,7 @@ describe('CDN fast lane: the native reused-answer table', () => {
       // And the connection goes on: a small answer right after.
       assert.equal((await raw.ask(browserHead('/cdn/a.js', i))).status, 200);
     }
-    assert.ok(table.stats().sent > sent, 'the big answers came from the table');
+    assert.ok(served() > sent, 'the big answers came from the table');
     raw.socket.destroy();
   });
 
@@ -217,14 +224,60 @@ describe('CDN fast lane: the native reused-answer table', () => {
     await raw.ask(browserHead('/cdn/f.js', 0));
     const before = revalidations;
     await sleep(400); // past the 300 ms TTL: the table must not answer until the scope is checked again
-    const sent = table.stats().sent;
+    const sent = served();
     await raw.ask(browserHead('/cdn/f.js', 1));
-    assert.equal(table.stats().sent, sent, 'the first request after the TTL went to JavaScript');
+    assert.equal(served(), sent, 'the first request after the TTL went to JavaScript');
     assert.equal(revalidations - before, 1, 'which revalidated the scope');
     await sleep(20);
     await raw.ask(browserHead('/cdn/f.js', 2));
-    assert.equal(table.stats().sent, sent + 1, 'then the table answers again');
+    assert.equal(served(), sent + 1, 'then the table answers again');
     raw.socket.destroy();
+  });
+
+  it('serves idle connections on its own (adopted), hands one back for a request it cannot answer, and takes it again', async () => {
+    const raw = await Raw.open(port);
+    await raw.ask(browserHead('/cdn/h.js', 0));
+    await raw.ask(browserHead('/cdn/h.js', 1));
+    const adopted = table.stats().adoptedSent;
+    for (let i = 2; i < 12; i++) assert.equal((await raw.ask(browserHead('/cdn/h.js', i))).status, 200);
+    assert.ok(table.stats().adoptedSent - adopted >= 9, `answered on the adopted connection: ${table.stats().adoptedSent - adopted} of 10`);
+    assert.ok(table.stats().adopted >= 1, 'a connection is adopted');
+    // A request it has no answer for goes back to JavaScript with the connection, in order.
+    const before = answered.length;
+    const fresh = await raw.ask(browserHead('/cdn/h-new.js', 0));
+    assert.equal(fresh.body.toString(), `v${version} /cdn/h-new.js`);
+    assert.equal(answered.length - before, 1);
+    // Pipelined: both answered, in order.
+    raw.socket.write(browserHead('/cdn/h.js', 3) + browserHead('/cdn/h-new.js', 4), 'latin1');
+    const first = await raw.ask('');
+    const second = await raw.ask('');
+    assert.deepEqual([first.body.toString(), second.body.toString()], [`v${version} /cdn/h.js`, `v${version} /cdn/h-new.js`]);
+    // A head that comes in pieces is JavaScript's to wait for.
+    const head = browserHead('/cdn/h.js', 5);
+    raw.socket.write(head.slice(0, 20), 'latin1');
+    await sleep(50);
+    const split = await raw.ask(head.slice(20));
+    assert.equal(split.body.toString(), `v${version} /cdn/h.js`);
+    // And then the connection is the table's again.
+    const again = table.stats().adoptedSent;
+    for (let i = 0; i < 5; i++) await raw.ask(browserHead('/cdn/h.js', i));
+    assert.ok(table.stats().adoptedSent - again >= 4, 'adopted again once idle');
+    raw.socket.destroy();
+  });
+
+  it('closes an adopted connection idle for the idle time, and not one that keeps asking', async () => {
+    const idle = await Raw.open(port);
+    const busy = await Raw.open(port);
+    for (const raw of [idle, busy]) for (let i = 0; i < 3; i++) await raw.ask(browserHead('/cdn/i.js', i));
+    const started = Date.now();
+    while (!idle.closed && Date.now() - started < 10_000) {
+      await busy.ask(browserHead('/cdn/i.js', 1));
+      await sleep(100);
+    }
+    assert.ok(idle.closed, 'the idle connection was closed');
+    assert.ok(Date.now() - started >= IDLE_MS - 200, 'not before its idle time');
+    assert.ok(!busy.closed, 'the busy one was not');
+    busy.socket.destroy();
   });
 
   it('forgets a repo’s answers on a change: the next request gets the new content', async () => {

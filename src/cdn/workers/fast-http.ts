@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { closeSync } from 'node:fs';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TLSSocket } from 'node:tls';
 import type { Reply, RequestHead } from '../../http/reply.js';
 import { combineFieldLine } from '../../http/repeated-fields.js';
 import { CORS_HEADERS } from '../cors.js';
@@ -69,12 +72,15 @@ export class FastHttpLane {
    */
   private readonly sweeper: NodeJS.Timeout;
 
+  /** The native table idle connections are handed to (adoptInto), shared with every connection. */
+  private readonly adoption: Adoption = {};
+
   constructor(
     private readonly answer: FastAnswer,
     private readonly fallback: Server,
     private readonly onError: (err: unknown) => void,
     private readonly hot?: HotAnswers,
-    idleMs = IDLE_MS,
+    private readonly idleMs = IDLE_MS,
     headMs = HEAD_MS,
     /** Without it, requests with credentials are never answered from `hot`. */
     private readonly credentialsOk?: CredentialCheck,
@@ -95,17 +101,54 @@ export class FastHttpLane {
       socket.destroy();
       return;
     }
-    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, this.limits, () => this.connections.delete(connection), this.credentialsOk);
+    const connection: FastConnection = new FastConnection(socket, this.answer, this.fallback, this.onError, this.hot, this.limits, () => this.connections.delete(connection), this.credentialsOk, this.adoption);
     this.connections.add(connection);
     connection.start(initial);
+  }
+
+  /**
+   * From now on, a plain TCP connection that is idle after an answer is handed to `table`, which
+   * answers its reused answers on its own, without JavaScript per request (native/cdn_hot.c); the
+   * first request it cannot answer comes back here with the connection (attachFd). `table` must
+   * mirror this lane's hot answers.
+   */
+  adoptInto(table: NativeHotTable): void {
+    table.adoptInit((fd, bytes) => this.attachFd(fd, bytes), this.idleMs);
+    this.adoption.table = table;
+  }
+
+  /** Serves the connection on file descriptor `fd` (handed back by the native table), `initial` already read from it. */
+  private attachFd(fd: number, initial: Buffer): void {
+    let socket: Socket;
+    try {
+      socket = new Socket({ fd, readable: true, writable: true });
+    } catch (err) {
+      this.onError(err);
+      closeSync(fd);
+      return;
+    }
+    this.attach(socket, initial);
   }
 
   /** Ends idle connections now and busy ones after their answer; resolves when all are gone. */
   async close(): Promise<void> {
     this.closing = true;
+    const table = this.adoption.table;
+    this.adoption.table = undefined;
     await Promise.all([...this.connections].map((c) => c.close()));
+    if (table) {
+      // Adopted connections: idle ones go now, those sending an answer when it is sent (at most the grace).
+      const until = Date.now() + BUSY_CLOSE_GRACE_MS;
+      while (table.closeConnections(false) > 0 && Date.now() < until) await sleep(50);
+      table.closeConnections(true);
+    }
     clearInterval(this.sweeper);
   }
+}
+
+/** Where idle connections go (FastHttpLane.adoptInto): the native table, once there is one. */
+interface Adoption {
+  table?: NativeHotTable;
 }
 
 interface SweepLimits {
@@ -142,6 +185,7 @@ class FastConnection {
     private readonly limits: SweepLimits,
     private readonly onGone: () => void,
     private readonly credentialsOk: CredentialCheck | undefined,
+    private readonly adoption: Adoption,
   ) {
     const reading = rewrap(received, {
       buffer: SHARED_READ_BUFFER,
@@ -194,6 +238,7 @@ class FastConnection {
       if (table !== undefined && this.answerNative(table, length)) {
         this.idleSweeps = 0;
         yieldAfterThisTurn();
+        this.adopt();
         return;
       }
     }
@@ -307,7 +352,26 @@ class FastConnection {
         // node's server owns the socket now
       } else if (this.closing && !this.socket.destroyed) this.socket.end();
       else if (this.socket.isPaused() && !this.socket.destroyed) this.socket.resume();
+      if (this.pending === undefined) this.adopt();
     }
+  }
+
+  /**
+   * Hands this connection to the native table (FastHttpLane.adoptInto) when it is idle — no request
+   * waiting or being answered, nothing queued to write — and plain TCP: the table watches a copy
+   * of its descriptor, and this socket is closed without its connection.
+   */
+  private adopt(): void {
+    const table = this.adoption.table;
+    if (table === undefined || this.busy || this.pending !== undefined || this.closing || this.handedOver || this.socket.destroyed) return;
+    if ((this.socket as Partial<TLSSocket>).encrypted === true) return;
+    const fd = directFd(this.socket);
+    if (fd === undefined || !table.adopt(fd)) return;
+    this.handedOver = true;
+    this.socket.off('data', this.onData);
+    this.socket.off('close', this.onGone);
+    this.onGone();
+    this.socket.destroy();
   }
 
   /**

@@ -94,9 +94,35 @@ export class NativeHotTable {
     return { sent: this.result[0] as number, second: this.result[2] as number };
   }
 
-  /** How many entries the table holds, and how many answers it sent. */
-  stats(): { readonly entries: number; readonly sent: number } {
-    const [entries, sent] = this.addon.hotStats();
-    return { entries, sent };
+  /**
+   * Lets the table take idle connections (`adopt`) and answer their requests on its own, on this
+   * process's event loop, without JavaScript per request. The first request it cannot answer comes
+   * back through `handBack` with the connection's file descriptor and the bytes it read; an adopted
+   * connection idle for `idleMs` is closed.
+   */
+  adoptInit(handBack: (fd: number, bytes: Buffer) => void, idleMs: number): void {
+    this.addon.hotAdoptInit(handBack, idleMs);
+  }
+
+  /**
+   * Takes the idle connection `socketFd` (a copy of the descriptor): the caller then closes its
+   * own handle, which leaves the connection open. False when the table cannot (nothing changed).
+   */
+  adopt(socketFd: number): boolean {
+    return this.addon.hotAdopt(socketFd);
+  }
+
+  /** Closes adopted connections: idle ones now, the rest after their answer (all now when `force`): how many are left. */
+  closeConnections(force: boolean): number {
+    return this.addon.hotCloseConnections(force);
+  }
+
+  /**
+   * How many entries the table holds; answers it sent for JavaScript (`serve`) and on adopted
+   * connections; adopted connections open.
+   */
+  stats(): { readonly entries: number; readonly sent: number; readonly adoptedSent: number; readonly adopted: number } {
+    const [entries, sent, adoptedSent, adopted] = this.addon.hotStats();
+    return { entries, sent, adoptedSent, adopted };
   }
 }

@@ -16,7 +16,7 @@ export interface CdnSyscalls extends Partial<NativeHotAddon> {
 
 /** Whether the addon has native/cdn_hot.c's table (an addon built before it has not). */
 export function hasNativeHot(addon: CdnSyscalls | undefined): addon is CdnSyscalls & NativeHotAddon {
-  return addon?.hotInit !== undefined && addon.hotServe !== undefined && addon.hotStats !== undefined;
+  return addon?.hotInit !== undefined && addon.hotServe !== undefined && addon.hotAdopt !== undefined;
 }
 
 /** The reused-answer table of native/cdn_hot.c; see native-hot.ts for what each does. */
@@ -28,7 +28,10 @@ export interface NativeHotAddon {
   hotScope(scope: number, untilMs: number): void;
   hotEncoding(acceptEncoding: Buffer, negotiated: string): void;
   hotServe(socketFd: number, length: number): number;
-  hotStats(): [number, number];
+  hotStats(): [number, number, number, number];
+  hotAdoptInit(handBack: (fd: number, bytes: Buffer) => void, idleMs: number): void;
+  hotAdopt(socketFd: number): boolean;
+  hotCloseConnections(force: boolean): number;
 }
 
 /** From dist/src/cdn/workers/ to the package root, where node-gyp builds. */

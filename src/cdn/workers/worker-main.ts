@@ -85,6 +85,8 @@ const lane = new FastHttpLane(
     () => false,
   ),
 );
+// Idle connections are then served by the native table on its own, no JavaScript per request.
+if (nativeHot) lane.adoptInto(nativeHot);
 
 // HTTPS ([http] tls_cert): TLS ends here, in front of `server` (the fast lane speaks plain HTTP/1.1 only).
 let secure: SecureFront | undefined;
@@ -144,7 +146,7 @@ send({ t: 'ready' });
 // CDN hits and misses go to the primary's /metrics: totals, sent when they changed (at most once a second).
 let reported = '';
 setInterval(() => {
-  const counts = { hits: app.cdn.cache.hits + hot.sent, misses: app.cdn.cache.misses };
+  const counts = { hits: app.cdn.cache.hits + hot.sent + (nativeHot?.stats().adoptedSent ?? 0), misses: app.cdn.cache.misses };
   const key = `${counts.hits}/${counts.misses}`;
   if (key === reported) return;
   reported = key;
