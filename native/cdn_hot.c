@@ -58,7 +58,7 @@ typedef struct hot_entry {
   size_t date_at;     /* where the 29-byte date is in wire */
   size_t head_len;    /* wire's head: up to and with the blank line */
   int memfd;          /* >= 0: the body is sent from here after the head (the wire still holds it) */
-  int32_t scope;      /* index into scope_until, or -1 */
+  int32_t scope;      /* index into scopes, or -1 */
   double expires_ms;  /* without a scope: not sent from this time on (ms since the epoch) */
   int removed;
 } hot_entry;
@@ -73,8 +73,21 @@ typedef struct {
 static hot_entry **buckets = NULL;
 static size_t bucket_count = 0;
 static size_t entry_count = 0;
-static double *scope_until = NULL; /* per scope: fresh until this time (ms since the epoch) */
+/*
+ * Per scope (a repo at a path), in ms since the epoch: its entries are sent until `fresh_until`;
+ * after it, until `due_until`, they are still sent while JavaScript checks the repo again (asked
+ * once through the stale callback, as HotAnswers.get does); after that, not until it was checked.
+ */
+typedef struct {
+  double fresh_until;
+  double due_until;
+  int asked;
+} scope_state;
+
+static scope_state *scopes = NULL;
 static size_t scope_cap = 0;
+static napi_ref stale_ref = NULL;
+static napi_async_context stale_context = NULL;
 static negotiated_encoding encodings[MAX_ENCODINGS];
 static size_t encoding_count = 0;
 /* The worker's shared read buffer (fast-http.ts SHARED_READ_BUFFER), kept alive by a reference. */
@@ -380,6 +393,34 @@ static napi_value undefined_value(napi_env env) {
   return out;
 }
 
+/* Asks JavaScript (once per period) to check scope `scope` again: the stale callback. */
+static void ask_check(napi_env env, int32_t scope) {
+  if (!stale_ref || !env) return;
+  napi_handle_scope handles;
+  if (napi_open_handle_scope(env, &handles) != napi_ok) return;
+  napi_value fn, recv, arg, result;
+  if (napi_get_reference_value(env, stale_ref, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, scope, &arg) == napi_ok &&
+      napi_make_callback(env, stale_context, recv, fn, 1, &arg, &result) != napi_ok) {
+    napi_value err;
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, handles);
+}
+
+/* Whether `e` may be sent now (HotAnswers.get's rule), asking for its scope's check when due. */
+static int sendable(napi_env env, hot_entry *e, double now) {
+  if (e->scope < 0) return e->expires_ms > now;
+  if ((size_t)e->scope >= scope_cap) return 0;
+  scope_state *state = &scopes[e->scope];
+  if (now < state->fresh_until) return 1;
+  if (now >= state->due_until) return 0;
+  if (!state->asked) {
+    state->asked = 1;
+    ask_check(env, e->scope);
+  }
+  return 1;
+}
+
 /* ---- adopted connections ---- */
 
 typedef struct hot_conn {
@@ -480,7 +521,7 @@ static int conn_answer(hot_conn *c, size_t n, double now) {
   if (!key_len) return 0;
   hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
   if (!e) return 0;
-  if (e->scope >= 0 ? ((size_t)e->scope >= scope_cap || scope_until[e->scope] <= now) : e->expires_ms <= now) return 0;
+  if (!sendable(adopt_env, e, now)) return 0;
   int64_t sent = send_entry(c->fd, e, (time_t)(now / 1000.0));
   if (sent < 0) return -1;
   adopted_sent_count++;
@@ -742,29 +783,51 @@ static napi_value hot_clear(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < bucket_count; i++) {
     while (buckets[i]) unlink_entry(env, buckets[i]);
   }
-  for (size_t i = 0; i < scope_cap; i++) scope_until[i] = 0;
+  memset(scopes, 0, scope_cap * sizeof(scope_state));
   return undefined_value(env);
 }
 
-/* hotScope(scope, untilMs): the scope's entries are sent until then (0: not at all). */
+/*
+ * hotScope(scope, freshUntilMs, dueUntilMs): the scope was just checked: its entries are sent
+ * until `freshUntilMs`, and until `dueUntilMs` while it is checked again (0, 0: not at all).
+ */
 static napi_value hot_scope(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   int32_t scope;
-  double until;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2);
+  double fresh_until, due_until;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 3);
   CHECK(napi_get_value_int32(env, argv[0], &scope) == napi_ok && scope >= 0 && scope < 1 << 24);
-  CHECK(napi_get_value_double(env, argv[1], &until) == napi_ok);
+  CHECK(napi_get_value_double(env, argv[1], &fresh_until) == napi_ok);
+  CHECK(napi_get_value_double(env, argv[2], &due_until) == napi_ok);
   if ((size_t)scope >= scope_cap) {
     size_t cap = scope_cap ? scope_cap : 64;
     while (cap <= (size_t)scope) cap *= 2;
-    double *fresh = realloc(scope_until, cap * sizeof(double));
-    CHECK(fresh != NULL);
-    for (size_t i = scope_cap; i < cap; i++) fresh[i] = 0;
-    scope_until = fresh;
+    scope_state *grown = realloc(scopes, cap * sizeof(scope_state));
+    CHECK(grown != NULL);
+    memset(grown + scope_cap, 0, (cap - scope_cap) * sizeof(scope_state));
+    scopes = grown;
     scope_cap = cap;
   }
-  scope_until[scope] = until;
+  scopes[scope].fresh_until = fresh_until;
+  scopes[scope].due_until = due_until;
+  scopes[scope].asked = 0;
+  return undefined_value(env);
+}
+
+/* hotStaleInit(check: (scope) => void): called (once per period) when a scope is due for a check. */
+static napi_value hot_stale_init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1);
+  if (stale_ref) napi_delete_reference(env, stale_ref);
+  CHECK(napi_create_reference(env, argv[0], 1, &stale_ref) == napi_ok);
+  if (!stale_context) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, "ferry:cdn-scope-check", NAPI_AUTO_LENGTH, &name) == napi_ok);
+    CHECK(napi_async_init(env, NULL, name, &stale_context) == napi_ok);
+  }
+  if (!adopt_env) adopt_env = env;
   return undefined_value(env);
 }
 
@@ -824,7 +887,7 @@ static napi_value hot_serve(napi_env env, napi_callback_info info) {
   hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
   if (!e) return int_value(env, 0);
   double now = now_ms();
-  if (e->scope >= 0 ? ((size_t)e->scope >= scope_cap || scope_until[e->scope] <= now) : e->expires_ms <= now) return int_value(env, 0);
+  if (!sendable(env, e, now)) return int_value(env, 0);
   time_t second = (time_t)(now / 1000.0);
   int64_t sent = send_entry(sock, e, second);
   if (sent < 0) return int_value(env, sent);
@@ -853,7 +916,7 @@ int cdn_hot_register(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}, {"hotAdoptInit", hot_adopt_init}, {"hotAdopt", hot_adopt}, {"hotCloseConnections", hot_close_connections}};
+  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}, {"hotAdoptInit", hot_adopt_init}, {"hotStaleInit", hot_stale_init}, {"hotAdopt", hot_adopt}, {"hotCloseConnections", hot_close_connections}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return 0;

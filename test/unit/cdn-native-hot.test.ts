@@ -219,15 +219,25 @@ describe('CDN fast lane: the native reused-answer table', () => {
     raw.socket.destroy();
   });
 
-  it('stops answering a scope from the table once its time is up, until JavaScript revalidated it', async () => {
+  it('answers a scope due for its check while JavaScript checks it (once), and none overdue until it was checked', async () => {
     const raw = await Raw.open(port);
     await raw.ask(browserHead('/cdn/f.js', 0));
-    const before = revalidations;
-    await sleep(400); // past the 300 ms TTL: the table must not answer until the scope is checked again
-    const sent = served();
     await raw.ask(browserHead('/cdn/f.js', 1));
-    assert.equal(served(), sent, 'the first request after the TTL went to JavaScript');
-    assert.equal(revalidations - before, 1, 'which revalidated the scope');
+    // Due (past the 300 ms TTL, before twice it): answered at once, and the check asked for once.
+    await sleep(400);
+    let before = revalidations;
+    let sent = served();
+    for (let i = 0; i < 3; i++) await raw.ask(browserHead('/cdn/f.js', i));
+    assert.equal(served() - sent, 3, 'the table answered all three while the scope was due');
+    await sleep(20);
+    assert.equal(revalidations - before, 1, 'and asked for one check');
+    // Overdue (past twice the TTL since the last check): JavaScript answers, after the check.
+    await sleep(700);
+    before = revalidations;
+    sent = served();
+    await raw.ask(browserHead('/cdn/f.js', 1));
+    assert.equal(served(), sent, 'the first request after twice the TTL went to JavaScript');
+    assert.equal(revalidations - before, 1, 'which checked the scope');
     await sleep(20);
     await raw.ask(browserHead('/cdn/f.js', 2));
     assert.equal(served(), sent + 1, 'then the table answers again');

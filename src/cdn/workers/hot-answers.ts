@@ -212,6 +212,8 @@ export class HotAnswers {
   /** The native table mirroring the entries (mirrorTo), and the numbers it knows scopes by. */
   private native: NativeHotTable | undefined;
   private readonly scopeNumbers = new Map<string, number>();
+  /** The scopes by their numbers in the native table. */
+  private readonly numberedScopes: ReuseScope[] = [];
   /** Answers sent from here (CDN hits, for /metrics). */
   sent = 0;
 
@@ -231,6 +233,11 @@ export class HotAnswers {
     this.invalidate();
     this.native = table;
     encodingSink = table;
+    // The table answers while a scope is due for its check, and asks for the check here.
+    table.onDue((number) => {
+      const scope = this.numberedScopes[number];
+      if (scope !== undefined && this.revalidate) void this.revalidated(scope);
+    });
   }
 
   /** The table mirroring the entries, if any. */
@@ -296,7 +303,7 @@ export class HotAnswers {
           return false;
         }
         if (this.scopes.size >= 10_000) this.clearScopes();
-        this.markScope(key, this.now());
+        this.markScope(key, this.now(), scope);
         return true;
       });
     this.checking.set(key, pending);
@@ -323,7 +330,7 @@ export class HotAnswers {
     this.entries.set(key, answer);
     this.bytes += size;
     // Routed just now, with the repo looked up as a revalidation would: the scope is valid from here.
-    if (answer.scopeKey !== undefined) this.markScope(answer.scopeKey, answer.at);
+    if (answer.scopeKey !== undefined && answer.scope !== undefined) this.markScope(answer.scopeKey, answer.at, answer.scope);
     if (this.native) this.mirror(key, answer, this.native);
   }
 
@@ -333,22 +340,22 @@ export class HotAnswers {
       answer.native = table.put(key, answer.nativeParts(), -1, answer.at + this.ttlMs);
       return;
     }
-    const scope = this.scopeNumber(answer.scopeKey);
+    const scope = this.scopeNumber(answer.scopeKey, answer.scope);
     // Past the table's scope numbers (an improbable number of repos and path spellings): JavaScript answers it.
     if (scope !== undefined) answer.native = table.put(key, answer.nativeParts(), scope, 0);
   }
 
   /** The scope was found valid at `at` (ms): answers of it are reused until `at + ttlMs`. */
-  private markScope(key: string, at: number): void {
+  private markScope(key: string, at: number, scope: ReuseScope): void {
     this.scopes.set(key, at);
-    const number = this.native ? this.scopeNumber(key) : undefined;
-    if (number !== undefined) this.native?.scope(number, at + this.ttlMs);
+    const number = this.native ? this.scopeNumber(key, scope) : undefined;
+    if (number !== undefined) this.native?.scope(number, at + this.ttlMs, at + 2 * this.ttlMs);
   }
 
   private unmarkScope(key: string): void {
     this.scopes.delete(key);
     const number = this.scopeNumbers.get(key);
-    if (number !== undefined) this.native?.scope(number, 0);
+    if (number !== undefined) this.native?.scope(number, 0, 0);
   }
 
   private clearScopes(): void {
@@ -356,11 +363,12 @@ export class HotAnswers {
   }
 
   /** The number the native table knows `key`'s scope by; undefined once 65,536 are given out. */
-  private scopeNumber(key: string): number | undefined {
+  private scopeNumber(key: string, scope?: ReuseScope): number | undefined {
     let number = this.scopeNumbers.get(key);
-    if (number === undefined && this.scopeNumbers.size < MAX_NATIVE_SCOPES) {
+    if (number === undefined && scope !== undefined && this.scopeNumbers.size < MAX_NATIVE_SCOPES) {
       number = this.scopeNumbers.size;
       this.scopeNumbers.set(key, number);
+      this.numberedScopes[number] = scope;
     }
     return number;
   }

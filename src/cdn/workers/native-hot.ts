@@ -70,9 +70,18 @@ export class NativeHotTable {
     this.addon.hotClear();
   }
 
-  /** Entries of scope number `scope` are sent until `untilMs` (ms since the epoch; 0: not at all). */
-  scope(scope: number, untilMs: number): void {
-    this.addon.hotScope(scope, untilMs);
+  /**
+   * Scope number `scope` was just checked: its entries are sent until `freshUntilMs` (ms since the
+   * epoch), and after it until `dueUntilMs` while the scope is checked again — the table asks for
+   * that check once, through `onDue` (0, 0: not sent at all).
+   */
+  scope(scope: number, freshUntilMs: number, dueUntilMs: number): void {
+    this.addon.hotScope(scope, freshUntilMs, dueUntilMs);
+  }
+
+  /** `check` is called with a scope's number when its entries are due for a check (see `scope`). */
+  onDue(check: (scope: number) => void): void {
+    this.addon.hotStaleInit(check);
   }
 
   /** The encoding negotiated for an `Accept-Encoding` value ('' for none): the scan keys on it. */

@@ -25,7 +25,8 @@ export interface NativeHotAddon {
   hotPut(key: Buffer, wire: Buffer, dateAt: number, headLength: number, memfd: number, scope: number, expiresMs: number): object;
   hotRemove(entry: object): void;
   hotClear(): void;
-  hotScope(scope: number, untilMs: number): void;
+  hotScope(scope: number, freshUntilMs: number, dueUntilMs: number): void;
+  hotStaleInit(check: (scope: number) => void): void;
   hotEncoding(acceptEncoding: Buffer, negotiated: string): void;
   hotServe(socketFd: number, length: number): number;
   hotStats(): [number, number, number, number];
