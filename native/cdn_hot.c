@@ -99,6 +99,7 @@ static napi_ref result_ref = NULL;
 static double *result = NULL;
 static uint64_t sent_count = 0;
 static uint64_t adopted_sent_count = 0;
+static uint64_t hand_backs = 0;
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n) {
   uint64_t h = 1469598103934665603ULL; /* FNV-1a */
@@ -421,6 +422,44 @@ static int sendable(napi_env env, hot_entry *e, double now) {
   return 1;
 }
 
+/* Why requests were not answered from the table (hotStats): not one whole head, a head the scan leaves to JS, no entry, an entry not sendable now. */
+static uint64_t misses[4];
+
+/*
+ * The entry that answers the request head in buf[0, n) — exactly one head, ending with its blank
+ * line — if one may be sent now; else NULL (JavaScript answers), the reason counted.
+ */
+static hot_entry *lookup(napi_env env, const uint8_t *buf, size_t n, double now) {
+  static uint8_t key[MAX_HEAD + 64];
+  if (n < 4 || n > MAX_HEAD || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
+    misses[0]++;
+    return NULL;
+  }
+  size_t end = n - 4;
+  /* No blank line before the last (pipelined heads are JS's), no bare LF (node's parser refuses it). */
+  for (size_t i = 0; i + 4 <= end; i++) {
+    if ((buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') || (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) {
+      misses[0]++;
+      return NULL;
+    }
+  }
+  size_t key_len = scan_key(buf, end, key, sizeof key);
+  if (!key_len) {
+    misses[1]++;
+    return NULL;
+  }
+  hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
+  if (!e) {
+    misses[2]++;
+    return NULL;
+  }
+  if (!sendable(env, e, now)) {
+    misses[3]++;
+    return NULL;
+  }
+  return e;
+}
+
 /* ---- adopted connections ---- */
 
 typedef struct hot_conn {
@@ -470,6 +509,7 @@ static void conn_drop(hot_conn *c, int close_fd) {
 /* Gives the connection and the `n` bytes read from it to JavaScript (the hand-back callback). */
 static void hand_back(hot_conn *c, const uint8_t *bytes, size_t n) {
   int fd = c->fd;
+  hand_backs++;
   conn_drop(c, 0);
   napi_env env = adopt_env;
   napi_handle_scope scope;
@@ -510,18 +550,8 @@ static void on_conn_event(uv_poll_t *poll, int status, int events);
 
 /* The request head in conn_buf[0, n) answered from the table: 1 sent (or queued), 0 not here, -1 the socket failed. */
 static int conn_answer(hot_conn *c, size_t n, double now) {
-  static uint8_t key[MAX_HEAD + 64];
-  if (n < 4 || n > MAX_HEAD || memcmp(conn_buf + n - 4, "\r\n\r\n", 4) != 0) return 0;
-  size_t end = n - 4;
-  for (size_t i = 0; i + 4 <= end; i++) {
-    if (conn_buf[i] == '\r' && conn_buf[i + 1] == '\n' && conn_buf[i + 2] == '\r' && conn_buf[i + 3] == '\n') return 0;
-    if (conn_buf[i] == '\n' && (i == 0 || conn_buf[i - 1] != '\r')) return 0;
-  }
-  size_t key_len = scan_key(conn_buf, end, key, sizeof key);
-  if (!key_len) return 0;
-  hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
+  hot_entry *e = lookup(adopt_env, conn_buf, n, now);
   if (!e) return 0;
-  if (!sendable(adopt_env, e, now)) return 0;
   int64_t sent = send_entry(c->fd, e, (time_t)(now / 1000.0));
   if (sent < 0) return -1;
   adopted_sent_count++;
@@ -873,21 +903,10 @@ static napi_value hot_serve(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2);
   CHECK(napi_get_value_int32(env, argv[0], &sock) == napi_ok);
   CHECK(napi_get_value_int32(env, argv[1], &length) == napi_ok);
-  if (!read_buf || !bucket_count || length < 4 || (size_t)length > read_cap || length > MAX_HEAD) return int_value(env, 0);
-  size_t end = (size_t)length - 4;
-  if (memcmp(read_buf + end, "\r\n\r\n", 4) != 0) return int_value(env, 0);
-  /* Exactly one head: no blank line before the last (pipelined heads are JS's). */
-  for (size_t i = 0; i + 4 <= end; i++) {
-    if (read_buf[i] == '\r' && read_buf[i + 1] == '\n' && read_buf[i + 2] == '\r' && read_buf[i + 3] == '\n') return int_value(env, 0);
-    if (read_buf[i] == '\n' && (i == 0 || read_buf[i - 1] != '\r')) return int_value(env, 0); /* a bare LF: node's parser says */
-  }
-  static uint8_t key[MAX_HEAD + 64];
-  size_t key_len = scan_key(read_buf, end, key, sizeof key);
-  if (!key_len) return int_value(env, 0);
-  hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
-  if (!e) return int_value(env, 0);
+  if (!read_buf || (size_t)length > read_cap) return int_value(env, 0);
   double now = now_ms();
-  if (!sendable(env, e, now)) return int_value(env, 0);
+  hot_entry *e = lookup(env, read_buf, (size_t)length, now);
+  if (!e) return int_value(env, 0);
   time_t second = (time_t)(now / 1000.0);
   int64_t sent = send_entry(sock, e, second);
   if (sent < 0) return int_value(env, sent);
@@ -899,13 +918,16 @@ static napi_value hot_serve(napi_env env, napi_callback_info info) {
   return int_value(env, 2);
 }
 
-/* hotStats(): [entries, answers sent by hotServe, answers sent on adopted connections, adopted connections]. */
+/*
+ * hotStats(): [entries, answers sent by hotServe, answers sent on adopted connections, adopted
+ * connections, hand-backs, then the misses: not one whole head, left by the scan, no entry, not sendable].
+ */
 static napi_value hot_stats(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
-  const double values[4] = {(double)entry_count, (double)sent_count, (double)adopted_sent_count, (double)conn_count};
-  if (napi_create_array_with_length(env, 4, &out) != napi_ok) return NULL;
-  for (uint32_t i = 0; i < 4; i++) {
+  const double values[9] = {(double)entry_count, (double)sent_count, (double)adopted_sent_count, (double)conn_count, (double)hand_backs, (double)misses[0], (double)misses[1], (double)misses[2], (double)misses[3]};
+  if (napi_create_array_with_length(env, 9, &out) != napi_ok) return NULL;
+  for (uint32_t i = 0; i < 9; i++) {
     napi_create_double(env, values[i], &v);
     napi_set_element(env, out, i, v);
   }

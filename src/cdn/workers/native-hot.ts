@@ -128,10 +128,22 @@ export class NativeHotTable {
 
   /**
    * How many entries the table holds; answers it sent for JavaScript (`serve`) and on adopted
-   * connections; adopted connections open.
+   * connections; adopted connections open; connections handed back; and requests it left to
+   * JavaScript: not one whole head, a head its scan leaves, no entry, an entry not sendable now.
    */
-  stats(): { readonly entries: number; readonly sent: number; readonly adoptedSent: number; readonly adopted: number } {
-    const [entries, sent, adoptedSent, adopted] = this.addon.hotStats();
-    return { entries, sent, adoptedSent, adopted };
+  stats(): NativeHotStats {
+    const [entries = 0, sent = 0, adoptedSent = 0, adopted = 0, handBacks = 0, notOneHead = 0, leftByScan = 0, noEntry = 0, notSendable = 0] = this.addon.hotStats();
+    return { entries, sent, adoptedSent, adopted, handBacks, misses: { notOneHead, leftByScan, noEntry, notSendable } };
   }
+
+}
+
+/** NativeHotTable.stats(). */
+export interface NativeHotStats {
+  readonly entries: number;
+  readonly sent: number;
+  readonly adoptedSent: number;
+  readonly adopted: number;
+  readonly handBacks: number;
+  readonly misses: { readonly notOneHead: number; readonly leftByScan: number; readonly noEntry: number; readonly notSendable: number };
 }

@@ -29,7 +29,7 @@ export interface NativeHotAddon {
   hotStaleInit(check: (scope: number) => void): void;
   hotEncoding(acceptEncoding: Buffer, negotiated: string): void;
   hotServe(socketFd: number, length: number): number;
-  hotStats(): [number, number, number, number];
+  hotStats(): number[];
   hotAdoptInit(handBack: (fd: number, bytes: Buffer) => void, idleMs: number): void;
   hotAdopt(socketFd: number): boolean;
   hotCloseConnections(force: boolean): number;
