@@ -378,6 +378,7 @@ async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hg
   console.log('waiting for housekeeping to warm the blame caches after the first push …');
   await waitForPath(join(reposDir, 'bench', 'blame', '.hg', 'fastannotate', 'ferry-master'), "hg's blame cache");
   await waitForPath(join(reposDir, 'bench', 'blame-git', 'objects', 'info', 'commit-graphs'), "git's commit-graph");
+  await waitForPath(join(reposDir, 'bench', 'blame-git', 'ferry-blame', 'warmed'), "git's blame store");
   // Housekeeping runs in the background after a push: a restart now would stop it half-way, as
   // it would not in service. Its work on disk is waited for above; a little more for the rest.
   await new Promise((r) => setTimeout(r, 5000));

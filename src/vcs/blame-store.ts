@@ -26,6 +26,9 @@ export interface Hunk {
   readonly newCount: number;
 }
 
+/** A repository's blame store is pruned to half of this when it grows past it (bytes; housekeeping, after pushes). */
+export const STORE_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Format of the files; a file of another version is ignored (and rewritten on its next use). */
 const VERSION = 1;
 

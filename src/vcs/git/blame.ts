@@ -21,9 +21,10 @@ export const MAX_DERIVED_STEPS = 40;
 /**
  * The blame of `path` at commit `id` (full id; the path must be a blob there), exactly as
  * `git blame --porcelain id -- path` attributes it, through Ferry's blame store:
- * 1. `git rev-list -n 1 id -- path` names the commit that made the file as `id` sees it (history
- *    simplification, git-rev-list(1) "History Simplification": a merge that kept one parent's
- *    file is passed through to that parent, as blame.c does); blame at `id` is blame at it.
+ * 1. A stored blame of `id` itself answers at once; otherwise `git rev-list -n 1 id -- path`
+ *    names the commit that made the file as `id` sees it (history simplification,
+ *    git-rev-list(1) "History Simplification": a merge that kept one parent's file is passed
+ *    through to that parent, as blame.c does); blame at `id` is blame at it.
  * 2. A stored blame of that commit answers at once.
  * 3. Otherwise, while the commit has exactly one parent that has the file at the same path, the
  *    walk goes on from the parent's own last change, until one has a stored blame; the changes
@@ -34,6 +35,10 @@ export const MAX_DERIVED_STEPS = 40;
  *    of the file, whose answer is stored.
  */
 export async function gitBlame(src: GitBlameSource, id: string, path: string): Promise<StoredBlame> {
+  // An entry is the blame at its commit, whether or not that commit changed the file: no
+  // `git rev-list` when `id` itself made the file (a push's head, which housekeeping stores).
+  const exact = src.store.read(id, path);
+  if (exact) return exact;
   const last = await lastChange(src, id, path);
   if (last === undefined) return fullBlame(src, id, path, undefined);
   const hit = src.store.read(last, path);
