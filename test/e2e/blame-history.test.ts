@@ -3,11 +3,12 @@
  * changeset of a history with edits, insertions, deletions, a moved block, a file rewritten on a
  * side branch (hg: a named branch and an evolve topic) and merged, a rename (both follow it), and
  * commits that leave the file alone — right after the push (blames derived on the request) and
- * again once housekeeping has warmed the stores (hg: fastannotate's linelogs; git: Ferry's blame
- * store in DIR/ferry-blame).
+ * again once housekeeping has warmed the stores (hg: fastannotate's linelogs and .hg/ferry-blame;
+ * git: Ferry's blame store in DIR/ferry-blame) and the server restarted, so answers come from disk;
+ * and for git once more with the store deleted, blaming oldest first (each derived from the last).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -100,7 +101,7 @@ async function makeHistory(dir: string, s: Steps): Promise<void> {
   }
 }
 
-describe('blame pages over a history with edits, moves, a side branch, a merge and a rename: hg annotate and git blame, line by line', () => {
+describe('hg blame pages over a history with edits, moves, a topic, a named branch, a merge and a rename: hg annotate, line by line', () => {
   let server: FerryServer;
   let alice: Client;
 
@@ -121,6 +122,20 @@ describe('blame pages over a history with edits, moves, a side branch, a merge a
     const r = await fetch(`${server.baseUrl}/${repo}/-/blame/${id}/${file}`);
     assert.equal(r.status, 200, `blame of ${file} at ${id} in ${repo}`);
     return pageAttribution(await r.text());
+  }
+
+  /** Each `ID FILE` page against the attribution expected of it. */
+  async function compareAll(repo: string, expected: Map<string, string[]>, when: string): Promise<void> {
+    for (const [key, lines] of expected) {
+      const [id, file] = key.split(' ') as [string, string];
+      assert.deepEqual(await page(repo, id, file), lines, `${when}: blame of ${file} at ${id}`);
+    }
+  }
+
+  /** A new server process on the same data dir: nothing in memory, what is on disk kept. */
+  async function restart(): Promise<void> {
+    await server.stop();
+    server = await startFerry({ dataDir: server.dataDir });
   }
 
   async function waitFor(path: string, what: string): Promise<void> {
@@ -153,19 +168,63 @@ describe('blame pages over a history with edits, moves, a side branch, a merge a
     put(work, 'a.txt', Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `line ${i}` : `side ${i}`)));
     await hg(['commit', '-q', '-m', 'side branch rewrite']);
     await hg(['push', '-q', '-f', '--new-branch', alice.sshUrl('team/bh-hg')]);
-    const all = async () => {
-      const out = (await hg(['log', '-r', 'all()', '-T', '{node}\\n'])).stdout.trim().split('\n');
-      for (const id of out) {
-        for (const file of (await hg(['files', '-r', id])).stdout.trim().split('\n')) {
-          const expected = (await hg(['annotate', '-r', id, '-T', "{lines % '{node}\\n'}", file])).stdout.trim().split('\n');
-          assert.deepEqual(await page('team/bh-hg', id, file), expected, `blame of ${file} at ${id}`);
-        }
+    const expected = new Map<string, string[]>();
+    for (const id of (await hg(['log', '-r', 'all()', '-T', '{node}\\n'])).stdout.trim().split('\n')) {
+      for (const file of (await hg(['files', '-r', id])).stdout.trim().split('\n')) {
+        expected.set(`${id} ${file}`, (await hg(['annotate', '-r', id, '-T', "{lines % '{node}\\n'}", file])).stdout.trim().split('\n'));
       }
-    };
-    await all();
+    }
+    await compareAll('team/bh-hg', expected, 'right after the push');
     await waitFor(join(server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'fastannotate', 'ferry-master'), 'housekeeping warmed the linelogs');
-    await all();
+    assert.ok(existsSync(join(server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'ferry-blame')), 'the blames are stored on disk');
+    await restart();
+    await compareAll('team/bh-hg', expected, 'after housekeeping and a restart (from the store on disk)');
   });
+
+});
+
+describe('git blame pages over a history with edits, moves, a side branch, a merge and a rename: git blame, line by line', () => {
+  let server: FerryServer;
+  let alice: Client;
+
+  before(async () => {
+    server = await startFerry();
+    alice = await addUser(server, 'alice');
+    await server.cliOk(['repo', 'create', 'team/bh-hg', '--public']);
+    await server.cliOk(['repo', 'set', 'team/bh-hg', '--non-publishing']);
+    await server.cliOk(['repo', 'create', 'team/bh-git', '--git', '--public']);
+    await server.cliOk(['grant', 'alice', 'team/', 'write']);
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  async function page(repo: string, id: string, file: string): Promise<string[]> {
+    const r = await fetch(`${server.baseUrl}/${repo}/-/blame/${id}/${file}`);
+    assert.equal(r.status, 200, `blame of ${file} at ${id} in ${repo}`);
+    return pageAttribution(await r.text());
+  }
+
+  /** Each `ID FILE` page against the attribution expected of it. */
+  async function compareAll(repo: string, expected: Map<string, string[]>, when: string): Promise<void> {
+    for (const [key, lines] of expected) {
+      const [id, file] = key.split(' ') as [string, string];
+      assert.deepEqual(await page(repo, id, file), lines, `${when}: blame of ${file} at ${id}`);
+    }
+  }
+
+  /** A new server process on the same data dir: nothing in memory, what is on disk kept. */
+  async function restart(): Promise<void> {
+    await server.stop();
+    server = await startFerry({ dataDir: server.dataDir });
+  }
+
+  async function waitFor(path: string, what: string): Promise<void> {
+    // Housekeeping runs one job at a time for the whole server.
+    for (let i = 0; i < 600 && !existsSync(path); i++) await sleep(100);
+    assert.ok(existsSync(path), what);
+  }
 
   it('git: every commit and file, as git blame', async () => {
     const work = join(tempDir('ferry-bh-git-'), 'w');
@@ -186,18 +245,21 @@ describe('blame pages over a history with edits, moves, a side branch, a merge a
     put(work, 'a.txt', Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `line ${i}` : `side ${i}`)));
     await git(['commit', '-q', '-am', 'side branch rewrite']);
     await git(['push', '-q', alice.sshUrl('team/bh-git'), 'main', 'topic', 'side']);
-    const all = async () => {
-      const ids = (await git(['rev-list', '--all'])).stdout.trim().split('\n');
-      for (const id of ids) {
-        for (const file of (await git(['ls-tree', '--name-only', id])).stdout.trim().split('\n')) {
-          const porcelain = (await git(['blame', '--porcelain', id, '--', file])).stdout;
-          const expected = porcelain.split('\n').filter((l) => /^[0-9a-f]{40} \d+ \d+/.test(l)).map((l) => l.slice(0, 40));
-          assert.deepEqual(await page('team/bh-git', id, file), expected, `blame of ${file} at ${id}`);
-        }
+    const expected = new Map<string, string[]>();
+    for (const id of (await git(['rev-list', '--all'])).stdout.trim().split('\n')) {
+      for (const file of (await git(['ls-tree', '--name-only', id])).stdout.trim().split('\n')) {
+        const porcelain = (await git(['blame', '--porcelain', id, '--', file])).stdout;
+        expected.set(`${id} ${file}`, porcelain.split('\n').filter((l) => /^[0-9a-f]{40} \d+ \d+/.test(l)).map((l) => l.slice(0, 40)));
       }
-    };
-    await all();
+    }
+    // Newest first: most blames are derived from an older stored one or blamed in full.
+    await compareAll('team/bh-git', expected, 'right after the push');
     await waitFor(join(server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame', 'warmed'), 'housekeeping warmed the blame store');
-    await all();
+    await restart();
+    await compareAll('team/bh-git', expected, 'after housekeeping and a restart (from the store on disk)');
+    // The store emptied (it may be deleted at any time): oldest first, each derived from the one before.
+    rmSync(join(server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame'), { recursive: true });
+    await restart();
+    await compareAll('team/bh-git', new Map([...expected].reverse()), 'with the store deleted, oldest first');
   });
 });
