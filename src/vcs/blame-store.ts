@@ -29,6 +29,10 @@ export interface Hunk {
 /** A repository's blame store is pruned to half of this when it grows past it (bytes; housekeeping, after pushes). */
 export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 
+/** Writes to one store (by this process) between two prunes. */
+const PRUNE_EVERY = 256;
+const writes = new Map<string, number>();
+
 /** Format of the files; a file of another version is ignored (and rewritten on its next use). */
 const VERSION = 1;
 
@@ -65,6 +69,22 @@ export class BlameStore {
     } catch {
       rmSync(tmp, { force: true });
     }
+    this.wrote();
+  }
+
+  /**
+   * Counts a write (this process's, or one its hg extension made for it); every PRUNE_EVERY
+   * writes the store is pruned, so pages alone (a crawler visiting every blame) keep it within
+   * STORE_MAX_BYTES between pushes too.
+   */
+  wrote(): void {
+    const n = (writes.get(this.dir) ?? 0) + 1;
+    if (n < PRUNE_EVERY) {
+      writes.set(this.dir, n);
+      return;
+    }
+    writes.delete(this.dir);
+    this.prune(STORE_MAX_BYTES);
   }
 
   /**

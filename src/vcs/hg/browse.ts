@@ -155,7 +155,8 @@ export class HgBrowser implements RepoBrowser {
   private async computeBlame(id: string, path: string): Promise<Blame> {
     // Stored on disk by an earlier `ferry-blame` or by housekeeping's `ferry-blame-warm` (even
     // before a restart): the file's text is all that is read from hg.
-    const stored = new BlameStore(hgBlameStoreDir(this.dir)).read(id, path);
+    const store = new BlameStore(hgBlameStoreDir(this.dir));
+    const stored = store.read(id, path);
     if (stored) {
       const text = splitLines(decodeBytes((await this.blob(id, path)) ?? Buffer.alloc(0)));
       if (text.length === stored.lines.length) {
@@ -164,6 +165,7 @@ export class HgBrowser implements RepoBrowser {
     }
     // The annotated lines, then (after a GS) what each changeset named is: one command.
     const out = decodeBytes(await this.server().runOk(['ferry-blame', '--', id, path]));
+    store.wrote();
     const split = out.lastIndexOf(GS);
     const lines: BlameLine[] = [];
     for (const rec of (split < 0 ? out : out.slice(0, split)).split(RS)) {
