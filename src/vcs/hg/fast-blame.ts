@@ -26,7 +26,10 @@ import { join } from 'node:path';
  * changeset named `NODE \x1f PERSON \x1f RFC3339-DATE \x1f FIRST-LINE \x1e`, as `hg log` with
  * the template `{node}\x1f{author|person}\x1f{date|rfc3339date}\x1f{desc|firstline}\x1e`.
  * `ferry-blame-warm` brings the linelogs of the files the main branch changed since the last
- * warm-up (the last 50 changesets the first time) up to date; housekeeping runs it after pushes.
+ * warm-up (the last 50 changesets the first time) up to date, and stores their blame at its head
+ * in Ferry's blame store (`.hg/ferry-blame`, src/vcs/blame-store.ts): the 200 most recently
+ * changed files at most, none started after 30 s; housekeeping runs it after pushes. `ferry-blame`
+ * stores each answer there too, so a restart does not lose them.
  */
 export const FAST_BLAME_EXTENSION = `# Written by Ferry on every start; edits are overwritten.
 import hashlib
@@ -43,6 +46,10 @@ RS = b'\\x1e'
 GS = b'\\x1c'
 MARK = b'fastannotate/ferry-master'
 FIRST_WARM = 50
+WARM_MAX_FILES = 200
+WARM_BUDGET = 30.0
+# The web page blames no larger file (src/web/pages/history.ts MAX_BLAME_BYTES).
+MAX_BLAME_BYTES = 1024 * 1024
 
 
 def _fresh():
@@ -200,14 +207,27 @@ def ferryblamewarm(ui, repo):
     else:
         revs = repo.revs(b'only(%n, %n)', master, last)
     mctx = repo[master]
-    paths = set()
-    for rev in revs:
-        paths.update(f for f in repo[rev].files() if f in mctx)
+    # The most recently changed files first, at most WARM_MAX_FILES of them and no new one after
+    # WARM_BUDGET seconds: a first push of thousands of files does not hold the repo's
+    # housekeeping for long; the others are blamed (and stored) on their first view.
+    paths = []
+    seen = set()
+    for rev in sorted(revs, reverse=True):
+        for f in repo[rev].files():
+            if f not in seen and f in mctx:
+                seen.add(f)
+                paths.append(f)
     unfi = repo.unfiltered()
-    for path in sorted(paths):
+    started = util.timer()
+    warmed = 0
+    for path in paths:
+        if warmed >= WARM_MAX_FILES or util.timer() - started > WARM_BUDGET:
+            break
         try:
-            if mctx[path].isbinary():
+            fctx = mctx[path]
+            if fctx.size() > MAX_BLAME_BYTES or fctx.isbinary():
                 continue
+            warmed += 1
             rows = _blame(ui, repo, mctx, path)
             _store(repo, master, path, rows, {n: _meta(unfi, n) for n, _t in rows})
         except Exception as ex:  # one file must not stop the others
