@@ -26,7 +26,7 @@ export const SETTINGS = {
   },
   hg: {
     executable: { type: 'string', default: '/usr/bin/hg', doc: 'the hg program' },
-    chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program (empty: never use chg)' },
+    chg: { type: 'string', default: '/usr/bin/chg', doc: 'the chg program, for SSH sessions and the web\'s hg command servers (empty: never use chg)' },
     http_workers: { type: 'integer', default: 0, doc: 'most hgweb processes serving hg over HTTP (0: one per core, at most 4)' },
     evolve: { type: 'boolean', default: true, doc: 'load evolve and topic (Debian\'s mercurial-evolve) in every hg process, so obsolescence markers and topics are exchanged over SSH and HTTP (false: plain Mercurial; markers already in repos are kept but neither used nor exchanged)' },
     clone_bundle_min_size: { type: 'size', default: '4MB', doc: 'repos whose store is at least this big get a pre-made stream clone bundle for full clones over HTTP and SSH (0: never)' },

@@ -52,6 +52,13 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
 }
 
 export async function startServers(app: App): Promise<RunningServer> {
+  // First, so that the chg server the web's hg command servers fork from is up by the first page.
+  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir, runDir: app.config.runDir });
+  const commandServers = hgServe.commandServers();
+  if (commandServers) {
+    app.browsers.useHgCommandServers(commandServers);
+    hgServe.prestart(commandServers);
+  }
   await recoverRepos(app);
   await app.hgPhases.reconcile();
   // Several nodes on one PostgreSQL: this node hears the others' repo events and they hear its own.
@@ -75,12 +82,12 @@ export async function startServers(app: App): Promise<RunningServer> {
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
     await app.hgHttp.stop();
+    hgServe.stop();
     relay?.close();
     throw listenError(err, 'http', app.config.http.listen, app.config.http.port);
   });
   const httpPort = listener.port;
   readiness.watchWorkers(listener.workers);
-  const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir, runDir: app.config.runDir });
   let ssh: Awaited<ReturnType<typeof startSshServer>>;
   try {
     ssh = await startSshServer(app, hgServe, httpUrlBase(app.config, httpPort), httpPort);

@@ -41,6 +41,14 @@ export class RepoBrowsers {
   }
 
   /**
+   * Starts hg command servers with `program` from now on (the server's chg, so a repo's first page
+   * after a start forks a warm Python instead of starting one: src/vcs/hg/serve.ts).
+   */
+  useHgCommandServers(program: { executable: string; env: NodeJS.ProcessEnv }): void {
+    this.hgPool.use(program);
+  }
+
+  /**
    * A repository's refs moved (a push, a sync, an admin's change of HEAD): its refs are read
    * again on the next use. What is cached per commit id stays (it cannot have changed).
    */

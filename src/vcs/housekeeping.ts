@@ -5,6 +5,12 @@ import type { RepoChanged } from '../events/repo-events.js';
 import type { Logger } from '../log/logger.js';
 import type { Repo } from '../store/types.js';
 import { runProcess } from './process.js';
+import { runWithByteArgs } from './byte-args.js';
+import { BlameStore, STORE_MAX_BYTES } from './blame-store.js';
+import { hgBlameStoreDir } from './hg/browse.js';
+import { gitBlameStoreDir } from './git/blame.js';
+import { warmGitBlames } from './git/blame-warm.js';
+import { GitCatFile } from './git/cat-file.js';
 
 export interface HousekeepingOptions {
   readonly git: { readonly executable: string; readonly env: NodeJS.ProcessEnv };
@@ -65,7 +71,9 @@ const NICE = 10;
  *   hgtagsfnodes, rev-branch-cache), so the first clone or pull after a push does not compute
  *   them while the client waits (hg help internals.revlogs; mercurial/cacheutil.py); then
  *   `hg ferry-blame-warm`, which brings fastannotate's blame cache of the files the push changed
- *   on the main branch up to date (src/vcs/hg/fast-blame.ts), so the first blame view is fast.
+ *   on the main branch up to date and stores their blame at its head in Ferry's blame store
+ *   (`.hg/ferry-blame`, src/vcs/hg/fast-blame.ts), so the first blame view, after a restart too,
+ *   is fast; the store is then pruned to its budget.
  * Never during a push of the same repo: a job does not start while one is in flight
  * (`whilePushing`, or a git quarantine dir `objects/incoming-*` of another process), and a push
  * that begins while its repo's job runs stops that job (SIGTERM: git and hg clean up after
@@ -220,16 +228,39 @@ export class Housekeeping {
     if (job.kind === 'hg-caches') {
       await this.spawn(this.options.hg, ['-R', dir, 'debugupdatecaches', '--config', 'ui.timeout=30'], signal);
       await this.spawn(this.options.hg, ['-R', dir, 'ferry-blame-warm'], signal);
+      new BlameStore(hgBlameStoreDir(dir)).prune(STORE_MAX_BYTES);
       return;
     }
     const git = (args: string[]) => this.spawn(this.options.git, ['-C', dir, ...args], signal);
     if (job.kind === 'git-commit-graph') {
       await git(['commit-graph', 'write', '--reachable', '--split', '--changed-paths', '--no-progress']);
-      return;
+    } else {
+      await git(['-c', 'repack.writeBitmaps=true', '-c', 'pack.writeBitmapHashCache=true', 'repack', '-a', '-d', '-b', '-q']);
+      await git(['commit-graph', 'write', '--reachable', '--changed-paths', '--no-progress']);
+      await git(['pack-refs', '--all']);
     }
-    await git(['-c', 'repack.writeBitmaps=true', '-c', 'pack.writeBitmapHashCache=true', 'repack', '-a', '-d', '-b', '-q']);
-    await git(['commit-graph', 'write', '--reachable', '--changed-paths', '--no-progress']);
-    await git(['pack-refs', '--all']);
+    await this.warmGitBlames(dir, signal);
+  }
+
+  /** Brings Ferry's stored blames of the files the push changed up to date (src/vcs/git/blame-warm.ts). */
+  private async warmGitBlames(dir: string, signal: AbortSignal): Promise<void> {
+    const { executable, env } = this.options.git;
+    const catFile = new GitCatFile(executable, dir, env);
+    try {
+      await warmGitBlames(
+        {
+          store: new BlameStore(gitBlameStoreDir(dir)),
+          git: async (args) => {
+            if (signal.aborted) throw new Error('stopped for a push');
+            return (await runWithByteArgs('nice', ['-n', String(NICE), executable, ...args], { cwd: dir, env: { ...env, GIT_DIR: dir, GIT_LITERAL_PATHSPECS: '1' }, signal })).stdout;
+          },
+          read: (rev) => catFile.read(rev),
+        },
+        dir,
+      );
+    } finally {
+      catFile.close();
+    }
   }
 
   private async spawn(program: { executable: string; env: NodeJS.ProcessEnv }, args: string[], signal: AbortSignal): Promise<void> {

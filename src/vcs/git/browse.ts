@@ -9,6 +9,8 @@ import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import { parseTree, type GitCatFile } from './cat-file.js';
 import { decodeBytes } from '../../domain/byte-names.js';
+import { BlameStore, splitLines } from '../blame-store.js';
+import { gitBlame, gitBlameStoreDir, type GitBlameSource } from './blame.js';
 
 const FS = '\x1f';
 /** What a failed `git log` answers (no commits); never cached. */
@@ -105,33 +107,19 @@ export class GitBrowser implements RepoBrowser {
   }
 
   private async computeBlame(id: string, path: string): Promise<Blame> {
-    // Porcelain format (git-blame(1) "THE PORCELAIN FORMAT"): a header per line group, the
-    // commit's details the first time it appears, then the line itself after a TAB.
-    const r = await runWithByteArgs(this.executable, ['blame', '--porcelain', id, '--', path], { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } });
-    const lines: BlameLine[] = [];
-    const commits = new Map<string, { author: string; date: string; summary: string }>();
-    const details = new Map<string, { author: string; time: number; zone: string; summary: string }>();
-    let current = '';
-    for (const line of decodeBytes(r.stdout).split('\n')) {
-      if (line.startsWith('\t')) {
-        lines.push({ commit: current, text: line.slice(1) });
-        continue;
-      }
-      const header = /^([0-9a-f]{40,64}) \d+ \d+/.exec(line);
-      if (header) {
-        current = header[1] as string;
-        if (!details.has(current)) details.set(current, { author: '', time: 0, zone: '+0000', summary: '' });
-        continue;
-      }
-      const d = details.get(current);
-      if (!d) continue;
-      if (line.startsWith('author ')) d.author = line.slice(7);
-      else if (line.startsWith('author-time ')) d.time = Number(line.slice(12));
-      else if (line.startsWith('author-tz ')) d.zone = line.slice(10);
-      else if (line.startsWith('summary ')) d.summary = line.slice(8);
-    }
-    for (const [c, d] of details) commits.set(c, { author: d.author, date: isoWithZone(d.time, d.zone), summary: d.summary });
-    return { lines, commits };
+    const [stored, blob] = await Promise.all([gitBlame(this.blameSource(), id, path), this.catFile().read(`${id}:${path}`)]);
+    const text = splitLines(blob ? decodeBytes(blob.data) : '');
+    const lines: BlameLine[] = text.map((t, i) => ({ commit: stored.commits[stored.lines[i] ?? -1]?.[0] ?? '', text: t }));
+    return { lines, commits: new Map(stored.commits.map(([c, info]) => [c, info])) };
+  }
+
+  /** Ferry's blame store of this repository (`DIR/ferry-blame`, docs/operations.md) and how to read the repository. */
+  private blameSource(): GitBlameSource {
+    return {
+      store: new BlameStore(gitBlameStoreDir(this.dir)),
+      git: async (args) => (await runWithByteArgs(this.executable, args, { cwd: this.dir, env: { ...this.env, GIT_DIR: this.dir, GIT_LITERAL_PATHSPECS: '1' } })).stdout,
+      read: (rev) => this.catFile().read(rev),
+    };
   }
 
   archive(id: string, format: ArchiveFormat, prefix: string): ArchiveStream {

@@ -6,6 +6,8 @@ import { refsStamp } from '../refs-stamp.js';
 import { StampedValue } from '../stamped-value.js';
 import type { HgCommandServer } from './command-server.js';
 import { decodeBytes } from '../../domain/byte-names.js';
+import { BlameStore, splitLines } from '../blame-store.js';
+import { join } from 'node:path';
 
 const FS = '\x1f';
 const RS = '\x1e';
@@ -39,6 +41,11 @@ interface Refs {
   readonly bookmarks: RefInfo[];
   /** Evolve topics, each at its tipmost head, named `topic/NAME` (as the CDN names them). */
   readonly topics: RefInfo[];
+}
+
+/** Where Ferry keeps the blame store of the hg repository DIR (written by its ferry-blame extension, src/vcs/hg/fast-blame.ts). */
+export function hgBlameStoreDir(dir: string): string {
+  return join(dir, '.hg', 'ferry-blame');
 }
 
 /** How an evolve topic NAME is named as a ref in URLs, web views and the CDN alike: `topic/NAME` (`/cdn/PATH@topic/NAME/FILE`). */
@@ -146,23 +153,30 @@ export class HgBrowser implements RepoBrowser {
   }
 
   private async computeBlame(id: string, path: string): Promise<Blame> {
-    const out = await this.server().runOk(['ferry-blame', '--', id, path]);
+    // Stored on disk by an earlier `ferry-blame` or by housekeeping's `ferry-blame-warm` (even
+    // before a restart): the file's text is all that is read from hg.
+    const store = new BlameStore(hgBlameStoreDir(this.dir));
+    const stored = store.read(id, path);
+    if (stored) {
+      const text = splitLines(decodeBytes((await this.blob(id, path)) ?? Buffer.alloc(0)));
+      if (text.length === stored.lines.length) {
+        return { lines: text.map((t, i) => ({ commit: stored.commits[stored.lines[i] as number]?.[0] ?? '', text: t.replace(/\r$/, '') })), commits: new Map(stored.commits.map(([c, info]) => [c, info])) };
+      }
+    }
+    // The annotated lines, then (after a GS) what each changeset named is: one command.
+    const out = decodeBytes(await this.server().runOk(['ferry-blame', '--', id, path]));
+    store.wrote();
+    const split = out.lastIndexOf(GS);
     const lines: BlameLine[] = [];
-    const revs = new Set<string>();
-    for (const rec of decodeBytes(out).split(RS)) {
+    for (const rec of (split < 0 ? out : out.slice(0, split)).split(RS)) {
       const [rev, node, text] = rec.split(FS);
       if (rev === undefined || node === undefined || text === undefined) continue;
-      revs.add(rev);
       lines.push({ commit: node, text: text.replace(/\r?\n$/, '') });
     }
     const commits = new Map<string, { author: string; date: string; summary: string }>();
-    if (revs.size > 0) {
-      // One `-r` per revision: hg joins them with `or` (scmutil.revrange), no long revset to parse.
-      const meta = await this.server().runOk(['log', ...[...revs].flatMap((rev) => ['-r', rev]), '-T', `{node}${FS}{author|person}${FS}{date|rfc3339date}${FS}{desc|firstline}${RS}`]);
-      for (const rec of decodeBytes(meta).split(RS)) {
-        const [node, author, date, summary] = rec.split(FS);
-        if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
-      }
+    for (const rec of split < 0 ? [] : out.slice(split + 1).split(RS)) {
+      const [node, author, date, summary] = rec.split(FS);
+      if (node) commits.set(node, { author: author ?? '', date: date ?? '', summary: summary ?? '' });
     }
     return { lines, commits };
   }

@@ -154,7 +154,15 @@ export class HgCommandServer {
 
 /** A least-recently-used pool of HgCommandServer processes, one per repository directory. */
 export class HgCommandServerPool extends ProcessPool<HgCommandServer> {
+  private program: { executable: string; env: NodeJS.ProcessEnv };
+
   constructor(executable: string, env: NodeJS.ProcessEnv, max = 16, idleMs = 5 * 60_000) {
-    super((repoDir) => new HgCommandServer(executable, repoDir, env), max, idleMs);
+    super((repoDir) => new HgCommandServer(this.program.executable, repoDir, this.program.env), max, idleMs);
+    this.program = { executable, env };
+  }
+
+  /** Starts the command servers from now on with this program (chg: `HgServe.commandServers`); running ones stay. */
+  use(program: { executable: string; env: NodeJS.ProcessEnv }): void {
+    this.program = program;
   }
 }

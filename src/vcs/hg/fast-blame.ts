@@ -22,13 +22,20 @@ import { join } from 'node:path';
  *   the start of every command (otherwise a filelog read before a push would be used after it).
  * - Binary files get no lines, as `hg annotate` prints none for them.
  * Output of `ferry-blame -- NODE PATH`: per line `REV \x1f NODE \x1f TEXT \x1e`, TEXT with its
- * newline, as `hg annotate -T "{lines % '{rev}\x1f{node}\x1f{line}\x1e'}"`.
+ * newline, as `hg annotate -T "{lines % '{rev}\x1f{node}\x1f{line}\x1e'}"`; then `\x1c` and per
+ * changeset named `NODE \x1f PERSON \x1f RFC3339-DATE \x1f FIRST-LINE \x1e`, as `hg log` with
+ * the template `{node}\x1f{author|person}\x1f{date|rfc3339date}\x1f{desc|firstline}\x1e`.
  * `ferry-blame-warm` brings the linelogs of the files the main branch changed since the last
- * warm-up (the last 50 changesets the first time) up to date; housekeeping runs it after pushes.
+ * warm-up (the last 50 changesets the first time) up to date, and stores their blame at its head
+ * in Ferry's blame store (`.hg/ferry-blame`, src/vcs/blame-store.ts): the 200 most recently
+ * changed files at most, none started after 30 s; housekeeping runs it after pushes. `ferry-blame`
+ * stores each answer there too, so a restart does not lose them.
  */
 export const FAST_BLAME_EXTENSION = `# Written by Ferry on every start; edits are overwritten.
-from mercurial import error, patch, registrar, scmutil, util
-from mercurial.utils import stringutil
+import hashlib
+import json
+from mercurial import error, patch, registrar, scmutil, templatefilters, util
+from mercurial.utils import dateutil, stringutil
 from mercurial.node import bin, hex
 from hgext.fastannotate import context as facontext, error as faerror
 
@@ -36,8 +43,13 @@ cmdtable = {}
 command = registrar.command(cmdtable)
 FS = b'\\x1f'
 RS = b'\\x1e'
+GS = b'\\x1c'
 MARK = b'fastannotate/ferry-master'
 FIRST_WARM = 50
+WARM_MAX_FILES = 200
+WARM_BUDGET = 30.0
+# The web page blames no larger file (src/web/pages/history.ts MAX_BLAME_BYTES).
+MAX_BLAME_BYTES = 1024 * 1024
 
 
 def _fresh():
@@ -83,11 +95,14 @@ def _aslinkrevs(repo, rev, attributed):
     """
     unfi = repo.unfiltered()
     cl = unfi.changelog
+    flogs = {}
     linkrevs = {}
     names = {}
     for node, path in attributed:
-        flog = unfi.file(path)
-        if path not in linkrevs:
+        flog = flogs.get(path)
+        if flog is None:
+            # One filelog per path: opening it again for every changeset named reads its index again.
+            flog = flogs[path] = unfi.file(path)
             linkrevs[path] = {flog.linkrev(i) for i in flog}
         crev = cl.rev(node)
         if crev in linkrevs[path]:
@@ -101,6 +116,48 @@ def _aslinkrevs(repo, rev, attributed):
     return names
 
 
+def _meta(unfi, n):
+    c = unfi[n]
+    return (stringutil.person(c.user()), dateutil.datestr(c.date(), b'%Y-%m-%dT%H:%M:%S%1:%2'), templatefilters.firstline(c.description()))
+
+
+def _store(repo, node, path, rows, meta):
+    """Writes the blame of PATH at NODE to Ferry's blame store (src/vcs/blame-store.ts, format 1)."""
+    try:
+        name = path.decode('utf-8')
+        index = {}
+        commits = []
+        lines = []
+        for n, _text in rows:
+            i = index.get(n)
+            if i is None:
+                i = index[n] = len(commits)
+                person, date, summary = meta[n]
+                commits.append([hex(n).decode('ascii'), {'author': person.decode('utf-8', 'replace'), 'date': date.decode('ascii'), 'summary': summary.decode('utf-8', 'replace')}])
+            lines.append(i)
+        h = hex(node).decode('ascii')
+        key = hashlib.sha256(path).hexdigest()[:24]
+        data = json.dumps({'v': 1, 'path': name, 'commits': commits, 'lines': lines}, separators=(',', ':'))
+        with repo.vfs(b'ferry-blame/%s/%s-%s.json' % (h[:2].encode(), h[2:].encode(), key.encode()), b'wb', atomictemp=True) as f:
+            f.write(data.encode('utf-8'))
+    except (UnicodeDecodeError, IOError, OSError):
+        pass  # a name that is not UTF-8, a full disk: blamed again next time
+
+
+def _blame(ui, repo, ctx, path):
+    """[(node, text)] of PATH at CTX, as hg annotate names them, or None for a binary file."""
+    fctx = ctx[path]
+    if fctx.isbinary():
+        return None
+    master = _master(repo)
+    if master is not None and repo.changelog.isancestor(ctx.node(), master):
+        annotated, lines = _fast(repo, ctx.node(), path, master)
+        names = _aslinkrevs(repo, fctx.introrev(), {(n, p) for n, _l, p in annotated})
+        return [(names.get((n, p), n), t) for (n, _l, p), t in zip(annotated, lines)]
+    diffopts = patch.difffeatureopts(ui, {}, section=b'annotate', whitespace=True)
+    return [(a.fctx.node(), a.text) for a in fctx.annotate(follow=True, diffopts=diffopts)]
+
+
 @command(b'ferry-blame', [], b'NODE PATH', helpcategory=command.CATEGORY_FILE_CONTENTS)
 def ferryblame(ui, repo, node, path):
     """annotate PATH at NODE (40 hex digits), through fastannotate's cache where it applies"""
@@ -108,18 +165,11 @@ def ferryblame(ui, repo, node, path):
     ctx = scmutil.revsingle(repo, node)
     if ctx.hex() != node:
         raise error.Abort(b'not a changeset id: %s' % node)
-    fctx = ctx[path]
-    if fctx.isbinary():
+    rows = _blame(ui, repo, ctx, path)
+    if rows is None:
         return 0
-    master = _master(repo)
-    if master is not None and repo.changelog.isancestor(ctx.node(), master):
-        annotated, lines = _fast(repo, ctx.node(), path, master)
-        names = _aslinkrevs(repo, fctx.introrev(), {(n, p) for n, _l, p in annotated})
-        rows = [(names.get((n, p), n), t) for (n, _l, p), t in zip(annotated, lines)]
-    else:
-        diffopts = patch.difffeatureopts(ui, {}, section=b'annotate', whitespace=True)
-        rows = [(a.fctx.node(), a.text) for a in fctx.annotate(follow=True, diffopts=diffopts)]
-    cl = repo.unfiltered().changelog
+    unfi = repo.unfiltered()
+    cl = unfi.changelog
     revs = {}
     out = []
     for n, text in rows:
@@ -127,6 +177,13 @@ def ferryblame(ui, repo, node, path):
         if rev is None:
             rev = revs[n] = cl.rev(n)
         out.append(b'%d%s%s%s%s%s' % (rev, FS, hex(n), FS, text, RS))
+    # Then, after a GS, what each named changeset is, as
+    # hg log -T '{node}\x1f{author|person}\x1f{date|rfc3339date}\x1f{desc|firstline}\x1e' would say.
+    out.append(GS)
+    meta = {n: _meta(unfi, n) for n in revs}
+    for n, (person, date, summary) in meta.items():
+        out.append(b'%s%s%s%s%s%s%s%s' % (hex(n), FS, person, FS, date, FS, summary, RS))
+    _store(repo, ctx.node(), path, rows, meta)
     ui.write(b''.join(out))
     return 0
 
@@ -150,14 +207,29 @@ def ferryblamewarm(ui, repo):
     else:
         revs = repo.revs(b'only(%n, %n)', master, last)
     mctx = repo[master]
-    paths = set()
-    for rev in revs:
-        paths.update(f for f in repo[rev].files() if f in mctx)
-    for path in sorted(paths):
+    # The most recently changed files first, at most WARM_MAX_FILES of them and no new one after
+    # WARM_BUDGET seconds: a first push of thousands of files does not hold the repo's
+    # housekeeping for long; the others are blamed (and stored) on their first view.
+    paths = []
+    seen = set()
+    for rev in sorted(revs, reverse=True):
+        for f in repo[rev].files():
+            if f not in seen and f in mctx:
+                seen.add(f)
+                paths.append(f)
+    unfi = repo.unfiltered()
+    started = util.timer()
+    warmed = 0
+    for path in paths:
+        if warmed >= WARM_MAX_FILES or util.timer() - started > WARM_BUDGET:
+            break
         try:
-            if mctx[path].isbinary():
+            fctx = mctx[path]
+            if fctx.size() > MAX_BLAME_BYTES or fctx.isbinary():
                 continue
-            _fast(repo, master, path, master)
+            warmed += 1
+            rows = _blame(ui, repo, mctx, path)
+            _store(repo, master, path, rows, {n: _meta(unfi, n) for n, _t in rows})
         except Exception as ex:  # one file must not stop the others
             ui.warn(b'ferry-blame-warm: %s: %s\\n' % (path, stringutil.forcebytestr(ex)))
     repo.vfs.makedirs(b'fastannotate')
