@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync } from 'node:fs';
 import { httpUrlBase, publicHost, sshUrlBase } from '../config/public-host.js';
 import { DeliveryWorker } from '../webhooks/worker.js';
@@ -51,13 +52,17 @@ export function httpRoutes(app: App, sshPort: () => number = () => app.config.ss
   return [cdn, healthRoute(readiness), metricsRoute(app.metrics), mirrorWebhookRoute(app.mirrors), apiRoute(app, sshPort), userKeysRoute(app.stores), cloneBundleRoute({ bundles: app.hgCloneBundles, policy: app.policy, stores: app.stores }), lfsRoute(app), wireRoute(app), webRoute(app, { sshPort })];
 }
 
+/** How long the server waits for the chg server of the web's hg command servers before it says it is ready, in ms. */
+const CHG_START_WAIT_MS = 15_000;
+
 export async function startServers(app: App): Promise<RunningServer> {
   // First, so that the chg server the web's hg command servers fork from is up by the first page.
   const hgServe = new HgServe({ hg: app.config.hg.executable, chg: app.config.hg.chg, env: app.hg.env, dataDir: app.config.dataDir, runDir: app.config.runDir });
   const commandServers = hgServe.commandServers();
+  let chgStarted: Promise<void> = Promise.resolve();
   if (commandServers) {
     app.browsers.useHgCommandServers(commandServers);
-    hgServe.prestart(commandServers);
+    chgStarted = hgServe.prestart(commandServers);
   }
   await recoverRepos(app);
   await app.hgPhases.reconcile();
@@ -109,6 +114,9 @@ export async function startServers(app: App): Promise<RunningServer> {
     { timeoutMs: app.config.webhooks.timeout, maxAttempts: app.config.webhooks.max_attempts, retryDelayMs: app.config.webhooks.retry_delay, disableAfter: app.config.webhooks.disable_after },
   );
   hookWorker.start();
+  // Ready once the chg server is up too (its start overlapped the rest): the first hg page after
+  // a start then forks a loaded Mercurial. A chg that does not start in time only costs that page.
+  await Promise.race([chgStarted, sleep(CHG_START_WAIT_MS)]);
   return {
     httpPort,
     sshPort: ssh.port,

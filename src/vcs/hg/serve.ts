@@ -169,11 +169,17 @@ export class HgServe {
     return { executable: this.options.chg, env };
   }
 
-  /** Starts the chg server `program` talks to (`chg version -q`), without waiting; a failure only costs the first page its Python start. */
-  prestart(program: { executable: string; env: NodeJS.ProcessEnv }): void {
+  /**
+   * Starts the chg server `program` talks to (`chg version -q`): resolves once it answered (or
+   * failed: a failure only costs the first page its Python start). Never rejects.
+   */
+  prestart(program: { executable: string; env: NodeJS.ProcessEnv }): Promise<void> {
     const child = spawn(program.executable, ['version', '-q'], { env: program.env, stdio: 'ignore' });
-    child.on('error', () => {});
     child.unref();
+    return new Promise((resolve) => {
+      child.on('error', () => resolve());
+      child.on('exit', () => resolve());
+    });
   }
 
   /** Removes the chg sockets, so the warm servers exit (within a second) when Ferry stops. */
