@@ -86,19 +86,27 @@ function replyWith(req: RequestHead, blob: Blob, served: Served, options: BlobRe
   return { status: 200, headers, body };
 }
 
-/** The encoding an `Accept-Encoding` value gets for a compressible file: br, else gzip, else none. */
+/**
+ * The encoding an `Accept-Encoding` value gets for a compressible file: of br and gzip (x-gzip),
+ * the one with the higher weight (RFC 9110 section 12.5.3; `q` defaults to 1, `*` stands for a
+ * coding not named, `q=0` refuses), br on a tie; undefined for neither (the file as it is).
+ */
 export function chooseEncoding(accept: string | undefined): Encoding | undefined {
   if (!accept) return undefined;
-  let br = false;
-  let gz = false;
+  const weights = new Map<string, number>();
   for (const part of accept.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    if (q !== undefined && Number(q) === 0) continue;
-    if (name === 'br') br = true;
-    else if (name === 'gzip' || name === 'x-gzip') gz = true;
+    const [rawName = '', ...params] = part.split(';');
+    const name = rawName.trim().toLowerCase();
+    if (name === '') continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([\d.]+)\s*$/i.exec(p)?.[1]).find((v) => v !== undefined);
+    const weight = q === undefined ? 1 : Number(q);
+    weights.set(name === 'x-gzip' ? 'gzip' : name, Number.isFinite(weight) ? weight : 0);
   }
-  return br ? 'br' : gz ? 'gzip' : undefined;
+  const wildcard = weights.get('*') ?? 0;
+  const br = weights.get('br') ?? wildcard;
+  const gzip = weights.get('gzip') ?? wildcard;
+  if (br <= 0 && gzip <= 0) return undefined;
+  return br >= gzip ? 'br' : 'gzip';
 }
 
 /** Weak comparison (RFC 9110 §13.1.2); any representation of the same bytes counts. */

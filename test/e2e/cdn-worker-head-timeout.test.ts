@@ -21,6 +21,21 @@ describe('the head timeout on a connection a CDN worker handed to node\'s server
     await server.stop();
   });
 
+  it('answers a /cdn request head with bare LF line ends, first on its connection, with 400 at once (not 408 after the head timeout)', async () => {
+    for (const head of ['GET /cdn/a/b@main/x HTTP/1.1\nHost: x\n\n', 'GET /cdn/a/b@main/x HTTP/1.1\r\nHost: x\r\n\n']) {
+      const socket = connectTcp(server.httpPort, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      let answer = '';
+      socket.on('data', (b: Buffer) => (answer += b.toString('latin1')));
+      const started = Date.now();
+      socket.write(head, 'latin1');
+      for (let i = 0; i < 60 && answer === ''; i++) await sleep(50);
+      socket.destroy();
+      assert.match(answer, /^HTTP\/1\.1 400 /, `${JSON.stringify(head)}: ${JSON.stringify(answer.slice(0, 60))}`);
+      assert.ok(Date.now() - started < 1_900, 'answered before the 2 s head timeout');
+    }
+  });
+
   it('refuses a trickled request head with 408 after a /cdn request and a page on the same connection', async () => {
     const socket = connectTcp(server.httpPort, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));

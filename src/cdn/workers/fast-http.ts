@@ -8,7 +8,7 @@ import type { Reply, RequestHead } from '../../http/reply.js';
 import { combineFieldLine } from '../../http/repeated-fields.js';
 import { CORS_HEADERS } from '../cors.js';
 import { hotKey, wireBytes, type HotAnswer, type HotAnswers } from './hot-answers.js';
-import { keptAlive, scanHead } from './head-scan.js';
+import { hasBareLf, keptAlive, scanHead } from './head-scan.js';
 import { NativeServe, type NativeHotTable } from './native-hot.js';
 import { SHARED_READ_BUFFER } from './read-buffer.js';
 import { rewrap } from './rewrap.js';
@@ -559,10 +559,6 @@ function carriesCredentials(req: FastRequest): boolean {
 }
 
 /** Whether `buffer` holds a line feed not preceded by a carriage return (RFC 9112 section 2.2: not a line end here). */
-function hasBareLf(buffer: Buffer): boolean {
-  for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) if (at === 0 || buffer[at - 1] !== 0x0d) return true;
-  return false;
-}
 
 const INTERNAL_ERROR: Reply = {
   status: 500,

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { App } from '../../main.js';
 import type { CdnWorkerPool } from './pool.js';
 import type { SecureFront } from '../../http/secure-front.js';
+import { hasBareLf } from './head-scan.js';
 
 const CDN_REQUEST = /^(GET|HEAD) \/cdn[/? ]/;
 const MAX_PEEK = 16 * 1024;
@@ -62,7 +63,9 @@ function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
     const text = head.subarray(0, Math.min(head.length, 64)).toString('latin1');
     const complete = head.includes('\r\n\r\n');
     const cdn = CDN_REQUEST.test(text);
-    if (cdn && !complete && size < MAX_PEEK) return; // wait for the rest of the request head
+    // Wait for the rest of the request head; one with a bare LF never ends in CRLF CRLF: node's
+    // parser answers it (400) at once, where waiting ran into the head timeout (408 after 20 s).
+    if (cdn && !complete && size < MAX_PEEK && !hasBareLf(head)) return;
     socket.off('data', onData);
     socket.pause();
     clearTimeout(deadline);

@@ -184,3 +184,12 @@ export function keptAlive(http10: boolean, connection: string | undefined): bool
   const options = connection.toLowerCase();
   return http10 ? /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(options) : !/(?:^|,)\s*close\s*(?:,|$)/.test(options);
 }
+
+/**
+ * Whether `buffer` holds a line feed not preceded by a carriage return (RFC 9112 section 2.2: not
+ * a line end for Ferry, whose CDN lanes wait for CRLF CRLF; node's parser refuses such a head at once).
+ */
+export function hasBareLf(buffer: Buffer): boolean {
+  for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) if (at === 0 || buffer[at - 1] !== 0x0d) return true;
+  return false;
+}
