@@ -116,7 +116,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   hookWorker.start();
   // Ready once the chg server is up too (its start overlapped the rest): the first hg page after
   // a start then forks a loaded Mercurial. A chg that does not start in time only costs that page.
-  await Promise.race([chgStarted, sleep(CHG_START_WAIT_MS)]);
+  await Promise.race([chgStarted, sleep(CHG_START_WAIT_MS, undefined, { ref: false })]);
   return {
     httpPort,
     sshPort: ssh.port,

@@ -59,3 +59,25 @@ describe('the head timeout on a connection a CDN worker handed to node\'s server
     assert.ok(Date.now() - started < 8_000, `after ${Date.now() - started} ms`);
   });
 });
+
+describe('shutting down with CDN workers while connections have sent nothing yet', () => {
+  it('exits on SIGTERM without waiting out the head timeout for connections that never sent a request', async () => {
+    const server = await startFerry({ env: { FERRY_CDN_WORKERS: '2', FERRY_LOG_LEVEL: 'info' } });
+    await waitForCdnWorkers(server);
+    const silent = [];
+    for (let i = 0; i < 5; i++) {
+      const socket = connectTcp(server.httpPort, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      silent.push(socket);
+    }
+    await sleep(200);
+    const started = Date.now();
+    const code = await server.stop('SIGTERM');
+    const took = Date.now() - started;
+    for (const socket of silent) socket.destroy();
+    assert.equal(code, 0);
+    // The head timeout is 20 s by default: the silent connections held the exit that long.
+    assert.ok(took < 10_000, `exited after ${took} ms`);
+  });
+});

@@ -21,16 +21,21 @@ const MAX_PEEK = 16 * 1024;
  * connection (vouching for the client's address). Served here only while no worker is ready.
  */
 export async function listenFront(app: App, http: Server, pool: CdnWorkerPool, secure?: SecureFront): Promise<{ port: number; close(): Promise<void> }> {
-  const front = createServer({ pauseOnConnect: true }, (socket) => (secure ? dispatchSecure(socket, pool, secure) : dispatch(socket, http, pool)));
+  // Connections whose first request head is still awaited here: nothing of them is in flight.
+  const waiting = new Set<Socket>();
+  const front = createServer({ pauseOnConnect: true }, (socket) => (secure ? dispatchSecure(socket, pool, secure) : dispatch(socket, http, pool, waiting)));
   front.listen(app.config.http.port, app.config.http.listen);
   await once(front, 'listening');
   return {
     port: (front.address() as AddressInfo).port,
-    // Stop accepting only: connections served here drain with the HTTP server, those handed to
-    // workers with the workers (waiting on the listener's own drain would wait on workers that
-    // may already have exited).
+    // Stop accepting, and close connections that have not sent a whole first request head (no
+    // answer is in flight on them; they held a shutdown up to the head timeout). Connections
+    // served here drain with the HTTP server, those handed to workers with the workers (waiting
+    // on the listener's own drain would wait on workers that may already have exited).
     close: async () => {
       front.close();
+      for (const socket of waiting) socket.destroy();
+      waiting.clear();
     },
   };
 }
@@ -43,12 +48,16 @@ function dispatchSecure(socket: Socket, pool: CdnWorkerPool, secure: SecureFront
   else secure.accept(socket);
 }
 
-function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
+function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool, waiting: Set<Socket>): void {
   const chunks: Buffer[] = [];
   let size = 0;
   const onError = () => socket.destroy();
   socket.on('error', onError);
-  socket.once('close', () => clearTimeout(deadline));
+  waiting.add(socket);
+  socket.once('close', () => {
+    clearTimeout(deadline);
+    waiting.delete(socket);
+  });
   // The first request head must arrive whole within the head timeout (node's headersTimeout),
   // however its bytes trickle in: a deadline, not an idle timer.
   const deadline = setTimeout(() => {
@@ -69,6 +78,7 @@ function dispatch(socket: Socket, http: Server, pool: CdnWorkerPool): void {
     socket.off('data', onData);
     socket.pause();
     clearTimeout(deadline);
+    waiting.delete(socket);
     const worker = cdn && complete ? pool.pick() : undefined;
     if (worker) {
       // Nothing more may be read here once the handle is on its way to the worker.
