@@ -8,8 +8,8 @@
  * The 100 ms target applies to both.
  *
  * Then blame of a 5,000-line file with 1,000 changesets (hg against hgweb's annotate, interleaved;
- * git alone), cold (the first request after the server started and after a push changing the
- * file) and warm, against the 300 ms server-time target, and a compare of 200 commits.
+ * git alone), cold (the first request after the server started — once its /readyz says ready,
+ * as a load balancer would send it — and after a push changing the file) and warm, against the 300 ms server-time target, and a compare of 200 commits.
  *
  *   npm run build && node dist/bench/web.js        (FERRY_CORPUS=/tmp/ferry-corpus by default)
  *
@@ -169,10 +169,10 @@ async function main(): Promise<boolean> {
   children.push(hgweb);
   const ferryBase = `http://127.0.0.1:${ferryPort}`;
   const hgBase = `http://127.0.0.1:${hgPort}`;
-  await Promise.all([waitFor(`${ferryBase}/healthz`), waitFor(`${hgBase}/`)]);
+  await Promise.all([waitFor(`${ferryBase}/readyz`), waitFor(`${hgBase}/`)]);
   const restart = async (): Promise<void> => {
     await server.restart();
-    await waitFor(`${ferryBase}/healthz`);
+    await waitFor(`${ferryBase}/readyz`);
   };
 
   const merge = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(merge())', '-T', '{node}'], hgEnv).trim();
@@ -452,10 +452,10 @@ async function blameMain(): Promise<boolean> {
   const port = await freePort();
   const server = startFerry(data, port);
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/healthz`);
+  await waitFor(`${base}/readyz`);
   return blameAndCompareRows(ferry, join(data, 'repos'), base, hgEnv, token, async () => {
     await server.restart();
-    await waitFor(`${base}/healthz`);
+    await waitFor(`${base}/readyz`);
   });
 }
 
@@ -536,7 +536,7 @@ async function expressMain(): Promise<boolean> {
   };
   const base = `http://127.0.0.1:${ferryPort}`;
   let server = start();
-  await waitFor(`${base}/healthz`);
+  await waitFor(`${base}/readyz`);
   // One push each, so housekeeping does what it does in service (hg caches and the blame cache
   // of the pushed file; git's commit-graph with changed-path filters).
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-express-work-'));
@@ -564,7 +564,7 @@ async function expressMain(): Promise<boolean> {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   server = start();
-  await waitFor(`${base}/healthz`);
+  await waitFor(`${base}/readyz`);
   const hgIds = runOk('hg', ['-R', join(work, 'hg'), 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
   const hgMerge = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(merge())', '-T', '{node}'], hgEnv).trim();
   const gitHead = runOk('git', ['-C', join(work, 'git'), 'rev-parse', 'HEAD']).trim();

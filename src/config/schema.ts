@@ -40,6 +40,7 @@ export const SETTINGS = {
     max_file_size: { type: 'size', default: '50MB', doc: 'largest single file the CDN serves; a larger one is refused with 403' },
     workers: { type: 'integer', default: 0, doc: 'CDN worker processes (0: one per core)' },
     trusted: { type: 'string', default: '', doc: 'repos (space-separated paths) whose HTML and SVG the CDN serves without the sandbox CSP' },
+    native_hot: { type: 'boolean', default: true, doc: 'workers answer reused answers from the native addon\'s table, idle connections included, without JavaScript per request (false: the JavaScript lane alone, to compare)' },
   },
   limits: {
     shutdown_grace: { type: 'duration', default: '30s', doc: 'how long SIGTERM waits for transfers in flight' },

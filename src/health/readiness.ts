@@ -10,7 +10,7 @@ export interface CheckResult {
 
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: Readonly<Record<'database' | 'repos' | 'workers', CheckResult>>;
+  readonly checks: Readonly<Record<'database' | 'repos' | 'workers' | 'startup', CheckResult>>;
 }
 
 export interface ReadinessDeps {
@@ -24,17 +24,29 @@ export interface ReadinessDeps {
 
 /**
  * What `/readyz` asks: the database answers a query, the repos dir takes a new file (created and
- * removed — a mode check would pass for root or miss a read-only mount), and every CDN worker is
- * up. Liveness (`/healthz`) asks none of this: a process that answers is alive.
+ * removed — a mode check would pass for root or miss a read-only mount), every CDN worker is up,
+ * and what the server starts beside its listeners has started (the chg server hg pages fork
+ * from). Liveness (`/healthz`) asks none of this: a process that answers is alive.
  */
 export class Readiness {
   private workers: () => { ready: number; expected: number } = () => ({ ready: 0, expected: 0 });
+  private startup: CheckResult = { ok: true };
 
   constructor(private readonly deps: ReadinessDeps) {}
 
   /** Where worker counts come from, once the CDN workers were started. */
   watchWorkers(source: () => { ready: number; expected: number }): void {
     this.workers = source;
+  }
+
+  /** Not ready until `started` settles (`what`: the reason given until then). */
+  watchStartup(started: Promise<unknown>, what: string): void {
+    const pending: CheckResult = { ok: false, reason: what };
+    this.startup = pending;
+    const done = () => {
+      if (this.startup === pending) this.startup = { ok: true };
+    };
+    started.then(done, done);
   }
 
   async check(): Promise<ReadinessReport> {
@@ -46,7 +58,8 @@ export class Readiness {
     ]);
     const w = this.workers();
     const workers: CheckResult = w.ready >= w.expected ? { ok: true } : { ok: false, reason: `${w.ready} of ${w.expected} CDN workers are up` };
-    return { ready: database.ok && repos.ok && workers.ok, checks: { database, repos, workers } };
+    const startup = this.startup;
+    return { ready: database.ok && repos.ok && workers.ok && startup.ok, checks: { database, repos, workers, startup } };
   }
 
   private async guard(work: () => Promise<void>, what: string): Promise<CheckResult> {

@@ -83,6 +83,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   );
   let sshPort = app.config.ssh.port;
   const readiness = new Readiness({ pingDatabase: () => app.stores.repos.byId(0), reposDir: app.config.reposDir });
+  readiness.watchStartup(Promise.race([chgStarted, sleep(CHG_START_WAIT_MS, undefined, { ref: false })]), 'the chg server hg pages fork from is starting');
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort, readiness)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {

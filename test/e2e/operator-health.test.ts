@@ -66,7 +66,7 @@ describe('health for operators: /healthz, /readyz, request ids in JSON logs, /me
     assert.equal(alive.status, 200);
     assert.equal(alive.body, 'ok\n');
     const ready = await until(`${server.baseUrl}/readyz`, 200);
-    assert.deepEqual(JSON.parse(ready.body), { status: 'ready', checks: { database: { ok: true }, repos: { ok: true }, workers: { ok: true } } });
+    assert.deepEqual(JSON.parse(ready.body), { status: 'ready', checks: { database: { ok: true }, repos: { ok: true }, workers: { ok: true }, startup: { ok: true } } });
   });
 
   it('/readyz goes 503 with a JSON reason while the repos dir is unwritable, then back to 200', async () => {

@@ -42,12 +42,12 @@ export class NativeHotTable {
   }
 
   /**
-   * The table, or undefined where the addon lacks it (not built, an older build) or
-   * FERRY_CDN_NATIVE_HOT=0 turned it off (to compare with the JavaScript path).
+   * The table, or undefined where the addon lacks it (not built, an older build) or `enabled`
+   * is false (`[cdn] native_hot`, to compare with the JavaScript path).
    */
-  static create(env: NodeJS.ProcessEnv = process.env): NativeHotTable | undefined {
+  static create(enabled = true): NativeHotTable | undefined {
     const addon = cdnSyscalls;
-    if (env.FERRY_CDN_NATIVE_HOT === '0' || !hasNativeHot(addon)) return undefined;
+    if (!enabled || !hasNativeHot(addon)) return undefined;
     return new NativeHotTable(addon);
   }
 

@@ -68,7 +68,7 @@ const hot = new HotAnswers(Math.floor(config.cdn.memory / 8), REPO_LOOKUP_TTL_MS
   return true;
 });
 // Reused answers are found and sent by the native addon when it is there (native-hot.ts).
-const nativeHot = NativeHotTable.create();
+const nativeHot = NativeHotTable.create(config.cdn.native_hot);
 if (nativeHot) hot.mirrorTo(nativeHot);
 const lane = new FastHttpLane(
   (req) => answerCdn(deps, req),
