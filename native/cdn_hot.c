@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -482,6 +483,9 @@ static size_t conn_count = 0;
 static double idle_ms = 65000;
 static uv_timer_t sweeper;
 static int sweeper_started = 0;
+/* Yielding the core after a loop turn that answered (as src/cdn/workers/yield-cpu.ts does for JS's answers). */
+static uv_check_t yielder;
+static int answered_this_turn = 0;
 static uint8_t conn_buf[64 * 1024];
 
 static void conn_unlink(hot_conn *c) {
@@ -555,6 +559,7 @@ static int conn_answer(hot_conn *c, size_t n, double now) {
   int64_t sent = send_entry(c->fd, e, (time_t)(now / 1000.0));
   if (sent < 0) return -1;
   adopted_sent_count++;
+  answered_this_turn = 1;
   if ((size_t)sent < e->wire_len) {
     /* The entry may be gone before the socket drains: the rest is copied. */
     c->rest_len = e->wire_len - (size_t)sent;
@@ -600,6 +605,18 @@ static void on_conn_event(uv_poll_t *poll, int status, int events) {
   else if (answered == 0) hand_back(c, conn_buf, (size_t)n);
 }
 
+/*
+ * After the poll phase of a loop turn that answered requests, sched_yield() once: a client on the
+ * same core (the primary, hg, git, a load generator) reads its answers now rather than after this
+ * worker's time slice (yield-cpu.ts says why; the JS lane does the same).
+ */
+static void on_check(uv_check_t *check) {
+  (void)check;
+  if (!answered_this_turn) return;
+  answered_this_turn = 0;
+  sched_yield();
+}
+
 /* Closes adopted connections idle for the idle time (as node's server closes its own). */
 static void on_sweep(uv_timer_t *timer) {
   (void)timer;
@@ -637,6 +654,9 @@ static napi_value hot_adopt_init(napi_env env, napi_callback_info info) {
     uint64_t every = (uint64_t)(idle / 13) + 1;
     uv_timer_start(&sweeper, on_sweep, every, every);
     uv_unref((uv_handle_t *)&sweeper);
+    uv_check_init(loop, &yielder);
+    uv_check_start(&yielder, on_check);
+    uv_unref((uv_handle_t *)&yielder);
     sweeper_started = 1;
   }
   return undefined_value(env);
