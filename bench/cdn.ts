@@ -135,6 +135,8 @@ interface WrkResult {
   rps: number;
   /** The server's CPU time (user + system, all its processes) per request, in µs; NaN when not measured. */
   cpuUs: number;
+  /** wrk's own CPU time per request, in µs: the load generator shares the cores (NaN when not measured). */
+  wrkCpuUs: number;
   p99ms: number;
   /** Requests wrk counted, and socket errors (connect, read, write) plus timeouts: failures, not speed. */
   requests: number;
@@ -156,7 +158,9 @@ function runWrk(args: string[]): string {
 
 function wrk(url: string, gzip: boolean, script?: string): WrkResult {
   const args = ['-t2', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', ...(gzip ? ['-H', 'Accept-Encoding: gzip'] : []), ...(script ? ['-s', script] : []), url];
+  const before = reapedChildrenCpuSeconds();
   const out = runWrk(args);
+  const wrkSeconds = reapedChildrenCpuSeconds() - before;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const m = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
   const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
@@ -164,7 +168,14 @@ function wrk(url: string, gzip: boolean, script?: string): WrkResult {
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const e = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const failures = e ? Number(e[1]) + Number(e[2]) + Number(e[3]) + Number(e[4]) : 0;
-  return { rps, p99ms, requests, failures, cpuUs: NaN };
+  return { rps, p99ms, requests, failures, cpuUs: NaN, wrkCpuUs: (wrkSeconds * 1e6) / Math.max(1, requests) };
+}
+
+/** CPU seconds (user + system) of this process's children that have exited and been waited for (/proc/self/stat cutime + cstime). */
+function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** CPU seconds (user + system) the process `pid` and its descendants have used so far (/proc/PID/stat). */
@@ -202,6 +213,7 @@ function medianOf(runs: readonly WrkResult[]): WrkResult {
     rps: mid(runs.map((r) => r.rps)),
     p99ms: mid(runs.map((r) => r.p99ms)),
     cpuUs: mid(runs.map((r) => r.cpuUs)),
+    wrkCpuUs: mid(runs.map((r) => r.wrkCpuUs)),
     requests: runs.reduce((n, r) => n + r.requests, 0),
     failures: runs.reduce((n, r) => n + r.failures, 0),
   };
@@ -452,7 +464,8 @@ async function runMix(label: string, ferryBase: string, ferryPaths: readonly str
     `${label}: ${ferryPaths.length} files, browser-like headers, ~1/3 revalidations${wrkCpus === undefined ? '' : `, wrk pinned to CPU ${wrkCpus} and the servers to the others`}: ` +
       `nginx ${n.rps.toFixed(0)} req/s p99 ${n.p99ms.toFixed(2)}ms${failuresOf(n)}; ferry ${c.rps.toFixed(0)} req/s p99 ${c.p99ms.toFixed(2)}ms${failuresOf(c)}; ` +
       `ratio ${(c.rps / n.rps).toFixed(2)}x req/s (target >= 1.20x), p99 ${(c.p99ms / n.p99ms).toFixed(2)}x (target <= 1.00x); ` +
-      `server CPU per request nginx ${n.cpuUs.toFixed(1)} µs, ferry ${c.cpuUs.toFixed(1)} µs (${(c.cpuUs / n.cpuUs).toFixed(2)}x)`,
+      `server CPU per request nginx ${n.cpuUs.toFixed(1)} µs, ferry ${c.cpuUs.toFixed(1)} µs (${(c.cpuUs / n.cpuUs).toFixed(2)}x); ` +
+        `wrk's own CPU per request against nginx ${n.wrkCpuUs.toFixed(1)} µs, against ferry ${c.wrkCpuUs.toFixed(1)} µs`,
   );
 }
 
