@@ -16,7 +16,9 @@
  * The scan is deliberately narrower than JS's scanHead: anything it is not sure of — a repeated
  * field it keys on, any Connection value but keep-alive, HTTP/1.0 without keep-alive, an
  * Accept-Encoding value JS has not told it the negotiated encoding of, credentials — is a miss,
- * and JavaScript answers as before (src/cdn/workers/fast-http.ts). A miss costs one scan.
+ * and JavaScript answers as before (src/cdn/workers/fast-http.ts). A miss costs one scan. Heads
+ * with If-Match or If-Unmodified-Since are misses here and in JS alike (no answer is reused for
+ * them: hotKey). test/unit/cdn-scanners-agree.test.ts holds this scan to scanHead (hotKeyOf).
  *
  * Connections the table serves on its own ("adopted", hotAdopt): once a connection is idle, JS
  * hands it here, and the table watches it on the worker's own event loop (a uv_poll_t beside

@@ -166,6 +166,33 @@ describe('CDN: the JavaScript and the native scanner key the same heads alike', 
     }
   });
 
+  it('agrees on random heads made of browser fields, validators, preconditions, repeats and Connection values', () => {
+    const pieces = [
+      'Host: h', 'host:h', 'Accept-Encoding: gzip, deflate, br', 'accept-encoding: identity', 'Accept-Encoding: br;q=0',
+      'If-None-Match: "x"', 'if-none-match: W/"y", "z"', 'If-Modified-Since: Mon, 30 Nov 2026 21:42:08 GMT', 'Range: bytes=1-2',
+      'range:bytes=-9', 'If-Range: "y"', 'If-Match: "m"', 'if-match: *', 'If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT',
+      'Connection: close', 'connection: keep-alive', 'Connection: Keep-Alive, TE', 'Authorization: Basic eA==', 'Cookie: a=b',
+      'User-Agent: x\ty', 'Referer: https://a.example/', 'Sec-Fetch-Mode: cors', 'X: \x80\xff', 'Content-Length: 0', 'Expect: x',
+      'Cache-Control: no-cache', 'E: ', 'If-None-Match:   "pad"   ',
+    ];
+    const lines = ['GET /cdn/a@1/x HTTP/1.1', 'HEAD /cdn/a@1/y?z=1 HTTP/1.1', 'GET /cdn/b/c.js HTTP/1.0', 'GET /cdn/%20 HTTP/1.1'];
+    // mulberry32: a small seeded generator (reproducible runs).
+    let seed = 1234;
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const seen = { both: 0, neither: 0, 'js only': 0 };
+    for (let n = 0; n < 20_000; n++) {
+      const fields: string[] = [];
+      for (let k = random(8); k > 0; k--) fields.push(pieces[random(pieces.length)] as string);
+      seen[agree(headOf([lines[random(lines.length)] as string, ...fields], []))]++;
+    }
+    assert.ok(seen.both > 500 && seen['js only'] > 100 && seen.neither > 1000, JSON.stringify(seen));
+  });
+
   it('agrees on HTTP/1.0 keep-alive, and declines bare LF line ends and broken heads in both', () => {
     for (const head of [
       'GET /cdn/a@1/x HTTP/1.0\r\n\r\n',
