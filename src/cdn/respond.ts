@@ -118,7 +118,7 @@ export function chooseEncoding(accept: string | undefined): Encoding | undefined
 }
 
 /**
- * 412 Precondition Failed without a body (as nginx and jsDelivr answer): the current ETag, Vary,
+ * 412 Precondition Failed without a body (RFC 9110 §15.5.13): the current ETag, Vary,
  * the commit and CORS stay; `Cache-Control: no-store` replaces the representation's, so no cache keeps the 412.
  */
 function preconditionFailed(headers: Record<string, string | number>): Reply {
