@@ -16,7 +16,9 @@
  * The scan is deliberately narrower than JS's scanHead: anything it is not sure of — a repeated
  * field it keys on, any Connection value but keep-alive, HTTP/1.0 without keep-alive, an
  * Accept-Encoding value JS has not told it the negotiated encoding of, credentials — is a miss,
- * and JavaScript answers as before (src/cdn/workers/fast-http.ts). A miss costs one scan.
+ * and JavaScript answers as before (src/cdn/workers/fast-http.ts). A miss costs one scan. Heads
+ * with If-Match or If-Unmodified-Since are misses here and in JS alike (no answer is reused for
+ * them: hotKey). test/unit/cdn-scanners-agree.test.ts holds this scan to scanHead (hotKeyOf).
  *
  * Connections the table serves on its own ("adopted", hotAdopt): once a connection is idle, JS
  * hands it here, and the table watches it on the worker's own event loop (a uv_poll_t beside
@@ -305,6 +307,7 @@ static size_t scan_key(const uint8_t *buf, size_t end, uint8_t *key, size_t key_
         break;
       case 8:
         if (name_is(np, name_len, "if-range")) which = F_IF_RANGE;
+        else if (name_is(np, name_len, "if-match")) return 0; /* preconditions: never reused (hotKey) */
         break;
       case 10:
         if (name_is(np, name_len, "connection")) which = F_CONNECTION;
@@ -322,6 +325,9 @@ static size_t scan_key(const uint8_t *buf, size_t end, uint8_t *key, size_t key_
       case 17:
         if (name_is(np, name_len, "if-modified-since")) which = F_IF_MODIFIED_SINCE;
         else if (name_is(np, name_len, "transfer-encoding")) return 0;
+        break;
+      case 19:
+        if (name_is(np, name_len, "if-unmodified-since")) return 0; /* preconditions: never reused (hotKey) */
         break;
       default:
         break;
@@ -430,23 +436,28 @@ static uint64_t misses[4];
  * The entry that answers the request head in buf[0, n) — exactly one head, ending with its blank
  * line — if one may be sent now; else NULL (JavaScript answers), the reason counted.
  */
-static hot_entry *lookup(napi_env env, const uint8_t *buf, size_t n, double now) {
-  static uint8_t key[MAX_HEAD + 64];
-  if (n < 4 || n > MAX_HEAD || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
-    misses[0]++;
-    return NULL;
-  }
+/*
+ * The key of the request head buf[0, n) (exactly one head, ending with its blank line) into `key`:
+ * its length, or 0 with `*why` set to the miss it is (0: not one whole head, 1: left by the scan).
+ */
+static size_t head_key(const uint8_t *buf, size_t n, uint8_t *key, size_t key_cap, int *why) {
+  *why = 0;
+  if (n < 4 || n > MAX_HEAD || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) return 0;
   size_t end = n - 4;
   /* No blank line before the last (pipelined heads are JS's), no bare LF (node's parser refuses it). */
   for (size_t i = 0; i + 4 <= end; i++) {
-    if ((buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') || (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) {
-      misses[0]++;
-      return NULL;
-    }
+    if ((buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') || (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) return 0;
   }
-  size_t key_len = scan_key(buf, end, key, sizeof key);
+  *why = 1;
+  return scan_key(buf, end, key, key_cap);
+}
+
+static hot_entry *lookup(napi_env env, const uint8_t *buf, size_t n, double now) {
+  static uint8_t key[MAX_HEAD + 64];
+  int why;
+  size_t key_len = head_key(buf, n, key, sizeof key, &why);
   if (!key_len) {
-    misses[1]++;
+    misses[why]++;
     return NULL;
   }
   hot_entry *e = find(key, key_len, hash_bytes(key, key_len));
@@ -954,11 +965,33 @@ static napi_value hot_stats(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * hotKeyOf(head: Buffer): the key the table's scan makes of one whole request head (ending with
+ * its blank line) as a latin1 string, or undefined where it leaves the head to JavaScript. For
+ * tests only (test/unit/cdn-scanners-agree.test.ts holds it to JS's scanHead); nothing is looked
+ * up or counted. Accept-Encoding values are keyed only once JS told them (hotEncoding).
+ */
+static napi_value hot_key_of(napi_env env, napi_callback_info info) {
+  static uint8_t key[MAX_HEAD + 64];
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data;
+  size_t length;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1);
+  CHECK(napi_get_buffer_info(env, argv[0], &data, &length) == napi_ok);
+  int why;
+  size_t key_len = head_key(data, length, key, sizeof key, &why);
+  if (!key_len) return undefined_value(env);
+  napi_value out;
+  CHECK(napi_create_string_latin1(env, (const char *)key, key_len, &out) == napi_ok);
+  return out;
+}
+
 int cdn_hot_register(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}, {"hotAdoptInit", hot_adopt_init}, {"hotStaleInit", hot_stale_init}, {"hotAdopt", hot_adopt}, {"hotCloseConnections", hot_close_connections}};
+  } fns[] = {{"hotInit", hot_init}, {"hotPut", hot_put}, {"hotRemove", hot_remove}, {"hotClear", hot_clear}, {"hotScope", hot_scope}, {"hotEncoding", hot_encoding}, {"hotServe", hot_serve}, {"hotStats", hot_stats}, {"hotAdoptInit", hot_adopt_init}, {"hotStaleInit", hot_stale_init}, {"hotAdopt", hot_adopt}, {"hotCloseConnections", hot_close_connections}, {"hotKeyOf", hot_key_of}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return 0;

@@ -25,7 +25,7 @@ int64_t send_bytes(int sock, const char *data, size_t length, int more);
 /* `value` as a JS number (NULL when node-api fails). */
 napi_value cdn_number(napi_env env, int64_t value);
 
-/* Adds hotInit, hotPut, hotRemove, hotClear, hotScope, hotEncoding, hotServe, hotStats to `exports`: 1, or 0 on failure. */
+/* Adds hotInit, hotPut, hotRemove, hotClear, hotScope, hotEncoding, hotServe, hotStats, the adoption calls and hotKeyOf (tests) to `exports`: 1, or 0 on failure. */
 int cdn_hot_register(napi_env env, napi_value exports);
 
 #endif

@@ -20,7 +20,7 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 
 /** The headers a preflight may ask for: a comma-separated list of field names (RFC 9110 §5.1 tokens). */
 const FIELD_NAMES = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\s*,\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
-const DEFAULT_ALLOWED = 'Range, If-None-Match, If-Modified-Since, If-Range, Cache-Control, Authorization';
+const DEFAULT_ALLOWED = 'Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range, Cache-Control, Authorization';
 
 /**
  * The answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) for any CDN URL:

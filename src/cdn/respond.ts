@@ -1,3 +1,4 @@
+import { evaluatePreconditions, ifRangeHolds } from '../http/preconditions.js';
 import type { Reply, RequestHead } from '../http/reply.js';
 import type { Blob, Encoding } from './blob.js';
 import { isActiveContent, isCompressible } from './content-type.js';
@@ -17,14 +18,19 @@ export interface BlobResponse {
 
 /**
  * The answer to GET/HEAD for one blob with everything HTTP offers: a strong ETag per
- * representation, If-None-Match → 304, a single byte Range (416 when unsatisfiable), a
- * precompressed br/gzip form when the client takes it and it is smaller. Synchronous once the
- * compressed form exists (every request but the first for a file version).
+ * representation (`"HASH"` for the bytes as they are, `"HASH-br"` / `"HASH-gz"` for the
+ * compressed forms: other bytes, so other strong tags), the preconditions of RFC 9110 §13.2.2
+ * against that ETag (If-Match → 412 unless `*` or the same strong tag; If-None-Match → 304; see
+ * src/http/preconditions.ts; no Last-Modified is sent, so If-Unmodified-Since and
+ * If-Modified-Since are ignored), a single byte Range (416 when unsatisfiable; If-Range needs the
+ * strong tag), a precompressed br/gzip form when the client takes it and it is smaller.
+ * Synchronous once the compressed form exists (every request but the first for a file version).
  */
 export function blobReply(req: RequestHead, blob: Blob, contentType: string, options: BlobResponse): Reply | Promise<Reply> {
   const range = req.headers.range;
   const ifRange = req.headers['if-range'];
-  const useRange = range !== undefined && (ifRange === undefined || ifRange === blob.etag);
+  // A range is of the bytes as they are (never compressed), so If-Range holds for their tag.
+  const useRange = range !== undefined && ifRangeHolds(ifRange, { etag: blob.etag });
   const compressible = blob.data.length > MIN_COMPRESS && isCompressible(contentType);
   const encoding = compressible && !useRange ? chooseEncoding(req.headers['accept-encoding']) : undefined;
   const served = { contentType, compressible };
@@ -61,10 +67,12 @@ function replyWith(req: RequestHead, blob: Blob, served: Served, options: BlobRe
     headers['Content-Encoding'] = encoded.encoding;
   }
   headers.ETag = etag;
-  if (matchesNoneMatch(req.headers['if-none-match'], etag, blob.hash)) {
+  const outcome = evaluatePreconditions(req.method, req.headers, { etag });
+  if (outcome === 304) {
     delete headers['Content-Type'];
     return { status: 304, headers };
   }
+  if (outcome === 412) return preconditionFailed(headers);
   const range = req.headers.range;
   if (useRange && range !== undefined) {
     const r = parseRange(range, body.length);
@@ -109,14 +117,15 @@ export function chooseEncoding(accept: string | undefined): Encoding | undefined
   return br >= gzip ? 'br' : 'gzip';
 }
 
-/** Weak comparison (RFC 9110 §13.1.2); any representation of the same bytes counts. */
-function matchesNoneMatch(header: string | undefined, etag: string, hash: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === etag || tag === `"${hash}"`;
-  });
+/**
+ * 412 Precondition Failed without a body (RFC 9110 §15.5.13): the current ETag, Vary,
+ * the commit and CORS stay; `Cache-Control: no-store` replaces the representation's, so no cache keeps the 412.
+ */
+function preconditionFailed(headers: Record<string, string | number>): Reply {
+  const kept: Record<string, string | number> = { ...headers, 'Content-Length': 0 };
+  for (const name of ['Content-Type', 'Content-Encoding', 'Content-Security-Policy', 'Cache-Control', 'Accept-Ranges']) delete kept[name];
+  kept['Cache-Control'] = 'no-store';
+  return { status: 412, headers: kept };
 }
 
 /** One `bytes=` range; undefined to ignore the header (several ranges, other units, nonsense). */

@@ -111,10 +111,14 @@ describe('CDN fast lane: the reuse key read from the bytes', () => {
       'Range: bytes=3-4', 'if-range: "q"', 'Cache-Control: no-cache', 'cache-control: max-age=0',
     ];
     const lines = ['GET /cdn/a@1/x HTTP/1.1', 'HEAD /cdn/a@1/y?z=1 HTTP/1.0', 'GET /cdn/%20 HTTP/1.1', 'GET /cdnx HTTP/1.1'];
+    // mulberry32 (seeded): the LCG this was, seed * 1103515245 in doubles, lost precision and cycled
+    // through a few values, so few distinct heads were tried.
     let seed = 42;
     const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
     };
     let keyed = 0;
     for (let n = 0; n < 20_000; n++) {
@@ -147,10 +151,14 @@ describe('CDN fast lane: the reuse key read from the bytes', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
+    // mulberry32 (seeded): the LCG this was, seed * 1103515245 in doubles, lost precision and cycled
+    // through a few values, so few distinct heads were tried.
     let seed = 7;
     const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
     };
     try {
       for (let n = 0; n < 150; n++) {

@@ -23,7 +23,10 @@ const enum Field {
   IfModifiedSince,
   Range,
   IfRange,
-  /** A body or an upgrade (transfer-encoding, content-length, upgrade, expect): the long way. */
+  /**
+   * The long way: a body or an upgrade (transfer-encoding, content-length, upgrade, expect), and
+   * the preconditions no reused answer is keyed on (if-match, if-unmodified-since: hotKey).
+   */
   NotHere,
 }
 
@@ -40,9 +43,11 @@ const FIELDS = new Map<string, Field>([
   ['content-length', Field.NotHere],
   ['upgrade', Field.NotHere],
   ['expect', Field.NotHere],
+  ['if-match', Field.NotHere],
+  ['if-unmodified-since', Field.NotHere],
 ]);
 /** The longest name in FIELDS: longer names are none of them. */
-const LONGEST_FIELD = 17;
+const LONGEST_FIELD = 19;
 /** FIELDS' names by length, as lower-case bytes: a name is compared byte by byte, never made into a string. */
 const BY_LENGTH: (readonly [Uint8Array, Field])[][] = Array.from({ length: LONGEST_FIELD + 1 }, () => []);
 for (const [name, field] of FIELDS) BY_LENGTH[name.length]?.push([Buffer.from(name, 'latin1'), field]);
@@ -77,7 +82,7 @@ const COLON = 0x3a;
  *
  * Undefined whenever the head must go the long way (parseRequestHead): anything that parser
  * refuses, and also a head with credentials (checked there), one that closes the connection (its
- * answer is not reused), a repeated Host. Where this returns a key, parseRequestHead accepts the
+ * answer is not reused), a repeated Host, one with If-Match or If-Unmodified-Since (hotKey). Where this returns a key, parseRequestHead accepts the
  * head and `hotKey` of its result is the same string (test/unit/cdn-head-scan.test.ts holds the
  * two to that).
  */

@@ -19,11 +19,15 @@ export interface KeyedRequest {
  * confirmed in the answer). User-Agent, Referer, Cookie, Sec-Fetch-* and the rest vary per browser
  * and page and change nothing, so they are not in it. Credentials are not in it either: answers are
  * reused for them only when public (see FastHttpLane), after the credentials were checked.
- * Undefined for a request whose answer is never reused (one that closes the connection).
+ * Undefined for a request whose answer is never reused: one that closes the connection, and one
+ * with `If-Match` or `If-Unmodified-Since` (rare from browsers; its answer, 412 or not, is decided
+ * the long way every time, so a 200 kept for the same URL is never sent for it: scanHead and the
+ * native scan decline it too).
  */
 export function hotKey(req: KeyedRequest): string | undefined {
   if (!req.keepAlive) return undefined;
   const h = req.headers;
+  if (h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) return undefined;
   return hotKeyOf(req.method, req.url, req.http10, one(h['accept-encoding']), one(h['if-none-match']), one(h['if-modified-since']), one(h.range), one(h['if-range']));
 }
 

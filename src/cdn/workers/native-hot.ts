@@ -127,6 +127,16 @@ export class NativeHotTable {
   }
 
   /**
+   * For tests only: the key the table's scan makes of `head` (one whole request head, ending with
+   * its blank line), or undefined where it leaves the head to JavaScript — what `serve` would look
+   * up, without looking. Accept-Encoding values are keyed once `encoding` told them.
+   */
+  keyOf(head: Buffer): string | undefined {
+    if (this.addon.hotKeyOf === undefined) throw new Error('the CDN addon was built without hotKeyOf; run npm run build:native');
+    return this.addon.hotKeyOf(head);
+  }
+
+  /**
    * How many entries the table holds; answers it sent for JavaScript (`serve`) and on adopted
    * connections; adopted connections open; connections handed back; and requests it left to
    * JavaScript: not one whole head, a head its scan leaves, no entry, an entry not sendable now.

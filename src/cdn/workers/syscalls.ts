@@ -33,6 +33,8 @@ export interface NativeHotAddon {
   hotAdoptInit(handBack: (fd: number, bytes: Buffer) => void, idleMs: number): void;
   hotAdopt(socketFd: number): boolean;
   hotCloseConnections(force: boolean): number;
+  /** For tests: the key the table's scan makes of one whole head, or undefined (an older build lacks it). */
+  hotKeyOf?(head: Buffer): string | undefined;
 }
 
 /** From dist/src/cdn/workers/ to the package root, where node-gyp builds. */
