@@ -46,6 +46,38 @@ function runOk(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   return r.stdout;
 }
 
+/** hg with no configuration of the user's or the system's (the bench's own runs and hgweb). */
+const HG_ENV: NodeJS.ProcessEnv = { ...process.env, HGRCPATH: '', HGPLAIN: '1' };
+
+/** A fresh Ferry data dir (removed at exit), the `ferry` CLI on it, and admin `bench`'s API token. */
+interface BenchData {
+  readonly data: string;
+  /** Runs `ferry --data DATA ARGS…`; its stdout; throws when it fails. */
+  readonly ferry: (args: string[]) => string;
+  /** A token of the admin user `bench` (for pushes over HTTP). */
+  readonly token: string;
+}
+
+function benchData(prefix: string): BenchData {
+  const data = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(data);
+  const ferry = (args: string[]): string => runOk(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args]);
+  ferry(['user', 'add', 'bench', '--admin']);
+  return { data, ferry, token: ferry(['token', 'add', 'bench']).trim() };
+}
+
+/**
+ * Makes public repo `path` on `bench` and puts a copy of `source` (an hg repo, or for git a
+ * git dir) in its place: no push, so housekeeping has not seen it.
+ */
+function placeRepo(ferry: BenchData['ferry'], reposDir: string, path: string, kind: 'hg' | 'git', source: string): void {
+  ferry(['repo', 'create', path, ...(kind === 'git' ? ['--git'] : []), '--public']);
+  const dir = join(reposDir, ...path.split('/'));
+  rmSync(dir, { recursive: true });
+  if (kind === 'hg') runOk('hg', ['clone', '-q', '-U', source, dir], HG_ENV);
+  else runOk('git', ['clone', '-q', '--bare', source, dir]);
+}
+
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -143,42 +175,27 @@ async function main(): Promise<boolean> {
   }
   const bigHg = join(CORPUS, 'big-hg');
   const bigGit = join(CORPUS, 'big-git.git');
-  const hgEnv = { ...process.env, HGRCPATH: '', HGPLAIN: '1' };
-  const data = mkdtempSync(join(tmpdir(), 'ferry-bench-web-'));
-  temps.push(data);
-  const ferry = (args: string[]): string => runOk(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args]);
-  ferry(['user', 'add', 'bench', '--admin']);
-  const token = ferry(['token', 'add', 'bench']).trim();
-  ferry(['repo', 'create', 'bench/big', '--public']);
-  rmSync(join(data, 'repos', 'bench', 'big'), { recursive: true });
-  runOk('hg', ['clone', '-q', '-U', bigHg, join(data, 'repos', 'bench', 'big')], hgEnv);
+  const { data, ferry, token } = benchData('ferry-bench-web-');
+  placeRepo(ferry, join(data, 'repos'), 'bench/big', 'hg', bigHg);
   const withGit = existsSync(bigGit);
-  if (withGit) {
-    ferry(['repo', 'create', 'bench/big-git', '--git', '--public']);
-    rmSync(join(data, 'repos', 'bench', 'big-git'), { recursive: true });
-    runOk('git', ['clone', '-q', '--bare', bigGit, join(data, 'repos', 'bench', 'big-git')]);
-  }
+  if (withGit) placeRepo(ferry, join(data, 'repos'), 'bench/big-git', 'git', bigGit);
 
   const ferryPort = await freePort();
   const hgPort = await freePort();
   const server = startFerry(data, ferryPort);
   // hgweb serves its own copy: the push below must not change the corpus.
   const refHg = join(data, 'ref-big-hg');
-  runOk('hg', ['clone', '-q', '-U', bigHg, refHg], hgEnv);
-  const hgweb = spawn('hg', ['serve', '-R', refHg, '-a', '127.0.0.1', '-p', String(hgPort), '--config', 'web.maxchanges=50'], { env: hgEnv, stdio: 'ignore' });
+  runOk('hg', ['clone', '-q', '-U', bigHg, refHg], HG_ENV);
+  const hgweb = spawn('hg', ['serve', '-R', refHg, '-a', '127.0.0.1', '-p', String(hgPort), '--config', 'web.maxchanges=50'], { env: HG_ENV, stdio: 'ignore' });
   children.push(hgweb);
-  const ferryBase = `http://127.0.0.1:${ferryPort}`;
+  const ferryBase = server.base;
   const hgBase = `http://127.0.0.1:${hgPort}`;
-  await Promise.all([waitFor(`${ferryBase}/readyz`), waitFor(`${hgBase}/`)]);
-  const restart = async (): Promise<void> => {
-    await server.restart();
-    await waitFor(`${ferryBase}/readyz`);
-  };
+  await Promise.all([server.ready(), waitFor(`${hgBase}/`)]);
 
-  const merge = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(merge())', '-T', '{node}'], hgEnv).trim();
-  const plain = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(not merge(), 2)', '-T', '{node}\n'], hgEnv).trim().split('\n')[0] as string;
-  const count = runOk('hg', ['-R', bigHg, 'log', '-r', 'tip', '-T', '{rev}'], hgEnv).trim();
-  const hgVersion = /\(version ([^)]+)\)/.exec(runOk('hg', ['version'], hgEnv))?.[1] ?? '?';
+  const merge = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(merge())', '-T', '{node}'], HG_ENV).trim();
+  const plain = runOk('hg', ['-R', bigHg, 'log', '-r', 'last(not merge(), 2)', '-T', '{node}\n'], HG_ENV).trim().split('\n')[0] as string;
+  const count = runOk('hg', ['-R', bigHg, 'log', '-r', 'tip', '-T', '{rev}'], HG_ENV).trim();
+  const hgVersion = /\(version ([^)]+)\)/.exec(runOk('hg', ['version'], HG_ENV))?.[1] ?? '?';
   console.log(`big-hg: ${Number(count) + 1} changesets. sides: Ferry (its page caches, long-lived hg/git readers) vs hgweb from hg serve, Mercurial ${hgVersion} (no caches; recomputes each page)`);
   console.log(`cold = first request for the page since start (or since the push); warm = median (p90) of ${RUNS} requests after 3 more, the sides interleaved; ms`);
   console.log('page                         cold ferry / hgweb   ratio  <100ms   warm ferry       warm hgweb       ratio  <100ms');
@@ -203,13 +220,13 @@ async function main(): Promise<boolean> {
   // After a push: one new changeset on both sides (over HTTP to Ferry, as a client would; into
   // hgweb's copy directly, which hgweb notices on its next request), then its pages cold.
   const work = join(data, 'push-work');
-  runOk('hg', ['clone', '-q', bigHg, work], hgEnv);
+  runOk('hg', ['clone', '-q', bigHg, work], HG_ENV);
   writeFileSync(join(work, 'bench-push.txt'), `pushed ${Date.now()}\n`);
-  runOk('hg', ['-R', work, 'add', join(work, 'bench-push.txt')], hgEnv);
-  runOk('hg', ['-R', work, 'commit', '-q', '-m', 'bench push', '-u', 'bench <bench@ferry.invalid>'], hgEnv);
-  const pushed = runOk('hg', ['-R', work, 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
-  runOk('hg', ['-R', work, 'push', '-q', '-r', 'tip', `http://bench:${token}@127.0.0.1:${ferryPort}/bench/big`], hgEnv);
-  runOk('hg', ['-R', work, 'push', '-q', '-r', 'tip', refHg], hgEnv);
+  runOk('hg', ['-R', work, 'add', join(work, 'bench-push.txt')], HG_ENV);
+  runOk('hg', ['-R', work, 'commit', '-q', '-m', 'bench push', '-u', 'bench <bench@ferry.invalid>'], HG_ENV);
+  const pushed = runOk('hg', ['-R', work, 'log', '-r', 'tip', '-T', '{node}'], HG_ENV).trim();
+  runOk('hg', ['-R', work, 'push', '-q', '-r', 'tip', `http://bench:${token}@127.0.0.1:${ferryPort}/bench/big`], HG_ENV);
+  runOk('hg', ['-R', work, 'push', '-q', '-r', 'tip', refHg], HG_ENV);
   report('after a push: log', await timePair(`${ferryBase}/bench/big/-/log`, `${hgBase}/log`), true);
   report('after a push: new commit', await timePair(`${ferryBase}/bench/big/-/commit/${pushed}`, `${hgBase}/rev/${pushed}`), true);
   if (withGit) {
@@ -223,7 +240,7 @@ async function main(): Promise<boolean> {
     }
   }
   console.log(ok ? `log and commit pages render under ${TARGET_MS} ms` : `SLOWER than the ${TARGET_MS} ms target`);
-  const deep = await blameAndCompareRows(ferry, join(data, 'repos'), ferryBase, hgEnv, token, restart);
+  const deep = await blameAndCompareRows(ferry, join(data, 'repos'), ferryBase, token, () => server.restart());
   return ok && deep;
 }
 
@@ -275,30 +292,26 @@ function gitHistory(dir: string): void {
  * COMPARE_COMMITS commits, for hg (against hgweb's own annotate and log pages, same repo, same run)
  * and git. Kept apart from main's rows so their timing can change on its own.
  */
-async function blameAndCompareRows(ferry: (args: string[]) => string, reposDir: string, ferryBase: string, hgEnv: NodeJS.ProcessEnv, token: string, restart: () => Promise<void>): Promise<boolean> {
+async function blameAndCompareRows(ferry: (args: string[]) => string, reposDir: string, ferryBase: string, token: string, restart: () => Promise<void>): Promise<boolean> {
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-blame-'));
   temps.push(work);
   const hgDir = join(work, 'blame-hg');
   const gitDir = join(work, 'blame-git.git');
   console.log(`generating ${BLAME_CHANGESETS} changesets of a ${BLAME_LINES}-line file (hg and git) …`);
   // The Python that runs hg (it has the mercurial package), not whichever python3 is first on PATH.
-  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], hgEnv).trim() || 'python3';
-  runOk(python, ['-c', HG_HISTORY_SCRIPT, String(BLAME_LINES), String(BLAME_CHANGESETS), hgDir], hgEnv);
+  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], HG_ENV).trim() || 'python3';
+  runOk(python, ['-c', HG_HISTORY_SCRIPT, String(BLAME_LINES), String(BLAME_CHANGESETS), hgDir], HG_ENV);
   gitHistory(gitDir);
-  ferry(['repo', 'create', 'bench/blame', '--public']);
-  rmSync(join(reposDir, 'bench', 'blame'), { recursive: true });
-  runOk('hg', ['clone', '-q', '-U', hgDir, join(reposDir, 'bench', 'blame')], hgEnv);
-  ferry(['repo', 'create', 'bench/blame-git', '--git', '--public']);
-  rmSync(join(reposDir, 'bench', 'blame-git'), { recursive: true });
-  runOk('git', ['clone', '-q', '--bare', gitDir, join(reposDir, 'bench', 'blame-git')]);
+  placeRepo(ferry, reposDir, 'bench/blame', 'hg', hgDir);
+  placeRepo(ferry, reposDir, 'bench/blame-git', 'git', gitDir);
   const hgPort = await freePort();
-  const hgweb = spawn('hg', ['serve', '-R', hgDir, '-a', '127.0.0.1', '-p', String(hgPort)], { env: hgEnv, stdio: 'ignore' });
+  const hgweb = spawn('hg', ['serve', '-R', hgDir, '-a', '127.0.0.1', '-p', String(hgPort)], { env: HG_ENV, stdio: 'ignore' });
   children.push(hgweb);
   const hgBase = `http://127.0.0.1:${hgPort}`;
   await waitFor(`${hgBase}/`);
-  const blameOk = await blameRows(reposDir, ferryBase, hgBase, hgDir, gitDir, hgEnv, token, restart);
-  const tip = runOk('hg', ['-R', hgDir, 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
-  const base = runOk('hg', ['-R', hgDir, 'log', '-r', `tip~${COMPARE_COMMITS}`, '-T', '{node}'], hgEnv).trim();
+  const blameOk = await blameRows(reposDir, ferryBase, hgBase, hgDir, gitDir, token, restart);
+  const tip = runOk('hg', ['-R', hgDir, 'log', '-r', 'tip', '-T', '{node}'], HG_ENV).trim();
+  const base = runOk('hg', ['-R', hgDir, 'log', '-r', `tip~${COMPARE_COMMITS}`, '-T', '{node}'], HG_ENV).trim();
   const gitBase = runOk('git', ['--git-dir', gitDir, 'rev-parse', `main~${COMPARE_COMMITS}`]).trim();
   const rows: [string, string, string | undefined][] = [
     [`compare, ${COMPARE_COMMITS} commits`, `${ferryBase}/bench/blame/-/compare/${base}...${tip}`, `${hgBase}/log/${tip}?revcount=${COMPARE_COMMITS}`],
@@ -343,12 +356,12 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
  * a push, as in service; no process or memory cache of Ferry's left) and the first after a push that changed the file (not waiting for
  * housekeeping); warm is the median of RUNS interleaved requests. The target is Ferry's server time.
  */
-async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hgDir: string, gitDir: string, hgEnv: NodeJS.ProcessEnv, token: string, restart: () => Promise<void>): Promise<boolean> {
+async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hgDir: string, gitDir: string, token: string, restart: () => Promise<void>): Promise<boolean> {
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-blame-work-'));
   temps.push(work);
   const hgWork = join(work, 'hg');
   const gitWork = join(work, 'git');
-  runOk('hg', ['clone', '-q', hgDir, hgWork], hgEnv);
+  runOk('hg', ['clone', '-q', hgDir, hgWork], HG_ENV);
   runOk('git', ['clone', '-q', '-b', 'main', gitDir, gitWork]);
   const authed = ferryBase.replace('http://', `http://bench:${token}@`);
   let pushes = 0;
@@ -360,10 +373,10 @@ async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hg
   };
   const pushHg = (): string => {
     edit(join(hgWork, 'big.txt'));
-    runOk('hg', ['-R', hgWork, 'commit', '-q', '-m', `bench push ${pushes}`, '-u', 'bench <bench@ferry.invalid>'], hgEnv);
-    runOk('hg', ['-R', hgWork, 'push', '-q', `${authed}/bench/blame`], hgEnv);
-    runOk('hg', ['-R', hgWork, 'push', '-q', hgDir], hgEnv);
-    return runOk('hg', ['-R', hgWork, 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
+    runOk('hg', ['-R', hgWork, 'commit', '-q', '-m', `bench push ${pushes}`, '-u', 'bench <bench@ferry.invalid>'], HG_ENV);
+    runOk('hg', ['-R', hgWork, 'push', '-q', `${authed}/bench/blame`], HG_ENV);
+    runOk('hg', ['-R', hgWork, 'push', '-q', hgDir], HG_ENV);
+    return runOk('hg', ['-R', hgWork, 'log', '-r', 'tip', '-T', '{node}'], HG_ENV).trim();
   };
   const pushGit = (): string => {
     edit(join(gitWork, 'big.txt'));
@@ -418,8 +431,18 @@ async function blameRows(reposDir: string, ferryBase: string, hgBase: string, hg
   return ok;
 }
 
-/** Ferry's server on DATA at PORT, restartable on the same port (the old process waited for). */
-function startFerry(data: string, port: number): { restart: () => Promise<void> } {
+/** A `ferry serve` the bench started (BENCH_SERVER_NODE_ARGS: node options for it). */
+interface BenchServer {
+  /** `http://127.0.0.1:PORT`. */
+  readonly base: string;
+  /** Resolves once its /readyz answers (as a load balancer would wait); throws if it has not in about 20 s. */
+  ready(): Promise<void>;
+  /** Stops the process (SIGTERM), waits for it to exit, starts a new one on the same port, waits until it is ready. */
+  restart(): Promise<void>;
+}
+
+/** Ferry's server on DATA at PORT, restartable on the same port; not waited for (see `ready`). */
+function startFerry(data: string, port: number): BenchServer {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const start = (): ChildProcess => {
     const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], {
@@ -430,33 +453,29 @@ function startFerry(data: string, port: number): { restart: () => Promise<void> 
     return child;
   };
   let current = start();
+  const base = `http://127.0.0.1:${port}`;
+  const ready = (): Promise<void> => waitFor(`${base}/readyz`);
   return {
+    base,
+    ready,
     restart: async () => {
       const old = current;
       const exited = new Promise((r) => old.once('exit', r));
       old.kill('SIGTERM');
       await exited;
       current = start();
+      await ready();
     },
   };
 }
 
 /** `--only blame`: the blame and compare rows alone, on a fresh data dir. */
 async function blameMain(): Promise<boolean> {
-  const hgEnv = { ...process.env, HGRCPATH: '', HGPLAIN: '1' };
-  const data = mkdtempSync(join(tmpdir(), 'ferry-bench-web-'));
-  temps.push(data);
-  const ferry = (args: string[]): string => runOk(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args]);
-  ferry(['user', 'add', 'bench', '--admin']);
-  const token = ferry(['token', 'add', 'bench']).trim();
+  const { data, ferry, token } = benchData('ferry-bench-web-');
   const port = await freePort();
   const server = startFerry(data, port);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/readyz`);
-  return blameAndCompareRows(ferry, join(data, 'repos'), base, hgEnv, token, async () => {
-    await server.restart();
-    await waitFor(`${base}/readyz`);
-  });
+  await server.ready();
+  return blameAndCompareRows(ferry, join(data, 'repos'), server.base, token, () => server.restart());
 }
 
 const EXPRESS_TARGET_MS = 50;
@@ -482,7 +501,7 @@ with repo.wlock(), repo.lock():
 `;
 
 /** Makes (once, cached under `dir`) an express-sized hg repo and its git twin with the corpus generator. */
-function expressCorpus(dir: string, commits: number, tags: number, hgEnv: NodeJS.ProcessEnv): { hg: string; git: string } {
+function expressCorpus(dir: string, commits: number, tags: number): { hg: string; git: string } {
   const name = `express-${commits}-${tags}`;
   const hg = join(dir, name);
   const git = join(dir, `${name}.git`);
@@ -491,10 +510,10 @@ function expressCorpus(dir: string, commits: number, tags: number, hgEnv: NodeJS
   rmSync(hg, { recursive: true, force: true });
   rmSync(git, { recursive: true, force: true });
   const corpus = join(ROOT, '..', 'shared', 'corpus');
-  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], hgEnv).trim() || 'python3';
+  const python = runOk('hg', ['debuginstall', '-T', '{pythonexe}'], HG_ENV).trim() || 'python3';
   const preset = `dict(seed=33, commits=${commits}, initial=${Math.min(400, Math.max(20, Math.floor(commits / 25)))}, p_add=0.12, smin=512, smax=48 * 1024, fork=${Math.floor(commits / 5)}, blobs=[], refactor=0.005)`;
-  runOk(python, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(corpus)}); import gen_corpus as g; g.PRESETS[${JSON.stringify(name)}] = ${preset}; g.gen_hg(${JSON.stringify(name)}, ${JSON.stringify(dir)}, ${JSON.stringify(git)})`], hgEnv);
-  runOk(python, ['-c', HG_TAGS_SCRIPT, hg, String(tags)], hgEnv);
+  runOk(python, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(corpus)}); import gen_corpus as g; g.PRESETS[${JSON.stringify(name)}] = ${preset}; g.gen_hg(${JSON.stringify(name)}, ${JSON.stringify(dir)}, ${JSON.stringify(git)})`], HG_ENV);
+  runOk(python, ['-c', HG_TAGS_SCRIPT, hg, String(tags)], HG_ENV);
   const mains = runOk('git', ['--git-dir', git, 'rev-list', '--first-parent', '--reverse', 'main']).trim().split('\n');
   const step = Math.max(1, Math.floor(mains.length / (tags + 1)));
   const refs = mains.filter((_, i) => i > 0 && i % step === 0).slice(0, tags).map((id, i) => `create refs/tags/v9.${i}.0 ${id}\n`).join('');
@@ -510,49 +529,31 @@ function expressCorpus(dir: string, commits: number, tags: number, hgEnv: NodeJS
  * service) and warm (median of RUNS), Ferry's server time against the 50 ms warm target.
  */
 async function expressMain(): Promise<boolean> {
-  const hgEnv = { ...process.env, HGRCPATH: '', HGPLAIN: '1' };
   const commits = Number(process.env.BENCH_EXPRESS_COMMITS ?? 11000);
   const tagCount = Number(process.env.BENCH_EXPRESS_TAGS ?? 300);
-  const corpus = expressCorpus(process.env.FERRY_EXPRESS_CORPUS ?? '/tmp/ferry-corpus-express', commits, tagCount, hgEnv);
-  const data = mkdtempSync(join(tmpdir(), 'ferry-bench-express-'));
-  temps.push(data);
-  const ferry = (args: string[]): string => runOk(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, ...args]);
-  ferry(['user', 'add', 'bench', '--admin']);
-  const token = ferry(['token', 'add', 'bench']).trim();
-  ferry(['repo', 'create', 'bench/express', '--public']);
-  rmSync(join(data, 'repos', 'bench', 'express'), { recursive: true });
-  runOk('hg', ['clone', '-q', '-U', corpus.hg, join(data, 'repos', 'bench', 'express')], hgEnv);
-  ferry(['repo', 'create', 'bench/express-git', '--git', '--public']);
-  rmSync(join(data, 'repos', 'bench', 'express-git'), { recursive: true });
-  runOk('git', ['clone', '-q', '--bare', corpus.git, join(data, 'repos', 'bench', 'express-git')]);
-  const ferryPort = await freePort();
-  const start = (): ChildProcess => {
-    const server = spawn(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--data', data, 'serve'], {
-      env: { ...process.env, FERRY_HTTP_PORT: String(ferryPort), FERRY_SSH_PORT: '0', FERRY_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    children.push(server);
-    return server;
-  };
-  const base = `http://127.0.0.1:${ferryPort}`;
-  let server = start();
-  await waitFor(`${base}/readyz`);
+  const corpus = expressCorpus(process.env.FERRY_EXPRESS_CORPUS ?? '/tmp/ferry-corpus-express', commits, tagCount);
+  const { data, ferry, token } = benchData('ferry-bench-express-');
+  placeRepo(ferry, join(data, 'repos'), 'bench/express', 'hg', corpus.hg);
+  placeRepo(ferry, join(data, 'repos'), 'bench/express-git', 'git', corpus.git);
+  const server = startFerry(data, await freePort());
+  const base = server.base;
+  await server.ready();
   // One push each, so housekeeping does what it does in service (hg caches and the blame cache
   // of the pushed file; git's commit-graph with changed-path filters).
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-express-work-'));
   temps.push(work);
-  const file = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(branch(default), 2000)', '-T', '{files % "{file}\\n"}'], hgEnv)
+  const file = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(branch(default), 2000)', '-T', '{files % "{file}\\n"}'], HG_ENV)
     .split('\n')
     .filter((f) => f !== '' && f !== '.hgtags' && !f.startsWith('assets/'))
     .reduce((counts, f) => counts.set(f, (counts.get(f) ?? 0) + 1), new Map<string, number>());
-  const inTip = new Set(runOk('hg', ['-R', corpus.hg, 'files', '-r', 'max(branch(default))', '-T', '{path}\n'], hgEnv).split('\n'));
+  const inTip = new Set(runOk('hg', ['-R', corpus.hg, 'files', '-r', 'max(branch(default))', '-T', '{path}\n'], HG_ENV).split('\n'));
   const busiest = [...file].filter(([f]) => inTip.has(f)).sort((a, b) => b[1] - a[1])[0]?.[0] ?? '.hgtags';
   const authed = base.replace('http://', `http://bench:${token}@`);
-  const defaultHead = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'max(branch(default))', '-T', '{node}'], hgEnv).trim();
-  runOk('hg', ['clone', '-q', '-r', defaultHead, corpus.hg, join(work, 'hg')], hgEnv);
+  const defaultHead = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'max(branch(default))', '-T', '{node}'], HG_ENV).trim();
+  runOk('hg', ['clone', '-q', '-r', defaultHead, corpus.hg, join(work, 'hg')], HG_ENV);
   writeFileSync(join(work, 'hg', busiest), `${readFileSync(join(work, 'hg', busiest), 'utf8')}# bench push\n`);
-  runOk('hg', ['-R', join(work, 'hg'), 'commit', '-q', '-m', 'bench push', '-u', 'bench <bench@ferry.invalid>'], hgEnv);
-  runOk('hg', ['-R', join(work, 'hg'), 'push', '-q', `${authed}/bench/express`], hgEnv);
+  runOk('hg', ['-R', join(work, 'hg'), 'commit', '-q', '-m', 'bench push', '-u', 'bench <bench@ferry.invalid>'], HG_ENV);
+  runOk('hg', ['-R', join(work, 'hg'), 'push', '-q', `${authed}/bench/express`], HG_ENV);
   runOk('git', ['clone', '-q', '-b', 'main', corpus.git, join(work, 'git')]);
   writeFileSync(join(work, 'git', busiest), `${readFileSync(join(work, 'git', busiest), 'utf8')}# bench push\n`);
   runOk('git', ['-C', join(work, 'git'), '-c', 'user.name=bench', '-c', 'user.email=bench@ferry.invalid', 'commit', '-q', '-am', 'bench push']);
@@ -561,15 +562,12 @@ async function expressMain(): Promise<boolean> {
   await waitForPath(join(data, 'repos', 'bench', 'express', '.hg', 'fastannotate', 'ferry-master'), "hg's blame cache");
   await waitForPath(join(data, 'repos', 'bench', 'express-git', 'objects', 'info', 'commit-graphs'), "git's commit-graph");
   // Cold means the first request after a start: restart, so no page is in Ferry's memory.
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  server = start();
-  await waitFor(`${base}/readyz`);
-  const hgIds = runOk('hg', ['-R', join(work, 'hg'), 'log', '-r', 'tip', '-T', '{node}'], hgEnv).trim();
-  const hgMerge = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(merge())', '-T', '{node}'], hgEnv).trim();
+  await server.restart();
+  const hgIds = runOk('hg', ['-R', join(work, 'hg'), 'log', '-r', 'tip', '-T', '{node}'], HG_ENV).trim();
+  const hgMerge = runOk('hg', ['-R', corpus.hg, 'log', '-r', 'last(merge())', '-T', '{node}'], HG_ENV).trim();
   const gitHead = runOk('git', ['-C', join(work, 'git'), 'rev-parse', 'HEAD']).trim();
   const gitMerge = runOk('git', ['--git-dir', corpus.git, 'rev-list', '-1', '--merges', 'main']).trim();
-  const hgTags = runOk('hg', ['-R', corpus.hg, 'tags', '-q'], hgEnv).split('\n').filter((t) => t.startsWith('v9.'));
+  const hgTags = runOk('hg', ['-R', corpus.hg, 'tags', '-q'], HG_ENV).split('\n').filter((t) => t.startsWith('v9.'));
   const gitTags = runOk('git', ['--git-dir', corpus.git, 'tag', '-l', 'v9.*', '--sort=-creatordate']).split('\n').filter(Boolean);
   const pages = (repo: string, ref: string, head: string, merge: string, tags: string[]): [string, string][] => [
     ['home', `/${repo}`],

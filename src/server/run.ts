@@ -83,7 +83,10 @@ export async function startServers(app: App): Promise<RunningServer> {
   );
   let sshPort = app.config.ssh.port;
   const readiness = new Readiness({ pingDatabase: () => app.stores.repos.byId(0), reposDir: app.config.reposDir });
-  readiness.watchStartup(Promise.race([chgStarted, sleep(CHG_START_WAIT_MS, undefined, { ref: false })]), 'the chg server hg pages fork from is starting');
+  // One wait for the chg server, at most CHG_START_WAIT_MS: /readyz's `startup` check and "ready"
+  // both end with it. Its timer is not ref'd, so it never holds the process (a SIGTERM at start).
+  const chgWait = Promise.race([chgStarted, sleep(CHG_START_WAIT_MS, undefined, { ref: false })]);
+  readiness.watchStartup(chgWait, 'the chg server hg pages fork from is starting');
   const http = createHttpServer(instrumentRoutes(httpRoutes(app, () => sshPort, readiness)), app.log, httpTimeoutsOf(app.config));
   countResponses(http, app.metrics);
   const listener = await listenHttp(app, http).catch(async (err: unknown) => {
@@ -117,7 +120,7 @@ export async function startServers(app: App): Promise<RunningServer> {
   hookWorker.start();
   // Ready once the chg server is up too (its start overlapped the rest): the first hg page after
   // a start then forks a loaded Mercurial. A chg that does not start in time only costs that page.
-  await Promise.race([chgStarted, sleep(CHG_START_WAIT_MS, undefined, { ref: false })]);
+  await chgWait;
   return {
     httpPort,
     sshPort: ssh.port,

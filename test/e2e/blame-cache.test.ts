@@ -8,24 +8,12 @@
  * revision made by two changesets).
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { addUser, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { describe, it } from 'node:test';
+import { blameFixture, HG_ANNOTATE_NODES, porcelainAttribution } from './blame-fixture.js';
+import { runOk, tempDir } from './harness.js';
 import { EVOLVE } from './hg-steps.js';
-
-/** The commit each line of a blame page names (a group's first row carries the link; the rest follow it). */
-function pageAttribution(page: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const m of page.matchAll(/<tr id="L\d+"[^>]*>(.*?)<\/tr>/gs)) {
-    const link = /\/-\/commit\/([0-9a-f]{40,64})/.exec(m[1] ?? '');
-    if (link) current = link[1] as string;
-    out.push(current);
-  }
-  return out;
-}
 
 /** A file of `n` numbered lines, with `changes` (line index → text) applied. */
 function lines(n: number, changes: Record<number, string>): string {
@@ -33,37 +21,18 @@ function lines(n: number, changes: Record<number, string>): string {
 }
 
 describe('blame through caches: the same attribution as hg annotate and git blame', () => {
-  let server: FerryServer;
-  let alice: Client;
-
-  before(async () => {
-    server = await startFerry();
-    alice = await addUser(server, 'alice');
-    await server.cliOk(['repo', 'create', 'team/blame-hg', '--public']);
-    await server.cliOk(['repo', 'set', 'team/blame-hg', '--non-publishing']);
-    await server.cliOk(['repo', 'create', 'team/blame-git', '--git', '--public']);
-    await server.cliOk(['grant', 'alice', 'team/', 'write']);
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
-
-  async function page(repo: string, ref: string, file: string): Promise<string[]> {
-    const r = await fetch(`${server.baseUrl}/${repo}/-/blame/${ref}/${file}`);
-    assert.equal(r.status, 200, `blame of ${file} at ${ref} in ${repo}`);
-    return pageAttribution(await r.text());
-  }
+  const fx = blameFixture({ hg: ['team/blame-hg'], git: ['team/blame-git'] });
 
   it('hg: blame equals hg annotate after pushes, an amend with evolve, on another branch and across a graft', async () => {
+    const { alice } = fx;
     const work = join(tempDir('ferry-blame-hg-'), 'w');
     const hg = (args: string[]) => runOk('hg', [...EVOLVE, '--cwd', work, ...args], { env: alice.env });
     const node = async (rev: string) => (await hg(['log', '-r', rev, '-T', '{node}'])).stdout.trim();
-    const annotate = async (rev: string, file: string) => (await hg(['annotate', '-r', rev, '-T', "{lines % '{node}\\n'}", file])).stdout.trim().split('\n');
+    const annotate = async (rev: string, file: string) => (await hg(['annotate', '-r', rev, '-T', HG_ANNOTATE_NODES, file])).stdout.trim().split('\n');
     const url = alice.sshUrl('team/blame-hg');
     const check = async (rev: string, file: string, what: string) => {
       const id = await node(rev);
-      assert.deepEqual(await page('team/blame-hg', id, file), await annotate(id, file), `${what}: Ferry's blame of ${file} at ${rev} is hg annotate's`);
+      assert.deepEqual(await fx.page('team/blame-hg', id, file), await annotate(id, file), `${what}: Ferry's blame of ${file} at ${rev} is hg annotate's`);
     };
     await alice.hg(['init', work]);
     const changes: Record<number, string> = {};
@@ -89,9 +58,7 @@ describe('blame through caches: the same attribution as hg annotate and git blam
     await check('desc("change 5")', 'f.txt', 'an old changeset');
 
     // Housekeeping warms the cache for the pushed files in the background; its linelog appears.
-    const dir = join(server.dataDir, 'repos', 'team', 'blame-hg', '.hg', 'fastannotate', 'default', 'f.txt.l');
-    for (let i = 0; i < 100 && !existsSync(dir); i++) await sleep(100);
-    assert.ok(existsSync(dir), 'the fastannotate linelog of f.txt exists after the push');
+    await fx.waitFor(join(fx.server.dataDir, 'repos', 'team', 'blame-hg', '.hg', 'fastannotate', 'default', 'f.txt.l'), 'the fastannotate linelog of f.txt exists after the push');
 
     changes[20] = 'second push';
     writeFileSync(join(work, 'f.txt'), lines(41, { ...changes, 3: 'fixed on stable', 40: 'after the graft' }));
@@ -116,12 +83,13 @@ describe('blame through caches: the same attribution as hg annotate and git blam
   });
 
   it('git: blame equals git blame after pushes, with the commit-graph written by housekeeping', async () => {
+    const { alice } = fx;
     const work = join(tempDir('ferry-blame-git-'), 'w');
     const git = (args: string[]) => runOk('git', ['-C', work, ...args], { env: alice.env });
-    const blame = async (rev: string, file: string) => (await git(['blame', '--porcelain', rev, '--', file])).stdout.split('\n').filter((l) => /^[0-9a-f]{40} \d+ \d+/.test(l)).map((l) => l.slice(0, 40));
+    const blame = async (rev: string, file: string) => porcelainAttribution((await git(['blame', '--porcelain', rev, '--', file])).stdout);
     const check = async (rev: string, file: string, what: string) => {
       const id = (await git(['rev-parse', rev])).stdout.trim();
-      assert.deepEqual(await page('team/blame-git', id, file), await blame(id, file), `${what}: Ferry's blame of ${file} at ${rev} is git blame's`);
+      assert.deepEqual(await fx.page('team/blame-git', id, file), await blame(id, file), `${what}: Ferry's blame of ${file} at ${rev} is git blame's`);
     };
     await alice.git(['init', '-q', '-b', 'main', work]);
     const changes: Record<number, string> = {};
@@ -133,10 +101,8 @@ describe('blame through caches: the same attribution as hg annotate and git blam
     }
     await git(['push', '-q', alice.sshUrl('team/blame-git'), 'main']);
     await check('main', 'f.txt', 'after the first push');
-    const graphs = join(server.dataDir, 'repos', 'team', 'blame-git', 'objects', 'info', 'commit-graphs');
     // Housekeeping runs one job at a time for the whole server: the hg test's warm-ups may be ahead of it.
-    for (let i = 0; i < 600 && !existsSync(graphs); i++) await sleep(100);
-    assert.ok(existsSync(graphs), 'housekeeping wrote a commit-graph layer after the push');
+    await fx.waitFor(join(fx.server.dataDir, 'repos', 'team', 'blame-git', 'objects', 'info', 'commit-graphs'), 'housekeeping wrote a commit-graph layer after the push');
     changes[5] = 'second push';
     writeFileSync(join(work, 'f.txt'), lines(40, changes));
     await git(['commit', '-q', '-am', 'second push']);

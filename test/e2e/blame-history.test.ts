@@ -10,22 +10,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { addUser, run, runOk, startFerry, tempDir, type Client, type FerryServer } from './harness.js';
+import { describe, it } from 'node:test';
+import { blameFixture, HG_ANNOTATE_NODES, porcelainAttribution } from './blame-fixture.js';
+import { run, runOk, tempDir } from './harness.js';
 import { EVOLVE } from './hg-steps.js';
-
-/** The commit each line of a blame page names (a group's first row carries the link; the rest follow it). */
-function pageAttribution(page: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const m of page.matchAll(/<tr id="L\d+"[^>]*>(.*?)<\/tr>/gs)) {
-    const link = /\/-\/commit\/([0-9a-f]{40,64})/.exec(m[1] ?? '');
-    if (link) current = link[1] as string;
-    out.push(current);
-  }
-  return out;
-}
 
 const put = (dir: string, file: string, lines: string[]) => writeFileSync(join(dir, file), lines.join('\n') + '\n');
 const fn = (name: string) => [`int ${name}(void)`, '{', `    return ${name.length};`, '}', ''];
@@ -102,49 +90,10 @@ async function makeHistory(dir: string, s: Steps): Promise<void> {
 }
 
 describe('hg blame pages over a history with edits, moves, a topic, a named branch, a merge and a rename: hg annotate, line by line', () => {
-  let server: FerryServer;
-  let alice: Client;
-
-  before(async () => {
-    server = await startFerry();
-    alice = await addUser(server, 'alice');
-    await server.cliOk(['repo', 'create', 'team/bh-hg', '--public']);
-    await server.cliOk(['repo', 'set', 'team/bh-hg', '--non-publishing']);
-    await server.cliOk(['repo', 'create', 'team/bh-git', '--git', '--public']);
-    await server.cliOk(['grant', 'alice', 'team/', 'write']);
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
-
-  async function page(repo: string, id: string, file: string): Promise<string[]> {
-    const r = await fetch(`${server.baseUrl}/${repo}/-/blame/${id}/${file}`);
-    assert.equal(r.status, 200, `blame of ${file} at ${id} in ${repo}`);
-    return pageAttribution(await r.text());
-  }
-
-  /** Each `ID FILE` page against the attribution expected of it. */
-  async function compareAll(repo: string, expected: Map<string, string[]>, when: string): Promise<void> {
-    for (const [key, lines] of expected) {
-      const [id, file] = key.split(' ') as [string, string];
-      assert.deepEqual(await page(repo, id, file), lines, `${when}: blame of ${file} at ${id}`);
-    }
-  }
-
-  /** A new server process on the same data dir: nothing in memory, what is on disk kept. */
-  async function restart(): Promise<void> {
-    await server.stop();
-    server = await startFerry({ dataDir: server.dataDir });
-  }
-
-  async function waitFor(path: string, what: string): Promise<void> {
-    // Housekeeping runs one job at a time for the whole server.
-    for (let i = 0; i < 600 && !existsSync(path); i++) await sleep(100);
-    assert.ok(existsSync(path), what);
-  }
+  const fx = blameFixture({ hg: ['team/bh-hg'] });
 
   it('hg: every changeset and file, as hg annotate', async () => {
+    const { alice } = fx;
     const work = join(tempDir('ferry-bh-hg-'), 'w');
     const hg = (args: string[]) => runOk('hg', [...EVOLVE, '--cwd', work, ...args], { env: alice.env });
     await alice.hg(['init', work]);
@@ -171,62 +120,22 @@ describe('hg blame pages over a history with edits, moves, a topic, a named bran
     const expected = new Map<string, string[]>();
     for (const id of (await hg(['log', '-r', 'all()', '-T', '{node}\\n'])).stdout.trim().split('\n')) {
       for (const file of (await hg(['files', '-r', id])).stdout.trim().split('\n')) {
-        expected.set(`${id} ${file}`, (await hg(['annotate', '-r', id, '-T', "{lines % '{node}\\n'}", file])).stdout.trim().split('\n'));
+        expected.set(`${id} ${file}`, (await hg(['annotate', '-r', id, '-T', HG_ANNOTATE_NODES, file])).stdout.trim().split('\n'));
       }
     }
-    await compareAll('team/bh-hg', expected, 'right after the push');
-    await waitFor(join(server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'fastannotate', 'ferry-master'), 'housekeeping warmed the linelogs');
-    assert.ok(existsSync(join(server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'ferry-blame')), 'the blames are stored on disk');
-    await restart();
-    await compareAll('team/bh-hg', expected, 'after housekeeping and a restart (from the store on disk)');
+    await fx.compareAll('team/bh-hg', expected, 'right after the push');
+    await fx.waitFor(join(fx.server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'fastannotate', 'ferry-master'), 'housekeeping warmed the linelogs');
+    assert.ok(existsSync(join(fx.server.dataDir, 'repos', 'team', 'bh-hg', '.hg', 'ferry-blame')), 'the blames are stored on disk');
+    await fx.restart();
+    await fx.compareAll('team/bh-hg', expected, 'after housekeeping and a restart (from the store on disk)');
   });
-
 });
 
 describe('git blame pages over a history with edits, moves, a side branch, a merge and a rename: git blame, line by line', () => {
-  let server: FerryServer;
-  let alice: Client;
-
-  before(async () => {
-    server = await startFerry();
-    alice = await addUser(server, 'alice');
-    await server.cliOk(['repo', 'create', 'team/bh-hg', '--public']);
-    await server.cliOk(['repo', 'set', 'team/bh-hg', '--non-publishing']);
-    await server.cliOk(['repo', 'create', 'team/bh-git', '--git', '--public']);
-    await server.cliOk(['grant', 'alice', 'team/', 'write']);
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
-
-  async function page(repo: string, id: string, file: string): Promise<string[]> {
-    const r = await fetch(`${server.baseUrl}/${repo}/-/blame/${id}/${file}`);
-    assert.equal(r.status, 200, `blame of ${file} at ${id} in ${repo}`);
-    return pageAttribution(await r.text());
-  }
-
-  /** Each `ID FILE` page against the attribution expected of it. */
-  async function compareAll(repo: string, expected: Map<string, string[]>, when: string): Promise<void> {
-    for (const [key, lines] of expected) {
-      const [id, file] = key.split(' ') as [string, string];
-      assert.deepEqual(await page(repo, id, file), lines, `${when}: blame of ${file} at ${id}`);
-    }
-  }
-
-  /** A new server process on the same data dir: nothing in memory, what is on disk kept. */
-  async function restart(): Promise<void> {
-    await server.stop();
-    server = await startFerry({ dataDir: server.dataDir });
-  }
-
-  async function waitFor(path: string, what: string): Promise<void> {
-    // Housekeeping runs one job at a time for the whole server.
-    for (let i = 0; i < 600 && !existsSync(path); i++) await sleep(100);
-    assert.ok(existsSync(path), what);
-  }
+  const fx = blameFixture({ git: ['team/bh-git'] });
 
   it('git: every commit and file, as git blame', async () => {
+    const { alice } = fx;
     const work = join(tempDir('ferry-bh-git-'), 'w');
     const git = (args: string[]) => runOk('git', ['-C', work, ...args], { env: alice.env });
     await alice.git(['init', '-q', '-b', 'main', work]);
@@ -248,18 +157,17 @@ describe('git blame pages over a history with edits, moves, a side branch, a mer
     const expected = new Map<string, string[]>();
     for (const id of (await git(['rev-list', '--all'])).stdout.trim().split('\n')) {
       for (const file of (await git(['ls-tree', '--name-only', id])).stdout.trim().split('\n')) {
-        const porcelain = (await git(['blame', '--porcelain', id, '--', file])).stdout;
-        expected.set(`${id} ${file}`, porcelain.split('\n').filter((l) => /^[0-9a-f]{40} \d+ \d+/.test(l)).map((l) => l.slice(0, 40)));
+        expected.set(`${id} ${file}`, porcelainAttribution((await git(['blame', '--porcelain', id, '--', file])).stdout));
       }
     }
     // Newest first: most blames are derived from an older stored one or blamed in full.
-    await compareAll('team/bh-git', expected, 'right after the push');
-    await waitFor(join(server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame', 'warmed'), 'housekeeping warmed the blame store');
-    await restart();
-    await compareAll('team/bh-git', expected, 'after housekeeping and a restart (from the store on disk)');
+    await fx.compareAll('team/bh-git', expected, 'right after the push');
+    await fx.waitFor(join(fx.server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame', 'warmed'), 'housekeeping warmed the blame store');
+    await fx.restart();
+    await fx.compareAll('team/bh-git', expected, 'after housekeeping and a restart (from the store on disk)');
     // The store emptied (it may be deleted at any time): oldest first, each derived from the one before.
-    rmSync(join(server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame'), { recursive: true });
-    await restart();
-    await compareAll('team/bh-git', new Map([...expected].reverse()), 'with the store deleted, oldest first');
+    rmSync(join(fx.server.dataDir, 'repos', 'team', 'bh-git', 'ferry-blame'), { recursive: true });
+    await fx.restart();
+    await fx.compareAll('team/bh-git', new Map([...expected].reverse()), 'with the store deleted, oldest first');
   });
 });
