@@ -444,12 +444,18 @@ static size_t head_key(const uint8_t *buf, size_t n, uint8_t *key, size_t key_ca
   *why = 0;
   if (n < 4 || n > MAX_HEAD || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) return 0;
   size_t end = n - 4;
-  /* No blank line before the last (pipelined heads are JS's), no bare LF (node's parser refuses it). */
+  /*
+   * scan_key takes every line end as CRLF and every field line as non-empty, so a blank line
+   * before the last (pipelined heads are JS's) or a bare LF (node's parser refuses it) is a miss
+   * there already; the bytes are walked again only to say which miss it was.
+   */
+  size_t key_len = scan_key(buf, end, key, key_cap);
+  if (key_len) return key_len;
   for (size_t i = 0; i + 4 <= end; i++) {
     if ((buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') || (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))) return 0;
   }
   *why = 1;
-  return scan_key(buf, end, key, key_cap);
+  return 0;
 }
 
 static hot_entry *lookup(napi_env env, const uint8_t *buf, size_t n, double now) {
