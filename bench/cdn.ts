@@ -223,7 +223,7 @@ function medianOf(runs: readonly WrkResult[]): WrkResult {
  * `rounds` runs of each side, alternating which goes first (a slow spell of the machine must not
  * land on one side only).
  */
-function alternate(rounds: number, nginx: () => WrkResult, ferry: () => WrkResult): { n: WrkResult; c: WrkResult } {
+function alternate(rounds: number, nginx: () => WrkResult, ferry: () => WrkResult): { n: WrkResult; c: WrkResult; rounds: { n: WrkResult; c: WrkResult }[] } {
   const nginxRuns: WrkResult[] = [];
   const ferryRuns: WrkResult[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -235,7 +235,7 @@ function alternate(rounds: number, nginx: () => WrkResult, ferry: () => WrkResul
       nginxRuns.push(nginx());
     }
   }
-  return { n: medianOf(nginxRuns), c: medianOf(ferryRuns) };
+  return { n: medianOf(nginxRuns), c: medianOf(ferryRuns), rounds: nginxRuns.map((n, i) => ({ n, c: ferryRuns[i] as WrkResult })) };
 }
 
 /** "" when no request failed, else the failures and their share: a failed request is not a fast one. */
@@ -455,7 +455,7 @@ async function runMix(label: string, ferryBase: string, ferryPaths: readonly str
   // then the same mix for a few seconds each (Ferry's workers each hold their own compressed forms).
   wrkWarm(`${nginxBase}/`, false, 4, nginxScript);
   wrkWarm(`${ferryBase}/`, false, 4, ferryScript);
-  const { n, c } = alternate(
+  const { n, c, rounds } = alternate(
     Number(opts.rounds),
     () => withCpu(servers.nginx, () => wrk(`${nginxBase}/`, false, nginxScript)),
     () => withCpu(servers.ferry, () => wrk(`${ferryBase}/`, false, ferryScript)),
@@ -467,6 +467,8 @@ async function runMix(label: string, ferryBase: string, ferryPaths: readonly str
       `server CPU per request nginx ${n.cpuUs.toFixed(1)} µs, ferry ${c.cpuUs.toFixed(1)} µs (${(c.cpuUs / n.cpuUs).toFixed(2)}x); ` +
         `wrk's own CPU per request against nginx ${n.wrkCpuUs.toFixed(1)} µs, against ferry ${c.wrkCpuUs.toFixed(1)} µs`,
   );
+  // Each round too: the medians above hide how far the runs of one side spread.
+  console.log(`  rounds (ferry/nginx req/s, p99, server CPU per request): ${rounds.map((r) => `${(r.c.rps / r.n.rps).toFixed(2)}x ${(r.c.p99ms / r.n.p99ms).toFixed(2)}x ${(r.c.cpuUs / r.n.cpuUs).toFixed(2)}x`).join('; ')}`);
 }
 
 /** The realistic mix over every file of the corpus. */
