@@ -600,11 +600,20 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
   const sample = () => processes().map((pid) => ({ pid, rss: rssMb(pid), fds: readdirSync(`/proc/${pid}/fd`).length, memfds: memfds(pid) }));
   // Every sample is taken in the same state: under the mix, a push just made (dropping the repo's
   // reused answers) and the mix run for the same few seconds after it, so what the answers hold
-  // at that moment (memfds of large bodies, buffers) is alike at the start, midway and the end.
+  // at that moment (memfds of large bodies, buffers) is alike at every sample.
+  // What each worker says of its memory (/metrics, reported at least every 10 s): V8's heap in use
+  // and what its caches hold, by worker number, in MB.
+  const workerMemory = async () => {
+    const text = await (await fetch(`${origin}/metrics`)).text();
+    const of = (kind: string) => [...text.matchAll(new RegExp(`^ferry_cdn_worker_memory_bytes\\{worker="(\\d+)",kind="${kind}"\\} (\\d+)`, 'gm'))].map((m) => `${m[1]}: ${(Number(m[2]) / 2 ** 20).toFixed(0)}`);
+    return { heap: of('heap_used'), held: of('held') };
+  };
+  const reported: { heap: string[]; held: string[] }[] = [];
   const settled = async () => {
     push();
     sh('wrk', ['-t2', `-c${opts.connections}`, '-d5s', '-s', script, `${origin}/`]);
-    await sleep(1_000);
+    await sleep(1_500);
+    reported.push(await workerMemory());
     return sample();
   };
   // Warm up: every file served, a few pushes, so the start is measured in the steady state.
@@ -613,8 +622,11 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
   const start = await settled();
   const seconds = Math.round(Number(opts['soak-minutes']) * 60);
   const samples: { label: string; at: ReturnType<typeof sample> }[] = [{ label: 'start', at: start }];
-  for (const half of [1, 2]) {
-    const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${Math.round(seconds / 2)}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
+  // A sample after each fifth of the time: growth that stops after the first (caches filling up to
+  // the memory budget) is told apart from growth per push, which would go on to the end.
+  const parts = 5;
+  for (let part = 1; part <= parts; part++) {
+    const load = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${Math.round(seconds / parts)}s`, '-s', script, `${origin}/`], { stdio: 'ignore' });
     children.push(load);
     const done = new Promise<void>((resolve) => load.once('exit', () => resolve()));
     let running = true;
@@ -623,7 +635,7 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
       push();
       await Promise.race([sleep(SOAK_PUSH_EVERY_MS), done]);
     }
-    samples.push({ label: half === 1 ? 'midway' : 'end', at: await settled() });
+    samples.push({ label: part === parts ? 'end' : `${Math.round((part * seconds) / parts / 60)} min`, at: await settled() });
   }
   console.log(`\nsoak: ${seconds} s of the realistic mix, ${pushes} pushes (every ${SOAK_PUSH_EVERY_MS / 1000} s, a tag every tenth); each sample after a push and 5 s of the mix`);
   for (const [i, s] of start.entries()) {
@@ -633,6 +645,13 @@ async function soakCase(ferryUrl: (path: string) => string, files: readonly stri
     });
     console.log(`  ${i === 0 ? 'primary ' : `worker ${i}`}  ${row.join('  ->  ')}`);
   }
+  // The same as one line per process of RSS only, the figure that would show a leak.
+  for (const [i, s] of start.entries()) {
+    const rss = samples.map(({ at }) => at.find((p) => p.pid === s.pid)?.rss.toFixed(0) ?? '-');
+    console.log(`  RSS MB ${i === 0 ? 'primary ' : `worker ${i}`}  ${rss.join(' ')}`);
+  }
+  console.log(`  workers' V8 heap in use, MB (worker: MB), at each sample: ${reported.map((r) => r.heap.join(', ')).join('  ->  ')}`);
+  console.log(`  workers' caches hold, MB (each within ${(opts.memory)} / workers): ${reported.map((r) => r.held.join(', ')).join('  ->  ')}`);
 }
 
 /** Resident memory of a process, in MB (from /proc). */

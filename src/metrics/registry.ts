@@ -20,6 +20,14 @@ export interface CdnCounts {
   readonly misses: number;
 }
 
+/** A worker's memory, in bytes: process.memoryUsage()'s rss, heapUsed, external (arrayBuffers within it), and what its CDN caches hold. */
+export interface WorkerMemory {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly held: number;
+}
+
 /** Seconds: from a quick /healthz to a long clone. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -35,6 +43,7 @@ export class Metrics {
   private readonly webhookDeliveries: Counter<'event' | 'result'>;
   private readonly started = Date.now();
   private cdnSources: (() => CdnCounts)[] = [];
+  private workerMemory: () => readonly WorkerMemory[] = () => [];
 
   constructor() {
     const { Counter, Gauge, Histogram, Registry } = promClient();
@@ -68,6 +77,23 @@ export class Metrics {
         this.reset();
         this.inc({ result: 'hit' }, total.hits);
         this.inc({ result: 'miss' }, total.misses);
+      },
+    });
+    const memory = () => this.workerMemory();
+    new Gauge({
+      name: 'ferry_cdn_worker_memory_bytes',
+      help: 'Memory of each CDN worker as it last reported (every 10 s at most): rss, heap_used (V8 heap), external (buffers outside the heap) and held (file contents, file lists and reused answers its caches hold, within its share of [cdn] memory).',
+      labelNames: ['worker', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [i, m] of memory().entries()) {
+          const worker = String(i + 1);
+          this.set({ worker, kind: 'rss' }, m.rss);
+          this.set({ worker, kind: 'heap_used' }, m.heapUsed);
+          this.set({ worker, kind: 'external' }, m.external);
+          this.set({ worker, kind: 'held' }, m.held);
+        }
       },
     });
     const started = this.started;
@@ -131,6 +157,11 @@ export class Metrics {
   /** Adds a source of CDN hit/miss totals (the primary's own cache, the workers' last reports). */
   countCdnFrom(source: () => CdnCounts): void {
     this.cdnSources = [...this.cdnSources, source];
+  }
+
+  /** Sets where the CDN workers' memory comes from (the worker pool's last reports). */
+  workerMemoryFrom(source: () => readonly WorkerMemory[]): void {
+    this.workerMemory = source;
   }
 
   /** The Prometheus text exposition (format 0.0.4). */

@@ -125,13 +125,13 @@ describe('health for operators: /healthz, /readyz, request ids in JSON logs, /me
     for (const raw of server.output().split('\n').filter((l) => l.startsWith('{'))) assert.ok((raw.match(/"reqId"/g) ?? []).length <= 1, raw);
   });
 
-  it('/metrics: request durations as histograms by route kind, bytes, SSH, CDN hits and misses from the workers', async () => {
+  it('/metrics: request durations as histograms by route kind, bytes, SSH, CDN hits and misses and memory from the workers', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await curl(`${server.baseUrl}/cdn/ops/site@main/index.js`)).status, 200);
     let text = '';
     const deadline = Date.now() + 10_000;
     for (;;) {
       text = (await curl(`${server.baseUrl}/metrics`)).body;
-      if ((sample(text, 'ferry_cdn_requests_total{result="hit"}') ?? 0) >= 1 || Date.now() > deadline) break;
+      if (((sample(text, 'ferry_cdn_requests_total{result="hit"}') ?? 0) >= 1 && (sample(text, 'ferry_cdn_worker_memory_bytes{worker="1",kind="held"}') ?? 0) > 0) || Date.now() > deadline) break;
       await sleep(250);
     }
     assert.match(text, /^# TYPE ferry_http_request_duration_seconds histogram$/m);
@@ -145,6 +145,14 @@ describe('health for operators: /healthz, /readyz, request ids in JSON logs, /me
     assert.ok((sample(text, 'ferry_cdn_requests_total{result="hit"}') ?? 0) >= 1, text);
     assert.ok((sample(text, 'ferry_cdn_requests_total{result="miss"}') ?? 0) >= 1, text);
     assert.equal(sample(text, 'ferry_mirror_sync_failures_total'), 0);
+    // Each worker's memory: its RSS is more than its V8 heap in use, and some worker holds the file served.
+    const workers = [...text.matchAll(/^ferry_cdn_worker_memory_bytes\{worker="(\d+)",kind="rss"\} (\d+)/gm)];
+    assert.ok(workers.length >= 1, text);
+    for (const [, worker, rss] of workers) {
+      assert.ok(Number(rss) > (sample(text, `ferry_cdn_worker_memory_bytes{worker="${worker}",kind="heap_used"}`) ?? Infinity), text);
+      assert.ok((sample(text, `ferry_cdn_worker_memory_bytes{worker="${worker}",kind="external"}`) ?? 0) > 0, text);
+    }
+    assert.ok(workers.some(([, worker]) => (sample(text, `ferry_cdn_worker_memory_bytes{worker="${worker}",kind="held"}`) ?? 0) > 0), text);
     assert.match(text, /^# TYPE ferry_webhook_deliveries_total counter$/m);
   });
 });

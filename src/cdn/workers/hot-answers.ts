@@ -415,6 +415,11 @@ export class HotAnswers {
     return this.entries.size;
   }
 
+  /** Bytes the reused answers take (heads, bodies and keys), within the budget given to the constructor. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
   private remove(key: string, entry: HotAnswer): void {
     if (entry.native !== undefined) this.native?.remove(entry.native);
     entry.native = undefined;

@@ -74,6 +74,7 @@ export async function listenHttp(app: App, http: Server): Promise<HttpListener> 
   if (pair) pool.useTls(pair);
   attachCdn(app, pool);
   app.metrics.countCdnFrom(() => pool.cdnCounts());
+  app.metrics.workerMemoryFrom(() => pool.memory());
   pool.start();
   let front: Awaited<ReturnType<typeof listenFront>>;
   try {

@@ -7,7 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Repo } from '../../store/types.js';
 import { PRIMARY_PORT_ENV, WORKER_BUDGET_ENV, type FromWorker, type ToWorker } from './protocol.js';
 import { FORWARD_SECRET_ENV } from '../../http/client-address.js';
-import type { CdnCounts } from '../../metrics/registry.js';
+import type { CdnCounts, WorkerMemory } from '../../metrics/registry.js';
 import type { TlsPair } from '../../http/tls.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -24,6 +24,8 @@ interface Worker {
   readonly waiting: Map<number, () => void>;
   /** The worker's last reported CDN hit/miss totals. */
   counts: CdnCounts;
+  /** Its memory as last reported, or undefined before the first report. */
+  memory: WorkerMemory | undefined;
 }
 
 /**
@@ -104,6 +106,11 @@ export class CdnWorkerPool {
     return this.workers.reduce((t, w) => ({ hits: t.hits + w.counts.hits, misses: t.misses + w.counts.misses }), this.retired);
   }
 
+  /** Each live worker's memory as last reported (for /metrics), in the order the workers started. */
+  memory(): WorkerMemory[] {
+    return this.workers.flatMap((w) => (w.memory ? [w.memory] : []));
+  }
+
   /** Workers up and answering, and how many there should be (for /readyz). */
   readiness(): { ready: number; expected: number } {
     return { ready: this.workers.filter((w) => w.ready && w.child.connected).length, expected: this.count };
@@ -155,7 +162,7 @@ export class CdnWorkerPool {
       GLIBC_TUNABLES: workerMallocTunables(process.env.GLIBC_TUNABLES),
     };
     const child = fork(WORKER_MAIN, [], { execArgv: process.env.FERRY_PROF_ARGV ? process.env.FERRY_PROF_ARGV.split(' ') : undefined, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-    const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 } };
+    const worker: Worker = { child, ready: false, waiting: new Map(), counts: { hits: 0, misses: 0 }, memory: undefined };
     // Before any connection: the channel keeps the order of messages.
     this.sendTls(child);
     this.workers.push(worker);
@@ -170,6 +177,7 @@ export class CdnWorkerPool {
         this.onStale(m.repoId);
       } else if (m.t === 'cdn-counts') {
         worker.counts = { hits: m.hits, misses: m.misses };
+        if (m.memory) worker.memory = m.memory;
       }
     });
     child.on('exit', (code, signal) => {

@@ -1,4 +1,5 @@
 /** Messages between `ferry serve` (the primary) and its CDN worker processes, over the IPC channel. */
+import type { WorkerMemory } from '../../metrics/registry.js';
 export type ToWorker =
   /** A connection whose first request is for /cdn; `head` holds the bytes already read. Comes with the socket handle. */
   | { readonly t: 'conn'; readonly head: string }
@@ -13,8 +14,9 @@ export type FromWorker =
   | { readonly t: 'ack'; readonly id: number }
   /** The worker saw a repo change that no event announced (a push straight into the directory). */
   | { readonly t: 'stale'; readonly repoId: number }
-  /** The worker's CDN lookups so far (totals since it started), for the primary's /metrics. */
-  | { readonly t: 'cdn-counts'; readonly hits: number; readonly misses: number };
+  /** The worker's CDN lookups so far (totals since it started) and its memory now, for the primary's /metrics. */
+  | { readonly t: 'cdn-counts'; readonly hits: number; readonly misses: number; readonly memory?: WorkerMemory };
+
 
 /** How the primary tells a worker where to send requests that are not for the CDN. */
 export const PRIMARY_PORT_ENV = 'FERRY_INTERNAL_PRIMARY_PORT';

@@ -143,12 +143,16 @@ process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 if (cdnSyscallsUnavailable) app.log.warn({ reason: cdnSyscallsUnavailable }, 'cdn: the native addon did not load (npm run build:native builds it); large files are copied to each connection');
 send({ t: 'ready' });
-// CDN hits and misses go to the primary's /metrics: totals, sent when they changed (at most once a second).
+// CDN hits and misses go to the primary's /metrics: totals, sent when they changed (at most once a
+// second), with the worker's memory (at least every 10 s).
 let reported = '';
+let reportedAt = 0;
 setInterval(() => {
   const counts = { hits: app.cdn.cache.hits + hot.sent + (nativeHot?.stats().adoptedSent ?? 0), misses: app.cdn.cache.misses };
   const key = `${counts.hits}/${counts.misses}`;
-  if (key === reported) return;
+  if (key === reported && Date.now() - reportedAt < 10_000) return;
   reported = key;
-  send({ t: 'cdn-counts', ...counts });
+  reportedAt = Date.now();
+  const usage = process.memoryUsage();
+  send({ t: 'cdn-counts', ...counts, memory: { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, held: app.cdn.blobs.bytes + app.cdn.cache.bytes + hot.heldBytes } });
 }, 1000).unref();
