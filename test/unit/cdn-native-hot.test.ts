@@ -304,3 +304,48 @@ describe('CDN fast lane: the native reused-answer table', () => {
     raw.socket.destroy();
   });
 });
+
+describe('CDN fast lane closing with the native table', () => {
+  it('closes idle adopted connections at once, while an answer still in progress on another connection finishes', async () => {
+    const table = NativeHotTable.create();
+    assert.ok(table, `the native addon has its reused-answer table (npm run build:native): ${cdnSyscallsUnavailable}`);
+    const hot = new HotAnswers(16_000_000, 60_000, Date.now, undefined, async () => true);
+    hot.mirrorTo(table);
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const answer = async (req: RequestHead): Promise<Reply | undefined> => {
+      if (req.url === '/cdn/slow.bin') await slow;
+      const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'public, max-age=60', ETag: '"c1"' };
+      return { status: 200, headers, body: `c1 ${req.url}`, reuseScope: { repoId: 9, path: 'c/d' } };
+    };
+    const lane = new FastHttpLane(answer, createHttpServer((_req, res) => res.writeHead(401).end('no')), (err) => assert.fail(String(err)), hot, 60_000);
+    lane.adoptInto(table);
+    const server = createServer({ pauseOnConnect: true }, (socket: Socket) => lane.attach(socket, Buffer.alloc(0)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const idle = await Raw.open(port);
+      for (let i = 0; i < 4; i++) assert.equal((await idle.ask(browserHead('/cdn/c.js', i))).status, 200);
+      const adoptedBefore = table.stats().adoptedSent;
+      assert.equal((await idle.ask(browserHead('/cdn/c.js', 5))).status, 200);
+      assert.equal(table.stats().adoptedSent, adoptedBefore + 1, 'the idle connection is the table’s');
+      const busy = await Raw.open(port);
+      const inProgress = busy.ask(browserHead('/cdn/slow.bin', 0));
+      await sleep(100);
+      const closed = lane.close();
+      const started = Date.now();
+      while (!idle.closed && Date.now() - started < 3_000) await sleep(20);
+      assert.ok(idle.closed, 'the idle adopted connection was closed while the other answer was still in progress');
+      assert.ok(!busy.closed, 'the connection with an answer in progress stays');
+      release();
+      const got = await inProgress;
+      assert.equal(got.body.toString(), 'c1 /cdn/slow.bin');
+      assert.match(got.head, /\r\nConnection: close/i);
+      await closed;
+    } finally {
+      release();
+      server.close();
+    }
+  });
+});

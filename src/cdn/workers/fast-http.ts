@@ -135,13 +135,16 @@ export class FastHttpLane {
     this.closing = true;
     const table = this.adoption.table;
     this.adoption.table = undefined;
-    await Promise.all([...this.connections].map((c) => c.close()));
-    if (table) {
-      // Adopted connections: idle ones go now, those sending an answer when it is sent (at most the grace).
+    // Adopted connections: idle ones go now, those sending an answer when it is sent (at most the
+    // grace) — alongside the lane's own, not after them: an idle connection left open while a
+    // download drains takes requests that are never answered (a fresh tester's find).
+    const adopted = async () => {
+      if (!table) return;
       const until = Date.now() + BUSY_CLOSE_GRACE_MS;
       while (table.closeConnections(false) > 0 && Date.now() < until) await sleep(50);
       table.closeConnections(true);
-    }
+    };
+    await Promise.all([...[...this.connections].map((c) => c.close()), adopted()]);
     clearInterval(this.sweeper);
   }
 }
