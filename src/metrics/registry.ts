@@ -82,7 +82,7 @@ export class Metrics {
     const memory = () => this.workerMemory();
     new Gauge({
       name: 'ferry_cdn_worker_memory_bytes',
-      help: 'Memory of each CDN worker as it last reported (every 10 s at most): rss, heap_used (V8 heap), external (buffers outside the heap) and held (file contents, file lists and reused answers its caches hold, within its share of [cdn] memory).',
+      help: 'Memory of each CDN worker as it last reported (at most 10 s ago): rss, heap_used (V8 heap), external (buffers outside the heap) and held (file contents, file lists and reused answers its caches hold, within its share of [cdn] memory).',
       labelNames: ['worker', 'kind'],
       registers,
       collect() {
