@@ -24,7 +24,12 @@ import { SecureFront } from '../../http/secure-front.js';
 import type { TlsPair } from '../../http/tls.js';
 import { tlsEnabled } from '../../config/public-host.js';
 
-const send = (m: FromWorker) => process.send?.(m);
+// Once the primary has let go of the channel (it stops, or it died) nothing more is sent: a send
+// on a closed channel is an 'error' event, which would end this worker in the middle of the
+// downloads it is finishing (the counts sent every 10 s did so during a SIGTERM drain).
+const send = (m: FromWorker) => {
+  if (process.connected) process.send?.(m);
+};
 const primaryPort = Number(process.env[PRIMARY_PORT_ENV]);
 const forwardSecret = process.env[FORWARD_SECRET_ENV] ?? '';
 delete process.env[FORWARD_SECRET_ENV];
